@@ -1,0 +1,79 @@
+package io.understudy.agent.cli;
+
+import io.understudy.agent.delta.BadDeltaException;
+import io.understudy.agent.qcow2.BadImageException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code understudy-agent}. */
+@Command(name = "understudy-agent", mixinStandardHelpOptions = true, version = "understudy-agent 0.1.0",
+        description = "Understudy's per-node agent.",
+        subcommands = {ImageCommand.class})
+public final class Main {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_INTERNAL = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_BAD_INPUT = 3;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; never throws. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setParameterExceptionHandler((e, a) -> {
+            err.println("understudy-agent: " + oneLine(e.getMessage()) + " (see --help)");
+            return EXIT_USAGE;
+        });
+        cmd.setExecutionExceptionHandler((e, parsed, result) -> {
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+            err.println("understudy-agent: " + describe(cause));
+            return exitCode(cause);
+        });
+        try {
+            return cmd.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("understudy-agent: out of memory");
+            return EXIT_INTERNAL;
+        }
+    }
+
+    static int exitCode(Throwable e) {
+        if (e instanceof BadImageException || e instanceof BadDeltaException || e instanceof IOException) {
+            return EXIT_BAD_INPUT;
+        }
+        return EXIT_INTERNAL;
+    }
+
+    static String describe(Throwable e) {
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + ": no such file";
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "already exists");
+        }
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof BadImageException || e instanceof BadDeltaException) {
+            return oneLine(e.getMessage());
+        }
+        if (e instanceof IOException) {
+            return oneLine(String.valueOf(e.getMessage()));
+        }
+        return "internal error: " + oneLine(e.toString());
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+}

@@ -1,0 +1,358 @@
+package io.understudy.agent.qcow2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A structural check of one qcow2 file, as {@code qemu-img check} does it: every reference to a
+ * host cluster (header, L1 and L2 tables of the image and of its internal snapshots, data and
+ * compressed clusters, the refcount structures, persistent bitmaps) is counted and compared with
+ * the stored refcounts. A stored count below the references is a corruption (a write would
+ * overwrite live data); above is a leak (wasted space, harmless). Wrong "copied" flags on the
+ * active tables and entries that break the format's rules are corruptions too.
+ */
+public final class Qcow2Check {
+
+    /** What the check found; {@code problems} lists the first few corruptions in words. */
+    public record Result(long corruptions, long leaks, long referencedClusters, List<String> problems) {
+        public boolean clean() {
+            return corruptions == 0;
+        }
+    }
+
+    private static final int MAX_LISTED = 20;
+    /** Beyond this a file is not a disk image we could check in reasonable time and memory. */
+    private static final long MAX_CLUSTERS = 1L << 32;
+    private static final long MAX_BITMAP_TABLE = 1L << 22;
+    private static final long BITMAP_OFFSET_MASK = 0x00ff_ffff_ffff_fe00L;
+
+    private final Qcow2Image image;
+    private final Header h;
+    private final int clusterBits;
+    private final long clusterSize;
+    private final long fileClusters;
+    private final Counts expected = new Counts();
+    private final List<String> problems = new ArrayList<>();
+    private long corruptions;
+    private long leaks;
+    private long[] refcountTable;
+    private final Map<Long, ByteBuffer> blockCache = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, ByteBuffer> eldest) {
+            return size() > 64;
+        }
+    };
+
+    private Qcow2Check(Qcow2Image image) {
+        this.image = image;
+        this.h = image.header();
+        this.clusterBits = h.clusterBits();
+        this.clusterSize = h.clusterSize();
+        this.fileClusters = Header.ceilDiv(image.fileSize(), clusterSize);
+    }
+
+    public static Result check(Qcow2Image image) throws IOException {
+        Qcow2Check c = new Qcow2Check(image);
+        if (c.fileClusters > MAX_CLUSTERS) {
+            throw new BadImageException(image.path(), "file of " + c.fileClusters + " clusters is too large to check");
+        }
+        return c.run();
+    }
+
+    private Result run() throws IOException {
+        reference(0, clusterSize, 1, "header");
+        refcountTable = Qcow2Image.readTable(image.channel(), h.refcountTableOffset(),
+                (int) (h.refcountTableClusters() * clusterSize / 8));
+        reference(h.l1TableOffset(), h.l1Size() * 8L, 1, "L1 table");
+        walkL1(image.l1(), true);
+        checkSnapshots();
+        checkRefcountStructures();
+        checkBitmaps();
+        compare();
+        checkCopiedFlags();
+        return new Result(corruptions, leaks, expected.nonZero, List.copyOf(problems));
+    }
+
+    /** Counts the L2 tables of an L1 table and everything they point to; shared tables are walked once. */
+    private void walkL1(long[] l1, boolean active) throws IOException {
+        Map<Long, Integer> tables = new LinkedHashMap<>();
+        for (int i = 0; i < l1.length; i++) {
+            long offset = l1[i] & Qcow2Image.L1E_OFFSET_MASK;
+            if (offset == 0) {
+                continue;
+            }
+            if ((offset & (clusterSize - 1)) != 0) {
+                corrupt("L2 table offset 0x" + Long.toHexString(offset) + " is not cluster aligned (L1 index " + i + ")");
+            } else if (offset > image.fileSize() - clusterSize) {
+                corrupt("L2 table at 0x" + Long.toHexString(offset) + " lies outside the file (L1 index " + i + ")");
+            } else {
+                tables.merge(offset, 1, Integer::sum);
+            }
+        }
+        for (Map.Entry<Long, Integer> t : tables.entrySet()) {
+            int weight = t.getValue();
+            reference(t.getKey(), clusterSize, weight, "L2 table");
+            walkL2(image.l2Table(t.getKey()), weight, active);
+        }
+    }
+
+    private void walkL2(long[] l2, int weight, boolean active) {
+        boolean ext = h.extendedL2();
+        int stride = ext ? 2 : 1;
+        for (int i = 0; i < l2.length; i += stride) {
+            long entry = l2[i];
+            long bitmap = ext ? l2[i + 1] : 0;
+            if ((entry & Qcow2Image.OFLAG_COMPRESSED) != 0) {
+                if (ext && bitmap != 0) {
+                    corrupt("compressed cluster entry with a subcluster bitmap");
+                }
+                if ((entry & Qcow2Image.OFLAG_COPIED) != 0) {
+                    corrupt("compressed cluster entry with the copied flag set");
+                }
+                CompressedDescriptor d = CompressedDescriptor.decode(entry, clusterBits);
+                reference(d.offset(), d.size(), weight, "compressed cluster");
+                continue;
+            }
+            long host = entry & Qcow2Image.L2E_OFFSET_MASK;
+            if (ext) {
+                long alloc = bitmap & 0xffff_ffffL;
+                if ((alloc & (bitmap >>> 32)) != 0) {
+                    corrupt("subclusters both allocated and zero (L2 entry 0x" + Long.toHexString(entry) + ")");
+                }
+                if (host == 0 && alloc != 0) {
+                    corrupt("allocated subclusters without a host cluster");
+                }
+            }
+            if (host == 0) {
+                continue;
+            }
+            if ((host & (clusterSize - 1)) != 0) {
+                corrupt("data cluster offset 0x" + Long.toHexString(host) + " is not cluster aligned");
+                continue;
+            }
+            reference(host, clusterSize, weight, "data cluster");
+        }
+    }
+
+    private void checkSnapshots() throws IOException {
+        if (h.snapshotCount() == 0) {
+            return;
+        }
+        long pos = h.snapshotsOffset();
+        for (int k = 0; k < h.snapshotCount(); k++) {
+            if (pos + 40 > image.fileSize()) {
+                corrupt("snapshot table runs past the end of the file");
+                return;
+            }
+            ByteBuffer e = read(pos, 40);
+            long l1Offset = e.getLong(0);
+            long l1Size = Integer.toUnsignedLong(e.getInt(8));
+            int idSize = Short.toUnsignedInt(e.getShort(12));
+            int nameSize = Short.toUnsignedInt(e.getShort(14));
+            long extraSize = Integer.toUnsignedLong(e.getInt(36));
+            if (extraSize > 1024) {
+                corrupt("snapshot " + k + " has " + extraSize + " bytes of extra data");
+                return;
+            }
+            pos += (40 + extraSize + idSize + nameSize + 7) & ~7L;
+            if (l1Size * 8 > Header.MAX_L1_BYTES || (l1Offset & (clusterSize - 1)) != 0 || l1Offset <= 0
+                    || l1Offset + l1Size * 8 > image.fileSize()) {
+                corrupt("snapshot " + k + " has an invalid L1 table (0x" + Long.toHexString(l1Offset) + ", "
+                        + l1Size + " entries)");
+                continue;
+            }
+            if (l1Size > 0) {
+                reference(l1Offset, l1Size * 8, 1, "snapshot L1 table");
+                walkL1(Qcow2Image.readTable(image.channel(), l1Offset, (int) l1Size), false);
+            }
+        }
+        reference(h.snapshotsOffset(), pos - h.snapshotsOffset(), 1, "snapshot table");
+    }
+
+    private void checkRefcountStructures() {
+        reference(h.refcountTableOffset(), h.refcountTableClusters() * clusterSize, 1, "refcount table");
+        for (int i = 0; i < refcountTable.length; i++) {
+            long block = refcountTable[i] & ~511L;
+            if (block == 0) {
+                continue;
+            }
+            if ((block & (clusterSize - 1)) != 0) {
+                corrupt("refcount block " + i + " at 0x" + Long.toHexString(block) + " is not cluster aligned");
+                refcountTable[i] = 0;
+            } else if (block < 0 || block > image.fileSize() - clusterSize) {
+                corrupt("refcount block " + i + " at 0x" + Long.toHexString(block) + " lies outside the file");
+                refcountTable[i] = 0;
+            } else {
+                reference(block, clusterSize, 1, "refcount block");
+            }
+        }
+    }
+
+    private void checkBitmaps() throws IOException {
+        if (h.bitmaps().isEmpty()) {
+            return;
+        }
+        Header.BitmapsExtension b = h.bitmaps().get();
+        reference(b.directoryOffset(), b.directorySize(), 1, "bitmap directory");
+        ByteBuffer dir = read(b.directoryOffset(), (int) b.directorySize());
+        int pos = 0;
+        for (int k = 0; k < b.count(); k++) {
+            if (pos + 24 > dir.limit()) {
+                corrupt("bitmap directory is shorter than its " + b.count() + " entries");
+                return;
+            }
+            long tableOffset = dir.getLong(pos);
+            long tableSize = Integer.toUnsignedLong(dir.getInt(pos + 8));
+            int nameSize = Short.toUnsignedInt(dir.getShort(pos + 18));
+            long extraSize = Integer.toUnsignedLong(dir.getInt(pos + 20));
+            pos += (int) ((24 + extraSize + nameSize + 7) & ~7L);
+            if (tableSize > MAX_BITMAP_TABLE || tableOffset <= 0 || (tableOffset & (clusterSize - 1)) != 0
+                    || tableOffset + tableSize * 8 > image.fileSize()) {
+                corrupt("bitmap " + k + " has an invalid table (0x" + Long.toHexString(tableOffset) + ", "
+                        + tableSize + " entries)");
+                continue;
+            }
+            reference(tableOffset, tableSize * 8, 1, "bitmap table");
+            for (long entry : Qcow2Image.readTable(image.channel(), tableOffset, (int) tableSize)) {
+                long data = entry & BITMAP_OFFSET_MASK;
+                if (data == 0) {
+                    continue;
+                }
+                if ((data & (clusterSize - 1)) != 0) {
+                    corrupt("bitmap data cluster 0x" + Long.toHexString(data) + " is not cluster aligned");
+                } else {
+                    reference(data, clusterSize, 1, "bitmap data cluster");
+                }
+            }
+        }
+    }
+
+    /** Stored against expected refcount for every cluster of the file. */
+    private void compare() throws IOException {
+        for (long c = 0; c < fileClusters; c++) {
+            long stored = storedRefcount(c);
+            long want = expected.get(c);
+            if (stored < want) {
+                corrupt("cluster " + c + " has refcount " + stored + " but " + want + " references");
+            } else if (stored > want) {
+                leaks++;
+            }
+        }
+    }
+
+    /** In the active tables, the copied flag says "refcount is exactly one": QEMU relies on it to write in place. */
+    private void checkCopiedFlags() throws IOException {
+        long[] l1 = image.l1();
+        boolean ext = h.extendedL2();
+        for (int i = 0; i < l1.length; i++) {
+            long offset = l1[i] & Qcow2Image.L1E_OFFSET_MASK;
+            if (offset == 0 || (offset & (clusterSize - 1)) != 0 || offset > image.fileSize() - clusterSize) {
+                continue;
+            }
+            if ((storedRefcount(offset >>> clusterBits) == 1) != ((l1[i] & Qcow2Image.OFLAG_COPIED) != 0)) {
+                corrupt("copied flag of the L2 table at L1 index " + i + " disagrees with its refcount");
+            }
+            long[] l2 = image.l2Table(offset);
+            for (int j = 0; j < l2.length; j += ext ? 2 : 1) {
+                long entry = l2[j];
+                long host = entry & Qcow2Image.L2E_OFFSET_MASK;
+                if ((entry & Qcow2Image.OFLAG_COMPRESSED) != 0 || host == 0 || (host & (clusterSize - 1)) != 0
+                        || host >= image.fileSize()) {
+                    continue;
+                }
+                if ((storedRefcount(host >>> clusterBits) == 1) != ((entry & Qcow2Image.OFLAG_COPIED) != 0)) {
+                    corrupt("copied flag of the data cluster at 0x" + Long.toHexString(host)
+                            + " disagrees with its refcount");
+                }
+            }
+        }
+    }
+
+    private long storedRefcount(long cluster) throws IOException {
+        int bits = h.refcountBits();
+        long perBlock = clusterSize * 8 / bits;
+        long tableIndex = cluster / perBlock;
+        if (tableIndex >= refcountTable.length) {
+            return 0;
+        }
+        long block = refcountTable[(int) tableIndex] & ~511L;
+        if (block == 0) {
+            return 0;
+        }
+        ByteBuffer b = blockCache.get(block);
+        if (b == null) {
+            b = read(block, (int) clusterSize);
+            blockCache.put(block, b);
+        }
+        long index = cluster % perBlock;
+        if (bits >= 8) {
+            int bytes = bits / 8;
+            long value = 0;
+            for (int k = 0; k < bytes; k++) {
+                value = (value << 8) | Byte.toUnsignedLong(b.get((int) (index * bytes) + k));
+            }
+            return value;
+        }
+        long bit = index * bits;
+        int v = Byte.toUnsignedInt(b.get((int) (bit / 8)));
+        return (v >>> (bit % 8)) & ((1 << bits) - 1);
+    }
+
+    /** One more reference to each host cluster that {@code [offset, offset + length)} touches. */
+    private void reference(long offset, long length, int weight, String what) {
+        if (length <= 0) {
+            return;
+        }
+        long first = offset >>> clusterBits;
+        long last = (offset + length - 1) >>> clusterBits;
+        if (offset < 0 || last >= fileClusters) {
+            corrupt(what + " at 0x" + Long.toHexString(offset) + " lies outside the file");
+            return;
+        }
+        for (long c = first; c <= last; c++) {
+            expected.add(c, weight);
+        }
+    }
+
+    private ByteBuffer read(long offset, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
+        Qcow2Image.readFully(image.channel(), b, offset);
+        return b.flip();
+    }
+
+    private void corrupt(String what) {
+        corruptions++;
+        if (problems.size() < MAX_LISTED) {
+            problems.add(what);
+        }
+    }
+
+    /** Expected refcounts, stored sparsely in chunks: a check allocates only where references fall. */
+    private static final class Counts {
+        private static final int CHUNK_BITS = 16;
+        private final Map<Long, int[]> chunks = new HashMap<>();
+        long nonZero;
+
+        void add(long cluster, int weight) {
+            int[] chunk = chunks.computeIfAbsent(cluster >>> CHUNK_BITS, k -> new int[1 << CHUNK_BITS]);
+            int i = (int) (cluster & ((1 << CHUNK_BITS) - 1));
+            if (chunk[i] == 0) {
+                nonZero++;
+            }
+            chunk[i] = (int) Math.min(Integer.MAX_VALUE, (long) chunk[i] + weight);
+        }
+
+        long get(long cluster) {
+            int[] chunk = chunks.get(cluster >>> CHUNK_BITS);
+            return chunk == null ? 0 : chunk[(int) (cluster & ((1 << CHUNK_BITS) - 1))];
+        }
+    }
+}

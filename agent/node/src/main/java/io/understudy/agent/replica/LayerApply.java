@@ -1,0 +1,127 @@
+package io.understudy.agent.replica;
+
+import io.understudy.agent.delta.BadDeltaException;
+import io.understudy.agent.delta.DeltaReader;
+import io.understudy.agent.delta.DeltaStats;
+import io.understudy.agent.delta.Manifest;
+import io.understudy.agent.qcow2.BackingChain;
+import io.understudy.agent.qcow2.LayerWriter;
+import io.understudy.agent.qcow2.Qcow2Check;
+import io.understudy.agent.qcow2.Qcow2Image;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.UUID;
+
+/**
+ * Applies a delta on top of a replica as one new overlay layer, atomically: the layer is written
+ * under a hidden temporary name beside its final one, its stream hash and structure verified,
+ * fsynced, renamed into place and the directory fsynced. Until the rename nothing a reader of
+ * the replica's chain could see has changed; a crash leaves at most a temporary file, which the
+ * next apply to the same name removes.
+ */
+public final class LayerApply {
+
+    private LayerApply() {}
+
+    /**
+     * @param base        the replica's current top (qcow2 or raw); must have the delta's base size
+     * @param verifyBase  also hash the base and compare it with the manifest the delta names
+     * @param knownBase   the base's manifest hash when the caller keeps it (the replica store), else null
+     */
+    public static DeltaStats apply(Path base, InputStream delta, Path layer, boolean verifyBase, byte[] knownBase)
+            throws IOException {
+        if (Files.exists(layer)) {
+            throw new FileAlreadyExistsException(layer.toString(), null, "exists; refusing to overwrite a layer");
+        }
+        Path dir = layer.toAbsolutePath().getParent();
+        String name = layer.getFileName().toString();
+        removeLeftovers(dir, name);
+        try (BackingChain chain = BackingChain.open(base)) {
+            DeltaReader reader = DeltaReader.open(delta);
+            var header = reader.header();
+            if (chain.virtualSize() != header.baseSize()) {
+                throw new BadDeltaException("base " + base + " is " + chain.virtualSize()
+                        + " bytes; the delta was made against a base of " + header.baseSize() + " bytes");
+            }
+            if (knownBase != null || verifyBase) {
+                if (header.baseManifest().isEmpty()) {
+                    throw new BadDeltaException("the delta does not name its base's content (make it with diff --hash-base)");
+                }
+                byte[] actual = knownBase != null ? knownBase : Manifest.of(chain, header.clusterSize());
+                if (!MessageDigest.isEqual(actual, header.baseManifest().get())) {
+                    throw new BadDeltaException("base " + base + " does not hold the content the delta was made against");
+                }
+            }
+            Path temp = dir.resolve("." + name + ".partial-" + UUID.randomUUID());
+            try {
+                DeltaStats stats;
+                try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    LayerWriter writer = new LayerWriter(out, header.newSize(),
+                            Integer.numberOfTrailingZeros(header.clusterSize()), backingName(base, dir),
+                            chain.top().format());
+                    stats = reader.readAll(new DeltaReader.Sink() {
+                        @Override
+                        public void data(long cluster, ByteBuffer payload, byte[] sha256) throws IOException {
+                            writer.writeData(cluster, payload);
+                        }
+
+                        @Override
+                        public void zeros(long first, long count) throws IOException {
+                            writer.writeZeros(first, count);
+                        }
+                    });
+                    writer.finish();
+                    out.force(true);
+                }
+                verify(temp);
+                Files.move(temp, layer, StandardCopyOption.ATOMIC_MOVE);
+                fsyncDirectory(dir);
+                return stats;
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /** The layer records its backing file by name alone when both share a directory, as Nova's chains do. */
+    static String backingName(Path base, Path layerDir) {
+        Path absolute = base.toAbsolutePath().normalize();
+        if (layerDir.normalize().equals(absolute.getParent())) {
+            return absolute.getFileName().toString();
+        }
+        return absolute.toString();
+    }
+
+    /** A layer we wrote must pass our own structural check before anyone can see it. */
+    private static void verify(Path layer) throws IOException {
+        try (Qcow2Image written = Qcow2Image.open(layer)) {
+            Qcow2Check.Result result = Qcow2Check.check(written);
+            if (!result.clean() || result.leaks() != 0) {
+                throw new IllegalStateException("layer " + layer + " failed its check: " + result.problems());
+            }
+        }
+    }
+
+    private static void removeLeftovers(Path dir, String name) throws IOException {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, "." + name + ".partial-*")) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+}
