@@ -1,0 +1,720 @@
+#!/usr/bin/env bash
+# A real OpenStack on one machine, for Understudy's tests and demo: Debian 12's own packages
+# (OpenStack Zed) of Keystone, Placement, Glance, a lone neutron-server and Nova, with MariaDB and
+# RabbitMQ, every one listening on 127.0.0.1 only, and THREE nova-compute processes
+# (hosts compute1..3) on Nova's fake driver that can live-migrate and evacuate.
+# No systemd needed: each daemon is started in its own session (setsid), its PID recorded, and
+# `down` stops exactly those process groups. Run as root.
+#
+#   devstack/local-cloud.sh install        apt-get the packages (nothing is started on install)
+#   devstack/local-cloud.sh up [--report-interval SECONDS] [--service-down-time SECONDS]
+#        installs what is missing, configures, starts what is not running, restarts what reads a
+#        changed setting, and returns once the 3 computes are up and mapped to cell1. Nova's
+#        report_interval and service_down_time default to 2 s and 10 s here (Nova's own defaults:
+#        10 s and 60 s) so a dead compute shows as down within seconds; changing them restarts
+#        only the Nova processes. Idempotent.
+#   devstack/local-cloud.sh down           stops everything `up` started (TERM, then KILL)
+#   devstack/local-cloud.sh status         what runs, its memory, Nova's compute services
+#   devstack/local-cloud.sh kill-compute computeN   SIGKILL one nova-compute: a crashed host
+#   devstack/local-cloud.sh start-compute computeN  start it again
+#
+# State directory: $UNDERSTUDY_CLOUD_DIR, default /var/lib/understudy-cloud (one cloud per
+# machine, as its ports are). It holds clouds.yaml (cloud "understudy", the admin) and openrc,
+# the generated secrets, every service's config (etc/), logs (log/), PIDs (run/), MariaDB's and
+# RabbitMQ's data, Glance's images and each compute's instances path. Delete it (after `down`)
+# for a cloud from scratch.
+# Made by `up` for tests and the demo: flavor "understudy.tiny" (64 MiB, 1 vCPU, 1 GB) and the
+# 1 MiB raw image "understudy-tiny"; boot with "networks": "none" (there is no network agent).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly here
+readonly state="${UNDERSTUDY_CLOUD_DIR:-/var/lib/understudy-cloud}"
+readonly computes=(compute1 compute2 compute3)
+readonly python=/usr/bin/python3   # Debian's OpenStack modules live in the system Python only
+readonly region=RegionOne
+
+# Debian packages of OpenStack Zed. nova-compute pulls qemu and libvirt, which the agent's demo
+# guests use too; the fake driver itself needs neither.
+readonly packages=(mariadb-server rabbitmq-server keystone placement-api glance-api
+  neutron-server nova-api nova-conductor nova-scheduler nova-compute
+  uwsgi-plugin-python3 curl)
+
+# Start order; `down` stops in reverse.
+readonly services=(mariadb epmd rabbitmq keystone placement glance neutron nova-api
+  nova-conductor nova-scheduler "${computes[@]/#/nova-}")
+
+readonly stop_timeout=15
+readonly ready_timeout=240
+
+log() { printf '%s local-cloud: %s\n' "$(date +%T)" "$*" >&2; }
+die() { printf 'local-cloud: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  sed -n '9,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+require_root() {
+  [ "$(id -u)" -eq 0 ] || die "must run as root (it starts MariaDB, RabbitMQ and OpenStack's daemons)"
+}
+
+# --- packages ---------------------------------------------------------------------------------
+
+packages_missing() {
+  local missing=() pkg
+  for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+  done
+  echo "${missing[@]}"
+}
+
+install_packages() {
+  local missing
+  missing="$(packages_missing)"
+  [ -z "$missing" ] && return 0
+  log "installing: $missing"
+  # Nothing may start on install: this script starts and stops every daemon itself.
+  if [ ! -x /usr/sbin/policy-rc.d ] || ! grep -q 'exit 101' /usr/sbin/policy-rc.d; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+  fi
+  # shellcheck disable=SC2086 # one word per package
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$state/log/apt.log" 2>&1 \
+    || die "apt-get install failed; see $state/log/apt.log"
+}
+
+# --- processes ----------------------------------------------------------------------------------
+
+pidfile() { echo "$state/run/$1.pid"; }
+
+# The kernel's start time of a PID (field 22 of /proc/PID/stat, counted after the command name,
+# which may hold spaces): with the PID it names one process for good, even after PID reuse.
+starttime() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  # shellcheck disable=SC2086 # split the fields
+  set -- $stat
+  echo "${20}"
+}
+
+# Prints "running" when NAME's recorded process is alive and is the one we started.
+is_running() {
+  local file pid start hash
+  file="$(pidfile "$1")"
+  [ -f "$file" ] || return 1
+  read -r pid start hash <"$file"
+  [ "$(starttime "$pid" || true)" = "$start" ]
+}
+
+recorded_hash() {
+  local pid start hash
+  read -r pid start hash <"$(pidfile "$1")"
+  echo "$hash"
+}
+
+# start NAME HASH COMMAND...: runs COMMAND as its own session and process group, output to
+# log/NAME.log, and records PID, start time and the config hash.
+start() {
+  local name=$1 hash=$2 pid
+  shift 2
+  setsid "$@" </dev/null >>"$state/log/$name.log" 2>&1 &
+  pid=$!
+  echo "$pid $(starttime "$pid") $hash" >"$(pidfile "$name")"
+}
+
+# Stops NAME's whole process group (workers outlive their parent): TERM, then KILL after a timeout.
+stop() {
+  local name=$1 signal=${2:-TERM} file pid start hash deadline
+  file="$(pidfile "$name")"
+  [ -f "$file" ] || return 0
+  read -r pid start hash <"$file"
+  if [ -d "/proc/$pid" ] && [ "$(starttime "$pid" || true)" != "$start" ]; then
+    rm -f "$file"   # that PID now belongs to someone else: ours is long gone
+    return 0
+  fi
+  if kill -0 -- "-$pid" 2>/dev/null; then
+    kill "-$signal" -- "-$pid" 2>/dev/null || true
+    deadline=$((SECONDS + stop_timeout))
+    while kill -0 -- "-$pid" 2>/dev/null; do
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        log "$name did not stop within ${stop_timeout}s of SIG$signal: killing it"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        deadline=$((SECONDS + stop_timeout))
+      fi
+      sleep 0.1
+    done
+  fi
+  rm -f "$file"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for NAME SECONDS COMMAND...: until COMMAND succeeds, or NAME's process died, or time is up.
+wait_for() {
+  local name=$1 limit=$2 deadline
+  shift 2
+  deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    is_running "$name" || die "$name exited while starting; see $state/log/$name.log"
+    [ "$SECONDS" -lt "$deadline" ] || die "$name not ready after ${limit}s; see $state/log/$name.log"
+    sleep 0.2
+  done
+}
+
+http_up() { curl -s -o /dev/null --max-time 5 "$1"; }
+
+# --- secrets and configuration ------------------------------------------------------------------
+
+secret() {
+  local file="$state/secrets/$1"
+  if [ ! -s "$file" ]; then
+    head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$file"
+  fi
+  cat "$file"
+}
+
+load_secrets() {
+  db_password="$(secret database)"
+  service_password="$(secret service)"
+  admin_password="$(secret admin)"
+}
+
+db_url() { echo "mysql+pymysql://openstack:$db_password@127.0.0.1:3306/$1?charset=utf8"; }
+
+# A [section] logging in to Keystone as service user nova/glance/...; $2 names the user.
+auth_section() {
+  cat <<EOF
+[$1]
+auth_type = password
+auth_url = http://127.0.0.1:5000/v3
+www_authenticate_uri = http://127.0.0.1:5000/v3
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $2
+password = $service_password
+region_name = $region
+EOF
+}
+
+# Writes FILE from stdin only when its content changes, so unchanged configs keep their services.
+write_config() {
+  local file=$1 tmp
+  tmp="$(mktemp "$file.XXXXXX")"
+  cat >"$tmp"
+  if cmp -s "$tmp" "$file"; then rm -f "$tmp"; else mv "$tmp" "$file"; fi
+}
+
+configure() {
+  local etc="$state/etc" rabbit="rabbit://guest:guest@127.0.0.1:5672/"
+  mkdir -p "$etc"/{mysql,keystone,placement,glance,neutron,nova}
+  chmod 700 "$etc" "$state/secrets"
+
+  write_config "$etc/mysql/my.cnf" <<EOF
+[mysqld]
+user = mysql
+datadir = $state/mysql
+socket = $state/run/mysql/mysqld.sock
+pid-file = $state/run/mysql/mysqld.pid
+bind-address = 127.0.0.1
+port = 3306
+skip-name-resolve
+character-set-server = utf8mb4
+collation-server = utf8mb4_general_ci
+# Small: a handful of servers at a time. Durability of the last second traded for fast schema syncs.
+innodb_buffer_pool_size = 32M
+innodb_log_file_size = 16M
+innodb_flush_log_at_trx_commit = 2
+max_connections = 400
+[client]
+socket = $state/run/mysql/mysqld.sock
+EOF
+  # MariaDB's own user must be able to read it.
+  chmod 711 "$etc" && chmod 755 "$etc/mysql" && chmod 644 "$etc/mysql/my.cnf"
+
+  write_config "$etc/keystone/keystone.conf" <<EOF
+[database]
+connection = $(db_url keystone)
+[token]
+provider = fernet
+[fernet_tokens]
+key_repository = $state/keystone/fernet-keys
+[fernet_receipts]
+key_repository = $state/keystone/fernet-keys
+[credential]
+key_repository = $state/keystone/credential-keys
+EOF
+
+  write_config "$etc/placement/placement.conf" <<EOF
+[api]
+auth_strategy = keystone
+[placement_database]
+connection = $(db_url placement)
+$(auth_section keystone_authtoken placement)
+EOF
+
+  write_config "$etc/glance/glance-api.conf" <<EOF
+[DEFAULT]
+bind_host = 127.0.0.1
+bind_port = 9292
+# 0: serve from the parent process, no forked workers (memory).
+workers = 0
+enabled_backends = fs:file
+[database]
+connection = $(db_url glance)
+$(auth_section keystone_authtoken glance)
+[paste_deploy]
+flavor = keystone
+config_file = /etc/glance/glance-api-paste.ini
+[glance_store]
+default_backend = fs
+[fs]
+filesystem_store_datadir = $state/glance/images
+[os_glance_staging_store]
+filesystem_store_datadir = $state/glance/staging
+[os_glance_tasks_store]
+filesystem_store_datadir = $state/glance/tasks
+[oslo_concurrency]
+lock_path = $state/glance/lock
+EOF
+
+  # Nova asks Neutron for security groups on every server show, so a Neutron API must exist; with
+  # no agents and no mechanism drivers it is a small database-backed API (boot with networks none).
+  write_config "$etc/neutron/neutron.conf" <<EOF
+[DEFAULT]
+core_plugin = ml2
+service_plugins = router,port_forwarding
+auth_strategy = keystone
+transport_url = $rabbit
+api_paste_config = /etc/neutron/api-paste.ini
+state_path = $state/neutron
+notify_nova_on_port_status_changes = false
+notify_nova_on_port_data_changes = false
+[database]
+connection = $(db_url neutron)
+$(auth_section keystone_authtoken neutron)
+$(auth_section nova neutron)
+[oslo_concurrency]
+lock_path = $state/neutron/lock
+EOF
+  write_config "$etc/neutron/ml2_conf.ini" <<EOF
+[ml2]
+type_drivers = flat,local
+tenant_network_types = local
+mechanism_drivers =
+EOF
+
+  write_config "$etc/nova/nova.conf" <<EOF
+[DEFAULT]
+host = controller
+my_ip = 127.0.0.1
+state_path = $state/nova
+transport_url = $rabbit
+compute_driver = fake.FakeLiveMigrateDriver
+# The knobs of \`up\`: how often each service reports, and how old a report may be before
+# Nova calls the service down.
+report_interval = $report_interval
+service_down_time = $service_down_time
+[api]
+auth_strategy = keystone
+[wsgi]
+api_paste_config = /etc/nova/api-paste.ini
+[api_database]
+connection = $(db_url nova_api)
+[database]
+connection = $(db_url nova)
+$(auth_section keystone_authtoken nova)
+$(auth_section placement nova)
+$(auth_section neutron nova)
+[glance]
+api_servers = http://127.0.0.1:9292
+[scheduler]
+# New computes are mapped to cell1 by the scheduler itself, within seconds.
+discover_hosts_in_cells_interval = 5
+workers = 1
+[conductor]
+workers = 1
+[vnc]
+enabled = false
+[oslo_concurrency]
+lock_path = $state/nova/lock
+EOF
+  local host
+  for host in "${computes[@]}"; do
+    mkdir -p "$state/$host/instances"
+    # The fake driver names its node after the host; each compute needs its own instances path.
+    write_config "$etc/nova/$host.conf" <<EOF
+[DEFAULT]
+host = $host
+state_path = $state/$host
+instances_path = $state/$host/instances
+[oslo_concurrency]
+lock_path = $state/$host/lock
+EOF
+  done
+
+  write_config "$state/clouds.yaml" <<EOF
+# The single-machine cloud's admin, written by devstack/local-cloud.sh.
+clouds:
+  understudy:
+    auth:
+      auth_url: http://127.0.0.1:5000/v3
+      username: admin
+      password: $admin_password
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: $region
+    interface: public
+    identity_api_version: 3
+EOF
+  write_config "$state/openrc" <<EOF
+# The single-machine cloud's admin, written by devstack/local-cloud.sh: . $state/openrc
+export OS_AUTH_URL=http://127.0.0.1:5000/v3
+export OS_USERNAME=admin
+export OS_PASSWORD=$admin_password
+export OS_PROJECT_NAME=admin
+export OS_USER_DOMAIN_NAME=Default
+export OS_PROJECT_DOMAIN_NAME=Default
+export OS_REGION_NAME=$region
+export OS_INTERFACE=public
+export OS_IDENTITY_API_VERSION=3
+EOF
+  chmod 600 "$state/clouds.yaml" "$state/openrc"
+}
+
+# --- the services -------------------------------------------------------------------------------
+
+# The config files each service reads: with its command line, what its restart-on-change hash covers.
+config_files() {
+  local etc="$state/etc"
+  case "$1" in
+    mariadb) echo "$etc/mysql/my.cnf" ;;
+    epmd | rabbitmq) ;;
+    keystone) echo "$etc/keystone/keystone.conf" ;;
+    placement) echo "$etc/placement/placement.conf" ;;
+    glance) echo "$etc/glance/glance-api.conf" ;;
+    neutron) echo "$etc/neutron/neutron.conf $etc/neutron/ml2_conf.ini" ;;
+    nova-api | nova-conductor | nova-scheduler) echo "$etc/nova/nova.conf" ;;
+    nova-compute*) echo "$etc/nova/nova.conf $etc/nova/${1#nova-}.conf" ;;
+    *) die "unknown service '$1'" ;;
+  esac
+}
+
+# A WSGI API under uwsgi, as RESEARCH.md found to work: the large buffer lets token-carrying
+# requests through, "Connection: close" spares clients that reuse connections their resets.
+uwsgi_command() {
+  local port=$1 script=$2
+  cmd+=(uwsgi --plugin python3 --http-socket "127.0.0.1:$port" --wsgi-file "$script"
+    --master --lazy-apps --processes 1 --threads 4 --die-on-term --need-app
+    --buffer-size 65535 --add-header "Connection: close" --disable-logging)
+}
+
+# Sets cmd to the command line that runs service NAME.
+command_for() {
+  local name=$1 etc="$state/etc"
+  cmd=()
+  case "$name" in
+    mariadb)
+      cmd=(mariadbd --defaults-file="$etc/mysql/my.cnf") ;;
+    epmd)
+      # Erlang's port mapper, which RabbitMQ would otherwise start as an unrecorded daemon.
+      cmd=(setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups epmd -address 127.0.0.1) ;;
+    rabbitmq)
+      # A node name on localhost needs no resolvable hostname; the cookie lives in its HOME; one
+      # scheduler thread is plenty for a dozen clients.
+      cmd=(setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups
+        env HOME="$state/rabbitmq" RABBITMQ_NODENAME=rabbit@localhost
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1
+        RABBITMQ_MNESIA_BASE="$state/rabbitmq/mnesia" RABBITMQ_LOGS=-
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +S 1:1"
+        /usr/lib/rabbitmq/bin/rabbitmq-server) ;;
+    keystone)
+      cmd=(env OS_KEYSTONE_CONFIG_DIR="$etc/keystone")
+      uwsgi_command 5000 /usr/bin/keystone-wsgi-public ;;
+    placement)
+      cmd=(env OS_PLACEMENT_CONFIG_DIR="$etc/placement")
+      uwsgi_command 8778 /usr/bin/placement-api ;;
+    glance)
+      cmd=(glance-api --config-file "$etc/glance/glance-api.conf") ;;
+    neutron)
+      # The API alone: neutron-server would also fork an RPC and a periodic worker (~150 MiB
+      # each) that only serve agents, and there are none.
+      cmd=(env OS_NEUTRON_CONFIG_DIR="$etc/neutron" OS_NEUTRON_CONFIG_FILES="neutron.conf;ml2_conf.ini")
+      uwsgi_command 9696 /usr/bin/neutron-api ;;
+    nova-api)
+      # Nova's WSGI app takes its paste file from the first file listed.
+      cmd=(env OS_NOVA_CONFIG_DIR="$etc/nova" OS_NOVA_CONFIG_FILES="/etc/nova/api-paste.ini;nova.conf")
+      uwsgi_command 8774 /usr/bin/nova-api-wsgi ;;
+    nova-conductor | nova-scheduler)
+      cmd=("$name" --config-file "$etc/nova/nova.conf") ;;
+    nova-compute*)
+      cmd=(nova-compute --config-file "$etc/nova/nova.conf" --config-file "$etc/nova/${name#nova-}.conf") ;;
+    *) die "unknown service '$name'" ;;
+  esac
+}
+
+# Starts NAME unless it runs already with the same command and config files; restarts it if
+# either changed (this is how new --report-interval/--service-down-time values reach Nova alone).
+launch() {
+  local name=$1 hash files
+  command_for "$name"
+  files="$(config_files "$name")"
+  # shellcheck disable=SC2086 # one word per file
+  hash="$({ printf '%s\n' "${cmd[@]}"; [ -z "$files" ] || cat $files; } | sha256sum | cut -c1-16)"
+  if is_running "$name"; then
+    [ "$(recorded_hash "$name")" = "$hash" ] && return 0
+    log "restarting $name: its configuration changed"
+    stop "$name"
+  fi
+  log "starting $name"
+  start "$name" "$hash" "${cmd[@]}"
+}
+
+mysql_root() { mariadb --defaults-file="$state/etc/mysql/my.cnf" -u root "$@"; }
+
+prepare_directories() {
+  mkdir -p "$state"/{log,run,done,secrets,keystone,glance/images,glance/staging,glance/tasks,glance/lock,neutron/lock,nova/lock}
+  install -d -o mysql -g mysql -m 755 "$state/run/mysql"
+  install -d -o rabbitmq -g rabbitmq -m 750 "$state/rabbitmq"
+}
+
+init_mariadb() {
+  [ -d "$state/mysql/mysql" ] && return 0
+  log "creating MariaDB's data directory"
+  install -d -o mysql -g mysql -m 750 "$state/mysql"
+  mariadb-install-db --defaults-file="$state/etc/mysql/my.cnf" --skip-test-db \
+    --auth-root-authentication-method=socket >"$state/log/mariadb-install.log" 2>&1 \
+    || die "mariadb-install-db failed; see $state/log/mariadb-install.log"
+}
+
+# One database user for every service's database, its password kept in the state directory;
+# re-asserted on every `up`, so a regenerated secret takes effect.
+init_databases() {
+  local db sql="CREATE USER IF NOT EXISTS 'openstack'@'127.0.0.1' IDENTIFIED BY '$db_password';
+ALTER USER 'openstack'@'127.0.0.1' IDENTIFIED BY '$db_password';"
+  for db in keystone placement glance neutron nova_api nova nova_cell0; do
+    sql+="CREATE DATABASE IF NOT EXISTS $db CHARACTER SET utf8mb4;
+GRANT ALL PRIVILEGES ON $db.* TO 'openstack'@'127.0.0.1';"
+  done
+  mysql_root -e "$sql"
+}
+
+# Set-up steps are idempotent but cost seconds each (Python start-up, password hashing): a marker
+# per step skips them afterwards. The markers live with the databases and secrets they describe,
+# in the state directory.
+once() {
+  local name=$1 marker="$state/done/$1"
+  shift
+  [ -f "$marker" ] && return 0
+  if "$@" >>"$state/log/setup-$name.log" 2>&1; then
+    touch "$marker"
+  else
+    log "set-up step $name failed; see $state/log/setup-$name.log"
+    return 1
+  fi
+}
+
+sync_nova() {
+  local conf="$state/etc/nova/nova.conf"
+  nova-manage --config-file "$conf" api_db sync
+  # cell0 (database nova_cell0, named after [database]) and cell1, in one Python start-up.
+  nova-manage --config-file "$conf" cell_v2 simple_cell_setup
+  nova-manage --config-file "$conf" db sync
+}
+
+sync_keystone() {
+  local conf="$state/etc/keystone/keystone.conf"
+  keystone-manage --config-file "$conf" db_sync
+  keystone-manage --config-file "$conf" fernet_setup --keystone-user root --keystone-group root
+  keystone-manage --config-file "$conf" credential_setup --keystone-user root --keystone-group root
+}
+
+# All schema syncs at once: on 2 cores they are mostly Python start-up and MariaDB DDL.
+sync_schemas() {
+  local pids=() pid failed=0 etc="$state/etc"
+  once sync-keystone sync_keystone & pids+=($!)
+  once sync-placement placement-manage --config-file "$etc/placement/placement.conf" db sync & pids+=($!)
+  once sync-glance glance-manage --config-file "$etc/glance/glance-api.conf" db_sync & pids+=($!)
+  once sync-neutron neutron-db-manage --config-file "$etc/neutron/neutron.conf" \
+    --config-file "$etc/neutron/ml2_conf.ini" upgrade heads & pids+=($!)
+  once sync-nova sync_nova & pids+=($!)
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" -eq 0 ] || die "a schema sync failed (logs: $state/log/setup-sync-*.log)"
+}
+
+# Bootstrap also re-asserts the admin's password, so a re-run follows the state directory's secret.
+# Services validate tokens through Keystone's internal endpoint (keystonemiddleware's default).
+bootstrap_keystone() {
+  keystone-manage --config-file "$state/etc/keystone/keystone.conf" bootstrap \
+    --bootstrap-password "$admin_password" --bootstrap-region-id "$region" \
+    --bootstrap-public-url http://127.0.0.1:5000/v3 --bootstrap-internal-url http://127.0.0.1:5000/v3
+}
+
+rest() {
+  OS_CLIENT_CONFIG_FILE="$state/clouds.yaml" SERVICE_PASSWORD="$service_password" \
+    "$python" "$here/local-cloud/rest.py" "$@"
+}
+
+hosts_mapped() {
+  local mapped
+  mapped="$(mysql_root -N -e "SELECT host FROM nova_api.host_mappings" 2>/dev/null)" || return 1
+  local host
+  for host in "${computes[@]}"; do
+    grep -qx "$host" <<<"$mapped" || return 1
+  done
+}
+
+computes_ready() {
+  hosts_mapped && rest computes-up "${computes[@]}"
+}
+
+# --- commands -----------------------------------------------------------------------------------
+
+positive_seconds() {
+  [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 '$2' is not a whole number of seconds above 0"
+}
+
+cmd_up() {
+  report_interval=2
+  service_down_time=10
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --report-interval) [ $# -ge 2 ] || die "--report-interval needs a value"; report_interval=$2; shift 2 ;;
+      --service-down-time) [ $# -ge 2 ] || die "--service-down-time needs a value"; service_down_time=$2; shift 2 ;;
+      *) die "up: unknown argument '$1' (known: --report-interval SECONDS, --service-down-time SECONDS)" ;;
+    esac
+  done
+  positive_seconds --report-interval "$report_interval"
+  positive_seconds --service-down-time "$service_down_time"
+  [ "$service_down_time" -gt "$report_interval" ] \
+    || die "--service-down-time ($service_down_time) must exceed --report-interval ($report_interval), or every service looks down"
+
+  require_root
+  local began=$SECONDS
+  mkdir -p "$state/log"
+  install_packages
+  prepare_directories
+  load_secrets
+  configure
+
+  init_mariadb
+  launch mariadb
+  wait_for mariadb 60 mysql_root -e 'SELECT 1'
+  init_databases
+  launch epmd
+  launch rabbitmq
+  sync_schemas
+  once keystone-bootstrap bootstrap_keystone || die "keystone-manage bootstrap failed"
+  launch keystone
+  wait_for rabbitmq 90 port_open 5672
+  wait_for keystone 60 http_up http://127.0.0.1:5000/v3
+  once catalog rest catalog || die "creating Keystone's catalog failed"
+  local name
+  for name in placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"; do
+    launch "$name"
+  done
+  wait_for placement 90 http_up http://127.0.0.1:8778/
+  wait_for glance 90 http_up http://127.0.0.1:9292/
+  wait_for neutron 120 http_up http://127.0.0.1:9696/
+  wait_for nova-api 120 http_up http://127.0.0.1:8774/
+  rest assets
+  log "waiting for ${computes[*]} to be up and mapped to cell1"
+  local deadline=$((SECONDS + ready_timeout))
+  until computes_ready; do
+    for name in "${computes[@]/#/nova-}" nova-conductor nova-scheduler; do
+      is_running "$name" || die "$name exited; see $state/log/$name.log"
+    done
+    [ "$SECONDS" -lt "$deadline" ] || die "computes not up and mapped after ${ready_timeout}s; see $state/log/nova-*.log"
+    sleep 1
+  done
+  log "ready in $((SECONDS - began))s (report_interval=${report_interval}s, service_down_time=${service_down_time}s); clouds.yaml: $state/clouds.yaml (cloud 'understudy'), openrc: $state/openrc"
+}
+
+cmd_down() {
+  require_root
+  local i
+  for ((i = ${#services[@]} - 1; i >= 0; i--)); do
+    if [ -f "$(pidfile "${services[i]}")" ]; then
+      log "stopping ${services[i]}"
+      stop "${services[i]}"
+    fi
+  done
+}
+
+# Memory of a process group: resident (RSS) and proportional (PSS, shared pages split between
+# the processes sharing them) in KiB.
+group_memory() {
+  local pgid=$1 pid rss=0 pss=0 value
+  for pid in $(pgrep -g "$pgid" 2>/dev/null); do
+    value="$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" && rss=$((rss + ${value:-0}))
+    value="$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null)" && pss=$((pss + ${value:-0}))
+  done
+  echo "$rss $pss"
+}
+
+cmd_status() {
+  local name pid start hash rss pss total_rss=0 total_pss=0 count
+  printf '%-16s %-8s %6s %9s %9s\n' SERVICE PID PROCS RSS_MiB PSS_MiB
+  for name in "${services[@]}"; do
+    if is_running "$name"; then
+      read -r pid start hash <"$(pidfile "$name")"
+      read -r rss pss <<<"$(group_memory "$pid")"
+      count="$(pgrep -g "$pid" | wc -l)"
+      total_rss=$((total_rss + rss))
+      total_pss=$((total_pss + pss))
+      printf '%-16s %-8s %6s %9d %9d\n' "$name" "$pid" "$count" $((rss / 1024)) $((pss / 1024))
+    else
+      printf '%-16s %-8s\n' "$name" stopped
+    fi
+  done
+  printf '%-16s %-8s %6s %9d %9d\n' total "" "" $((total_rss / 1024)) $((total_pss / 1024))
+  if is_running nova-api && [ -f "$state/secrets/service" ]; then
+    load_secrets
+    rest services || true
+  fi
+}
+
+compute_name() {
+  local host
+  for host in "${computes[@]}"; do
+    [ "$host" = "$1" ] && return 0
+  done
+  die "'$1' is not a compute of this cloud (${computes[*]})"
+}
+
+cmd_kill_compute() {
+  [ $# -eq 1 ] || die "usage: kill-compute HOST"
+  compute_name "$1"
+  require_root
+  is_running "nova-$1" || die "nova-$1 is not running"
+  stop "nova-$1" KILL
+  log "nova-$1 killed"
+}
+
+cmd_start_compute() {
+  [ $# -eq 1 ] || die "usage: start-compute HOST"
+  compute_name "$1"
+  require_root
+  is_running nova-conductor || die "the cloud is not up (run: $0 up)"
+  launch "nova-$1"
+}
+
+main() {
+  [ $# -ge 1 ] || usage
+  local command=$1
+  shift
+  case "$command" in
+    install) require_root; mkdir -p "$state/log"; install_packages ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    kill-compute) cmd_kill_compute "$@" ;;
+    start-compute) cmd_start_compute "$@" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"

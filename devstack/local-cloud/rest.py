@@ -1,0 +1,192 @@
+"""REST calls of devstack/local-cloud.sh, made from one Python process each time.
+
+The `openstack` CLI costs 1.5-2 s of start-up per command (RESEARCH.md), so the catalog, the test
+assets and the readiness checks go straight to the APIs with the standard library. Every step
+checks before it creates: a re-run must never duplicate a service or an endpoint.
+
+    rest.py catalog                  service project, users, services and endpoints
+    rest.py assets                   the flavor and image tests boot, Neutron's warm-up
+    rest.py computes-up HOST...      exit 0 when every HOST's nova-compute is up
+    rest.py services                 print Nova's compute services
+
+The admin comes from $OS_CLIENT_CONFIG_FILE (cloud "understudy"); service users get
+$SERVICE_PASSWORD.
+"""
+
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+import yaml
+
+KEYSTONE = "http://127.0.0.1:5000/v3"
+REGION = "RegionOne"
+SERVICE_USERS = ("nova", "placement", "glance", "neutron")
+ENDPOINTS = (
+    ("nova", "compute", "http://127.0.0.1:8774/v2.1"),
+    ("placement", "placement", "http://127.0.0.1:8778"),
+    ("glance", "image", "http://127.0.0.1:9292"),
+    ("neutron", "network", "http://127.0.0.1:9696"),
+)
+FLAVOR = {"name": "understudy.tiny", "ram": 64, "vcpus": 1, "disk": 1}
+IMAGE_NAME = "understudy-tiny"
+IMAGE_BYTES = 1024 * 1024
+
+
+class Api:
+    def __init__(self):
+        with open(os.environ["OS_CLIENT_CONFIG_FILE"]) as f:
+            auth = yaml.safe_load(f)["clouds"]["understudy"]["auth"]
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": auth["username"], "password": auth["password"],
+                "domain": {"name": auth["user_domain_name"]}}}},
+            "scope": {"project": {"name": auth["project_name"],
+                                  "domain": {"name": auth["project_domain_name"]}}}}}
+        response, token = self._send("POST", KEYSTONE + "/auth/tokens", body, {})
+        self.token = response.headers["X-Subject-Token"]
+        self.catalog = {service["type"]: service for service in token["token"]["catalog"]}
+
+    def url(self, service_type):
+        for endpoint in self.catalog[service_type]["endpoints"]:
+            if endpoint["interface"] == "public":
+                return endpoint["url"]
+        raise SystemExit(f"no public {service_type} endpoint in the catalog")
+
+    def call(self, method, url, body=None, headers=None, raw=None):
+        all_headers = {"X-Auth-Token": self.token}
+        all_headers.update(headers or {})
+        return self._send(method, url, body, all_headers, raw)[1]
+
+    @staticmethod
+    def _send(method, url, body, headers, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        if raw is not None:
+            request.add_header("Content-Type", "application/octet-stream")
+        elif body is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                text = response.read()
+                return response, json.loads(text) if text else None
+        except urllib.error.HTTPError as e:
+            raise ApiError(method, url, e.code, e.read().decode(errors="replace")) from None
+
+
+class ApiError(Exception):
+    def __init__(self, method, url, status, body):
+        super().__init__(f"{method} {url}: HTTP {status}: {body[:300]}")
+        self.status = status
+
+
+def one(items, what):
+    if len(items) > 1:
+        raise SystemExit(f"{len(items)} {what} exist where one was expected: remove the extras")
+    return items[0] if items else None
+
+
+def catalog(api):
+    k = KEYSTONE
+    project = one(api.call("GET", f"{k}/projects?name=service&domain_id=default")["projects"], "projects 'service'")
+    if project is None:
+        project = api.call("POST", f"{k}/projects", {"project": {
+            "name": "service", "domain_id": "default", "description": "OpenStack's own service users"}})["project"]
+    admin_role = one(api.call("GET", f"{k}/roles?name=admin")["roles"], "roles 'admin'")
+    password = os.environ["SERVICE_PASSWORD"]
+    for name in SERVICE_USERS:
+        user = one(api.call("GET", f"{k}/users?name={name}&domain_id=default")["users"], f"users '{name}'")
+        if user is None:
+            user = api.call("POST", f"{k}/users", {"user": {
+                "name": name, "domain_id": "default", "password": password}})["user"]
+        else:
+            # The password follows the state directory's secret, which may have been regenerated.
+            api.call("PATCH", f"{k}/users/{user['id']}", {"user": {"password": password}})
+        api.call("PUT", f"{k}/projects/{project['id']}/users/{user['id']}/roles/{admin_role['id']}")
+    for name, service_type, url in ENDPOINTS:
+        service = one(api.call("GET", f"{k}/services?type={service_type}")["services"], f"{service_type} services")
+        if service is None:
+            service = api.call("POST", f"{k}/services", {"service": {
+                "name": name, "type": service_type, "enabled": True}})["service"]
+        endpoints = api.call("GET", f"{k}/endpoints?service_id={service['id']}&interface=public")["endpoints"]
+        endpoint = one(endpoints, f"public {service_type} endpoints")
+        if endpoint is None:
+            api.call("POST", f"{k}/endpoints", {"endpoint": {
+                "service_id": service["id"], "interface": "public", "region_id": REGION, "url": url}})
+        elif endpoint["url"] != url:
+            api.call("PATCH", f"{k}/endpoints/{endpoint['id']}", {"endpoint": {"url": url}})
+
+
+def assets(api):
+    # Neutron answers its first port listing with "Port has no attribute port_forwardings" unless
+    # a network listing came first (RESEARCH.md): Nova lists ports on every server show.
+    network = api.url("network")
+    api.call("GET", f"{network}/v2.0/networks")
+    api.call("GET", f"{network}/v2.0/ports")
+
+    compute = api.url("compute")
+    flavors = api.call("GET", f"{compute}/flavors?is_public=None")["flavors"]
+    if not any(f["name"] == FLAVOR["name"] for f in flavors):
+        api.call("POST", f"{compute}/flavors", {"flavor": FLAVOR})
+
+    image = api.url("image")
+    images = api.call("GET", f"{image}/v2/images?name={IMAGE_NAME}")["images"]
+    for stale in [i for i in images if i["status"] != "active"]:
+        api.call("DELETE", f"{image}/v2/images/{stale['id']}")  # an upload cut short earlier
+    if not any(i["status"] == "active" for i in images):
+        created = api.call("POST", f"{image}/v2/images", {
+            "name": IMAGE_NAME, "disk_format": "raw", "container_format": "bare", "visibility": "public"})
+        api.call("PUT", f"{image}/v2/images/{created['id']}/file", raw=bytes(IMAGE_BYTES))
+
+
+def compute_services(api):
+    return api.call("GET", f"{api.url('compute')}/os-services?binary=nova-compute",
+                    headers={"OpenStack-API-Version": "compute 2.53"})["services"]
+
+
+def computes_up(api, hosts):
+    services = {s["host"]: s for s in compute_services(api)}
+    for host in hosts:
+        service = services.get(host)
+        if service and service["forced_down"]:
+            # A crashed test left it forced down; Nova accepts the reset once the restarted compute
+            # has cleaned up its evacuated instances (until then: 400, try again next round).
+            try:
+                api.call("PUT", f"{api.url('compute')}/os-services/{service['id']}", {"forced_down": False},
+                         headers={"OpenStack-API-Version": "compute 2.53"})
+                print(f"{host}: forced_down was left set; unset it", file=sys.stderr)
+            except ApiError as e:
+                if e.status != 400:
+                    raise
+    return all(host in services and services[host]["state"] == "up" and not services[host]["forced_down"]
+               for host in hosts)
+
+
+def main(argv):
+    if not argv:
+        raise SystemExit(__doc__)
+    command, args = argv[0], argv[1:]
+    try:
+        api = Api()
+        if command == "catalog":
+            catalog(api)
+        elif command == "assets":
+            assets(api)
+        elif command == "computes-up":
+            return 0 if computes_up(api, args) else 1
+        elif command == "services":
+            for s in compute_services(api):
+                print(f"{s['host']:<10} {s['binary']:<14} {s['status']:<9} {s['state']:<5}"
+                      f" forced_down={s['forced_down']} updated_at={s['updated_at']} id={s['id']}")
+        else:
+            raise SystemExit(f"rest.py: unknown command '{command}'")
+    except (ApiError, urllib.error.URLError, OSError) as e:
+        print(f"rest.py {command}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
