@@ -1,0 +1,138 @@
+package io.understudy.agent.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The bench's verdict: each figure beside its baseline, as a ratio, and against issue 2's target,
+ * first as a table for people, then as one JSON line (the last line) for scripts.
+ */
+final class Report {
+
+    static final double FULL_COPY_SPEEDUP = 10;
+    static final double RSYNC_SPEEDUP = 1;
+    static final double DELTA_RATIO = 1.01;
+    static final double SHA256_GBPS = 1.5;
+
+    private record Row(String key, String figure, String value, String baseline, String ratio, String target, boolean met) {}
+
+    private final DeltaBench.Figures f;
+
+    Report(DeltaBench.Figures figures) {
+        this.f = figures;
+    }
+
+    double fullCopySpeedup() {
+        return f.fullCopySeconds() / f.diffApplySeconds();
+    }
+
+    double rsyncSpeedup() {
+        return f.rsyncSeconds() / f.diffApplySeconds();
+    }
+
+    /** Delta bytes per byte that really changed; zeroed clusters travel as small records, so it may be below 1. */
+    double deltaRatio() {
+        return f.delta().deltaBytes() / (double) f.plan().changedBytes();
+    }
+
+    boolean deltaMet() {
+        return f.delta().deltaBytes() - f.fixedOverheadBytes() <= DELTA_RATIO * f.plan().changedBytes();
+    }
+
+    private List<Row> rows() {
+        Workload.Plan p = f.plan();
+        Throughput.Result h = f.hashing();
+        return List.of(
+                new Row("fullCopy10x", "diff+apply", seconds(f.diffApplySeconds()), "full copy " + seconds(f.fullCopySeconds()),
+                        times(fullCopySpeedup()), ">= 10x faster", fullCopySpeedup() >= FULL_COPY_SPEEDUP),
+                new Row("fasterThanRsync", "diff+apply", seconds(f.diffApplySeconds()), "rsync " + seconds(f.rsyncSeconds()),
+                        times(rsyncSpeedup()), "faster", rsyncSpeedup() > RSYNC_SPEEDUP),
+                new Row("deltaWithin1Percent", "delta size", Amounts.bytes(f.delta().deltaBytes()), "changed " + Amounts.bytes(p.changedBytes()),
+                        String.format(Locale.ROOT, "%.4f", deltaRatio()),
+                        "<= 1.01 + " + f.fixedOverheadBytes() + " B", deltaMet()),
+                new Row("sha256PerCore", "SHA-256, 1 core", gbps(h.sha256GBps()), "memory copy " + gbps(h.memoryGBps()),
+                        String.format(Locale.ROOT, "%.2f", h.sha256GBps() / h.memoryGBps()), ">= 1.5 GB/s",
+                        h.sha256GBps() >= SHA256_GBPS));
+    }
+
+    void print(PrintWriter out) throws JsonProcessingException {
+        Workload.Plan p = f.plan();
+        out.printf("image: %s virtual, %s random data; NEW rewrote %d clusters of 64 KiB: %d new data, %d identical, "
+                + "%d zeros (%d over data)%n", Amounts.bytes(p.size()), Amounts.bytes(p.data()), p.rewritten(),
+                p.newData(), p.identical(), p.zeroed(), p.zeroedOverData());
+        out.printf("delta: %s, %d data + %d zero clusters, %s payload; diff %s + apply %s; layer %s by qemu-img compare%n",
+                f.diffMode(), f.delta().newClusters(), f.delta().zeroClusters(), Amounts.bytes(f.delta().payloadBytes()),
+                seconds(f.diffSeconds()), seconds(f.applySeconds()),
+                f.correct() ? "identical to NEW and clean" : "WRONG (not identical to NEW, or not clean)");
+        out.printf(Locale.ROOT, "machine: %d cores, load average %.2f when the bench started%n",
+                Runtime.getRuntime().availableProcessors(), f.loadAverage());
+        String format = "%-16s %-12s %-22s %-9s %-20s %s%n";
+        out.printf(format, "figure", "value", "baseline", "ratio", "target", "verdict");
+        for (Row r : rows()) {
+            out.printf(format, r.figure, r.value, r.baseline, r.ratio, r.target, r.met ? "met" : "MISSED");
+        }
+        out.println(new ObjectMapper().writeValueAsString(json()));
+    }
+
+    private Map<String, Object> json() {
+        Workload.Plan p = f.plan();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("bench", "delta");
+        j.put("sizeBytes", p.size());
+        j.put("dataBytes", p.data());
+        j.put("seed", Workload.SEED);
+        j.put("rewrittenClusters", p.rewritten());
+        j.put("newDataClusters", p.newData());
+        j.put("identicalClusters", p.identical());
+        j.put("zeroedClusters", p.zeroed());
+        j.put("zeroedOverDataClusters", p.zeroedOverData());
+        j.put("changedBytes", p.changedBytes());
+        j.put("diffMode", f.diffMode().name());
+        j.put("newClusters", f.delta().newClusters());
+        j.put("zeroClusters", f.delta().zeroClusters());
+        j.put("payloadBytes", f.delta().payloadBytes());
+        j.put("deltaBytes", f.delta().deltaBytes());
+        j.put("fixedOverheadBytes", f.fixedOverheadBytes());
+        j.put("deltaRatio", round(deltaRatio(), 6));
+        j.put("diffSeconds", round(f.diffSeconds(), 3));
+        j.put("applySeconds", round(f.applySeconds(), 3));
+        j.put("diffApplySeconds", round(f.diffApplySeconds(), 3));
+        j.put("fullCopySeconds", round(f.fullCopySeconds(), 3));
+        j.put("rsyncSeconds", round(f.rsyncSeconds(), 3));
+        j.put("speedupVsFullCopy", round(fullCopySpeedup(), 2));
+        j.put("speedupVsRsync", round(rsyncSpeedup(), 2));
+        j.put("sha256GBps", round(f.hashing().sha256GBps(), 3));
+        j.put("memoryCopyGBps", round(f.hashing().memoryGBps(), 3));
+        j.put("cores", Runtime.getRuntime().availableProcessors());
+        j.put("loadAverageAtStart", round(f.loadAverage(), 2));
+        j.put("correct", f.correct());
+        Map<String, Object> targets = new LinkedHashMap<>();
+        for (Row r : rows()) {
+            targets.put(r.key, r.met);
+        }
+        j.put("targetsMet", targets);
+        return j;
+    }
+
+    private static double round(double v, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(v * scale) / scale;
+    }
+
+    private static String seconds(double s) {
+        return String.format(Locale.ROOT, "%.3f s", s);
+    }
+
+    private static String times(double x) {
+        return String.format(Locale.ROOT, "%.1fx", x);
+    }
+
+    private static String gbps(double g) {
+        return String.format(Locale.ROOT, "%.2f GB/s", g);
+    }
+}
