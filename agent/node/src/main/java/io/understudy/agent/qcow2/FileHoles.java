@@ -2,7 +2,10 @@ package io.understudy.agent.qcow2;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 import java.io.Closeable;
 import java.nio.file.Path;
 
@@ -24,7 +27,15 @@ final class FileHoles implements Closeable {
         long lseek(int fd, long offset, int whence) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
+
+        int fstat(int fd, Pointer stat) throws LastErrorException;
     }
+
+    /** struct stat is 144 bytes on x86_64 and 128 on aarch64; st_blocks sits at offset 64 on both. */
+    private static final int STAT_BYTES = 144;
+    private static final int ST_BLOCKS_OFFSET = 64;
+    private static final boolean STAT_LAYOUT_KNOWN = Platform.isLinux()
+            && (Platform.ARCH.equals("x86-64") || Platform.ARCH.equals("aarch64"));
 
     private static final LibC LIBC = load();
 
@@ -79,6 +90,19 @@ final class FileHoles implements Closeable {
             return new Run(limit, false);
         }
         return new Run(Math.min(limit, Math.max(hole - offset, 1)), false);
+    }
+
+    /** Bytes the file occupies on disk (st_blocks × 512), or -1 when that cannot be known here. */
+    long allocatedBytes() {
+        if (!STAT_LAYOUT_KNOWN) {
+            return -1;
+        }
+        try (Memory stat = new Memory(STAT_BYTES)) {
+            LIBC.fstat(fd, stat);
+            return stat.getLong(ST_BLOCKS_OFFSET) * 512;
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return -1;
+        }
     }
 
     @Override

@@ -41,15 +41,7 @@ public final class Qcow2Check {
     private final List<String> problems = new ArrayList<>();
     private long corruptions;
     private long leaks;
-    private long[] refcountTable;
-    private final Map<Long, ByteBuffer> blockCache = new LinkedHashMap<>(16, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, ByteBuffer> eldest) {
-            return size() > 64;
-        }
-    };
+    private Refcounts refcounts;
 
     private Qcow2Check(Qcow2Image image) {
         this.image = image;
@@ -69,8 +61,7 @@ public final class Qcow2Check {
 
     private Result run() throws IOException {
         reference(0, clusterSize, 1, "header");
-        refcountTable = Qcow2Image.readTable(image.channel(), h.refcountTableOffset(),
-                (int) (h.refcountTableClusters() * clusterSize / 8));
+        refcounts = new Refcounts(image.channel(), image.fileSize(), h);
         reference(h.l1TableOffset(), h.l1Size() * 8L, 1, "L1 table");
         walkL1(image.l1(), true);
         checkSnapshots();
@@ -179,17 +170,15 @@ public final class Qcow2Check {
 
     private void checkRefcountStructures() {
         reference(h.refcountTableOffset(), h.refcountTableClusters() * clusterSize, 1, "refcount table");
-        for (int i = 0; i < refcountTable.length; i++) {
-            long block = refcountTable[i] & ~511L;
+        long[] table = refcounts.table();
+        for (int i = 0; i < table.length; i++) {
+            long block = table[i] & ~511L;
             if (block == 0) {
                 continue;
             }
-            if ((block & (clusterSize - 1)) != 0) {
-                corrupt("refcount block " + i + " at 0x" + Long.toHexString(block) + " is not cluster aligned");
-                refcountTable[i] = 0;
-            } else if (block < 0 || block > image.fileSize() - clusterSize) {
-                corrupt("refcount block " + i + " at 0x" + Long.toHexString(block) + " lies outside the file");
-                refcountTable[i] = 0;
+            if (refcounts.block(i) == 0) {
+                corrupt("refcount block " + i + " at 0x" + Long.toHexString(block)
+                        + " is not cluster aligned or lies outside the file");
             } else {
                 reference(block, clusterSize, 1, "refcount block");
             }
@@ -277,33 +266,7 @@ public final class Qcow2Check {
     }
 
     private long storedRefcount(long cluster) throws IOException {
-        int bits = h.refcountBits();
-        long perBlock = clusterSize * 8 / bits;
-        long tableIndex = cluster / perBlock;
-        if (tableIndex >= refcountTable.length) {
-            return 0;
-        }
-        long block = refcountTable[(int) tableIndex] & ~511L;
-        if (block == 0) {
-            return 0;
-        }
-        ByteBuffer b = blockCache.get(block);
-        if (b == null) {
-            b = read(block, (int) clusterSize);
-            blockCache.put(block, b);
-        }
-        long index = cluster % perBlock;
-        if (bits >= 8) {
-            int bytes = bits / 8;
-            long value = 0;
-            for (int k = 0; k < bytes; k++) {
-                value = (value << 8) | Byte.toUnsignedLong(b.get((int) (index * bytes) + k));
-            }
-            return value;
-        }
-        long bit = index * bits;
-        int v = Byte.toUnsignedInt(b.get((int) (bit / 8)));
-        return (v >>> (bit % 8)) & ((1 << bits) - 1);
+        return refcounts.get(cluster);
     }
 
     /** One more reference to each host cluster that {@code [offset, offset + length)} touches. */

@@ -34,11 +34,14 @@ public final class Qcow2Image implements DiskImage {
     private final long[] l1;
     private final Map<Long, long[]> l2Cache;
     private final Compression compression;
+    private final FileHoles holes;
+    private Boolean metadataPreallocation;
     private long cachedCluster = -1;
     private byte[] cachedClusterData;
 
-    private Qcow2Image(Path path, FileChannel channel, long fileSize, Header header, long[] l1) {
+    private Qcow2Image(Path path, FileChannel channel, long fileSize, Header header, long[] l1, FileHoles holes) {
         this.path = path;
+        this.holes = holes;
         this.channel = channel;
         this.fileSize = fileSize;
         this.header = header;
@@ -75,7 +78,7 @@ public final class Qcow2Image implements DiskImage {
             first.flip();
             Header header = Header.parse(path, first, fileSize);
             long[] l1 = readTable(channel, header.l1TableOffset(), header.l1Size());
-            return new Qcow2Image(path, channel, fileSize, header, l1);
+            return new Qcow2Image(path, channel, fileSize, header, l1, FileHoles.open(path));
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -162,7 +165,7 @@ public final class Qcow2Image implements DiskImage {
         long inRun = offset - (firstSc << subclusterBits);
         long host = firstHost >= 0 ? firstHost + inRun : -1;
         return switch (kind) {
-            case NORMAL -> new Extent(length, true, false, host);
+            case NORMAL -> metadataPreallocated() ? withFileHoles(length, host) : new Extent(length, true, false, host);
             case COMPRESSED -> new Extent(length, true, false, -1);
             case ZERO_PLAIN -> new Extent(length, false, true, -1);
             case ZERO_ALLOC -> new Extent(length, false, true, host);
@@ -193,7 +196,47 @@ public final class Qcow2Image implements DiskImage {
 
     @Override
     public void close() throws IOException {
+        if (holes != null) {
+            holes.close();
+        }
         channel.close();
+    }
+
+    /**
+     * QEMU's guess (qcow2_detect_metadata_preallocation) that clusters were allocated without
+     * being written: more clusters carry a refcount than the file occupies on disk. Then it asks
+     * the file where its holes are, and reports data clusters over holes as reading zeros; we do
+     * the same so that our map says what qemu-img map says. Partial-cluster writes leave such holes.
+     */
+    private boolean metadataPreallocated() throws IOException {
+        if (metadataPreallocation == null) {
+            long allocated = holes == null ? -1 : holes.allocatedBytes();
+            boolean guess = false;
+            if (allocated >= 0) {
+                long realClusters = allocated / header.clusterSize();
+                long threshold = Math.max(realClusters * 10 / 9, realClusters + 2);
+                long end = Header.ceilDiv(fileSize, header.clusterSize());
+                Refcounts refcounts = new Refcounts(channel, fileSize, header);
+                long counted = 0;
+                for (long c = 0; c < end && counted < threshold; c++) {
+                    if (refcounts.get(c) != 0) {
+                        counted++;
+                    }
+                }
+                guess = counted >= threshold;
+            }
+            metadataPreallocation = guess;
+        }
+        return metadataPreallocation;
+    }
+
+    /** A data run cut where the file's own data or hole run ends; holes read as zeros. */
+    private Extent withFileHoles(long length, long host) {
+        if (host >= fileSize) {
+            return new Extent(length, true, true, host);
+        }
+        FileHoles.Run run = holes.run(host, length, fileSize);
+        return new Extent(run.length(), true, run.hole(), host);
     }
 
     /** The L2 table offset of an L1 entry, validated: aligned, clear of the header, inside the file. */
