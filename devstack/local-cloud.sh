@@ -15,6 +15,7 @@
 #        only the Nova processes. Idempotent.
 #   devstack/local-cloud.sh down           stops everything `up` started (TERM, then KILL)
 #   devstack/local-cloud.sh status         what runs, its memory, Nova's compute services
+#                                          (exit 0: all runs, 3: nothing runs, 1: some)
 #   devstack/local-cloud.sh kill-compute computeN   SIGKILL one nova-compute: a crashed host
 #   devstack/local-cloud.sh start-compute computeN  start it again
 #
@@ -51,7 +52,8 @@ log() { printf '%s local-cloud: %s\n' "$(date +%T)" "$*" >&2; }
 die() { printf 'local-cloud: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '9,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  # The command list at the top of this file.
+  sed -n '/^#   devstack\/local-cloud.sh install/,/^#$/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -69,16 +71,23 @@ packages_missing() {
   echo "${missing[@]}"
 }
 
+# Nothing may start on install: this script starts and stops every daemon itself, on ports a
+# distribution-started MariaDB or RabbitMQ would already hold.
+deny_service_starts() {
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# Written by Understudy'"'"'s devstack/local-cloud.sh: no service starts on install.\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+  elif ! grep -qx 'exit 101' /usr/sbin/policy-rc.d; then
+    die "/usr/sbin/policy-rc.d exists but does not deny every start (exit 101): packages would start their own MariaDB and RabbitMQ"
+  fi
+}
+
 install_packages() {
   local missing
   missing="$(packages_missing)"
   [ -z "$missing" ] && return 0
   log "installing: $missing"
-  # Nothing may start on install: this script starts and stops every daemon itself.
-  if [ ! -x /usr/sbin/policy-rc.d ] || ! grep -q 'exit 101' /usr/sbin/policy-rc.d; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-  fi
+  deny_service_starts
   # shellcheck disable=SC2086 # one word per package
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$state/log/apt.log" 2>&1 \
     || die "apt-get install failed; see $state/log/apt.log"
@@ -341,6 +350,13 @@ enabled = false
 [oslo_concurrency]
 lock_path = $state/nova/lock
 EOF
+  # Under uwsgi nothing runs the API's green threads while it is idle, so RabbitMQ drops its
+  # connection for missed heartbeats and the next request waits for a reconnect: send them from
+  # a real thread (the eventlet services must not).
+  write_config "$etc/nova/nova-api.conf" <<EOF
+[oslo_messaging_rabbit]
+heartbeat_in_pthread = true
+EOF
   local host
   for host in "${computes[@]}"; do
     mkdir -p "$state/$host/instances"
@@ -397,7 +413,8 @@ config_files() {
     placement) echo "$etc/placement/placement.conf" ;;
     glance) echo "$etc/glance/glance-api.conf" ;;
     neutron) echo "$etc/neutron/neutron.conf $etc/neutron/ml2_conf.ini" ;;
-    nova-api | nova-conductor | nova-scheduler) echo "$etc/nova/nova.conf" ;;
+    nova-api) echo "$etc/nova/nova.conf $etc/nova/nova-api.conf" ;;
+    nova-conductor | nova-scheduler) echo "$etc/nova/nova.conf" ;;
     nova-compute*) echo "$etc/nova/nova.conf $etc/nova/${1#nova-}.conf" ;;
     *) die "unknown service '$1'" ;;
   esac
@@ -446,7 +463,7 @@ command_for() {
       uwsgi_command 9696 /usr/bin/neutron-api ;;
     nova-api)
       # Nova's WSGI app takes its paste file from the first file listed.
-      cmd=(env OS_NOVA_CONFIG_DIR="$etc/nova" OS_NOVA_CONFIG_FILES="/etc/nova/api-paste.ini;nova.conf")
+      cmd=(env OS_NOVA_CONFIG_DIR="$etc/nova" OS_NOVA_CONFIG_FILES="/etc/nova/api-paste.ini;nova.conf;nova-api.conf")
       uwsgi_command 8774 /usr/bin/nova-api-wsgi ;;
     nova-conductor | nova-scheduler)
       cmd=("$name" --config-file "$etc/nova/nova.conf") ;;
@@ -655,14 +672,16 @@ group_memory() {
   echo "$rss $pss"
 }
 
+# Exit status: 0 when every service runs, 3 when none does, 1 in between.
 cmd_status() {
-  local name pid start hash rss pss total_rss=0 total_pss=0 count
+  local name pid start hash rss pss total_rss=0 total_pss=0 count running=0
   printf '%-16s %-8s %6s %9s %9s\n' SERVICE PID PROCS RSS_MiB PSS_MiB
   for name in "${services[@]}"; do
     if is_running "$name"; then
       read -r pid start hash <"$(pidfile "$name")"
       read -r rss pss <<<"$(group_memory "$pid")"
       count="$(pgrep -g "$pid" | wc -l)"
+      running=$((running + 1))
       total_rss=$((total_rss + rss))
       total_pss=$((total_pss + pss))
       printf '%-16s %-8s %6s %9d %9d\n' "$name" "$pid" "$count" $((rss / 1024)) $((pss / 1024))
@@ -671,10 +690,13 @@ cmd_status() {
     fi
   done
   printf '%-16s %-8s %6s %9d %9d\n' total "" "" $((total_rss / 1024)) $((total_pss / 1024))
-  if is_running nova-api && [ -f "$state/secrets/service" ]; then
+  if is_running nova-api && [ -r "$state/secrets/service" ]; then
     load_secrets
     rest services || true
   fi
+  [ "$running" -eq "${#services[@]}" ] && return 0
+  [ "$running" -eq 0 ] && return 3
+  return 1
 }
 
 compute_name() {

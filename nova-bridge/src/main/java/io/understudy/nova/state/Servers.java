@@ -1,0 +1,34 @@
+package io.understudy.nova.state;
+
+import static java.util.Objects.requireNonNull;
+
+import io.understudy.nova.client.Microversion;
+import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.client.NovaException;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Servers, read one at a time. */
+public final class Servers {
+
+    /** Status, host and task state are in every version: the base one suffices. */
+    public static final Microversion VERSION = new Microversion(2, 1);
+
+    private final NovaClient nova;
+
+    public Servers(NovaClient nova) {
+        this.nova = requireNonNull(nova, "nova is null");
+    }
+
+    /** The server, or empty once Nova no longer knows it (deleted). */
+    public Optional<Server> show(UUID id) {
+        try {
+            return Optional.of(Server.fromJson(nova.get("/servers/" + id, VERSION).path("server")));
+        } catch (NovaException e) {
+            if (e.status().orElse(0) == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+}
