@@ -35,6 +35,11 @@ final class Report {
         return warm.delta().deltaBytes() / (double) f.plan().changedBytes();
     }
 
+    /** The stricter view: the whole delta against the new data alone, as if zeroed clusters travelled free. */
+    double deltaToNewDataRatio() {
+        return warm.delta().deltaBytes() / (double) (f.plan().newData() * Workload.CLUSTER);
+    }
+
     boolean deltaMet() {
         return warm.delta().deltaBytes() - warm.fixedOverheadBytes() <= DELTA_RATIO * f.plan().changedBytes();
     }
@@ -65,9 +70,10 @@ final class Report {
         out.printf("image: %s virtual, %s random data; NEW rewrote %d clusters of 64 KiB: %d new data, %d identical, "
                 + "%d zeros (%d over data)%n", Amounts.bytes(p.size()), Amounts.bytes(p.data()), p.rewritten(),
                 p.newData(), p.identical(), p.zeroed(), p.zeroedOverData());
-        out.printf("delta: %s, %d data + %d zero clusters, %s payload; layers %s by qemu-img compare and check%n",
+        out.printf(Locale.ROOT, "delta: %s, %d data + %d zero clusters, %s payload, %.5f x the new data alone; "
+                + "layers %s by qemu-img compare and check%n",
                 warm.diffMode(), warm.delta().newClusters(), warm.delta().zeroClusters(),
-                Amounts.bytes(warm.delta().payloadBytes()),
+                Amounts.bytes(warm.delta().payloadBytes()), deltaToNewDataRatio(),
                 f.allCorrect() ? "identical to NEW and clean" : "WRONG (not identical to NEW, or not clean)");
         out.printf("diff+apply: first run diff %s + apply %s (also loads and compiles our code); median of %d more "
                 + "(the agent daemon's case) diff %s + apply %s; each fsyncs its delta and layer%n",
@@ -104,6 +110,7 @@ final class Report {
         j.put("deltaBytes", warm.delta().deltaBytes());
         j.put("fixedOverheadBytes", warm.fixedOverheadBytes());
         j.put("deltaRatio", round(deltaRatio(), 6));
+        j.put("deltaToNewDataRatio", round(deltaToNewDataRatio(), 6));
         j.put("diffSeconds", round(warm.diffSeconds(), 3));
         j.put("applySeconds", round(warm.applySeconds(), 3));
         j.put("diffApplySeconds", round(warm.seconds(), 3));
