@@ -1,0 +1,104 @@
+package io.understudy.agent.api;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A client for one agent's {@code /v1} API. Authenticates with the cluster token (a bearer
+ * token), or with mutual TLS when built with the cluster's SSL context. A plain object: make one
+ * per agent and pass it to whoever needs it.
+ */
+public final class AgentClient {
+
+    private final URI base;
+    private final String token;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final ObjectMapper json = Json.mapper();
+
+    /**
+     * @param base    the agent's base URL, e.g. {@code https://compute1:7480}
+     * @param token   the cluster token, or null with mutual TLS
+     * @param ssl     the cluster's TLS context, or null for plain HTTP behind a terminating proxy
+     * @param timeout for connecting and for each answer
+     */
+    public AgentClient(URI base, String token, SSLContext ssl, Duration timeout) {
+        this.base = Objects.requireNonNull(base, "base is null");
+        this.token = token;
+        this.timeout = Objects.requireNonNull(timeout, "timeout is null");
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        this.http = b.build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public Health health() throws IOException {
+        return get("/v1/health", new TypeReference<>() {});
+    }
+
+    public HostStats hostStats() throws IOException {
+        return get("/v1/host/stats", new TypeReference<>() {});
+    }
+
+    public List<ReplicaInfo> replicas() throws IOException {
+        return get("/v1/replicas", new TypeReference<>() {});
+    }
+
+    public void protect(Protection protection) throws IOException {
+        send(request("/v1/vms/" + protection.vm() + "/protection")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(protection)))
+                .header("Content-Type", "application/json").build(), null);
+    }
+
+    public void unprotect(UUID vm) throws IOException {
+        send(request("/v1/vms/" + vm + "/protection").DELETE().build(), null);
+    }
+
+    private <T> T get(String path, TypeReference<T> type) throws IOException {
+        return send(request(path).GET().build(), type);
+    }
+
+    HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    <T> T send(HttpRequest request, TypeReference<T> type) throws IOException {
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(base + ": interrupted", e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            String message;
+            try {
+                message = json.readValue(response.body(), ApiError.class).message();
+            } catch (IOException e) {
+                message = new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            }
+            throw new AgentException(base.toString(), response.statusCode(), message);
+        }
+        return type == null ? null : json.readValue(response.body(), type);
+    }
+}

@@ -1,0 +1,32 @@
+package io.understudy.agent.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code GET /v1/host/stats}: the operating-parameter values a node measures about itself
+ * (CLAIM.md, step 3). CPU is a percentage over the agent's last sampling interval; disk is the
+ * file system of the instances path; {@code replicaLagSeconds} covers the replicas this node holds.
+ */
+public record HostStats(
+        String host,
+        Instant time,
+        double cpuPercent,
+        long memoryFreeBytes,
+        long memoryTotalBytes,
+        long diskFreeBytes,
+        long diskTotalBytes,
+        double load1,
+        double load5,
+        double load15,
+        int runningDomains,
+        List<DomainStats> domains,
+        Map<UUID, Double> replicaLagSeconds) {
+
+    public HostStats {
+        domains = List.copyOf(domains);
+        replicaLagSeconds = Map.copyOf(replicaLagSeconds);
+    }
+}
