@@ -534,19 +534,21 @@ once() {
   fi
 }
 
+# The steps are chained with &&: run by once(), inside an `if`, errexit would not stop them.
 sync_nova() {
   local conf="$state/etc/nova/nova.conf"
-  nova-manage --config-file "$conf" api_db sync
-  # cell0 (database nova_cell0, named after [database]) and cell1, in one Python start-up.
-  nova-manage --config-file "$conf" cell_v2 simple_cell_setup
-  nova-manage --config-file "$conf" db sync
+  nova-manage --config-file "$conf" api_db sync \
+    && nova-manage --config-file "$conf" cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" \
+    && { [ -n "$(mysql_root -N -e "SELECT id FROM nova_api.cell_mappings WHERE name = 'cell1'")" ] \
+      || nova-manage --config-file "$conf" cell_v2 create_cell --name cell1; } \
+    && nova-manage --config-file "$conf" db sync
 }
 
 sync_keystone() {
   local conf="$state/etc/keystone/keystone.conf"
-  keystone-manage --config-file "$conf" db_sync
-  keystone-manage --config-file "$conf" fernet_setup --keystone-user root --keystone-group root
-  keystone-manage --config-file "$conf" credential_setup --keystone-user root --keystone-group root
+  keystone-manage --config-file "$conf" db_sync \
+    && keystone-manage --config-file "$conf" fernet_setup --keystone-user root --keystone-group root \
+    && keystone-manage --config-file "$conf" credential_setup --keystone-user root --keystone-group root
 }
 
 # All schema syncs at once: on 2 cores they are mostly Python start-up and MariaDB DDL.
@@ -650,13 +652,23 @@ cmd_up() {
   log "ready in $((SECONDS - began))s (report_interval=${report_interval}s, service_down_time=${service_down_time}s); clouds.yaml: $state/clouds.yaml (cloud 'understudy'), openrc: $state/openrc"
 }
 
+# The OpenStack daemons all at once (each takes seconds to shut down gracefully), then what they
+# all use: RabbitMQ and its port mapper, and MariaDB last.
 cmd_down() {
   require_root
-  local i
-  for ((i = ${#services[@]} - 1; i >= 0; i--)); do
-    if [ -f "$(pidfile "${services[i]}")" ]; then
-      log "stopping ${services[i]}"
-      stop "${services[i]}"
+  local name pids=()
+  for name in "${services[@]}"; do
+    case "$name" in mariadb | epmd | rabbitmq) continue ;; esac
+    if [ -f "$(pidfile "$name")" ]; then
+      log "stopping $name"
+      stop "$name" & pids+=($!)
+    fi
+  done
+  [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+  for name in rabbitmq epmd mariadb; do
+    if [ -f "$(pidfile "$name")" ]; then
+      log "stopping $name"
+      stop "$name"
     fi
   done
 }
