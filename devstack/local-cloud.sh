@@ -473,21 +473,44 @@ command_for() {
   esac
 }
 
-# Starts NAME unless it runs already with the same command and config files; restarts it if
-# either changed (this is how new --report-interval/--service-down-time values reach Nova alone).
-launch() {
-  local name=$1 hash files
-  command_for "$name"
-  files="$(config_files "$name")"
+# Sets cmd and prints the hash of NAME's command line and config files: what a running NAME is
+# compared with to decide whether it must restart.
+hash_of() {
+  local files
+  command_for "$1"
+  files="$(config_files "$1")"
   # shellcheck disable=SC2086 # one word per file
-  hash="$({ printf '%s\n' "${cmd[@]}"; [ -z "$files" ] || cat $files; } | sha256sum | cut -c1-16)"
-  if is_running "$name"; then
-    [ "$(recorded_hash "$name")" = "$hash" ] && return 0
-    log "restarting $name: its configuration changed"
-    stop "$name"
-  fi
-  log "starting $name"
-  start "$name" "$hash" "${cmd[@]}"
+  { printf '%s\n' "${cmd[@]}"; [ -z "$files" ] || cat $files; } | sha256sum | cut -c1-16
+}
+
+# Stops the named services at once: each takes seconds to shut down gracefully.
+stop_all() {
+  local name pids=()
+  for name in "$@"; do
+    stop "$name" & pids+=($!)
+  done
+  [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+}
+
+# Starts each NAME unless it runs already with the same command and config files; first stops
+# those that run with another (this is how new --report-interval/--service-down-time values
+# reach the Nova processes, and only them).
+launch() {
+  local name changed=() hash
+  for name in "$@"; do
+    if is_running "$name" && [ "$(recorded_hash "$name")" != "$(hash_of "$name")" ]; then
+      log "restarting $name: its configuration changed"
+      changed+=("$name")
+    fi
+  done
+  stop_all "${changed[@]}"
+  for name in "$@"; do
+    is_running "$name" && continue
+    log "starting $name"
+    hash="$(hash_of "$name")"
+    command_for "$name"   # hash_of ran in a subshell: its cmd is gone
+    start "$name" "$hash" "${cmd[@]}"
+  done
 }
 
 mysql_root() { mariadb --defaults-file="$state/etc/mysql/my.cnf" -u root "$@"; }
@@ -631,10 +654,7 @@ cmd_up() {
   wait_for rabbitmq 90 port_open 5672
   wait_for keystone 60 http_up http://127.0.0.1:5000/v3
   once catalog rest catalog || die "creating Keystone's catalog failed"
-  local name
-  for name in placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"; do
-    launch "$name"
-  done
+  launch placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"
   wait_for placement 90 http_up http://127.0.0.1:8778/
   wait_for glance 90 http_up http://127.0.0.1:9292/
   wait_for neutron 120 http_up http://127.0.0.1:9696/
@@ -652,24 +672,19 @@ cmd_up() {
   log "ready in $((SECONDS - began))s (report_interval=${report_interval}s, service_down_time=${service_down_time}s); clouds.yaml: $state/clouds.yaml (cloud 'understudy'), openrc: $state/openrc"
 }
 
-# The OpenStack daemons all at once (each takes seconds to shut down gracefully), then what they
-# all use: RabbitMQ and its port mapper, and MariaDB last.
+# The OpenStack daemons first, then what they all use: RabbitMQ and its port mapper, MariaDB last.
 cmd_down() {
   require_root
-  local name pids=()
+  local name openstack=()
   for name in "${services[@]}"; do
-    case "$name" in mariadb | epmd | rabbitmq) continue ;; esac
-    if [ -f "$(pidfile "$name")" ]; then
-      log "stopping $name"
-      stop "$name" & pids+=($!)
-    fi
+    case "$name" in mariadb | epmd | rabbitmq) ;; *) openstack+=("$name") ;; esac
   done
-  [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+  for name in "${services[@]}"; do
+    if [ -f "$(pidfile "$name")" ]; then log "stopping $name"; fi
+  done
+  stop_all "${openstack[@]}"
   for name in rabbitmq epmd mariadb; do
-    if [ -f "$(pidfile "$name")" ]; then
-      log "stopping $name"
-      stop "$name"
-    fi
+    stop "$name"
   done
 }
 
