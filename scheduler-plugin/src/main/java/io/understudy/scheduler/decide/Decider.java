@@ -1,0 +1,211 @@
+package io.understudy.scheduler.decide;
+
+import io.understudy.scheduler.evaluate.Evaluation;
+import io.understudy.scheduler.evaluate.HostVerdict;
+import io.understudy.scheduler.evaluate.RuleVerdict;
+import io.understudy.scheduler.evaluate.Verdict;
+import io.understudy.scheduler.stats.ProtectedVm;
+import io.understudy.scheduler.stats.Replica;
+import io.understudy.scheduler.rules.MoveAction;
+import io.understudy.scheduler.rules.Policy;
+import io.understudy.scheduler.rules.Range;
+import io.understudy.scheduler.rules.Rule;
+import io.understudy.scheduler.rules.Scope;
+import io.understudy.scheduler.stats.Parameter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Verdicts + protected VMs + their replicas + time → one decision per VM. Pure and deterministic:
+ * the same inputs give the same decisions in the same order.
+ */
+public final class Decider {
+
+    /** Score taken off a target per VM already headed there this round, so that moves spread out. */
+    static final double ARRIVAL_PENALTY = 0.1;
+
+    /**
+     * @param lastMoves when each VM was last moved by a rule (cooldowns)
+     * @param movesInFlight moves still running from earlier rounds; they count against the cap
+     */
+    public List<Decision> decide(Evaluation evaluation, List<ProtectedVm> vms, Map<UUID, Instant> lastMoves,
+            int movesInFlight) {
+        Policy policy = evaluation.rules().policy();
+        List<Rule> rules = evaluation.rules().rules();
+        boolean vmScoped = rules.stream().anyMatch(r -> r.scope() instanceof Scope.Vms);
+
+        // Failed hosts first, so that the cap on moves is spent on VMs that are down before any
+        // that are merely out of range; then by VM id, for determinism.
+        List<ProtectedVm> order = new ArrayList<>(vms);
+        order.sort(Comparator.comparing((ProtectedVm vm) -> !isFailed(evaluation, vm.primary()))
+                .thenComparing(ProtectedVm::id));
+
+        Map<String, Set<String>> groupHosts = new HashMap<>();
+        for (ProtectedVm vm : vms) {
+            vm.antiAffinityGroup().ifPresent(g -> groupHosts.computeIfAbsent(g, k -> new HashSet<>()).add(vm.primary()));
+        }
+        Map<String, Integer> arrivals = new HashMap<>();
+        int moves = movesInFlight;
+        List<Decision> decisions = new ArrayList<>(vms.size());
+        Round round = new Round(evaluation, policy, vmScoped, groupHosts, arrivals, lastMoves);
+        for (ProtectedVm vm : order) {
+            Decision d = round.decide(vm, moves);
+            if (d.outcome() == Outcome.MOVE) {
+                moves++;
+                String target = d.target().orElseThrow();
+                arrivals.merge(target, 1, Integer::sum);
+                vm.antiAffinityGroup().ifPresent(g -> groupHosts.get(g).add(target));
+            }
+            decisions.add(d);
+        }
+        return decisions;
+    }
+
+    private static boolean isFailed(Evaluation evaluation, String host) {
+        return evaluation.host(host).map(HostVerdict::failed).orElse(false);
+    }
+
+    /** The per-VM steps, sharing the round's running state (arrivals, anti-affinity, moves). */
+    private record Round(Evaluation evaluation, Policy policy, boolean vmScoped,
+            Map<String, Set<String>> groupHosts, Map<String, Integer> arrivals, Map<UUID, Instant> lastMoves) {
+
+        Decision decide(ProtectedVm vm, int movesSoFar) {
+            Optional<HostVerdict> primary = evaluation.host(vm.primary());
+            if (primary.isEmpty()) {
+                return decision(vm, Outcome.NO_DATA, null, null, false,
+                        List.of("primary " + vm.primary() + " has no values this round (not a compute Nova lists)"),
+                        List.of(), List.of());
+            }
+            HostVerdict p = primary.get();
+            List<RuleVerdict> verdicts = applicable(vm, p.verdicts());
+            List<String> breaches = new ArrayList<>();
+            if (p.failed()) {
+                breaches.add("host " + vm.primary() + " failed");
+            }
+            List<String> pending = new ArrayList<>();
+            for (RuleVerdict v : verdicts) {
+                if (v.verdict() == Verdict.OUT_OF_RANGE) {
+                    breaches.add(v.rule().name() + ": " + v.show());
+                } else if (v.verdict() == Verdict.PENDING) {
+                    pending.add(v.rule().name() + ": " + v.show());
+                }
+            }
+            if (breaches.isEmpty()) {
+                return decision(vm, Outcome.STAY, null, null, false, pending, verdicts, List.of());
+            }
+            boolean hard = p.failed();
+            boolean down = p.isDown();
+            MoveAction action = down ? policy.whenPrimaryDown() : policy.whenPrimaryAlive();
+            List<String> reasons = new ArrayList<>(breaches);
+            reasons.add(down ? "primary is down" : "primary is alive");
+            if (action == MoveAction.NONE) {
+                reasons.add("policy " + (down ? "whenPrimaryDown" : "whenPrimaryAlive") + " is none");
+                return decision(vm, Outcome.NO_ACTION, null, null, hard, reasons, verdicts, List.of());
+            }
+            if (!hard) {
+                Instant last = lastMoves.get(vm.id());
+                if (last != null && last.plus(policy.cooldown()).isAfter(evaluation.at())) {
+                    reasons.add("moved at " + last + ", cooldown until " + last.plus(policy.cooldown()));
+                    return decision(vm, Outcome.HELD_COOLDOWN, action, null, false, reasons, verdicts, List.of());
+                }
+            }
+            List<Candidate> candidates = candidates(vm);
+            Optional<Candidate> best = candidates.stream().filter(Candidate::eligible).findFirst();
+            if (best.isEmpty()) {
+                reasons.add(candidates.isEmpty() ? "it has no secondaries" : "no secondary is eligible");
+                return decision(vm, Outcome.NO_TARGET, action, null, hard, reasons, verdicts, candidates);
+            }
+            if (movesSoFar >= policy.maxMovesAtOnce()) {
+                reasons.add("would move to " + best.get().host() + ", but " + movesSoFar
+                        + " moves already reach maxMovesAtOnce " + policy.maxMovesAtOnce());
+                return decision(vm, Outcome.HELD_CAP, action, null, hard, reasons, verdicts, candidates);
+            }
+            reasons.add("best secondary " + best.get().host() + String.format(java.util.Locale.ROOT,
+                    " (score %.3f, lag %.1fs)", best.get().score(), best.get().lagSeconds()));
+            return decision(vm, Outcome.MOVE, action, best.get().host(), hard, reasons, verdicts, candidates);
+        }
+
+        private List<Candidate> candidates(ProtectedVm vm) {
+            List<Candidate> out = new ArrayList<>(vm.replicas().size());
+            double maxLag = policy.maxReplicaLag().toMillis() / 1000.0;
+            for (Replica r : vm.replicas()) {
+                if (r.host().equals(vm.primary())) {
+                    continue;
+                }
+                List<String> rejections = new ArrayList<>();
+                Optional<HostVerdict> host = evaluation.host(r.host());
+                double headroom = 1;
+                if (host.isEmpty()) {
+                    rejections.add("no values this round");
+                } else {
+                    HostVerdict h = host.get();
+                    if (h.failed()) {
+                        rejections.add("host failed");
+                    }
+                    if (!h.sample().isTrue(Parameter.AGENT_REACHABLE)) {
+                        rejections.add("agent did not answer");
+                    }
+                    if (!h.sample().isTrue(Parameter.SERVICE_UP)) {
+                        rejections.add("nova-compute is not up");
+                    }
+                    double sum = 0;
+                    int n = 0;
+                    for (RuleVerdict v : applicable(vm, h.verdicts())) {
+                        if (v.verdict() == Verdict.NOT_APPLICABLE) {
+                            continue;
+                        }
+                        if (v.verdict() != Verdict.IN_RANGE) {
+                            rejections.add(v.rule().name() + ": " + v.show());
+                        } else if (v.rule().range() instanceof Range.Between b) {
+                            sum += b.headroom(v.value().orElseThrow());
+                            n++;
+                        }
+                    }
+                    headroom = n == 0 ? 1 : sum / n;
+                }
+                if (r.lagSeconds() > maxLag) {
+                    rejections.add(String.format(java.util.Locale.ROOT, "replica lag %.1fs > maxReplicaLag %s",
+                            r.lagSeconds(), io.understudy.scheduler.yaml.Durations.format(policy.maxReplicaLag())));
+                }
+                vm.antiAffinityGroup().filter(g -> groupHosts.getOrDefault(g, Set.of()).contains(r.host()))
+                        .ifPresent(g -> rejections.add("anti-affinity group " + g + " already has a VM there"));
+                double freshness = maxLag <= 0 ? 0 : Math.max(0, 1 - r.lagSeconds() / maxLag);
+                double score = headroom + freshness - ARRIVAL_PENALTY * arrivals.getOrDefault(r.host(), 0);
+                out.add(new Candidate(r.host(), r.lagSeconds(), rejections.isEmpty(), score, rejections));
+            }
+            out.sort(Comparator.comparing((Candidate c) -> !c.eligible())
+                    .thenComparing(Comparator.comparingDouble(Candidate::score).reversed())
+                    .thenComparingDouble(Candidate::lagSeconds)
+                    .thenComparing(Candidate::host));
+            return out;
+        }
+
+        /** The verdicts of the rules that apply to this VM (VM-scoped rules only for the VMs they select). */
+        private List<RuleVerdict> applicable(ProtectedVm vm, List<RuleVerdict> all) {
+            if (!vmScoped) {
+                return all;
+            }
+            List<RuleVerdict> out = new ArrayList<>(all.size());
+            for (RuleVerdict v : all) {
+                if (!(v.rule().scope() instanceof Scope.Vms s) || s.selector().matches(vm.metadata(), vm.flavor())) {
+                    out.add(v);
+                }
+            }
+            return out;
+        }
+
+        private static Decision decision(ProtectedVm vm, Outcome outcome, MoveAction action, String target,
+                boolean hard, List<String> reasons, List<RuleVerdict> verdicts, List<Candidate> candidates) {
+            return new Decision(vm.id(), vm.name(), vm.primary(), outcome, Optional.ofNullable(action),
+                    Optional.ofNullable(target), hard, reasons, verdicts, candidates);
+        }
+    }
+}

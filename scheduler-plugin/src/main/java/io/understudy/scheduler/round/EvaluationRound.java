@@ -1,0 +1,105 @@
+package io.understudy.scheduler.round;
+
+import static java.util.Objects.requireNonNull;
+
+import io.understudy.scheduler.decide.Decider;
+import io.understudy.scheduler.decide.Decision;
+import io.understudy.scheduler.decide.Outcome;
+import io.understudy.scheduler.evaluate.Evaluation;
+import io.understudy.scheduler.evaluate.Evaluator;
+import io.understudy.scheduler.rules.Rules;
+import io.understudy.scheduler.stats.AgentReader;
+import io.understudy.scheduler.stats.AgentReading;
+import io.understudy.scheduler.stats.HostSample;
+import io.understudy.scheduler.stats.Inventory;
+import io.understudy.scheduler.stats.NovaReadException;
+import io.understudy.scheduler.stats.NovaReader;
+import io.understudy.scheduler.stats.NovaSnapshot;
+import io.understudy.scheduler.stats.ProtectedVm;
+import io.understudy.scheduler.stats.ServerInfo;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs one round: read, judge, decide, execute (or record), and say what happened. */
+public final class EvaluationRound {
+
+    private static final Logger log = LoggerFactory.getLogger(EvaluationRound.class);
+
+    private final NovaReader nova;
+    private final AgentReader agents;
+    private final RulesSource rules;
+    private final FailedHosts failedHosts;
+    private final MoveExecutor executor;
+    private final Clock clock;
+    private final Evaluator evaluator = new Evaluator();
+    private final Decider decider = new Decider();
+
+    public EvaluationRound(NovaReader nova, AgentReader agents, RulesSource rules, FailedHosts failedHosts,
+            MoveExecutor executor, Clock clock) {
+        this.nova = requireNonNull(nova, "nova is null");
+        this.agents = requireNonNull(agents, "agents is null");
+        this.rules = requireNonNull(rules, "rules is null");
+        this.failedHosts = requireNonNull(failedHosts, "failedHosts is null");
+        this.executor = requireNonNull(executor, "executor is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /**
+     * @param act false for a dry run ({@code understudy plan}): decide, execute nothing, keep no state
+     */
+    public RoundResult run(RoundState previous, boolean act) {
+        Instant started = clock.instant();
+        Rules current = rules.current();
+        List<String> notes = new ArrayList<>();
+        rules.problem().ifPresent(notes::add);
+        NovaSnapshot snapshot;
+        try {
+            snapshot = nova.read(!current.aggregates().isEmpty());
+        } catch (NovaReadException e) {
+            String failure = "Nova could not be read, no decision made: " + e.getMessage();
+            log.error("round failed: {}", failure);
+            return new RoundResult(started, clock.instant(), Optional.of(failure), current.source(), notes,
+                    Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of(), previous);
+        }
+        TreeSet<String> hosts = new TreeSet<>();
+        snapshot.services().forEach(s -> hosts.add(s.host()));
+        snapshot.hypervisors().forEach(h -> hosts.add(h.host()));
+        Map<String, AgentReading> readings = agents.read(hosts);
+        Instant now = clock.instant();
+        List<HostSample> samples = io.understudy.scheduler.stats.Samples.merge(snapshot, readings, now);
+        List<ServerInfo> unplaced = new ArrayList<>();
+        List<ProtectedVm> vms = Inventory.protectedVms(snapshot.servers(), samples, current, unplaced);
+        unplaced.forEach(s -> notes.add("protected server " + s.id() + " (" + s.name() + ") has no host (status "
+                + s.status() + ")"));
+        Evaluation evaluation = evaluator.evaluate(samples, current, snapshot.aggregates(), failedHosts.now(), now,
+                previous.breaches());
+        List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), 0);
+
+        Map<UUID, Instant> lastMoves = new HashMap<>(previous.lastMoves());
+        lastMoves.values().removeIf(at -> at.plus(current.policy().cooldown()).isBefore(now));
+        List<String> executions = new ArrayList<>();
+        for (Decision d : decisions) {
+            if (d.outcome() == Outcome.STAY) {
+                continue;
+            }
+            log.info("{}", d.logLine());
+            if (act && d.outcome() == Outcome.MOVE) {
+                MoveExecutor.Execution e = executor.execute(d);
+                e.startedAt().ifPresent(at -> lastMoves.put(d.vm(), at));
+                executions.add("vm " + d.vm() + ": " + e.note());
+            }
+        }
+        RoundState next = act ? new RoundState(evaluation.breaches(), lastMoves) : previous;
+        return new RoundResult(started, clock.instant(), Optional.empty(), current.source(), notes,
+                Optional.of(snapshot), Optional.of(evaluation), vms, unplaced, decisions, executions, next);
+    }
+}

@@ -1,0 +1,36 @@
+package io.understudy.scheduler.stats;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A protected VM as this round sees it: its primary (the Nova host it runs on) and its
+ * secondaries (the hosts whose agents hold a replica of it).
+ *
+ * @param diskGib the flavor's root disk, what a new secondary must have room for
+ * @param replicas sorted by host name
+ */
+public record ProtectedVm(UUID id, String name, String primary, String flavor, int diskGib,
+        Map<String, String> metadata, List<Replica> replicas) {
+
+    /** Server metadata naming a VM's anti-affinity group: no two of its members on one host. */
+    public static final String ANTI_AFFINITY_KEY = "understudy:anti-affinity";
+
+    public ProtectedVm {
+        requireNonNull(id, "id is null");
+        requireNonNull(name, "name is null");
+        requireNonNull(primary, "primary is null");
+        requireNonNull(flavor, "flavor is null");
+        metadata = Map.copyOf(metadata);
+        replicas = replicas.stream().sorted(Comparator.comparing(Replica::host)).toList();
+    }
+
+    public Optional<String> antiAffinityGroup() {
+        return Optional.ofNullable(metadata.get(ANTI_AFFINITY_KEY)).filter(g -> !g.isBlank());
+    }
+}

@@ -1,0 +1,14 @@
+package io.understudy.scheduler.stats;
+
+import static java.util.Objects.requireNonNull;
+
+/** A secondary's replica of one VM, as the secondary's agent reports it. */
+public record Replica(String host, double lagSeconds) {
+
+    public Replica {
+        requireNonNull(host, "host is null");
+        if (Double.isNaN(lagSeconds) || lagSeconds < 0) {
+            throw new IllegalArgumentException("replica lag on " + host + " must be a non-negative number, not " + lagSeconds);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.understudy.scheduler.stats;
+
+import io.understudy.agent.api.HostStats;
+import io.understudy.nova.state.ComputeService;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Merges Nova's view and the agents' answers into one {@link HostSample} per compute host. Pure.
+ * The hosts are those Nova knows (services and hypervisors); a host Nova lists in one and not
+ * the other gets what is known and a problem naming what is not.
+ */
+public final class Samples {
+
+    private static final double MIB = 1024.0 * 1024;
+    private static final double GIB = MIB * 1024;
+
+    private Samples() {
+    }
+
+    public static List<HostSample> merge(NovaSnapshot nova, Map<String, AgentReading> agents, Instant now) {
+        Map<String, ComputeService> services = new HashMap<>();
+        nova.services().forEach(s -> services.put(s.host(), s));
+        Map<String, Hypervisor> hypervisors = new HashMap<>();
+        nova.hypervisors().forEach(h -> hypervisors.put(h.host(), h));
+        TreeSet<String> hosts = new TreeSet<>(services.keySet());
+        hosts.addAll(hypervisors.keySet());
+
+        List<HostSample> out = new ArrayList<>(hosts.size());
+        for (String host : hosts) {
+            Map<Parameter, Value> values = new EnumMap<>(Parameter.class);
+            List<String> problems = new ArrayList<>();
+            ComputeService service = services.get(host);
+            if (service == null) {
+                // Never silently healthy: no service record means Nova cannot vouch for the host.
+                values.put(Parameter.SERVICE_UP, Value.of(false));
+                problems.add("Nova lists no nova-compute service on this host");
+            } else {
+                values.put(Parameter.SERVICE_UP, Value.of(service.up() && !service.forcedDown()));
+                values.put(Parameter.SERVICE_ENABLED, Value.of(service.enabled()));
+                values.put(Parameter.FORCED_DOWN, Value.of(service.forcedDown()));
+                service.updatedAt().ifPresent(at -> values.put(Parameter.SERVICE_REPORT_AGE,
+                        Value.of(Math.max(0, Duration.between(at, now).toMillis() / 1000.0))));
+            }
+            Hypervisor h = hypervisors.get(host);
+            if (h == null) {
+                problems.add("Nova lists no hypervisor for this host");
+            } else {
+                values.put(Parameter.HYPERVISOR_STATE, Value.of(h.state()));
+                values.put(Parameter.NOVA_VCPUS_FREE, Value.of(h.vcpus() - h.vcpusUsed()));
+                values.put(Parameter.NOVA_RAM_FREE_MIB, Value.of(h.memoryMib() - h.memoryMibUsed()));
+                values.put(Parameter.NOVA_DISK_FREE_GIB, Value.of(h.diskGib() - h.diskGibUsed()));
+                values.put(Parameter.RUNNING_VMS, Value.of(h.runningVms()));
+            }
+            AgentReading agent = agents.get(host);
+            Map<java.util.UUID, Double> lags = Map.of();
+            if (agent == null || agent.stats().isEmpty()) {
+                values.put(Parameter.AGENT_REACHABLE, Value.of(false));
+                problems.add("agent: " + (agent == null ? "not asked" : agent.error().orElseThrow()));
+            } else {
+                HostStats s = agent.stats().get();
+                values.put(Parameter.AGENT_REACHABLE, Value.of(true));
+                values.put(Parameter.CPU_PERCENT, Value.of(s.cpuPercent()));
+                values.put(Parameter.MEMORY_FREE_MIB, Value.of(s.memoryFreeBytes() / MIB));
+                values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
+                values.put(Parameter.LOAD1, Value.of(s.load1()));
+                values.put(Parameter.REPLICA_LAG_MAX, Value.of(
+                        s.replicaLagSeconds().values().stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+                lags = s.replicaLagSeconds();
+            }
+            out.add(new HostSample(host, values, lags, problems));
+        }
+        return out;
+    }
+}
