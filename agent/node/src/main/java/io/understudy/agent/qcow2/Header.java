@@ -210,7 +210,8 @@ public record Header(
                 throw new BadImageException(file, "backing file name length " + Integer.toUnsignedString(backingSize)
                         + " outside 1..1023");
             }
-            if (backingOffset < headerLength || backingOffset + backingSize > clusterSize) {
+            // Compared without adding to the offset: a hostile offset near 2^63 would wrap around.
+            if (backingOffset < headerLength || backingOffset > clusterSize - backingSize) {
                 throw new BadImageException(file, "backing file name at offset " + backingOffset
                         + " lies outside the first cluster");
             }
