@@ -113,7 +113,7 @@ final class DeltaBench {
         DiffResult diff = diff(dir.resolve(Workload.OLD), dir.resolve(Workload.NEW), deltaFile);
         long applied = System.nanoTime();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(deltaFile), STREAM_BUFFER)) {
-            LayerApply.apply(replica, in, layer, false, null);
+            LayerApply.apply(replica, in, layer, false);
         }
         long end = System.nanoTime();
         boolean identical = tools.exit("qemu-img", "compare", "-q", layer.getFileName().toString(), Workload.NEW) == 0;

@@ -144,7 +144,7 @@ final class ImageCommand {
             long start = System.nanoTime();
             DeltaStats stats;
             try (InputStream in = new BufferedInputStream(Files.newInputStream(delta), STREAM_BUFFER)) {
-                stats = LayerApply.apply(base, in, layer, verifyBase, null);
+                stats = LayerApply.apply(base, in, layer, verifyBase);
             }
             spec.commandLine().getOut().println(JSON.writeValueAsString(statsJson(stats, start)));
             return Main.EXIT_OK;

@@ -9,7 +9,8 @@ import java.security.NoSuchAlgorithmException;
  * <pre>
  * header   magic "USDELTA\n", u16 version, u16 flags (1 seed, 2 base named),
  *          u32 cluster size, u64 new size, u64 base size, 32 bytes base manifest hash,
- *          16 bytes VM UUID (zeros: none), u64 from version, u64 to version
+ *          16 bytes VM UUID (zeros: none), u64 from version, u64 to version,
+ *          u64 capture time (ms since the epoch; 0: unknown)
  * records  'D' u64 cluster, u32 length, 32 bytes SHA-256 of the payload, payload
  *          'Z' u64 first cluster, u64 count           (reads as zeros: no payload)
  * trailer  'E' u64 clusters examined, u64 data records, u64 zero clusters, u64 payload bytes,
@@ -26,7 +27,7 @@ final class DeltaFormat {
     static final int VERSION = 1;
     static final int FLAG_SEED = 1;
     static final int FLAG_BASE_NAMED = 2;
-    static final int HEADER_BYTES = 8 + 2 + 2 + 4 + 8 + 8 + 32 + 16 + 8 + 8;
+    static final int HEADER_BYTES = 8 + 2 + 2 + 4 + 8 + 8 + 32 + 16 + 8 + 8 + 8;
     static final byte TAG_DATA = 'D';
     static final byte TAG_ZEROS = 'Z';
     static final byte TAG_END = 'E';

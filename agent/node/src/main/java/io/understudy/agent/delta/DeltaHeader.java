@@ -7,7 +7,8 @@ import java.util.UUID;
 /**
  * What a delta says about itself: its unit (the cluster size), the virtual size it produces, the
  * base it applies to (virtual size, and the base's {@link Manifest} hash when it was named), and,
- * for the agent, the VM and the versions it goes from and to.
+ * for the agent, the VM, the versions it goes from and to, and when the guest state it carries was
+ * captured (the replica's lag is measured from then).
  *
  * @param baseManifest 32 bytes, or empty when the maker did not hash the base
  * @param vm           empty outside the agent (command-line deltas)
@@ -20,7 +21,8 @@ public record DeltaHeader(
         Optional<byte[]> baseManifest,
         Optional<UUID> vm,
         long fromVersion,
-        long toVersion) {
+        long toVersion,
+        long capturedAtMillis) {
 
     public static final int MIN_CLUSTER = 512;
     public static final int MAX_CLUSTER = 2 << 20;
@@ -45,7 +47,7 @@ public record DeltaHeader(
     /** A delta for the command line: no VM, no versions. */
     public static DeltaHeader of(int clusterSize, long newSize, long baseSize, boolean seed, byte[] baseManifest) {
         return new DeltaHeader(clusterSize, newSize, baseSize, seed, Optional.ofNullable(baseManifest),
-                Optional.empty(), 0, 0);
+                Optional.empty(), 0, 0, 0);
     }
 
     public long clusterCount() {
@@ -61,7 +63,7 @@ public record DeltaHeader(
     public boolean equals(Object o) {
         return o instanceof DeltaHeader h && clusterSize == h.clusterSize && newSize == h.newSize
                 && baseSize == h.baseSize && seed == h.seed && vm.equals(h.vm) && fromVersion == h.fromVersion
-                && toVersion == h.toVersion
+                && toVersion == h.toVersion && capturedAtMillis == h.capturedAtMillis
                 && Arrays.equals(baseManifest.orElse(null), h.baseManifest.orElse(null));
     }
 

@@ -70,10 +70,11 @@ public final class DeltaReader {
         UUID vm = new UUID(h.getLong(), h.getLong());
         long from = h.getLong();
         long to = h.getLong();
+        long capturedAt = h.getLong();
         return new DeltaHeader(clusterSize, newSize, baseSize, (flags & DeltaFormat.FLAG_SEED) != 0,
                 (flags & DeltaFormat.FLAG_BASE_NAMED) != 0 ? Optional.of(manifest) : Optional.empty(),
                 vm.getMostSignificantBits() == 0 && vm.getLeastSignificantBits() == 0 ? Optional.empty() : Optional.of(vm),
-                from, to);
+                from, to, capturedAt);
     }
 
     /**

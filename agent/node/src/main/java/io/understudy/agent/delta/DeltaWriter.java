@@ -41,6 +41,7 @@ public final class DeltaWriter {
         h.putLong(vm.getLeastSignificantBits());
         h.putLong(header.fromVersion());
         h.putLong(header.toVersion());
+        h.putLong(header.capturedAtMillis());
         emit(h);
     }
 

@@ -32,33 +32,53 @@ public final class LayerApply {
 
     private LayerApply() {}
 
+    /** How to apply: what to check, where else the records go, whether the layer may replace a file. */
+    public record Options(boolean verifyBase, byte[] knownBase, DeltaReader.Sink tee, boolean replace) {
+        public static final Options DEFAULT = new Options(false, null, null, false);
+    }
+
     /**
-     * @param base        the replica's current top (qcow2 or raw); must have the delta's base size
+     * @param base   the replica's current top (qcow2 or raw); must have the delta's base size
+     * @param delta  the delta stream, not yet opened
+     * @param layer  where the new layer appears
      * @param verifyBase  also hash the base and compare it with the manifest the delta names
-     * @param knownBase   the base's manifest hash when the caller keeps it (the replica store), else null
      */
-    public static DeltaStats apply(Path base, InputStream delta, Path layer, boolean verifyBase, byte[] knownBase)
-            throws IOException {
-        if (Files.exists(layer)) {
+    public static DeltaStats apply(Path base, InputStream delta, Path layer, boolean verifyBase) throws IOException {
+        return apply(base, DeltaReader.open(delta), layer, new Options(verifyBase, null, null, false));
+    }
+
+    /**
+     * Applies an opened delta. {@code base} null writes a layer without a backing file (a seed
+     * becomes a whole disk). With {@code knownBase} (the base's manifest hash, as the replica store
+     * keeps it) the delta must name that base. {@code tee} sees every verified record as well.
+     */
+    public static DeltaStats apply(Path base, DeltaReader reader, Path layer, Options options) throws IOException {
+        if (!options.replace() && Files.exists(layer)) {
             throw new FileAlreadyExistsException(layer.toString(), null, "exists; refusing to overwrite a layer");
         }
         Path dir = layer.toAbsolutePath().getParent();
         String name = layer.getFileName().toString();
         removeLeftovers(dir, name);
-        try (BackingChain chain = BackingChain.open(base)) {
-            DeltaReader reader = DeltaReader.open(delta);
-            var header = reader.header();
-            if (chain.virtualSize() != header.baseSize()) {
-                throw new BadDeltaException("base " + base + " is " + chain.virtualSize()
+        var header = reader.header();
+        try (BackingChain chain = base == null ? null : BackingChain.open(base)) {
+            long baseSize = chain == null ? header.newSize() : chain.virtualSize();
+            if (chain == null && !header.seed()) {
+                throw new BadDeltaException("only a seed delta can make a layer without a base");
+            }
+            if (baseSize != header.baseSize()) {
+                throw new BadDeltaException("base " + base + " is " + baseSize
                         + " bytes; the delta was made against a base of " + header.baseSize() + " bytes");
             }
-            if (knownBase != null || verifyBase) {
+            if (options.knownBase() != null || options.verifyBase()) {
                 if (header.baseManifest().isEmpty()) {
                     throw new BadDeltaException("the delta does not name its base's content (make it with diff --hash-base)");
                 }
-                byte[] actual = knownBase != null ? knownBase : Manifest.of(chain, header.clusterSize());
+                byte[] actual = options.knownBase() != null ? options.knownBase()
+                        : chain == null ? new Manifest(header.clusterSize(), baseSize).finish()
+                        : Manifest.of(chain, header.clusterSize());
                 if (!MessageDigest.isEqual(actual, header.baseManifest().get())) {
-                    throw new BadDeltaException("base " + base + " does not hold the content the delta was made against");
+                    throw new BadDeltaException("base " + (base == null ? "(empty disk)" : base)
+                            + " does not hold the content the delta was made against");
                 }
             }
             Path temp = dir.resolve("." + name + ".partial-" + UUID.randomUUID());
@@ -66,24 +86,31 @@ public final class LayerApply {
                 DeltaStats stats;
                 try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     LayerWriter writer = new LayerWriter(out, header.newSize(),
-                            Integer.numberOfTrailingZeros(header.clusterSize()), backingName(base, dir),
-                            chain.top().format());
+                            Integer.numberOfTrailingZeros(header.clusterSize()),
+                            chain == null ? null : backingName(base, dir), chain == null ? null : chain.top().format());
+                    DeltaReader.Sink tee = options.tee();
                     stats = reader.readAll(new DeltaReader.Sink() {
                         @Override
                         public void data(long cluster, ByteBuffer payload, byte[] sha256) throws IOException {
-                            writer.writeData(cluster, payload);
+                            writer.writeData(cluster, payload.duplicate());
+                            if (tee != null) {
+                                tee.data(cluster, payload, sha256);
+                            }
                         }
 
                         @Override
                         public void zeros(long first, long count) throws IOException {
                             writer.writeZeros(first, count);
+                            if (tee != null) {
+                                tee.zeros(first, count);
+                            }
                         }
                     });
                     writer.finish();
                     out.force(true);
                 }
                 verify(temp);
-                Files.move(temp, layer, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temp, layer, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 fsyncDirectory(dir);
                 return stats;
             } finally {

@@ -47,7 +47,7 @@ class DeltaFormatTest {
     private static byte[] sampleDelta() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DeltaHeader header = new DeltaHeader(CLUSTER, SIZE, SIZE, false, Optional.of(new byte[32]),
-                Optional.of(UUID.fromString("6f1c2a52-8a8e-4b8f-9d3f-0d0a7c1e2b3c")), 4, 5);
+                Optional.of(UUID.fromString("6f1c2a52-8a8e-4b8f-9d3f-0d0a7c1e2b3c")), 4, 5, 1_764_400_000_000L);
         DeltaWriter w = new DeltaWriter(out, header);
         w.data(1, ByteBuffer.wrap(cluster(0x11, CLUSTER)));
         w.zero(2);
@@ -74,6 +74,7 @@ class DeltaFormatTest {
         assertThat(reader.header().vm()).contains(UUID.fromString("6f1c2a52-8a8e-4b8f-9d3f-0d0a7c1e2b3c"));
         assertThat(reader.header().fromVersion()).isEqualTo(4);
         assertThat(reader.header().toVersion()).isEqualTo(5);
+        assertThat(reader.header().capturedAtMillis()).isEqualTo(1_764_400_000_000L);
         Recorder sink = new Recorder();
         DeltaStats stats = reader.readAll(sink);
         assertThat(sink.records).containsExactly(

@@ -1,0 +1,377 @@
+package io.understudy.agent.replica;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.understudy.agent.api.Json;
+import io.understudy.agent.delta.BadDeltaException;
+import io.understudy.agent.delta.DeltaHeader;
+import io.understudy.agent.delta.DeltaReader;
+import io.understudy.agent.delta.DeltaStats;
+import io.understudy.agent.delta.DeltaWriter;
+import io.understudy.agent.delta.Differ;
+import io.understudy.agent.delta.Manifest;
+import io.understudy.agent.delta.ManifestFile;
+import io.understudy.agent.delta.ManifestUpdate;
+import io.understudy.agent.qcow2.BackingChain;
+import io.understudy.agent.qcow2.LayerWriter;
+import io.understudy.agent.qcow2.Qcow2Check;
+import io.understudy.agent.qcow2.Qcow2Image;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One VM's replica on a secondary: a chain of immutable qcow2 layers, the per-cluster hashes of
+ * the version they hold, and {@code state.json}, whose atomic replacement is the commit point of
+ * every change. A delta becomes a new layer (published by rename) and a new manifest file first;
+ * only then does the state name them. A crash at any instant therefore leaves the previous
+ * version whole; {@link #open} deletes whatever the state does not name.
+ *
+ * <pre>
+ * DIR/state.json                 version, chain (bottom first), manifest file and hash, capture time
+ * DIR/0000000007.qcow2 ...       layers, named by the version they complete
+ * DIR/manifest-0000000007.bin    per-cluster SHA-256 of that version
+ * </pre>
+ */
+public final class Replica {
+
+    /** What the replica holds, as {@code state.json} says. */
+    public record State(UUID vm, long version, int clusterSize, long virtualSize, List<String> chain,
+            String manifest, String manifestHash, long capturedAtMillis, String primary) {
+        public State {
+            chain = List.copyOf(chain);
+        }
+
+        String top() {
+            return chain.get(chain.size() - 1);
+        }
+    }
+
+    /** The outcome of one delta: applied, or already held (a replay). */
+    public record Receipt(UUID vm, long version, boolean applied, DeltaStats stats) {}
+
+    private static final String STATE = "state.json";
+    private static final ObjectMapper JSON = Json.mapper();
+
+    private final Path dir;
+    private final Clock clock;
+    private State state;
+
+    private Replica(Path dir, State state, Clock clock) {
+        this.dir = dir;
+        this.state = state;
+        this.clock = clock;
+    }
+
+    /** A new, empty replica (version 0: an empty disk) of a VM whose disk has the given size and unit. */
+    public static Replica create(Path dir, UUID vm, long virtualSize, int clusterSize, String primary, Clock clock)
+            throws IOException {
+        Files.createDirectories(dir);
+        if (Files.exists(dir.resolve(STATE))) {
+            throw new IOException(dir + ": a replica exists already");
+        }
+        String layer = layerName(0);
+        Path temp = dir.resolve(layer + ".partial");
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            new LayerWriter(out, virtualSize, Integer.numberOfTrailingZeros(clusterSize), null, null).finish();
+            out.force(true);
+        }
+        Files.move(temp, dir.resolve(layer), StandardCopyOption.ATOMIC_MOVE);
+        String manifest = manifestName(0);
+        byte[] hash;
+        try (ManifestFile.Writer w = new ManifestFile.Writer(dir.resolve(manifest), clusterSize, virtualSize)) {
+            hash = w.finish();
+        }
+        Replica r = new Replica(dir, new State(vm, 0, clusterSize, virtualSize, List.of(layer), manifest,
+                HexFormat.of().formatHex(hash), 0, primary), clock);
+        r.writeState(r.state);
+        return r;
+    }
+
+    /** Opens a replica and removes what a crash left behind: files its state does not name. */
+    public static Replica open(Path dir, Clock clock) throws IOException {
+        State state = JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+        Replica r = new Replica(dir, state, clock);
+        r.removeUnnamed(true);
+        return r;
+    }
+
+    public synchronized State state() {
+        return state;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Seconds between the capture of the guest state held and now; empty before the first delta. */
+    public synchronized OptionalDouble lagSeconds() {
+        if (state.capturedAtMillis() == 0) {
+            return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(Math.max(0, clock.millis() - state.capturedAtMillis()) / 1000.0);
+    }
+
+    /** The top layer: the image that reads as the replica's disk. */
+    public synchronized Path top() {
+        return dir.resolve(state.top());
+    }
+
+    /** Bytes of all layers and the manifest. */
+    public synchronized long bytes() throws IOException {
+        long total = Files.size(dir.resolve(state.manifest()));
+        for (String layer : state.chain()) {
+            total += Files.size(dir.resolve(layer));
+        }
+        return total;
+    }
+
+    /**
+     * Applies one delta from the primary. Idempotent by VM and versions: a delta that leads to
+     * the version held is a replay and changes nothing. A delta from another version than the one
+     * held is refused with {@link VersionConflictException} before anything is written.
+     */
+    public synchronized Receipt receive(DeltaReader reader) throws IOException {
+        DeltaHeader h = reader.header();
+        if (h.vm().isEmpty() || !h.vm().get().equals(state.vm())) {
+            throw new BadDeltaException("the delta is for VM " + h.vm().map(UUID::toString).orElse("(none)")
+                    + ", this replica holds " + state.vm());
+        }
+        if (h.toVersion() <= h.fromVersion()) {
+            throw new BadDeltaException("the delta goes from version " + h.fromVersion() + " to " + h.toVersion());
+        }
+        if (h.toVersion() == state.version() && h.fromVersion() < state.version()) {
+            return new Receipt(state.vm(), state.version(), false, null);
+        }
+        if (h.fromVersion() != state.version()) {
+            throw new VersionConflictException(state.vm(), state.version(), h.fromVersion());
+        }
+        if (!h.seed() && h.clusterSize() != state.clusterSize()) {
+            throw new BadDeltaException("the delta's unit is " + h.clusterSize() + " bytes, the replica's "
+                    + state.clusterSize() + "; only a seed may change it");
+        }
+        String layer = layerName(h.toVersion());
+        String manifest = manifestName(h.toVersion());
+        Path manifestTemp = dir.resolve(manifest + ".partial");
+        Files.deleteIfExists(manifestTemp);
+        byte[] hash;
+        DeltaStats stats;
+        try (ManifestFile.Reader old = h.seed() ? null : new ManifestFile.Reader(dir.resolve(state.manifest()));
+             ManifestFile.Writer next = new ManifestFile.Writer(manifestTemp, h.clusterSize(), h.newSize())) {
+            ManifestFile.Reader from = old != null ? old : emptyManifest(h);
+            try {
+                ManifestUpdate update = new ManifestUpdate(from, next, h);
+                byte[] knownBase = h.seed() ? new Manifest(h.clusterSize(), h.newSize()).finish()
+                        : HexFormat.of().parseHex(state.manifestHash());
+                stats = LayerApply.apply(h.seed() ? null : top(), reader, dir.resolve(layer),
+                        new LayerApply.Options(false, knownBase, update, false));
+                hash = update.finish();
+            } finally {
+                if (old == null) {
+                    from.close();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(manifestTemp);
+            Files.deleteIfExists(dir.resolve(layer));
+            throw e;
+        }
+        Files.move(manifestTemp, dir.resolve(manifest), StandardCopyOption.ATOMIC_MOVE);
+        List<String> chain = new ArrayList<>(h.seed() ? List.of() : state.chain());
+        chain.add(layer);
+        State next = new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
+                HexFormat.of().formatHex(hash), h.capturedAtMillis(), state.primary());
+        writeState(next);
+        removeUnnamed(false);
+        return new Receipt(state.vm(), state.version(), true, stats);
+    }
+
+    /** An empty manifest for a seed's new size, written once beside the state. */
+    private ManifestFile.Reader emptyManifest(DeltaHeader h) throws IOException {
+        Path empty = dir.resolve("manifest-empty.bin.partial");
+        Files.deleteIfExists(empty);
+        try (ManifestFile.Writer w = new ManifestFile.Writer(empty, h.clusterSize(), h.newSize())) {
+            w.finish();
+        }
+        ManifestFile.Reader r = new ManifestFile.Reader(empty);
+        Files.delete(empty); // the open reader keeps it readable
+        return r;
+    }
+
+    /**
+     * Merges every layer between the bottom and the top into one, when the chain is longer than
+     * {@code maxLayers}. The merged layer replaces, by rename, the highest layer it covers: it reads
+     * the same, so the layer above still names a valid backing file. The heavy part runs without
+     * the replica's lock; deltas keep arriving meanwhile.
+     *
+     * @return whether the chain was squashed
+     */
+    public boolean squash(int maxLayers) throws IOException {
+        if (maxLayers < 2) {
+            throw new IllegalArgumentException("a chain needs room for a bottom and a top layer");
+        }
+        State before = state();
+        List<String> chain = before.chain();
+        if (chain.size() <= maxLayers || chain.size() < 3) {
+            return false;
+        }
+        int k = chain.size() - 2;
+        Path bottom = dir.resolve(chain.get(0));
+        Path target = dir.resolve(chain.get(k));
+        Path delta = dir.resolve("squash.delta.partial");
+        Path merged = dir.resolve("squash-" + chain.get(k) + ".partial");
+        try {
+            try (BackingChain lower = BackingChain.open(bottom); BackingChain upper = BackingChain.open(target);
+                 OutputStream out = new BufferedOutputStream(Files.newOutputStream(delta), 1 << 20)) {
+                Differ.diff(lower, upper, new DeltaWriter(out, DeltaHeader.of(before.clusterSize(),
+                        upper.virtualSize(), lower.virtualSize(), false, null)));
+            }
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(delta), 1 << 20)) {
+                LayerApply.apply(bottom, DeltaReader.open(in), merged, LayerApply.Options.DEFAULT);
+            }
+            synchronized (this) {
+                List<String> now = state.chain();
+                if (now.size() <= k || !now.subList(0, k + 1).equals(chain.subList(0, k + 1))) {
+                    return false; // a seed replaced the chain meanwhile
+                }
+                Files.move(merged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                LayerApply.fsyncDirectory(dir);
+                List<String> squashed = new ArrayList<>();
+                squashed.add(now.get(0));
+                squashed.addAll(now.subList(k, now.size()));
+                writeState(new State(state.vm(), state.version(), state.clusterSize(), state.virtualSize(), squashed,
+                        state.manifest(), state.manifestHash(), state.capturedAtMillis(), state.primary()));
+                removeUnnamed(false);
+            }
+            return true;
+        } finally {
+            Files.deleteIfExists(delta);
+            Files.deleteIfExists(merged);
+        }
+    }
+
+    /**
+     * Puts the replica where the next boot uses it: its layers are linked (or copied, across file
+     * systems) into {@code instanceDir}, and a new empty overlay named {@code diskName} on top takes
+     * the guest's writes, so the replica's own layers never change. Takes milliseconds whatever
+     * the disk's size: this is on the recovery path.
+     */
+    public synchronized Path stage(Path instanceDir, String diskName) throws IOException {
+        Files.createDirectories(instanceDir);
+        Path disk = instanceDir.resolve(diskName);
+        if (Files.exists(disk)) {
+            throw new FileAlreadyExistsException(disk.toString(), null, "refusing to replace a disk");
+        }
+        for (String layer : state.chain()) {
+            Path link = instanceDir.resolve(layer);
+            if (Files.exists(link)) {
+                continue;
+            }
+            try {
+                Files.createLink(link, dir.resolve(layer));
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(dir.resolve(layer), link, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        Path temp = instanceDir.resolve("." + diskName + ".partial");
+        Files.deleteIfExists(temp);
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            new LayerWriter(out, state.virtualSize(), Integer.numberOfTrailingZeros(state.clusterSize()), state.top(),
+                    "qcow2").finish();
+            out.force(true);
+        }
+        Files.move(temp, disk, StandardCopyOption.ATOMIC_MOVE);
+        LayerApply.fsyncDirectory(instanceDir);
+        return disk;
+    }
+
+    /** Every layer passes the structural check and the chain's content matches the manifest. */
+    public Verification verify() throws IOException {
+        State s = state();
+        List<String> problems = new ArrayList<>();
+        for (String layer : s.chain()) {
+            try (Qcow2Image image = Qcow2Image.open(dir.resolve(layer))) {
+                Qcow2Check.Result result = Qcow2Check.check(image);
+                if (!result.clean()) {
+                    problems.add(layer + ": " + result.problems());
+                }
+            }
+        }
+        try (BackingChain chain = BackingChain.open(dir.resolve(s.top()))) {
+            String actual = HexFormat.of().formatHex(Manifest.of(chain, s.clusterSize()));
+            if (!actual.equals(s.manifestHash())) {
+                problems.add("content does not match the manifest of version " + s.version());
+            }
+        }
+        return new Verification(s.version(), List.copyOf(problems));
+    }
+
+    /** The result of {@link #verify()}. */
+    public record Verification(long version, List<String> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private void writeState(State next) throws IOException {
+        Path temp = dir.resolve(STATE + ".partial");
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next)));
+            out.force(true);
+        }
+        Files.move(temp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        LayerApply.fsyncDirectory(dir);
+        state = next;
+    }
+
+    /**
+     * Deletes files the state does not name. Work in progress (a squash, whose files end in
+     * ".partial") survives unless {@code work} says no one can be working: right after opening.
+     */
+    private void removeUnnamed(boolean work) throws IOException {
+        Set<String> keep = new HashSet<>(state.chain());
+        keep.add(state.manifest());
+        keep.add(STATE);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                boolean inProgress = name.contains(".partial");
+                if (!keep.contains(name) && (work || !inProgress) && Files.isRegularFile(f)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    static String layerName(long version) {
+        return String.format("%010d.qcow2", version);
+    }
+
+    static String manifestName(long version) {
+        return String.format("manifest-%010d.bin", version);
+    }
+
+    @Override
+    public String toString() {
+        return "replica of " + Objects.requireNonNull(state).vm() + " at version " + state.version();
+    }
+}

@@ -1,0 +1,232 @@
+package io.understudy.agent.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.understudy.agent.delta.BadDeltaException;
+import io.understudy.agent.delta.DeltaHeader;
+import io.understudy.agent.delta.DeltaReader;
+import io.understudy.agent.delta.DeltaWriter;
+import io.understudy.agent.delta.Differ;
+import io.understudy.agent.delta.Manifest;
+import io.understudy.agent.qcow2.BackingChain;
+import io.understudy.agent.testing.Qemu;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A replica following a primary's disk version by version, judged by qemu-img. */
+class ReplicaIT {
+
+    private static final UUID VM = UUID.fromString("3d5e1c0a-7b2f-4c11-9e55-5a6b7c8d9e0f");
+    private static final long CAPTURED = 1_764_400_000_000L;
+
+    @TempDir
+    Path tmp;
+
+    private Path primary;
+    private Path store;
+    private final List<Path> versions = new ArrayList<>();
+    private final Clock clock = Clock.fixed(Instant.ofEpochMilli(CAPTURED + 2500), ZoneOffset.UTC);
+
+    @BeforeEach
+    void primaryDiskWithFiveVersions() throws IOException {
+        primary = Files.createDirectory(tmp.resolve("primary"));
+        store = tmp.resolve("replica");
+        Path v0 = primary.resolve("v0.qcow2");
+        Qemu.img("create", "-q", "-f", "qcow2", v0.toString(), "64M");
+        versions.add(v0);
+        for (int v = 1; v <= 5; v++) {
+            Path next = primary.resolve("v" + v + ".qcow2");
+            Qemu.img("create", "-q", "-f", "qcow2", "-b", "v" + (v - 1) + ".qcow2", "-F", "qcow2", next.toString());
+            Qemu.io(next, "write -P 0x" + (0x30 + v) + " " + (v * 5) + "M 3M", "write -z " + ((v - 1) * 5 + 1) + "M 1M",
+                    "write -P 0x" + (0x40 + v) + " " + (v * 64 + 7) + "k 1k");
+            versions.add(next);
+        }
+    }
+
+    /** The delta from version {@code from} to {@code to} of the primary's disk, as the agent makes it. */
+    private byte[] delta(int from, int to) throws IOException {
+        try (BackingChain neu = BackingChain.open(versions.get(to));
+             BackingChain old = from == 0 ? null : BackingChain.open(versions.get(from))) {
+            byte[] base = old == null ? new Manifest(65536, neu.virtualSize()).finish() : Manifest.of(old, 65536);
+            DeltaHeader h = new DeltaHeader(65536, neu.virtualSize(), neu.virtualSize(), old == null,
+                    Optional.of(base), Optional.of(VM), from, to, CAPTURED + to);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Differ.diff(old, neu, new DeltaWriter(out, h));
+            return out.toByteArray();
+        }
+    }
+
+    private static DeltaReader reader(byte[] delta) throws IOException {
+        return DeltaReader.open(new ByteArrayInputStream(delta));
+    }
+
+    private void assertHolds(Replica r, int version) throws IOException {
+        assertThat(r.state().version()).isEqualTo(version);
+        assertThat(Qemu.identical(r.top(), versions.get(version))).as("replica reads like version %d", version).isTrue();
+        try (BackingChain chain = BackingChain.open(versions.get(version))) {
+            assertThat(r.state().manifestHash()).isEqualTo(HexFormat.of().formatHex(Manifest.of(chain, 65536)));
+        }
+        for (String layer : r.state().chain()) {
+            assertThat(Qemu.check(store.resolve(layer)).path("corruptions").asLong(0)).isZero();
+        }
+    }
+
+    private List<String> files() throws IOException {
+        try (Stream<Path> s = Files.list(store)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void followsThePrimaryVersionByVersionAndReportsItsLag() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        assertThat(r.lagSeconds()).isEmpty();
+        for (int v = 1; v <= 5; v++) {
+            Replica.Receipt receipt = r.receive(reader(delta(v - 1, v)));
+            assertThat(receipt.applied()).isTrue();
+            assertHolds(r, v);
+        }
+        assertThat(r.state().chain()).as("the seed replaced the empty base").hasSize(5);
+        assertThat(r.lagSeconds()).hasValue(2.495);
+        assertThat(r.verify().ok()).as(r.verify().problems().toString()).isTrue();
+        // Reopening (an agent restart) finds the same state.
+        assertThat(Replica.open(store, clock).state()).isEqualTo(r.state());
+    }
+
+    @Test
+    void aReplayChangesNothingAndADeltaFromAnotherVersionIsRefused() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        r.receive(reader(delta(0, 1)));
+        r.receive(reader(delta(1, 2)));
+        List<String> before = files();
+        assertThat(r.receive(reader(delta(1, 2))).applied()).isFalse();
+        assertThatThrownBy(() -> r.receive(reader(delta(3, 4))))
+                .isInstanceOf(VersionConflictException.class)
+                .satisfies(e -> assertThat(((VersionConflictException) e).held()).isEqualTo(2));
+        assertThat(files()).isEqualTo(before);
+        assertHolds(r, 2);
+    }
+
+    @Test
+    void aDeltaMadeAgainstOtherContentIsRefused() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        r.receive(reader(delta(0, 1)));
+        // Right version numbers, wrong base content: made from v2's content but labelled 1 → 2.
+        byte[] wrong = delta(2, 3);
+        byte[] relabelled = relabel(wrong, 1, 2);
+        List<String> before = files();
+        assertThatThrownBy(() -> r.receive(reader(relabelled))).isInstanceOf(BadDeltaException.class)
+                .hasMessageContaining("does not hold the content");
+        assertThat(files()).isEqualTo(before);
+        assertHolds(r, 1);
+    }
+
+    /** Rewrites the versions in a delta's header and re-signs it, as a confused primary would send it. */
+    private byte[] relabel(byte[] delta, long from, long to) throws IOException {
+        DeltaReader in = reader(delta);
+        DeltaHeader h = in.header();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DeltaWriter w = new DeltaWriter(out, new DeltaHeader(h.clusterSize(), h.newSize(), h.baseSize(), h.seed(),
+                h.baseManifest(), h.vm(), from, to, h.capturedAtMillis()));
+        in.readAll(new DeltaReader.Sink() {
+            @Override
+            public void data(long cluster, java.nio.ByteBuffer payload, byte[] sha256) throws IOException {
+                w.data(cluster, payload);
+            }
+
+            @Override
+            public void zeros(long first, long count) throws IOException {
+                for (long c = first; c < first + count; c++) {
+                    w.zero(c);
+                }
+            }
+        });
+        w.finish(0);
+        return out.toByteArray();
+    }
+
+    @Test
+    void aDeltaForAnotherVmIsRefused() throws IOException {
+        Replica r = Replica.create(tmp.resolve("other"), UUID.randomUUID(), 64 << 20, 65536, "compute1", clock);
+        assertThatThrownBy(() -> r.receive(reader(delta(0, 1)))).isInstanceOf(BadDeltaException.class)
+                .hasMessageContaining("is for VM " + VM);
+    }
+
+    @Test
+    void squashKeepsTheContentAndShortensTheChain() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        for (int v = 1; v <= 5; v++) {
+            r.receive(reader(delta(v - 1, v)));
+        }
+        assertThat(r.squash(3)).isTrue();
+        assertThat(r.state().chain()).hasSize(3);
+        assertHolds(r, 5);
+        assertThat(r.verify().ok()).isTrue();
+        assertThat(r.squash(3)).isFalse();
+        // Replication goes on over the squashed chain.
+        Replica again = Replica.open(store, clock);
+        assertThat(again.state().chain()).isEqualTo(r.state().chain());
+    }
+
+    @Test
+    void whatACrashLeavesBehindIsRemovedOnOpen() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        r.receive(reader(delta(0, 1)));
+        List<String> committed = files();
+        // A receive killed after publishing its layer but before the state named it, plus debris.
+        Files.copy(store.resolve(r.state().top()), store.resolve(Replica.layerName(2)));
+        Files.writeString(store.resolve("manifest-0000000002.bin.partial"), "half");
+        Files.writeString(store.resolve(".0000000002.qcow2.partial-x"), "half");
+        Replica reopened = Replica.open(store, clock);
+        assertThat(files()).isEqualTo(committed);
+        assertHolds(reopened, 1);
+        assertThat(reopened.receive(reader(delta(1, 2))).applied()).isTrue();
+        assertHolds(reopened, 2);
+    }
+
+    @Test
+    void stagingLinksTheLayersUnderANewOverlayThatTakesTheGuestsWrites() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        for (int v = 1; v <= 3; v++) {
+            r.receive(reader(delta(v - 1, v)));
+        }
+        Path instance = tmp.resolve("instances").resolve(VM.toString());
+        Path disk = r.stage(instance, "disk");
+        assertThat(Qemu.identical(disk, versions.get(3))).isTrue();
+        Qemu.io(disk, "write -P 0x77 0 8M");
+        assertHolds(r, 3);
+        assertThatThrownBy(() -> r.stage(instance, "disk")).hasMessageContaining("refusing to replace");
+    }
+
+    @Test
+    void aSeedReplacesTheChain() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        r.receive(reader(delta(0, 1)));
+        r.receive(reader(delta(1, 2)));
+        // A primary that lost track of this replica sends everything again, from the version held.
+        byte[] seed = relabelSeed(delta(0, 4), 2, 4);
+        assertThat(r.receive(reader(seed)).applied()).isTrue();
+        assertThat(r.state().chain()).hasSize(1);
+        assertHolds(r, 4);
+    }
+
+    private byte[] relabelSeed(byte[] delta, long from, long to) throws IOException {
+        return relabel(delta, from, to);
+    }
+}
