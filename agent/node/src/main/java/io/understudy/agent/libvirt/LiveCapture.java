@@ -1,0 +1,528 @@
+package io.understudy.agent.libvirt;
+
+import io.understudy.agent.nbd.Extent;
+import io.understudy.agent.nbd.NbdClient;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.libvirt.Domain;
+import org.libvirt.DomainCheckpoint;
+import org.libvirt.LibvirtException;
+import org.w3c.dom.Element;
+
+/**
+ * One replication round of a running domain: what its disks hold at one instant, or only what
+ * changed since the previous round, read while the guest keeps running and writing.
+ *
+ * <p>A round is a libvirt pull-mode backup that creates a new checkpoint atomically with it. The
+ * first round (or any round whose previous checkpoint cannot serve) is <em>full</em>: every
+ * cluster that may hold data ({@code base:allocation}), the rest reported as zeros. Later rounds
+ * are <em>incremental</em> from the previous checkpoint: only the clusters its dirty bitmap marks
+ * ({@code qemu:dirty-bitmap:backup-DISK}). Both are read from the backup's NBD export on
+ * 127.0.0.1, which shows the disks as they were when the backup began; then the job is aborted
+ * and the previous checkpoint deleted, so one checkpoint (one dirty bitmap per disk) remains.
+ * Nova's qcow2 chain is never changed: checkpoints live in the images as persistent bitmaps.
+ *
+ * <p>Never a wrong delta: a round is incremental only from a checkpoint libvirt still knows for
+ * every disk and agrees to back up from. After a domain was redefined (undefined, defined,
+ * started, as Nova's hard reboot does) libvirt has forgotten the checkpoint while its bitmaps stay
+ * in the images, and a new checkpoint of the same name fails with "Bitmap already exists"
+ * (RESEARCH.md, from CloudStack): the round then goes full, and our stale bitmaps are removed by
+ * redefining each as a checkpoint and deleting it. Bitmaps are ours when named {@link #PREFIX}...;
+ * no other is ever touched.
+ *
+ * <p>A round that fails leaves the previous checkpoint in place and removes its own, so the caller
+ * retries from the same previous checkpoint; scratch files are removed either way.
+ */
+public final class LiveCapture {
+
+    /** Our checkpoints and dirty bitmaps are named with this prefix, and only ours are. */
+    public static final String PREFIX = "understudy-";
+
+    private static final int CHECKPOINT_REDEFINE = 1;
+    private static final int CHECKPOINT_REDEFINE_VALIDATE = 1 << 2;
+    private static final int CHECKPOINT_DELETE_METADATA_ONLY = 1 << 1;
+    private static final int JOB_NONE = 0;
+    /** Block status is asked per window, so a fragmented disk's extent list stays bounded. */
+    private static final long STATUS_WINDOW = 1L << 30;
+    /** The most read with one NBD request: several clusters of a run at once. */
+    private static final int READ_CHUNK = 4 << 20;
+    private static final int BIND_ATTEMPTS = 3;
+    private static final Duration JOB_END = Duration.ofSeconds(60);
+    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "[A-Za-z0-9_.-]{1,100}");
+    private static final Pattern BITMAP_EXISTS = Pattern.compile("Bitmap already exists: ([^\\s'\"]+)");
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final Hypervisor hypervisor;
+    private final Path scratchDir;
+    private final Duration nbdTimeout;
+
+    /**
+     * @param scratchDir where QEMU keeps the backup's copy-before-write data while a round runs;
+     *                   under {@code qemu:///system} QEMU runs as its own user, which must reach it
+     *                   (a 0700 temporary folder fails the backup)
+     * @param nbdTimeout the longest wait for the NBD export at any point
+     */
+    public LiveCapture(Hypervisor hypervisor, Path scratchDir, Duration nbdTimeout) {
+        this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+        Objects.requireNonNull(scratchDir, "scratchDir");
+        if (!scratchDir.isAbsolute() || !Files.isDirectory(scratchDir)) {
+            throw new IllegalArgumentException("scratch folder " + scratchDir + " is not an absolute path to a folder");
+        }
+        this.scratchDir = scratchDir;
+        if (nbdTimeout.isNegative() || nbdTimeout.isZero()) {
+            throw new IllegalArgumentException("NBD timeout " + nbdTimeout + " is not positive");
+        }
+        this.nbdTimeout = nbdTimeout;
+    }
+
+    /**
+     * What to capture.
+     *
+     * @param previous    the checkpoint the last successful round returned; empty for a first round
+     * @param next        the name of the checkpoint this round creates, {@link #PREFIX}...
+     * @param clusterSize the unit clusters are delivered in (a power of two)
+     * @param disks       guest target ({@code vda}) to the sink of its clusters, in the order read
+     */
+    public record Request(UUID vm, Optional<String> previous, String next, int clusterSize,
+            Map<String, ClusterSink> disks) {
+        public Request {
+            Objects.requireNonNull(vm, "vm");
+            Objects.requireNonNull(previous, "previous");
+            previous.ifPresent(p -> requireOurs(p, "previous checkpoint"));
+            requireOurs(next, "next checkpoint");
+            if (previous.equals(Optional.of(next))) {
+                throw new IllegalArgumentException("next checkpoint " + next + " is the previous one");
+            }
+            if (Integer.bitCount(clusterSize) != 1 || clusterSize < 512 || clusterSize > (2 << 20)) {
+                throw new IllegalArgumentException("cluster size " + clusterSize + " is not a power of two in 512..2 MiB");
+            }
+            if (disks.isEmpty()) {
+                throw new IllegalArgumentException("no disk to capture");
+            }
+            disks = Collections.unmodifiableMap(new LinkedHashMap<>(disks));
+        }
+    }
+
+    /** What one disk's capture amounted to. */
+    public record DiskRound(String target, long size, long reportedBytes, long readBytes, long clustersRead,
+            long zeroClusters) {}
+
+    /**
+     * What a round did.
+     *
+     * @param checkpoint  the checkpoint it created: pass it as {@code previous} next time
+     * @param fullBecause why the round was full; empty for an incremental round
+     * @param begin       from asking libvirt to the NBD export being up (checkpoint included)
+     * @param read        block status and reads over NBD, the sinks' work included
+     * @param end         ending the job and deleting the previous checkpoint
+     */
+    public record Round(String checkpoint, Optional<String> fullBecause, List<DiskRound> disks, Duration begin,
+            Duration read, Duration end) {
+        public boolean full() {
+            return fullBecause.isPresent();
+        }
+
+        public Duration total() {
+            return begin.plus(read).plus(end);
+        }
+    }
+
+    /** Runs one round; see the class comment for what happens to checkpoints when it fails. */
+    public Round run(Request request) throws IOException {
+        Domain dom = hypervisor.domain(request.vm());
+        DomainDescription desc = Hypervisor.describe(dom, request.vm());
+        for (String target : request.disks().keySet()) {
+            DomainDescription.Disk disk = desc.disk(target);
+            if (!disk.checkpointable()) {
+                throw new IllegalArgumentException("disk " + target + " of domain " + desc.name()
+                        + " cannot carry a dirty bitmap (a writable qcow2 file disk can): " + disk);
+            }
+        }
+        Set<String> known = Set.copyOf(checkpointNames(dom, desc));
+        // Leftovers of rounds that died before they could clean up: only the previous one counts.
+        for (String name : known) {
+            if (name.startsWith(PREFIX) && !request.previous().equals(Optional.of(name))) {
+                deleteCheckpoint(dom, desc, name);
+            }
+        }
+        Optional<String> fullBecause = whyFull(dom, desc, request, known);
+        if (fullBecause.isPresent() && request.previous().isPresent() && !known.contains(request.previous().get())) {
+            dropStaleBitmaps(dom, desc, request.previous().get(), request.disks().keySet());
+        }
+
+        long t0 = System.nanoTime();
+        Job job;
+        try {
+            job = begin(dom, desc, request, fullBecause.isEmpty() ? request.previous() : Optional.empty());
+        } catch (HypervisorException e) {
+            if (fullBecause.isPresent()) {
+                throw e;
+            }
+            // libvirt would not back up from the previous checkpoint (a bitmap broken by a crash,
+            // say): start over from a full round rather than trust it.
+            fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get() + ": "
+                    + e.libvirtMessage());
+            deleteCheckpoint(dom, desc, request.previous().get());
+            job = begin(dom, desc, request, Optional.empty());
+        }
+        long t1 = System.nanoTime();
+        List<DiskRound> disks = new ArrayList<>();
+        try {
+            for (Map.Entry<String, ClusterSink> d : request.disks().entrySet()) {
+                disks.add(read(job, d.getKey(), request.clusterSize(), d.getValue()));
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                endJob(dom, desc, job);
+                deleteCheckpoint(dom, desc, request.next());
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        long t2 = System.nanoTime();
+        endJob(dom, desc, job);
+        if (request.previous().isPresent() && fullBecause.isEmpty()) {
+            deleteCheckpoint(dom, desc, request.previous().get());
+        }
+        long t3 = System.nanoTime();
+        return new Round(request.next(), fullBecause, disks, Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
+                Duration.ofNanos(t3 - t2));
+    }
+
+    /**
+     * Deletes every checkpoint of ours on the domain (unprotecting it): its dirty bitmaps go with
+     * them, so QEMU stops maintaining them.
+     */
+    public void forget(UUID vm) throws IOException {
+        Domain dom = hypervisor.domain(vm);
+        DomainDescription desc = Hypervisor.describe(dom, vm);
+        for (String name : checkpointNames(dom, desc)) {
+            if (name.startsWith(PREFIX)) {
+                deleteCheckpoint(dom, desc, name);
+            }
+        }
+    }
+
+    /** The names of the domain's checkpoints libvirt knows. */
+    public List<String> checkpoints(UUID vm) throws IOException {
+        Domain dom = hypervisor.domain(vm);
+        return checkpointNames(dom, Hypervisor.describe(dom, vm));
+    }
+
+    /** Why this round cannot be incremental, if it cannot. */
+    private static Optional<String> whyFull(Domain dom, DomainDescription desc, Request request, Set<String> known)
+            throws HypervisorException {
+        if (request.previous().isEmpty()) {
+            return Optional.of("first round");
+        }
+        String previous = request.previous().get();
+        if (!known.contains(previous)) {
+            return Optional.of("libvirt has no checkpoint " + previous + " (domain " + desc.name() + " redefined?)");
+        }
+        Element xml;
+        try {
+            xml = Xml.parse(dom.checkpointLookupByName(previous).getXMLDesc(0), "checkpoint XML");
+        } catch (LibvirtException e) {
+            throw new HypervisorException("read checkpoint " + previous + " of domain " + desc.name(), e);
+        }
+        List<String> covered = new ArrayList<>();
+        for (Element disks : Xml.children(xml, "disks")) {
+            for (Element disk : Xml.children(disks, "disk")) {
+                if (Xml.attribute(disk, "checkpoint").orElse("bitmap").equals("bitmap")) {
+                    covered.add(disk.getAttribute("name"));
+                }
+            }
+        }
+        for (String target : request.disks().keySet()) {
+            if (!covered.contains(target)) {
+                return Optional.of("checkpoint " + previous + " has no bitmap for disk " + target);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A running backup job: where its export listens and what each disk is exported as. */
+    private record Job(int port, Map<String, Export> exports, List<Path> scratch) {}
+
+    private record Export(String name, Optional<String> bitmap) {}
+
+    private Job begin(Domain dom, DomainDescription desc, Request request, Optional<String> from) throws IOException {
+        List<Path> scratch = new ArrayList<>();
+        for (String target : request.disks().keySet()) {
+            Path p = scratchDir.resolve(desc.uuid() + "." + target + "." + request.next() + ".scratch.qcow2");
+            Files.deleteIfExists(p);
+            scratch.add(p);
+        }
+        String checkpointXml = checkpointXml(desc, request.next(), request.disks().keySet(), false);
+        boolean droppedStale = false;
+        for (int attempt = 1; ; attempt++) {
+            int port = freePort();
+            try {
+                dom.backupBegin(backupXml(desc, request, from, port, scratch), checkpointXml, 0);
+                return new Job(port, exports(dom, desc), scratch);
+            } catch (LibvirtException e) {
+                String message = e.getError().getMessage();
+                Matcher stale = BITMAP_EXISTS.matcher(message);
+                if (stale.find() && stale.group(1).startsWith(PREFIX) && !droppedStale) {
+                    // Our own bitmap that libvirt forgot: it goes, and the backup is tried again.
+                    dropStaleBitmaps(dom, desc, stale.group(1), request.disks().keySet());
+                    droppedStale = true;
+                } else if (isBindFailure(message) && attempt < BIND_ATTEMPTS) {
+                    continue; // another process took the port between our probe and QEMU's bind
+                } else {
+                    deleteScratch(scratch);
+                    throw new HypervisorException("begin a " + (from.isPresent() ? "backup from " + from.get() : "full backup")
+                            + " of domain " + desc.name() + " (scratch in " + scratchDir + ")", e);
+                }
+            }
+        }
+    }
+
+    private static boolean isBindFailure(String message) {
+        return message.contains("Address already in use") || message.contains("Failed to bind socket");
+    }
+
+    private String backupXml(DomainDescription desc, Request request, Optional<String> from, int port, List<Path> scratch) {
+        StringBuilder x = new StringBuilder("<domainbackup mode='pull'>");
+        from.ifPresent(f -> x.append("<incremental>").append(Xml.escape(f)).append("</incremental>"));
+        x.append("<server transport='tcp' name='").append(LOOPBACK).append("' port='").append(port).append("'/><disks>");
+        List<String> targets = List.copyOf(request.disks().keySet());
+        for (DomainDescription.Disk disk : desc.disks()) {
+            int i = targets.indexOf(disk.target());
+            if (i >= 0) {
+                x.append("<disk name='").append(Xml.escape(disk.target())).append("' backup='yes' type='file'>")
+                        .append("<scratch file='").append(Xml.escape(scratch.get(i).toString())).append("'/></disk>");
+            } else {
+                x.append("<disk name='").append(Xml.escape(disk.target())).append("' backup='no'/>");
+            }
+        }
+        return x.append("</disks></domainbackup>").toString();
+    }
+
+    /** A checkpoint with a bitmap on {@code targets} and none elsewhere; {@code redefine} adds what libvirt then needs. */
+    private static String checkpointXml(DomainDescription desc, String name, Set<String> targets, boolean redefine) {
+        StringBuilder x = new StringBuilder("<domaincheckpoint><name>").append(Xml.escape(name)).append("</name>");
+        if (redefine) {
+            x.append("<creationTime>1</creationTime>");
+        }
+        x.append("<disks>");
+        for (DomainDescription.Disk disk : desc.disks()) {
+            x.append("<disk name='").append(Xml.escape(disk.target())).append("' checkpoint='")
+                    .append(targets.contains(disk.target()) ? "bitmap" : "no").append("'/>");
+        }
+        return x.append("</disks></domaincheckpoint>").toString();
+    }
+
+    /** The export name and dirty bitmap of each backed-up disk, as libvirt set them up. */
+    private static Map<String, Export> exports(Domain dom, DomainDescription desc) throws HypervisorException {
+        Element xml;
+        try {
+            xml = Xml.parse(dom.getBackupXMLDesc(0), "backup XML");
+        } catch (LibvirtException e) {
+            throw new HypervisorException("read the backup job of domain " + desc.name(), e);
+        }
+        Map<String, Export> exports = new LinkedHashMap<>();
+        for (Element disks : Xml.children(xml, "disks")) {
+            for (Element disk : Xml.children(disks, "disk")) {
+                if (Xml.attribute(disk, "backup").orElse("yes").equals("yes")) {
+                    String target = disk.getAttribute("name");
+                    exports.put(target, new Export(Xml.attribute(disk, "exportname").orElse(target),
+                            Xml.attribute(disk, "exportbitmap")));
+                }
+            }
+        }
+        return exports;
+    }
+
+    private DiskRound read(Job job, String target, int clusterSize, ClusterSink sink) throws IOException {
+        Export export = job.exports().get(target);
+        if (export == null) {
+            throw new HypervisorException("the backup job exports no disk " + target + " (it exports "
+                    + job.exports().keySet() + ")");
+        }
+        String context = export.bitmap().map(NbdClient::dirtyBitmap).orElse(NbdClient.BASE_ALLOCATION);
+        boolean incremental = export.bitmap().isPresent();
+        try (NbdClient nbd = NbdClient.connect(new InetSocketAddress(LOOPBACK, job.port()), export.name(),
+                List.of(context), nbdTimeout)) {
+            if (!nbd.contexts().contains(context)) {
+                throw new HypervisorException("the NBD export of " + target + " offers no " + context + " (it offers "
+                        + nbd.contexts() + ")");
+            }
+            long size = nbd.size();
+            long clusters = size == 0 ? 0 : (size - 1) / clusterSize + 1;
+            ClusterRuns runs = new ClusterRuns(clusterSize,
+                    incremental ? e -> e.has(Extent.DIRTY) : e -> !e.has(Extent.ZERO));
+            ByteBuffer buffer = ByteBuffer.allocate(Math.max(READ_CHUNK, clusterSize));
+            long cursor = 0;
+            long readBytes = 0;
+            long clustersRead = 0;
+            long zeroClusters = 0;
+            for (long at = 0; at < size; at += STATUS_WINDOW) {
+                nbd.blockStatus(context, at, Math.min(STATUS_WINDOW, size - at), runs::add);
+                for (long[] run : runs.drain()) {
+                    long first = run[0];
+                    long end = Math.min(run[1], clusters);
+                    if (!incremental && first > cursor) {
+                        sink.zeros(cursor, first - cursor);
+                        zeroClusters += first - cursor;
+                    }
+                    readBytes += readRun(nbd, first, end, clusterSize, size, buffer, sink);
+                    clustersRead += end - first;
+                    cursor = end;
+                }
+            }
+            if (!incremental && cursor < clusters) {
+                sink.zeros(cursor, clusters - cursor);
+                zeroClusters += clusters - cursor;
+            }
+            return new DiskRound(target, size, runs.wantedBytes(), readBytes, clustersRead, zeroClusters);
+        }
+    }
+
+    /** Reads clusters {@code [first, end)} in large requests and hands each to the sink; returns the bytes read. */
+    private static long readRun(NbdClient nbd, long first, long end, int clusterSize, long size, ByteBuffer buffer,
+            ClusterSink sink) throws IOException {
+        int perChunk = buffer.capacity() / clusterSize;
+        long bytes = 0;
+        for (long c = first; c < end; c += perChunk) {
+            long chunkEnd = Math.min(end, c + perChunk);
+            long from = c * clusterSize;
+            int length = (int) (Math.min(chunkEnd * clusterSize, size) - from);
+            buffer.clear().limit(length);
+            nbd.read(from, buffer);
+            bytes += length;
+            for (long k = c; k < chunkEnd; k++) {
+                int offset = (int) ((k - c) * clusterSize);
+                sink.data(k, buffer.slice(offset, Math.min(clusterSize, length - offset)));
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Ends the backup job and waits until libvirt has torn it down (it tears down the NBD export and
+     * the scratch files after abort returns), then removes any scratch file left.
+     */
+    private static void endJob(Domain dom, DomainDescription desc, Job job) throws IOException {
+        try {
+            dom.abortJob();
+        } catch (LibvirtException e) {
+            throw new HypervisorException("abort the backup job of domain " + desc.name(), e);
+        }
+        long deadline = System.nanoTime() + JOB_END.toNanos();
+        long pause = 1;
+        try {
+            while (dom.getJobInfo().getType() != JOB_NONE) {
+                if (System.nanoTime() > deadline) {
+                    throw new HypervisorException("the backup job of domain " + desc.name() + " has not ended "
+                            + JOB_END.toSeconds() + " s after its abort");
+                }
+                // libvirt offers no wait for a job's end short of an event loop; back off briefly.
+                TimeUnit.MILLISECONDS.sleep(pause);
+                pause = Math.min(pause * 2, 50);
+            }
+        } catch (LibvirtException e) {
+            throw new HypervisorException("read the job state of domain " + desc.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the backup job of " + desc.name() + " ended");
+        }
+        deleteScratch(job.scratch());
+    }
+
+    private static void deleteScratch(List<Path> scratch) throws IOException {
+        for (Path p : scratch) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    /**
+     * Deletes a checkpoint and its bitmaps; when the bitmaps are already gone (the image was
+     * replaced, say) libvirt refuses, and then only its metadata goes.
+     */
+    private static void deleteCheckpoint(Domain dom, DomainDescription desc, String name) throws HypervisorException {
+        DomainCheckpoint cp;
+        try {
+            cp = dom.checkpointLookupByName(name);
+        } catch (LibvirtException e) {
+            return; // already gone
+        }
+        try {
+            cp.delete(0);
+        } catch (LibvirtException e) {
+            try {
+                cp.delete(CHECKPOINT_DELETE_METADATA_ONLY);
+            } catch (LibvirtException again) {
+                again.addSuppressed(e);
+                throw new HypervisorException("delete checkpoint " + name + " of domain " + desc.name(), again);
+            }
+        }
+    }
+
+    /**
+     * Removes bitmaps named {@code name} that libvirt no longer knows as a checkpoint: each disk's
+     * is redefined as a checkpoint of that disk alone, validated against the image (so nothing is
+     * defined where no such bitmap exists), then deleted through libvirt.
+     */
+    private static void dropStaleBitmaps(Domain dom, DomainDescription desc, String name, Set<String> targets)
+            throws HypervisorException {
+        for (String target : targets) {
+            DomainCheckpoint cp;
+            try {
+                cp = dom.checkpointCreateXML(checkpointXml(desc, name, Set.of(target), true),
+                        CHECKPOINT_REDEFINE | CHECKPOINT_REDEFINE_VALIDATE);
+            } catch (LibvirtException e) {
+                continue; // no such bitmap on this disk
+            }
+            try {
+                cp.delete(0);
+            } catch (LibvirtException e) {
+                throw new HypervisorException("delete stale bitmap " + name + " of disk " + target + " of domain "
+                        + desc.name(), e);
+            }
+        }
+    }
+
+    private static List<String> checkpointNames(Domain dom, DomainDescription desc) throws HypervisorException {
+        try {
+            return List.of(dom.checkpointListNames(0));
+        } catch (LibvirtException e) {
+            throw new HypervisorException("list the checkpoints of domain " + desc.name(), e);
+        }
+    }
+
+    /** A port free on the loopback address now; QEMU binds it a moment later (see BIND_ATTEMPTS). */
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void requireOurs(String name, String what) {
+        Objects.requireNonNull(name, what);
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(what + " '" + name + "' is not " + PREFIX
+                    + " followed by 1-100 of letters, digits, _ . -");
+        }
+    }
+}
