@@ -1,0 +1,76 @@
+package io.understudy.nova.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Nova's answers as the single-machine cloud (Nova 26) gives them. */
+class StateJsonTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void readsAComputeServiceAt253() throws Exception {
+        ComputeService service = ComputeService.fromJson(JSON.readTree("""
+                {"id": "93704665-ea3b-42c4-8b54-a1882f549773", "binary": "nova-compute", "disabled_reason": null,
+                 "host": "compute2", "state": "down", "status": "enabled", "updated_at": "2026-11-29T05:55:38.000000",
+                 "forced_down": true, "zone": "nova"}
+                """));
+
+        assertThat(service).isEqualTo(new ComputeService(UUID.fromString("93704665-ea3b-42c4-8b54-a1882f549773"),
+                "compute2", true, false, true, Optional.of(Instant.parse("2026-11-29T05:55:38Z"))));
+    }
+
+    @Test
+    void readsAMigrationAt259() throws Exception {
+        Migration migration = Migration.fromJson(JSON.readTree("""
+                {"created_at": "2026-11-29T05:55:43.000000", "dest_compute": "compute3", "dest_host": null,
+                 "dest_node": "compute3", "id": 2, "instance_uuid": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63",
+                 "new_instance_type_id": 1, "old_instance_type_id": 1, "source_compute": "compute2",
+                 "source_node": "compute2", "status": "done", "updated_at": null, "migration_type": "evacuation",
+                 "uuid": "f1c0b3a4-1111-4c2e-9d7e-2a5e8e6f0b11"}
+                """));
+
+        assertThat(migration).isEqualTo(new Migration(2, UUID.fromString("3890a6fb-1ae6-48ba-a9df-ce9fff575b63"),
+                Migration.EVACUATION, "done", Optional.of("compute2"), Optional.of("compute3"),
+                Instant.parse("2026-11-29T05:55:43Z"), Optional.empty()));
+    }
+
+    @Test
+    void readsAServerAndItsActions() throws Exception {
+        Server server = Server.fromJson(JSON.readTree("""
+                {"id": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63", "name": "understudy-it-moves", "status": "MIGRATING",
+                 "OS-EXT-SRV-ATTR:host": "compute1", "OS-EXT-STS:task_state": "migrating"}
+                """));
+        InstanceAction action = InstanceAction.fromJson(JSON.readTree("""
+                {"action": "evacuate", "instance_uuid": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63",
+                 "request_id": "req-2b9bd1ab", "user_id": "u", "project_id": "p",
+                 "start_time": "2026-11-29T05:55:43.000000+00:00", "message": null}
+                """));
+
+        assertThat(server).isEqualTo(new Server(UUID.fromString("3890a6fb-1ae6-48ba-a9df-ce9fff575b63"),
+                "understudy-it-moves", "MIGRATING", Optional.of("compute1"), Optional.of("migrating")));
+        assertThat(action).isEqualTo(new InstanceAction("evacuate", "req-2b9bd1ab", Instant.parse("2026-11-29T05:55:43Z")));
+    }
+
+    @Test
+    void aMalformedAnswerIsNamedNotMisread() throws Exception {
+        JsonNode noId = JSON.readTree("{\"host\": \"compute1\", \"status\": \"enabled\", \"state\": \"up\", \"forced_down\": false}");
+        JsonNode integerId = JSON.readTree("{\"id\": 7, \"host\": \"compute1\", \"status\": \"enabled\", \"state\": \"up\", \"forced_down\": false}");
+        JsonNode badTime = JSON.readTree("{\"action\": \"create\", \"request_id\": \"r\", \"start_time\": \"yesterday\"}");
+
+        assertThatThrownBy(() -> ComputeService.fromJson(noId))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("Nova's answer lacks 'id': ");
+        assertThatThrownBy(() -> ComputeService.fromJson(integerId))
+                .as("below 2.53 services have integer ids, which force-down no longer accepts")
+                .hasMessage("Nova's 'id' is not a UUID: '7'");
+        assertThatThrownBy(() -> InstanceAction.fromJson(badTime))
+                .hasMessage("Nova's 'start_time' is not a time: 'yesterday'");
+    }
+}
