@@ -14,6 +14,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * One connection to the server with a bound on every wait. A non-blocking channel with a selector
@@ -31,6 +32,7 @@ final class Wire implements Closeable {
     private final Duration timeout;
     private final String peer;
     private final ByteBuffer scratch = ByteBuffer.allocate(SCRATCH);
+    private final boolean quickAck;
 
     private Wire(SocketChannel channel, Selector selector, Duration timeout, String peer) throws IOException {
         this.channel = channel;
@@ -38,6 +40,7 @@ final class Wire implements Closeable {
         this.key = channel.register(selector, 0);
         this.timeout = timeout;
         this.peer = peer;
+        this.quickAck = channel.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK);
     }
 
     /** Connects to a TCP or Unix socket address within the timeout. */
@@ -78,6 +81,13 @@ final class Wire implements Closeable {
                 throw new NbdException(peer + ": the server closed the connection while " + what);
             }
             if (n == 0) {
+                if (quickAck) {
+                    // qemu-nbd sends a reply's pieces (option replies, one status chunk per context)
+                    // in separate small writes without TCP_NODELAY: Nagle holds each piece until the
+                    // last is acknowledged, and a delayed ACK costs 40 ms. Acknowledge at once. Linux
+                    // drops back to delayed ACKs by itself, so this is re-armed before every wait.
+                    channel.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
+                }
                 await(SelectionKey.OP_READ, what);
             }
         }
