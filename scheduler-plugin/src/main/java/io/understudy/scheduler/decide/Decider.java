@@ -42,21 +42,33 @@ public final class Decider {
         List<Rule> rules = evaluation.rules().rules();
         boolean vmScoped = rules.stream().anyMatch(r -> r.scope() instanceof Scope.Vms);
 
-        // Failed hosts first, so that the cap on moves is spent on VMs that are down before any
-        // that are merely out of range; then by VM id, for determinism.
-        List<ProtectedVm> order = new ArrayList<>(vms);
-        order.sort(Comparator.comparing((ProtectedVm vm) -> !isFailed(evaluation, vm.primary()))
-                .thenComparing(ProtectedVm::id));
-
         Map<String, Set<String>> groupHosts = new HashMap<>();
         for (ProtectedVm vm : vms) {
             vm.antiAffinityGroup().ifPresent(g -> groupHosts.computeIfAbsent(g, k -> new HashSet<>()).add(vm.primary()));
         }
         Map<String, Integer> arrivals = new HashMap<>();
-        int moves = movesInFlight;
-        List<Decision> decisions = new ArrayList<>(vms.size());
         Round round = new Round(evaluation, policy, vmScoped, groupHosts, arrivals, lastMoves);
-        for (ProtectedVm vm : order) {
+
+        // Most VMs sit on quiet hosts: they stay whatever the others do, so they are decided at
+        // once, in the order given. The others compete for the cap, targets and anti-affinity:
+        // they are decided in a fixed order — failed hosts first, so that the cap is spent on VMs
+        // that are down before any that are merely out of range, then by VM id.
+        Decision[] decisions = new Decision[vms.size()];
+        List<Integer> contested = new ArrayList<>();
+        for (int i = 0; i < vms.size(); i++) {
+            ProtectedVm vm = vms.get(i);
+            Optional<Decision> stay = round.quietStay(vm);
+            if (stay.isPresent()) {
+                decisions[i] = stay.get();
+            } else {
+                contested.add(i);
+            }
+        }
+        contested.sort(Comparator.comparing((Integer i) -> !round.failed(vms.get(i).primary()))
+                .thenComparing(i -> vms.get(i).id()));
+        int moves = movesInFlight;
+        for (int i : contested) {
+            ProtectedVm vm = vms.get(i);
             Decision d = round.decide(vm, moves);
             if (d.outcome() == Outcome.MOVE) {
                 moves++;
@@ -64,18 +76,34 @@ public final class Decider {
                 arrivals.merge(target, 1, Integer::sum);
                 vm.antiAffinityGroup().ifPresent(g -> groupHosts.get(g).add(target));
             }
-            decisions.add(d);
+            decisions[i] = d;
         }
-        return decisions;
+        return List.of(decisions);
     }
 
-    private static boolean isFailed(Evaluation evaluation, String host) {
-        return evaluation.host(host).map(HostVerdict::failed).orElse(false);
-    }
 
     /** The per-VM steps, sharing the round's running state (arrivals, anti-affinity, moves). */
     private record Round(Evaluation evaluation, Policy policy, boolean vmScoped,
             Map<String, Set<String>> groupHosts, Map<String, Integer> arrivals, Map<UUID, Instant> lastMoves) {
+
+        boolean failed(String host) {
+            HostVerdict h = evaluation.hosts().get(host);
+            return h != null && h.failed();
+        }
+
+        /** STAY for a VM whose primary is quiet under every rule that applies to it; empty otherwise. */
+        Optional<Decision> quietStay(ProtectedVm vm) {
+            HostVerdict p = evaluation.hosts().get(vm.primary());
+            if (p == null) {
+                return Optional.empty();
+            }
+            List<RuleVerdict> verdicts = applicable(vm, p.verdicts());
+            // A host with a breach may still be quiet for this VM when the breached rule selects other VMs.
+            if (p.quiet() || vmScoped && !p.failed() && allQuiet(verdicts)) {
+                return Optional.of(decision(vm, Outcome.STAY, null, null, false, List.of(), verdicts, List.of()));
+            }
+            return Optional.empty();
+        }
 
         Decision decide(ProtectedVm vm, int movesSoFar) {
             Optional<HostVerdict> primary = evaluation.host(vm.primary());
@@ -186,6 +214,15 @@ public final class Decider {
                     .thenComparingDouble(Candidate::lagSeconds)
                     .thenComparing(Candidate::host));
             return out;
+        }
+
+        private static boolean allQuiet(List<RuleVerdict> verdicts) {
+            for (RuleVerdict v : verdicts) {
+                if (v.verdict() == Verdict.OUT_OF_RANGE || v.verdict() == Verdict.PENDING) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** The verdicts of the rules that apply to this VM (VM-scoped rules only for the VMs they select). */

@@ -41,7 +41,8 @@ public final class Evaluator {
         return new Evaluation(now, rules, hosts, new Breaches(next));
     }
 
-    static RuleVerdict judge(HostSample sample, Rule rule, Map<String, Set<String>> aggregates, Instant now,
+    /** One rule on one host: the unit both the round and the naive baseline of the benchmark use. */
+    public static RuleVerdict judge(HostSample sample, Rule rule, Map<String, Set<String>> aggregates, Instant now,
             Breaches previous) {
         if (rule.scope() instanceof Scope.Aggregate a
                 && !aggregates.getOrDefault(a.name(), Set.of()).contains(sample.host())) {

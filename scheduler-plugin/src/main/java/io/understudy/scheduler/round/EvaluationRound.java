@@ -2,21 +2,15 @@ package io.understudy.scheduler.round;
 
 import static java.util.Objects.requireNonNull;
 
-import io.understudy.scheduler.decide.Decider;
 import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.decide.Outcome;
 import io.understudy.scheduler.evaluate.Evaluation;
-import io.understudy.scheduler.evaluate.Evaluator;
 import io.understudy.scheduler.rules.Rules;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.AgentReading;
-import io.understudy.scheduler.stats.HostSample;
-import io.understudy.scheduler.stats.Inventory;
 import io.understudy.scheduler.stats.NovaReadException;
 import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.stats.NovaSnapshot;
-import io.understudy.scheduler.stats.ProtectedVm;
-import io.understudy.scheduler.stats.ServerInfo;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,8 +34,7 @@ public final class EvaluationRound {
     private final FailedHosts failedHosts;
     private final MoveExecutor executor;
     private final Clock clock;
-    private final Evaluator evaluator = new Evaluator();
-    private final Decider decider = new Decider();
+    private final RoundCore core = new RoundCore();
 
     public EvaluationRound(NovaReader nova, AgentReader agents, RulesSource rules, FailedHosts failedHosts,
             MoveExecutor executor, Clock clock) {
@@ -75,14 +68,11 @@ public final class EvaluationRound {
         snapshot.hypervisors().forEach(h -> hosts.add(h.host()));
         Map<String, AgentReading> readings = agents.read(hosts);
         Instant now = clock.instant();
-        List<HostSample> samples = io.understudy.scheduler.stats.Samples.merge(snapshot, readings, now);
-        List<ServerInfo> unplaced = new ArrayList<>();
-        List<ProtectedVm> vms = Inventory.protectedVms(snapshot.servers(), samples, current, unplaced);
-        unplaced.forEach(s -> notes.add("protected server " + s.id() + " (" + s.name() + ") has no host (status "
+        RoundCore.Computed c = core.compute(snapshot, readings, current, failedHosts.now(), now, previous);
+        c.unplaced().forEach(s -> notes.add("protected server " + s.id() + " (" + s.name() + ") has no host (status "
                 + s.status() + ")"));
-        Evaluation evaluation = evaluator.evaluate(samples, current, snapshot.aggregates(), failedHosts.now(), now,
-                previous.breaches());
-        List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), 0);
+        Evaluation evaluation = c.evaluation();
+        List<Decision> decisions = c.decisions();
 
         Map<UUID, Instant> lastMoves = new HashMap<>(previous.lastMoves());
         lastMoves.values().removeIf(at -> at.plus(current.policy().cooldown()).isBefore(now));
@@ -100,6 +90,6 @@ public final class EvaluationRound {
         }
         RoundState next = act ? new RoundState(evaluation.breaches(), lastMoves) : previous;
         return new RoundResult(started, clock.instant(), Optional.empty(), current.source(), notes,
-                Optional.of(snapshot), Optional.of(evaluation), vms, unplaced, decisions, executions, next);
+                Optional.of(snapshot), Optional.of(evaluation), c.vms(), c.unplaced(), decisions, executions, next);
     }
 }

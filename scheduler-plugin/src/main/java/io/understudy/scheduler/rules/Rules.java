@@ -32,7 +32,12 @@ public record Rules(String source, Policy policy, List<VmSelector> protect, List
     }
 
     public boolean isProtected(Map<String, String> metadata, String flavor) {
-        return protect.stream().anyMatch(s -> s.matches(metadata, flavor));
+        for (VmSelector s : protect) {
+            if (s.matches(metadata, flavor)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The aggregates the rules name: only then is Nova's aggregate list read. */

@@ -19,7 +19,7 @@ public final class Inventory {
     /** @return the protected VMs, and in {@code unplaced} the protected servers without a host */
     public static List<ProtectedVm> protectedVms(List<ServerInfo> servers, List<HostSample> samples, Rules rules,
             List<ServerInfo> unplaced) {
-        Map<UUID, List<Replica>> replicas = new HashMap<>();
+        Map<UUID, List<Replica>> replicas = new HashMap<>(servers.size() * 2);
         for (HostSample s : samples) {
             for (Map.Entry<UUID, Double> e : s.replicaLagSeconds().entrySet()) {
                 if (e.getValue() != null && !e.getValue().isNaN() && e.getValue() >= 0) {

@@ -21,13 +21,25 @@ public record ProtectedVm(UUID id, String name, String primary, String flavor, i
     /** Server metadata naming a VM's anti-affinity group: no two of its members on one host. */
     public static final String ANTI_AFFINITY_KEY = "understudy:anti-affinity";
 
+    private static final Comparator<Replica> BY_HOST = Comparator.comparing(Replica::host);
+
     public ProtectedVm {
         requireNonNull(id, "id is null");
         requireNonNull(name, "name is null");
         requireNonNull(primary, "primary is null");
         requireNonNull(flavor, "flavor is null");
         metadata = Map.copyOf(metadata);
-        replicas = replicas.stream().sorted(Comparator.comparing(Replica::host)).toList();
+        if (replicas.size() == 2) {
+            Replica a = replicas.get(0);
+            Replica b = replicas.get(1);
+            replicas = a.host().compareTo(b.host()) <= 0 ? List.of(a, b) : List.of(b, a);
+        } else if (replicas.size() > 2) {
+            Replica[] sorted = replicas.toArray(Replica[]::new);
+            java.util.Arrays.sort(sorted, BY_HOST);
+            replicas = List.of(sorted);
+        } else {
+            replicas = List.copyOf(replicas);
+        }
     }
 
     public Optional<String> antiAffinityGroup() {

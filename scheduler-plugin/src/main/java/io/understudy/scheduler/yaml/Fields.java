@@ -130,6 +130,13 @@ public final class Fields {
         }
     }
 
+    /** The full paths of every key asked for so far, e.g. {@code agents.timeout}. */
+    public Set<String> keysAsked() {
+        Set<String> out = new LinkedHashSet<>();
+        known.forEach(k -> out.add(path(k)));
+        return out;
+    }
+
     public String path(String key) {
         return mapping.path().isEmpty() ? key : mapping.path() + "." + key;
     }

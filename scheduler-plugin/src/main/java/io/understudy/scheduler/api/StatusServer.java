@@ -1,0 +1,75 @@
+package io.understudy.scheduler.api;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.history.JsonLinesHistory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Serves the status API on the JDK's HTTP server: two read-only GETs. */
+public final class StatusServer implements AutoCloseable {
+
+    private final HttpServer server;
+
+    private StatusServer(HttpServer server) {
+        this.server = server;
+    }
+
+    public static StatusServer start(InetSocketAddress listen, HistoryStore history, String instance) {
+        requireNonNull(history, "history is null");
+        ObjectMapper json = JsonLinesHistory.mapper();
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(listen.getHostString(), listen.getPort()), 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
+                    + ": " + e.getMessage(), e);
+        }
+        server.createContext("/v1/health", ex -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "ok");
+            body.put("instance", instance);
+            body.put("recordOnly", true);
+            respond(ex, 200, json.writeValueAsBytes(body));
+        });
+        server.createContext("/v1/rounds/latest", ex -> {
+            var latest = history.latest();
+            if (latest.isEmpty()) {
+                respond(ex, 404, json.writeValueAsBytes(Map.of("status", 404, "message", "no round recorded yet")));
+            } else {
+                respond(ex, 200, json.writeValueAsBytes(latest.get()));
+            }
+        });
+        server.start();
+        return new StatusServer(server);
+    }
+
+    private static void respond(HttpExchange ex, int status, byte[] body) throws IOException {
+        if (!"GET".equals(ex.getRequestMethod())) {
+            status = 405;
+            body = "{\"status\":405,\"message\":\"GET only\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,41 @@
+package io.understudy.scheduler.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Module;
+import io.understudy.scheduler.config.ConfigLoader;
+import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.round.RoundModule;
+import io.understudy.scheduler.stats.AgentsModule;
+import io.understudy.scheduler.stats.OpenStackModule;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** {@code --config FILE}, shared by the commands that talk to the cloud, and the wiring they share. */
+final class ConfigOption {
+
+    static final String DEFAULT = "/etc/understudy/controller.yaml";
+
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = DEFAULT,
+            description = "the controller's configuration (default: ${DEFAULT-VALUE})")
+    Path file;
+
+    ControllerConfig load() {
+        return new ConfigLoader().load(file);
+    }
+
+    /** The modules every command uses: Nova, agents, rules, rounds and history. */
+    static List<Module> modules(ControllerConfig config) {
+        List<Module> modules = new ArrayList<>();
+        modules.add(new OpenStackModule(config.openstack(), System.getenv()));
+        modules.add(new AgentsModule(config.agents()));
+        modules.add(new RoundModule(config));
+        return modules;
+    }
+
+    static Injector injector(ControllerConfig config) {
+        return Guice.createInjector(modules(config));
+    }
+}

@@ -1,0 +1,91 @@
+package io.understudy.scheduler.cli;
+
+import com.google.inject.CreationException;
+import com.google.inject.ProvisionException;
+import io.understudy.nova.keystone.KeystoneException;
+import io.understudy.scheduler.yaml.YamlException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code understudy}, the controller's command line. */
+@Command(name = "understudy", mixinStandardHelpOptions = true, version = "understudy 0.1.0",
+        description = "Understudy's controller: operating parameters, business rules, decisions.",
+        subcommands = {ServeCommand.class, RulesCommand.class, PlanCommand.class, StatusCommand.class,
+                HistoryCommand.class, io.understudy.scheduler.bench.BenchCommand.class})
+public final class Main {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_INTERNAL = 1;
+    public static final int EXIT_USAGE = 2;
+    /** A rules file or configuration that is wrong. */
+    public static final int EXIT_BAD_INPUT = 3;
+    /** Nova or Keystone could not be read: the command could not judge anything. */
+    public static final int EXIT_UNAVAILABLE = 4;
+
+    /** What every command prints where it shows decisions, until the nova-bridge's moves exist. */
+    public static final String RECORD_ONLY = "Decisions are recorded only: Understudy does not move VMs yet "
+            + "(acting through the nova-bridge is not available).";
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; never throws. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setParameterExceptionHandler((e, a) -> {
+            err.println("understudy: " + oneLine(e.getMessage()) + " (see --help)");
+            return EXIT_USAGE;
+        });
+        cmd.setExecutionExceptionHandler((e, parsed, result) -> {
+            Throwable cause = unwrap(e);
+            err.println("understudy: " + describe(cause));
+            return exitCode(cause);
+        });
+        return cmd.execute(args);
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        for (int i = 0; i < 10; i++) {
+            if (t instanceof CreationException c && !c.getErrorMessages().isEmpty()
+                    && c.getErrorMessages().iterator().next().getCause() != null) {
+                t = c.getErrorMessages().iterator().next().getCause();
+            } else if (t instanceof ProvisionException p && !p.getErrorMessages().isEmpty()
+                    && p.getErrorMessages().iterator().next().getCause() != null) {
+                t = p.getErrorMessages().iterator().next().getCause();
+            } else if (t instanceof UncheckedIOException u) {
+                t = u.getCause();
+            } else {
+                return t;
+            }
+        }
+        return t;
+    }
+
+    static int exitCode(Throwable e) {
+        if (e instanceof YamlException || e instanceof IllegalArgumentException) {
+            return EXIT_BAD_INPUT;
+        }
+        if (e instanceof KeystoneException || e instanceof io.understudy.scheduler.stats.NovaReadException) {
+            return EXIT_UNAVAILABLE;
+        }
+        return EXIT_INTERNAL;
+    }
+
+    static String describe(Throwable e) {
+        if (e instanceof YamlException || e instanceof IllegalArgumentException || e instanceof KeystoneException
+                || e instanceof io.understudy.scheduler.stats.NovaReadException) {
+            return oneLine(e.getMessage());
+        }
+        return "internal error: " + oneLine(e.toString());
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+}

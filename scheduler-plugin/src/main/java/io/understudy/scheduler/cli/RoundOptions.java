@@ -1,0 +1,37 @@
+package io.understudy.scheduler.cli;
+
+import com.google.inject.Injector;
+import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.round.Controller;
+import io.understudy.scheduler.round.EvaluationRound;
+import io.understudy.scheduler.round.RoundResult;
+import io.understudy.scheduler.stats.NovaReadException;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** What {@code plan} and {@code status} share: run one round now, acting on nothing. */
+final class RoundOptions {
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--json", description = "JSON instead of tables")
+    boolean json;
+
+    /**
+     * A dry round from the state the serving controller last recorded (its ongoing breaches and
+     * cooldowns), so that {@code for:} durations count as they do for the controller.
+     *
+     * @throws NovaReadException when Nova could not be read
+     */
+    RoundResult run() {
+        ControllerConfig c = config.load();
+        Injector injector = ConfigOption.injector(c);
+        RoundResult result = injector.getInstance(EvaluationRound.class)
+                .run(injector.getInstance(Controller.class).resumeState(), false);
+        if (!result.ok()) {
+            throw new NovaReadException(result.failure().orElseThrow(), null);
+        }
+        return result;
+    }
+}

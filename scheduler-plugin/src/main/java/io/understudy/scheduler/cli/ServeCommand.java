@@ -1,0 +1,57 @@
+package io.understudy.scheduler.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.understudy.scheduler.api.StatusServer;
+import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.jobs.Jobs;
+import io.understudy.scheduler.round.Controller;
+import io.understudy.scheduler.round.RulesSource;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code understudy serve --config FILE}: runs the controller until SIGTERM. */
+@Command(name = "serve", description = "Run the controller: evaluation and placement rounds on Quartz.")
+final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        ControllerConfig c = config.load();
+        Injector injector = Guice.createInjector(ConfigOption.modules(c));
+        // Read the rules now: an invalid file stops the controller before anything is scheduled.
+        RulesSource rules = injector.getInstance(RulesSource.class);
+        injector.getInstance(Controller.class);
+        log.info("rules: {} ({} rules); history: {}", rules.current().source(), rules.current().rules().size(),
+                c.history());
+        log.warn("{}", Main.RECORD_ONLY);
+        Jobs jobs = Jobs.start(c.jobs(), injector);
+        Optional<StatusServer> api = c.listen().isPresent()
+                ? Optional.of(StatusServer.start(c.listen().get(), injector.getInstance(HistoryStore.class),
+                        jobs.scheduler().getSchedulerInstanceId()))
+                : Optional.empty();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            api.ifPresent(StatusServer::close);
+            try {
+                jobs.close();
+            } catch (Exception e) {
+                log.warn("stopping the scheduler: {}", e.getMessage());
+            }
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return Main.EXIT_OK;
+    }
+}

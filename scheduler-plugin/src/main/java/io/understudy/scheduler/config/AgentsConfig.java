@@ -1,0 +1,34 @@
+package io.understudy.scheduler.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How to reach the agents ({@code agents:}): every compute host's agent at {@code SCHEME://HOST:PORT}.
+ *
+ * @param port {@code agents.port}: the agents' REST port, the same on every host
+ * @param scheme {@code agents.scheme}: http or https
+ * @param timeout {@code agents.timeout}: to connect and for each answer; a slower agent counts as not answering
+ * @param parallelism {@code agents.parallelism}: requests in flight at once
+ * @param clusterToken {@code agents.auth.clusterToken}: the bearer token agents accept
+ * @param clusterTokenFile {@code agents.auth.clusterTokenFile}: or a file holding it (first line)
+ */
+public record AgentsConfig(int port, String scheme, Duration timeout, int parallelism, Optional<String> clusterToken,
+        Optional<Path> clusterTokenFile) {
+
+    public static final AgentsConfig DEFAULT = new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32,
+            Optional.empty(), Optional.empty());
+
+    public AgentsConfig {
+        requireNonNull(scheme, "scheme is null");
+        requireNonNull(timeout, "timeout is null");
+        requireNonNull(clusterToken, "clusterToken is null");
+        requireNonNull(clusterTokenFile, "clusterTokenFile is null");
+        if (clusterToken.isPresent() && clusterTokenFile.isPresent()) {
+            throw new IllegalArgumentException("give agents.auth.clusterToken or clusterTokenFile, not both");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.understudy.scheduler.config;
+
+import io.understudy.scheduler.yaml.Fields;
+import io.understudy.scheduler.yaml.YamlException;
+import io.understudy.scheduler.yaml.YamlNode;
+import io.understudy.scheduler.yaml.YamlReader;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads the controller's YAML configuration into {@link ControllerConfig}. Relative paths are
+ * taken relative to the configuration file's folder.
+ */
+public final class ConfigLoader {
+
+    private final YamlReader yaml = new YamlReader();
+    private final Set<String> keysRead = new TreeSet<>();
+
+    public ControllerConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new YamlException(file.toString(), 0, "", "no such file");
+        } catch (IOException e) {
+            throw new YamlException(file.toString(), 0, "", "cannot be read: " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), base);
+    }
+
+    /**
+     * Every leaf key this loader understands, as dotted paths: filled by any load (every key is
+     * asked for, present or not), for the tests that pin the full mapping.
+     */
+    public Set<String> keysRead() {
+        Set<String> leaves = new TreeSet<>(keysRead);
+        leaves.removeIf(k -> keysRead.stream().anyMatch(other -> other.startsWith(k + ".")));
+        return leaves;
+    }
+
+    public ControllerConfig parse(String text, String source, Path base) {
+        ControllerConfig d = ControllerConfig.defaults();
+        Fields top = Fields.of(source, yaml.read(text, source));
+        Optional<InetSocketAddress> listen = top.node("listen").map(n -> top.convert(n, ConfigLoader::address));
+        Path dataDir = top.text("dataDir").map(p -> path(base, p)).orElse(d.dataDir());
+        Optional<Path> rules = top.text("rules").filter(r -> !"none".equals(r)).map(p -> path(base, p));
+        boolean dryRun = top.bool("dryRun").orElse(d.dryRun());
+
+        OpenStackConfig os = d.openstack();
+        Fields o = section(top, "openstack");
+        OpenStackConfig openstack = new OpenStackConfig(
+                o.text("cloudsYaml").map(p -> path(base, p)),
+                o.text("cloud"),
+                positive(o, "requestTimeout").orElse(os.requestTimeout()),
+                o.integer("pageSize", 1, 10_000).orElse(os.pageSize()),
+                positive(o, "novaReportInterval").orElse(os.novaReportInterval()));
+        finish(o);
+
+        AgentsConfig ad = d.agents();
+        Fields a = section(top, "agents");
+        Fields auth = section(a, "auth");
+        Optional<String> token = auth.text("clusterToken");
+        Optional<Path> tokenFile = auth.text("clusterTokenFile").map(p -> path(base, p));
+        if (token.isPresent() && tokenFile.isPresent()) {
+            throw YamlException.at(source, auth.required("clusterTokenFile"), "give clusterToken or clusterTokenFile, not both");
+        }
+        finish(auth);
+        AgentsConfig agents = new AgentsConfig(
+                a.integer("port", 1, 65535).orElse(ad.port()),
+                a.node("scheme").map(n -> a.convert(n, s -> {
+                    if (!s.equals("http") && !s.equals("https")) {
+                        throw new IllegalArgumentException("'" + s + "' is not http or https");
+                    }
+                    return s;
+                })).orElse(ad.scheme()),
+                positive(a, "timeout").orElse(ad.timeout()),
+                a.integer("parallelism", 1, 1024).orElse(ad.parallelism()),
+                token, tokenFile);
+        finish(a);
+
+        JobsConfig jd = d.jobs();
+        Fields ev = section(top, "evaluation");
+        Duration evaluationInterval = positive(ev, "interval").orElse(jd.evaluationInterval());
+        finish(ev);
+        Fields pl = section(top, "placement");
+        Duration placementInterval = positive(pl, "interval").orElse(jd.placementInterval());
+        finish(pl);
+        Optional<YamlNode> storeNode = top.node("jobstore");
+        JobsConfig.Store store = storeNode.map(n -> top.convert(n, s -> switch (s) {
+            case "memory" -> JobsConfig.Store.MEMORY;
+            case "jdbc" -> JobsConfig.Store.JDBC;
+            default -> throw new IllegalArgumentException("'" + s + "' is not memory or jdbc");
+        })).orElse(jd.store());
+        Fields j = section(top, "jdbc");
+        Optional<String> url = j.text("url");
+        Optional<String> user = j.text("user");
+        Optional<Path> passwordFile = j.text("passwordFile").map(p -> path(base, p));
+        int poolSize = j.integer("poolSize", 1, 100).orElse(jd.jdbcPoolSize());
+        boolean createSchema = j.bool("createSchema").orElse(jd.createSchema());
+        url.ifPresent(u -> {
+            if (!u.startsWith("jdbc:mariadb:") && !u.startsWith("jdbc:mysql:")) {
+                throw YamlException.at(source, j.required("url"), "'" + u
+                        + "' is not a MariaDB/MySQL JDBC URL (jdbc:mariadb://HOST:PORT/DATABASE)");
+            }
+        });
+        if (store == JobsConfig.Store.JDBC && (url.isEmpty() || user.isEmpty())) {
+            throw YamlException.at(source, storeNode.orElseThrow(), "jdbc needs jdbc.url and jdbc.user");
+        }
+        finish(j);
+        Fields c = section(top, "cluster");
+        String instanceId = c.text("instanceId").orElse(jd.instanceId());
+        Duration checkin = positive(c, "checkinInterval").orElse(jd.checkinInterval());
+        finish(c);
+        JobsConfig jobs = new JobsConfig(evaluationInterval, placementInterval, store, url, user, passwordFile, poolSize,
+                createSchema, instanceId, checkin);
+
+        Fields h = section(top, "history");
+        Optional<Path> historyFile = h.text("file").map(p -> path(base, p));
+        boolean recordStays = h.bool("recordStays").orElse(d.recordStays());
+        finish(h);
+        finish(top);
+        return new ControllerConfig(listen, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays);
+    }
+
+    /** A section's keys; an absent section reads as an empty one (all defaults). */
+    private static Fields section(Fields parent, String key) {
+        YamlNode node = parent.node(key).orElseGet(() -> new YamlNode.Mapping(parent.mapping().line(),
+                parent.path(key), java.util.Map.of()));
+        return Fields.of(parent.source(), node);
+    }
+
+    /** Refuses unknown keys and notes the known ones (the tests pin the full mapping with them). */
+    private void finish(Fields f) {
+        keysRead.addAll(f.keysAsked());
+        f.finish();
+    }
+
+    private static Optional<Duration> positive(Fields f, String key) {
+        Optional<Duration> d = f.duration(key);
+        if (d.isPresent() && d.get().isZero()) {
+            throw YamlException.at(f.source(), f.required(key), "must be longer than 0");
+        }
+        return d;
+    }
+
+    private static Path path(Path base, String p) {
+        Path path = Path.of(p);
+        return path.isAbsolute() || base == null ? path : base.resolve(path).normalize();
+    }
+
+    static InetSocketAddress address(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException("'" + text + "' is not HOST:PORT");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not HOST:PORT");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is outside 1..65535");
+        }
+        String host = text.substring(0, colon).toLowerCase(Locale.ROOT);
+        return InetSocketAddress.createUnresolved(host.startsWith("[") ? host.substring(1, host.length() - 1) : host, port);
+    }
+}

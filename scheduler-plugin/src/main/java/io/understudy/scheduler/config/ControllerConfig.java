@@ -1,0 +1,45 @@
+package io.understudy.scheduler.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The whole configuration.
+ *
+ * @param listen {@code listen}: HOST:PORT of the controller's small status API ({@code /v1/health},
+ *     {@code /v1/rounds/latest}); empty: none
+ * @param dataDir {@code dataDir}: where history is kept
+ * @param rules {@code rules}: the rules file; {@code none} or absent: no rules (every host in range)
+ * @param dryRun {@code dryRun}: decide and record, never act. Moves are recorded only in any case
+ *     until the nova-bridge's moves exist
+ * @param historyFile {@code history.file}: default {@code DATADIR/history.jsonl}
+ * @param recordStays {@code history.recordStays}: also record the VMs that stay (large clouds: big files)
+ */
+public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir, Optional<Path> rules, boolean dryRun,
+        OpenStackConfig openstack, AgentsConfig agents, JobsConfig jobs, Optional<Path> historyFile,
+        boolean recordStays) {
+
+    public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/understudy/controller");
+
+    public ControllerConfig {
+        requireNonNull(listen, "listen is null");
+        requireNonNull(dataDir, "dataDir is null");
+        requireNonNull(rules, "rules is null");
+        requireNonNull(openstack, "openstack is null");
+        requireNonNull(agents, "agents is null");
+        requireNonNull(jobs, "jobs is null");
+        requireNonNull(historyFile, "historyFile is null");
+    }
+
+    public static ControllerConfig defaults() {
+        return new ControllerConfig(Optional.empty(), DEFAULT_DATA_DIR, Optional.empty(), false,
+                OpenStackConfig.DEFAULT, AgentsConfig.DEFAULT, JobsConfig.DEFAULT, Optional.empty(), false);
+    }
+
+    public Path history() {
+        return historyFile.orElse(dataDir.resolve("history.jsonl"));
+    }
+}

@@ -1,0 +1,123 @@
+package io.understudy.scheduler.jobs;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.Injector;
+import io.understudy.scheduler.config.JobsConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobKey;
+import org.quartz.ObjectAlreadyExistsException;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.SimpleTrigger;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts and stops the controller's Quartz scheduler with its two jobs. */
+public final class Jobs implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Jobs.class);
+
+    static final JobKey EVALUATION = JobKey.jobKey("evaluation", "understudy");
+    static final JobKey PLACEMENT = JobKey.jobKey("placement", "understudy");
+
+    private final Scheduler scheduler;
+
+    private Jobs(Scheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Creates Quartz's tables when asked and missing, schedules the jobs unless a peer already
+     * has, and starts. With the JDBC store, the peers share the triggers: whichever controller
+     * acquires a firing runs it.
+     */
+    public static Jobs start(JobsConfig config, Injector injector) throws SchedulerException {
+        requireNonNull(config, "config is null");
+        Optional<String> password = password(config);
+        if (config.store() == JobsConfig.Store.JDBC && config.createSchema()) {
+            try (Connection c = DriverManager.getConnection(config.jdbcUrl().orElseThrow(),
+                    config.jdbcUser().orElseThrow(), password.orElse(""))) {
+                if (QuartzSchema.ensure(c)) {
+                    log.info("created Quartz's tables in {}", config.jdbcUrl().get());
+                }
+            } catch (SQLException e) {
+                throw new SchedulerException("cannot prepare Quartz's tables at " + config.jdbcUrl().get() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        StdSchedulerFactory factory = new StdSchedulerFactory(QuartzProperties.of(config, password));
+        Scheduler scheduler = factory.getScheduler();
+        scheduler.setJobFactory(new GuiceJobFactory(injector));
+        schedule(scheduler, EVALUATION, EvaluationJob.class, config.evaluationInterval());
+        schedule(scheduler, PLACEMENT, PlacementJob.class, config.placementInterval());
+        scheduler.start();
+        log.info("scheduler {} started ({} store): evaluation every {}, placement every {}",
+                scheduler.getSchedulerInstanceId(), config.store().name().toLowerCase(java.util.Locale.ROOT),
+                config.evaluationInterval(), config.placementInterval());
+        return new Jobs(scheduler);
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public void close() throws SchedulerException {
+        // Let a running round finish: its history line and job state are written at its end.
+        scheduler.shutdown(true);
+    }
+
+    private static void schedule(Scheduler scheduler, JobKey key, Class<? extends org.quartz.Job> type,
+            Duration interval) throws SchedulerException {
+        TriggerKey triggerKey = TriggerKey.triggerKey(key.getName(), key.getGroup());
+        Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey).forJob(key).startNow()
+                .withSchedule(SimpleScheduleBuilder.simpleSchedule().withIntervalInMilliseconds(interval.toMillis())
+                        .repeatForever().withMisfireHandlingInstructionNextWithRemainingCount())
+                .build();
+        if (!scheduler.checkExists(key)) {
+            JobDetail job = JobBuilder.newJob(type).withIdentity(key).storeDurably().build();
+            try {
+                scheduler.scheduleJob(job, trigger);
+                return;
+            } catch (ObjectAlreadyExistsException e) {
+                // A peer starting at the same moment scheduled it first: fine, it is shared.
+            }
+        }
+        Trigger existing = scheduler.getTrigger(triggerKey);
+        if (existing instanceof SimpleTrigger simple && simple.getRepeatInterval() == interval.toMillis()) {
+            return;
+        }
+        if (existing == null) {
+            scheduler.scheduleJob(trigger);
+        } else {
+            log.info("{} interval changed to {}: rescheduling", key.getName(), interval);
+            scheduler.rescheduleJob(triggerKey, trigger);
+        }
+    }
+
+    private static Optional<String> password(JobsConfig config) {
+        if (config.jdbcPasswordFile().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readAllLines(config.jdbcPasswordFile().get()).stream().findFirst().orElse("").strip());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("jdbc.passwordFile " + config.jdbcPasswordFile().get()
+                    + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+}

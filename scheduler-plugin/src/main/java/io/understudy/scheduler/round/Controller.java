@@ -1,0 +1,64 @@
+package io.understudy.scheduler.round;
+
+import static java.util.Objects.requireNonNull;
+
+import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.placement.PlacementChange;
+import io.understudy.scheduler.placement.Placer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the scheduled jobs call: run a round with the state the last one left, record it, and
+ * return the state for the next. Holds no state itself: the job carries it (so that a standby
+ * controller resumes with the same breaches and cooldowns).
+ */
+public final class Controller {
+
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+
+    private final EvaluationRound round;
+    private final HistoryStore history;
+    private final boolean dryRun;
+    private final boolean recordStays;
+
+    public Controller(EvaluationRound round, HistoryStore history, boolean dryRun, boolean recordStays) {
+        this.round = requireNonNull(round, "round is null");
+        this.history = requireNonNull(history, "history is null");
+        this.dryRun = dryRun;
+        this.recordStays = recordStays;
+    }
+
+    /** The state to start from when the job carries none: the last recorded round's, else a fresh one. */
+    public RoundState resumeState() {
+        return history.latest().map(RoundRecord::state).orElse(RoundState.INITIAL);
+    }
+
+    public RoundState evaluate(RoundState state, String controller, Optional<Instant> scheduledAt) {
+        RoundResult result = round.run(state, !dryRun);
+        RoundRecord record = RoundRecord.of(result, controller, scheduledAt, recordStays);
+        history.append(record);
+        if (result.ok()) {
+            log.info("round {} by {}: {} hosts, {} protected VMs, {} Nova requests, outcomes {} in {} ms{}",
+                    record.id(), controller, record.hosts(), record.protectedVms(), record.novaRequests(),
+                    record.outcomes(), record.finishedAt().toEpochMilli() - record.startedAt().toEpochMilli(),
+                    dryRun ? " (dry run)" : "");
+        }
+        return result.next();
+    }
+
+    /** A placement round: which secondaries each protected VM should have. Recorded in the log. */
+    public List<PlacementChange> place(RoundState state) {
+        RoundResult result = round.run(state, false);
+        if (!result.ok()) {
+            return List.of();
+        }
+        List<PlacementChange> changes = new Placer().place(result.evaluation().orElseThrow(), result.vms());
+        changes.stream().filter(PlacementChange::changes).forEach(c -> log.info("placement: {}", c.logLine()));
+        return changes;
+    }
+}

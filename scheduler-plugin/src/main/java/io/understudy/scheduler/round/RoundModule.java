@@ -1,0 +1,56 @@
+package io.understudy.scheduler.round;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.stats.AgentReader;
+import io.understudy.scheduler.stats.NovaReader;
+import java.time.Clock;
+
+/** Rules, decisions and history: the round and the controller that records it. */
+public final class RoundModule extends AbstractModule {
+
+    private final ControllerConfig config;
+
+    public RoundModule(ControllerConfig config) {
+        this.config = requireNonNull(config, "config is null");
+    }
+
+    @Override
+    protected void configure() {
+        bind(Clock.class).toInstance(Clock.systemUTC());
+        bind(FailedHosts.class).toInstance(FailedHosts.NONE);
+        bind(MoveExecutor.class).toInstance(MoveExecutor.RECORD_ONLY);
+    }
+
+    /** Reads the rules at once: an invalid file stops the controller before anything runs. */
+    @Provides
+    @Singleton
+    RulesSource rules() {
+        return new RulesSource(config.rules());
+    }
+
+    @Provides
+    @Singleton
+    HistoryStore history() {
+        return new JsonLinesHistory(config.history());
+    }
+
+    @Provides
+    @Singleton
+    EvaluationRound round(NovaReader nova, AgentReader agents, RulesSource rules, FailedHosts failed,
+            MoveExecutor executor, Clock clock) {
+        return new EvaluationRound(nova, agents, rules, failed, executor, clock);
+    }
+
+    @Provides
+    @Singleton
+    Controller controller(EvaluationRound round, HistoryStore history) {
+        return new Controller(round, history, config.dryRun(), config.recordStays());
+    }
+}

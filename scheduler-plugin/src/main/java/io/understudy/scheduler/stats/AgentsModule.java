@@ -1,0 +1,56 @@
+package io.understudy.scheduler.stats;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.understudy.agent.api.AgentClient;
+import io.understudy.scheduler.config.AgentsConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The agents: where each answers, with the cluster token, and the pool that asks them all. */
+public final class AgentsModule extends AbstractModule {
+
+    private final AgentsConfig config;
+
+    public AgentsModule(AgentsConfig config) {
+        this.config = requireNonNull(config, "config is null");
+    }
+
+    @Provides
+    @Singleton
+    AgentDirectory directory() {
+        Optional<String> token = config.clusterToken().or(() -> config.clusterTokenFile().map(file -> {
+            try {
+                return Files.readAllLines(file).stream().findFirst().orElse("").strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("agents.auth.clusterTokenFile " + file + " cannot be read: "
+                        + e.getMessage(), e);
+            }
+        }));
+        ConcurrentHashMap<String, AgentClient> clients = new ConcurrentHashMap<>();
+        return host -> clients.computeIfAbsent(host, h -> new AgentClient(
+                URI.create(config.scheme() + "://" + h + ":" + config.port()), token.orElse(null), null,
+                config.timeout()));
+    }
+
+    @Provides
+    @Singleton
+    AgentReader reader(AgentDirectory directory) {
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(config.parallelism(), r -> {
+            Thread t = new Thread(r, "agent-reader-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        return new AgentReader(directory, pool);
+    }
+}

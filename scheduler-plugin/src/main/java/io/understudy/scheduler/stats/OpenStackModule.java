@@ -1,0 +1,51 @@
+package io.understudy.scheduler.stats;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.cloud.CloudConfig;
+import io.understudy.nova.cloud.CloudConfigLoader;
+import io.understudy.nova.keystone.KeystoneLogin;
+import io.understudy.scheduler.config.OpenStackConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Nova: the cloud's credentials (clouds.yaml / OS_*), Keystone login, the Nova client and reader. */
+public final class OpenStackModule extends AbstractModule {
+
+    private final OpenStackConfig config;
+    private final Map<String, String> environment;
+
+    public OpenStackModule(OpenStackConfig config, Map<String, String> environment) {
+        this.config = requireNonNull(config, "config is null");
+        this.environment = Map.copyOf(environment);
+    }
+
+    @Provides
+    @Singleton
+    CloudConfig cloud() {
+        Map<String, String> env = new HashMap<>(environment);
+        config.cloudsYaml().ifPresent(file -> env.put("OS_CLIENT_CONFIG_FILE", file.toString()));
+        return new CloudConfigLoader(env, List.of(
+                Path.of(System.getProperty("user.dir"), "clouds.yaml"),
+                Path.of(System.getProperty("user.home"), ".config", "openstack", "clouds.yaml"),
+                Path.of("/etc/openstack/clouds.yaml"))).load(config.cloud());
+    }
+
+    @Provides
+    @Singleton
+    NovaClient nova(CloudConfig cloud) {
+        return NovaClient.create(new KeystoneLogin(cloud, config.requestTimeout()), config.requestTimeout());
+    }
+
+    @Provides
+    @Singleton
+    NovaReader reader(NovaClient nova) {
+        return new NovaReader(nova, config.pageSize());
+    }
+}
