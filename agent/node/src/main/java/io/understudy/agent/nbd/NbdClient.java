@@ -54,7 +54,7 @@ public final class NbdClient implements Closeable {
      * Reads larger than this are split even where the server would take more: it is what every
      * server must accept, and it bounds what a reply can make either side hold.
      */
-    static final int MAX_READ = 32 << 20;
+    private static final int MAX_READ = 32 << 20;
     /** The most extents one status chunk may carry: what the protocol tells servers to stay under. */
     private static final long MAX_STATUS_CHUNK = 4 + 8L * (1 << 20);
     /** Disjoint pieces one read reply may arrive in before the server is deemed hostile. */

@@ -76,8 +76,6 @@ final class FakeServer implements AutoCloseable {
     static final class Peer {
         final DataInputStream in;
         final DataOutputStream out;
-        /** Options the client sent, in order. */
-        final List<Integer> options = new ArrayList<>();
 
         Peer(Socket s) throws IOException {
             in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
@@ -96,7 +94,6 @@ final class FakeServer implements AutoCloseable {
         Option option() throws IOException {
             assertThat(in.readLong()).as("IHAVEOPT").isEqualTo(Protocol.IHAVEOPT);
             int option = in.readInt();
-            options.add(option);
             byte[] data = new byte[in.readInt()];
             in.readFully(data);
             return new Option(option, data);
