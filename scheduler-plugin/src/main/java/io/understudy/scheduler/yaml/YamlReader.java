@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,12 @@ public final class YamlReader {
         } catch (YamlException e) {
             throw e;
         } catch (IOException e) {
+            // SnakeYAML knows where the problem is (its "problem mark"); Jackson's location is where
+            // the token began, often lines earlier.
+            if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+                throw new YamlException(source, marked.getProblemMark().getLine() + 1, "",
+                        "not valid YAML: " + oneLine(marked.getProblem()));
+            }
             JsonLocation at = e instanceof com.fasterxml.jackson.core.JsonProcessingException p ? p.getLocation() : null;
             String message = e instanceof com.fasterxml.jackson.core.JsonProcessingException p
                     ? p.getOriginalMessage() : e.getMessage();
