@@ -107,6 +107,18 @@ public final class Hypervisor implements AutoCloseable {
         return new Destroyed(vm, wasRunning, after);
     }
 
+    /**
+     * Pauses a running domain: its vCPUs stop and QEMU drains in-flight I/O, so its disks hold
+     * still for a final round (a hand-over) until it is resumed or destroyed.
+     */
+    public void pause(UUID vm) throws HypervisorException {
+        try {
+            domain(vm).suspend();
+        } catch (LibvirtException e) {
+            throw new HypervisorException("pause domain " + vm, e);
+        }
+    }
+
     /** Defines the domain (persistent, as Nova's are) and starts it. */
     public DomainDescription defineAndStart(DomainSpec spec) throws HypervisorException {
         Domain d;

@@ -131,12 +131,18 @@ public final class LiveCapture {
      *
      * @param checkpoint  the checkpoint it created: pass it as {@code previous} next time
      * @param fullBecause why the round was full; empty for an incremental round
+     * @param dropped     stale bitmaps of ours it removed, as {@code NAME@DISK}
      * @param begin       from asking libvirt to the NBD export being up (checkpoint included)
      * @param read        block status and reads over NBD, the sinks' work included
      * @param end         ending the job and deleting the previous checkpoint
      */
-    public record Round(String checkpoint, Optional<String> fullBecause, List<DiskRound> disks, Duration begin,
-            Duration read, Duration end) {
+    public record Round(String checkpoint, Optional<String> fullBecause, List<String> dropped, List<DiskRound> disks,
+            Duration begin, Duration read, Duration end) {
+        public Round {
+            dropped = List.copyOf(dropped);
+            disks = List.copyOf(disks);
+        }
+
         public boolean full() {
             return fullBecause.isPresent();
         }
@@ -165,14 +171,15 @@ public final class LiveCapture {
             }
         }
         Optional<String> fullBecause = whyFull(dom, desc, request, known);
+        List<String> dropped = new ArrayList<>();
         if (fullBecause.isPresent() && request.previous().isPresent() && !known.contains(request.previous().get())) {
-            dropStaleBitmaps(dom, desc, request.previous().get(), request.disks().keySet());
+            dropped.addAll(dropStaleBitmaps(dom, desc, request.previous().get(), request.disks().keySet()));
         }
 
         long t0 = System.nanoTime();
         Job job;
         try {
-            job = begin(dom, desc, request, fullBecause.isEmpty() ? request.previous() : Optional.empty());
+            job = begin(dom, desc, request, fullBecause.isEmpty() ? request.previous() : Optional.empty(), dropped);
         } catch (HypervisorException e) {
             if (fullBecause.isPresent()) {
                 throw e;
@@ -182,7 +189,7 @@ public final class LiveCapture {
             fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get() + ": "
                     + e.libvirtMessage());
             deleteCheckpoint(dom, desc, request.previous().get());
-            job = begin(dom, desc, request, Optional.empty());
+            job = begin(dom, desc, request, Optional.empty(), dropped);
         }
         long t1 = System.nanoTime();
         List<DiskRound> disks = new ArrayList<>();
@@ -205,8 +212,8 @@ public final class LiveCapture {
             deleteCheckpoint(dom, desc, request.previous().get());
         }
         long t3 = System.nanoTime();
-        return new Round(request.next(), fullBecause, disks, Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
-                Duration.ofNanos(t3 - t2));
+        return new Round(request.next(), fullBecause, dropped, disks, Duration.ofNanos(t1 - t0),
+                Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2));
     }
 
     /**
@@ -266,7 +273,9 @@ public final class LiveCapture {
 
     private record Export(String name, Optional<String> bitmap) {}
 
-    private Job begin(Domain dom, DomainDescription desc, Request request, Optional<String> from) throws IOException {
+    /** Starts the backup job; stale bitmaps of ours in the way are dropped and added to {@code dropped}. */
+    private Job begin(Domain dom, DomainDescription desc, Request request, Optional<String> from, List<String> dropped)
+            throws IOException {
         List<Path> scratch = new ArrayList<>();
         for (String target : request.disks().keySet()) {
             Path p = scratchDir.resolve(desc.uuid() + "." + target + "." + request.next() + ".scratch.qcow2");
@@ -285,7 +294,7 @@ public final class LiveCapture {
                 Matcher stale = BITMAP_EXISTS.matcher(message);
                 if (stale.find() && stale.group(1).startsWith(PREFIX) && !droppedStale) {
                     // Our own bitmap that libvirt forgot: it goes, and the backup is tried again.
-                    dropStaleBitmaps(dom, desc, stale.group(1), request.disks().keySet());
+                    dropped.addAll(dropStaleBitmaps(dom, desc, stale.group(1), request.disks().keySet()));
                     droppedStale = true;
                 } else if (isBindFailure(message) && attempt < BIND_ATTEMPTS) {
                     continue; // another process took the port between our probe and QEMU's bind
@@ -482,10 +491,12 @@ public final class LiveCapture {
     /**
      * Removes bitmaps named {@code name} that libvirt no longer knows as a checkpoint: each disk's
      * is redefined as a checkpoint of that disk alone, validated against the image (so nothing is
-     * defined where no such bitmap exists), then deleted through libvirt.
+     * defined where no such bitmap exists), then deleted through libvirt. Returns {@code NAME@DISK}
+     * of each removed.
      */
-    private static void dropStaleBitmaps(Domain dom, DomainDescription desc, String name, Set<String> targets)
+    private static List<String> dropStaleBitmaps(Domain dom, DomainDescription desc, String name, Set<String> targets)
             throws HypervisorException {
+        List<String> dropped = new ArrayList<>();
         for (String target : targets) {
             DomainCheckpoint cp;
             try {
@@ -500,7 +511,9 @@ public final class LiveCapture {
                 throw new HypervisorException("delete stale bitmap " + name + " of disk " + target + " of domain "
                         + desc.name(), e);
             }
+            dropped.add(name + "@" + target);
         }
+        return dropped;
     }
 
     private static List<String> checkpointNames(Domain dom, DomainDescription desc) throws HypervisorException {
