@@ -1,0 +1,101 @@
+package io.understudy.scheduler.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void rulesCheckSummarisesAValidFile() throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                policy: {replicas: 2, cooldown: 10m}
+                rules:
+                  - name: busy
+                    parameter: cpu_percent
+                    max: 90
+                    for: 2m
+                  - parameter: service_up
+                    equals: true
+                """);
+        Run r = run("rules", "check", rules.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains(rules + ": valid, 2 rules")
+                .contains("cooldown 10m")
+                .contains("busy", "cpu_percent max 90", "2m", "all hosts")
+                .contains("service_up = true");
+    }
+
+    @Test
+    void rulesCheckRefusesABadFileWithOneLineNamingLineAndKey() throws Exception {
+        Path rules = dir.resolve("bad.yaml");
+        Files.writeString(rules, "rules:\n  - parameter: cpu_percent\n    max: 90\n    for: soon\n");
+        Run r = run("rules", "check", rules.toString());
+        assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().strip()).isEqualTo("understudy: " + rules
+                + ":4: rules[1].for: 'soon' is not a duration (e.g. 500ms, 10s, 2m, 1h, 1d)");
+    }
+
+    @Test
+    void aMissingFileAndAWrongCommandAreSaidInOneLine() {
+        Run missing = run("rules", "check", dir.resolve("none.yaml").toString());
+        assertThat(missing.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(missing.err().strip()).endsWith("none.yaml: no such file");
+        Run usage = run("evaluate");
+        assertThat(usage.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(usage.err()).contains("evaluate").contains("(see --help)");
+    }
+
+    @Test
+    void aBadConfigStopsEveryCommandThatReadsIt() throws Exception {
+        Path config = dir.resolve("controller.yaml");
+        Files.writeString(config, "dataDir: " + dir + "\nhistroy: {}\n");
+        Run r = run("history", "--config", config.toString());
+        assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err().strip()).isEqualTo("understudy: " + config + ":2: histroy: unknown key (known here: listen, "
+                + "dataDir, rules, dryRun, openstack, agents, evaluation, placement, jobstore, jdbc, cluster, history)");
+    }
+
+    @Test
+    void historyWithoutRoundsSaysSo() throws Exception {
+        Path config = dir.resolve("controller.yaml");
+        Files.writeString(config, "dataDir: " + dir + "\n");
+        Run r = run("history", "--config", config.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().strip()).isEqualTo("no rounds recorded in " + dir.resolve("history.jsonl"));
+    }
+
+    @Test
+    void serveRefusesAnInvalidRulesFileBeforeStarting() throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - parameter: nope\n    max: 1\n");
+        Path config = dir.resolve("controller.yaml");
+        Files.writeString(config, "dataDir: " + dir + "\nrules: rules.yaml\nopenstack:\n  cloudsYaml: " + dir
+                + "/clouds.yaml\n  cloud: x\n");
+        Files.writeString(dir.resolve("clouds.yaml"), "clouds: {x: {auth: {auth_url: 'http://127.0.0.1:9/v3', "
+                + "username: u, password: p, project_name: p}}}\n");
+        Run r = run("serve", "--config", config.toString());
+        assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err().strip()).startsWith("understudy: " + rules + ":2: rules[1].parameter: unknown parameter 'nope'");
+    }
+}

@@ -1,0 +1,168 @@
+package io.understudy.scheduler.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.understudy.scheduler.yaml.YamlException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins every default and every key's mapping (Airlift's assertRecordedDefaults and
+ * assertFullMapping): a renamed key or a changed default fails here.
+ */
+class ConfigLoaderTest {
+
+    private static final Path BASE = Path.of("/etc/understudy");
+
+    /** Every key set to something that is not its default. */
+    private static final String FULL = """
+            listen: 127.0.0.1:9798
+            dataDir: /srv/understudy
+            rules: rules.yaml
+            dryRun: true
+            openstack:
+              cloudsYaml: clouds.yaml
+              cloud: understudy
+              requestTimeout: 45s
+              pageSize: 200
+              novaReportInterval: 2s
+            agents:
+              port: 9000
+              scheme: https
+              timeout: 1500ms
+              parallelism: 8
+              auth:
+                clusterTokenFile: /etc/understudy/token
+            evaluation:
+              interval: 5s
+            placement:
+              interval: 2m
+            jobstore: jdbc
+            jdbc:
+              url: jdbc:mariadb://db:3306/understudy
+              user: understudy
+              passwordFile: db-password
+              poolSize: 6
+              createSchema: false
+            cluster:
+              instanceId: controller-a
+              checkinInterval: 3s
+            history:
+              file: /var/log/understudy/history.jsonl
+              recordStays: true
+            """;
+
+    @Test
+    void defaults() {
+        ControllerConfig c = new ConfigLoader().parse("{}", "c.yaml", BASE);
+        assertThat(c).isEqualTo(ControllerConfig.defaults());
+        assertThat(c.listen()).isEmpty();
+        assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/understudy/controller"));
+        assertThat(c.rules()).isEmpty();
+        assertThat(c.dryRun()).isFalse();
+        assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.empty(), Optional.empty(),
+                Duration.ofSeconds(30), 1000, Duration.ofSeconds(10)));
+        assertThat(c.agents()).isEqualTo(new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32, Optional.empty(),
+                Optional.empty()));
+        assertThat(c.jobs()).isEqualTo(new JobsConfig(Duration.ofSeconds(10), Duration.ofSeconds(60),
+                JobsConfig.Store.MEMORY, Optional.empty(), Optional.empty(), Optional.empty(), 4, true, "AUTO",
+                Duration.ofMillis(7500)));
+        assertThat(c.historyFile()).isEmpty();
+        assertThat(c.history()).isEqualTo(Path.of("/var/lib/understudy/controller/history.jsonl"));
+        assertThat(c.recordStays()).isFalse();
+    }
+
+    @Test
+    void fullMapping() {
+        ControllerConfig c = new ConfigLoader().parse(FULL, "c.yaml", BASE);
+        assertThat(c.listen()).contains(InetSocketAddress.createUnresolved("127.0.0.1", 9798));
+        assertThat(c.dataDir()).isEqualTo(Path.of("/srv/understudy"));
+        assertThat(c.rules()).contains(Path.of("/etc/understudy/rules.yaml"));
+        assertThat(c.dryRun()).isTrue();
+        assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.of(Path.of("/etc/understudy/clouds.yaml")),
+                Optional.of("understudy"), Duration.ofSeconds(45), 200, Duration.ofSeconds(2)));
+        assertThat(c.agents()).isEqualTo(new AgentsConfig(9000, "https", Duration.ofMillis(1500), 8, Optional.empty(),
+                Optional.of(Path.of("/etc/understudy/token"))));
+        assertThat(c.jobs()).isEqualTo(new JobsConfig(Duration.ofSeconds(5), Duration.ofMinutes(2), JobsConfig.Store.JDBC,
+                Optional.of("jdbc:mariadb://db:3306/understudy"), Optional.of("understudy"),
+                Optional.of(Path.of("/etc/understudy/db-password")), 6, false, "controller-a", Duration.ofSeconds(3)));
+        assertThat(c.historyFile()).contains(Path.of("/var/log/understudy/history.jsonl"));
+        assertThat(c.history()).isEqualTo(Path.of("/var/log/understudy/history.jsonl"));
+        assertThat(c.recordStays()).isTrue();
+    }
+
+    @Test
+    void theFullMappingCoversEveryKeyTheLoaderKnows() {
+        ConfigLoader loader = new ConfigLoader();
+        loader.parse("{}", "c.yaml", BASE);
+        Set<String> known = loader.keysRead();
+        Set<String> inFull = leaves(FULL);
+        // clusterToken and clusterTokenFile exclude each other; the inline token is mapped below.
+        inFull.add("agents.auth.clusterToken");
+        assertThat(inFull).isEqualTo(known);
+    }
+
+    @Test
+    void anInlineClusterTokenAndWhatTheDevstackPluginWrites() {
+        ControllerConfig c = new ConfigLoader().parse("""
+                listen: 10.0.0.5:9798
+                dataDir: /opt/stack/data/understudy/controller
+                openstack:
+                  cloudsYaml: /etc/understudy/clouds.yaml
+                  cloud: understudy
+                  novaReportInterval: 10s
+                agents:
+                  port: 9797
+                  auth:
+                    clusterToken: s3cret
+                rules: none
+                dryRun: true
+                """, "controller.yaml", BASE);
+        assertThat(c.agents().clusterToken()).contains("s3cret");
+        assertThat(c.rules()).isEmpty();
+    }
+
+    @Test
+    void mistakesNameTheirLineAndKey() {
+        assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  prot: 1\n", "c.yaml", BASE))
+                .isInstanceOf(YamlException.class).hasMessageStartingWith("c.yaml:2: agents.prot: unknown key");
+        assertThatThrownBy(() -> new ConfigLoader().parse("jobstore: jdbc\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:1: jobstore: jdbc needs jdbc.url and jdbc.user");
+        assertThatThrownBy(() -> new ConfigLoader().parse("jobstore: redis\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:1: jobstore: 'redis' is not memory or jdbc");
+        assertThatThrownBy(() -> new ConfigLoader().parse("evaluation:\n  interval: 0s\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:2: evaluation.interval: must be longer than 0");
+        assertThatThrownBy(() -> new ConfigLoader().parse("listen: nowhere\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:1: listen: 'nowhere' is not HOST:PORT");
+        assertThatThrownBy(() -> new ConfigLoader().parse("jdbc:\n  url: jdbc:postgresql://x/y\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:2: jdbc.url: 'jdbc:postgresql://x/y' is not a MariaDB");
+        assertThatThrownBy(() -> new ConfigLoader().parse(
+                "agents:\n  auth:\n    clusterToken: a\n    clusterTokenFile: b\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:4: agents.auth.clusterTokenFile: give clusterToken or clusterTokenFile");
+    }
+
+    /** The dotted paths of a YAML document's leaves (indentation of two spaces per level). */
+    private static Set<String> leaves(String yaml) {
+        Set<String> out = new TreeSet<>();
+        String[] stack = new String[8];
+        for (String line : yaml.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            int depth = (line.length() - line.stripLeading().length()) / 2;
+            String key = line.strip().split(":", 2)[0];
+            stack[depth] = key;
+            String value = line.strip().split(":", 2)[1].strip();
+            if (!value.isEmpty()) {
+                out.add(String.join(".", java.util.Arrays.copyOf(stack, depth + 1)));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,112 @@
+package io.understudy.scheduler.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.HostStats;
+import io.understudy.agent.api.Json;
+import io.understudy.scheduler.stats.AgentDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Agents played by in-process HTTP servers (the JDK's), one per host, answering
+ * {@code /v1/host/stats} as the agent daemon will — until that daemon exists, this is what the
+ * controller's agent reading is tested against. Each can also fail: 500, hang, garbage.
+ */
+public final class FakeAgents implements AutoCloseable {
+
+    public enum Mode { OK, ERROR, SLOW, GARBAGE }
+
+    private static final ObjectMapper JSON = Json.mapper();
+
+    private final Map<String, HttpServer> servers = new ConcurrentHashMap<>();
+    private final Map<String, HostStats> stats = new ConcurrentHashMap<>();
+    private final Map<String, Mode> modes = new ConcurrentHashMap<>();
+    private final Duration timeout;
+
+    public FakeAgents(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    public static HostStats stats(String host, double cpu, long diskFreeGib, Map<UUID, Double> lags) {
+        return new HostStats(host, Instant.now(), cpu, 4L << 30, 8L << 30, diskFreeGib << 30, 1000L << 30, 0.5, 0.5,
+                0.5, lags.size(), List.of(), lags);
+    }
+
+    /** Starts (or updates) HOST's agent answering these stats. */
+    public FakeAgents answer(String host, HostStats hostStats) {
+        stats.put(host, hostStats);
+        modes.put(host, Mode.OK);
+        servers.computeIfAbsent(host, this::start);
+        return this;
+    }
+
+    public FakeAgents mode(String host, Mode mode) {
+        modes.put(host, mode);
+        return this;
+    }
+
+    public URI url(String host) {
+        return URI.create("http://127.0.0.1:" + servers.get(host).getAddress().getPort());
+    }
+
+    /** Hosts without a fake agent get a port nothing listens on: connection refused. */
+    public AgentDirectory directory() {
+        return host -> new AgentClient(servers.containsKey(host) ? url(host) : URI.create("http://127.0.0.1:9"),
+                "token", null, timeout);
+    }
+
+    private HttpServer start(String host) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+            server.createContext("/v1/host/stats", ex -> {
+                Mode mode = modes.get(host);
+                byte[] body;
+                int status = 200;
+                switch (mode) {
+                    case ERROR -> {
+                        status = 500;
+                        body = "{\"status\":500,\"message\":\"libvirt is gone\"}".getBytes(StandardCharsets.UTF_8);
+                    }
+                    case SLOW -> {
+                        try {
+                            Thread.sleep(timeout.toMillis() * 3);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        body = JSON.writeValueAsBytes(stats.get(host));
+                    }
+                    case GARBAGE -> body = "<html>not json".getBytes(StandardCharsets.UTF_8);
+                    default -> body = JSON.writeValueAsBytes(stats.get(host));
+                }
+                ex.sendResponseHeaders(status, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                } catch (IOException e) {
+                    // the client gave up (timeout): fine
+                }
+            });
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        servers.values().forEach(s -> s.stop(0));
+    }
+}
