@@ -73,7 +73,11 @@ public final class Main {
         return "internal error: " + oneLine(e.toString());
     }
 
+    /**
+     * One line, printable: messages quote names read from hostile files (a backing file name may
+     * hold newlines or terminal escapes), so every other control character becomes '?'.
+     */
     static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").replaceAll("\\p{Cntrl}", "?").strip();
     }
 }

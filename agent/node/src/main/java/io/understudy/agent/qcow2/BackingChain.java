@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -55,7 +56,7 @@ public final class BackingChain implements Closeable {
                 if (layers.size() == MAX_DEPTH) {
                     throw new BadImageException(top, "backing chain deeper than " + MAX_DEPTH + " layers");
                 }
-                DiskImage image = openLayer(path, format);
+                DiskImage image = openLayer(path, format, referrer);
                 layers.add(image);
                 if (image.backingFile().isEmpty()) {
                     break;
@@ -68,7 +69,14 @@ public final class BackingChain implements Closeable {
                 if (format != null && !format.equals("qcow2") && !format.equals("raw")) {
                     throw new BadImageException(path, "backing format '" + format + "' is not supported (qcow2 or raw)");
                 }
-                Path next = Path.of(name);
+                Path next;
+                try {
+                    next = Path.of(name);
+                } catch (InvalidPathException e) {
+                    // e.g. a NUL byte in the name: no file can have it, so the chain is broken
+                    throw new BadImageException(path, "backing file name '" + name + "' is not a valid path: "
+                            + e.getReason());
+                }
                 if (!next.isAbsolute()) {
                     Path dir = path.toAbsolutePath().getParent();
                     next = dir == null ? next : dir.resolve(next);
@@ -96,19 +104,22 @@ public final class BackingChain implements Closeable {
             throw new BadImageException(path, "no such file");
         }
         if (!attrs.isRegularFile()) {
-            throw new BadImageException(path, "not a regular file");
+            // Name the image that points here too: the operator asked about that one.
+            throw referrer != null
+                    ? new BadImageException(referrer, "backing file " + path + " is not a regular file")
+                    : new BadImageException(path, "not a regular file");
         }
         Object key = attrs.fileKey();
         return key != null ? key : path.toRealPath();
     }
 
-    private static DiskImage openLayer(Path path, String format) throws IOException {
-        String actual = format != null ? format : probe(path);
+    private static DiskImage openLayer(Path path, String format, Path referrer) throws IOException {
+        String actual = format != null ? format : probe(path, referrer);
         return actual.equals("qcow2") ? Qcow2Image.open(path) : RawImage.open(path);
     }
 
     /** qcow2 by its magic, raw otherwise; other formats' magics are refused rather than read as raw. */
-    private static String probe(Path path) throws IOException {
+    private static String probe(Path path, Path referrer) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(8);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             Qcow2Image.readFully(ch, head, 0);
@@ -125,7 +136,10 @@ public final class BackingChain implements Closeable {
                 : magic.startsWith("conectix") ? "vpc"
                 : null;
         if (other != null) {
-            throw new BadImageException(path, "is a " + other + " image: only qcow2 and raw are supported");
+            throw referrer != null
+                    ? new BadImageException(referrer, "backing file " + path + " is a " + other
+                            + " image: only qcow2 and raw are supported")
+                    : new BadImageException(path, "is a " + other + " image: only qcow2 and raw are supported");
         }
         return "raw";
     }

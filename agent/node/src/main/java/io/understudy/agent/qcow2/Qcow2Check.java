@@ -31,6 +31,9 @@ public final class Qcow2Check {
     private static final long MAX_CLUSTERS = 1L << 32;
     private static final long MAX_BITMAP_TABLE = 1L << 22;
     private static final long BITMAP_OFFSET_MASK = 0x00ff_ffff_ffff_fe00L;
+    /** Bits the spec reserves (must be zero), as qemu-img check tests them. */
+    private static final long L1E_RESERVED_MASK = 0x7f00_0000_0000_01ffL;
+    private static final long L2E_STD_RESERVED_MASK = 0x3f00_0000_0000_01feL;
 
     private final Qcow2Image image;
     private final Header h;
@@ -76,8 +79,16 @@ public final class Qcow2Check {
     private void walkL1(long[] l1, boolean active) throws IOException {
         Map<Long, Integer> tables = new LinkedHashMap<>();
         for (int i = 0; i < l1.length; i++) {
+            if (l1[i] == 0) {
+                continue;
+            }
+            if ((l1[i] & L1E_RESERVED_MASK) != 0) {
+                corrupt("L1 entry " + i + " has reserved bits set (0x" + Long.toHexString(l1[i]) + ")");
+            }
             long offset = l1[i] & Qcow2Image.L1E_OFFSET_MASK;
             if (offset == 0) {
+                // QEMU's check takes any non-zero entry for a table and reads the header as one
+                corrupt("L1 entry " + i + " has flags but no L2 table (0x" + Long.toHexString(l1[i]) + ")");
                 continue;
             }
             if ((offset & (clusterSize - 1)) != 0) {
@@ -111,6 +122,9 @@ public final class Qcow2Check {
                 CompressedDescriptor d = CompressedDescriptor.decode(entry, clusterBits);
                 reference(d.offset(), d.size(), weight, "compressed cluster");
                 continue;
+            }
+            if ((entry & L2E_STD_RESERVED_MASK) != 0) {
+                corrupt("L2 entry 0x" + Long.toHexString(entry) + " has reserved bits set");
             }
             long host = entry & Qcow2Image.L2E_OFFSET_MASK;
             if (ext) {
@@ -172,6 +186,9 @@ public final class Qcow2Check {
         reference(h.refcountTableOffset(), h.refcountTableClusters() * clusterSize, 1, "refcount table");
         long[] table = refcounts.table();
         for (int i = 0; i < table.length; i++) {
+            if ((table[i] & 511L) != 0) {
+                corrupt("refcount table entry " + i + " has reserved bits set (0x" + Long.toHexString(table[i]) + ")");
+            }
             long block = table[i] & ~511L;
             if (block == 0) {
                 continue;
@@ -192,17 +209,22 @@ public final class Qcow2Check {
         Header.BitmapsExtension b = h.bitmaps().get();
         reference(b.directoryOffset(), b.directorySize(), 1, "bitmap directory");
         ByteBuffer dir = read(b.directoryOffset(), (int) b.directorySize());
-        int pos = 0;
+        long pos = 0; // long: an entry's sizes come from the file and may add up past 2^31
         for (int k = 0; k < b.count(); k++) {
             if (pos + 24 > dir.limit()) {
                 corrupt("bitmap directory is shorter than its " + b.count() + " entries");
                 return;
             }
-            long tableOffset = dir.getLong(pos);
-            long tableSize = Integer.toUnsignedLong(dir.getInt(pos + 8));
-            int nameSize = Short.toUnsignedInt(dir.getShort(pos + 18));
-            long extraSize = Integer.toUnsignedLong(dir.getInt(pos + 20));
-            pos += (int) ((24 + extraSize + nameSize + 7) & ~7L);
+            long tableOffset = dir.getLong((int) pos);
+            long tableSize = Integer.toUnsignedLong(dir.getInt((int) pos + 8));
+            int nameSize = Short.toUnsignedInt(dir.getShort((int) pos + 18));
+            long extraSize = Integer.toUnsignedLong(dir.getInt((int) pos + 20));
+            long entrySize = (24 + extraSize + nameSize + 7) & ~7L;
+            if (pos + entrySize > dir.limit()) {
+                corrupt("bitmap " + k + "'s directory entry (" + entrySize + " bytes) runs past the bitmap directory");
+                return;
+            }
+            pos += entrySize;
             if (tableSize > MAX_BITMAP_TABLE || tableOffset <= 0 || (tableOffset & (clusterSize - 1)) != 0
                     || tableOffset + tableSize * 8 > image.fileSize()) {
                 corrupt("bitmap " + k + " has an invalid table (0x" + Long.toHexString(tableOffset) + ", "

@@ -308,11 +308,17 @@ public final class Qcow2Image implements DiskImage {
 
     /** Where subcluster {@code sc} starts in the file, or -1; data clusters are validated here. */
     private long hostOffsetAt(long[] l2, long sc, Kind kind) {
-        if (kind == Kind.COMPRESSED || kind == Kind.ZERO_PLAIN || kind == Kind.UNALLOCATED_PLAIN) {
-            return -1;
-        }
         boolean ext = header.extendedL2();
         int index = (int) ((ext ? sc >>> 5 : sc) % header.l2Entries());
+        if (kind == Kind.COMPRESSED) {
+            // Validated here too, not only when decompressed: a map must not report data that lies
+            // outside the file, whether it is stored plain or compressed.
+            compressedAt(ext ? l2[2 * index] : l2[index], sc >>> (ext ? 5 : 0));
+            return -1;
+        }
+        if (kind == Kind.ZERO_PLAIN || kind == Kind.UNALLOCATED_PLAIN) {
+            return -1;
+        }
         long host = (ext ? l2[2 * index] : l2[index]) & L2E_OFFSET_MASK;
         if ((host & (header.clusterSize() - 1)) != 0) {
             throw invalidEntry(sc, "host offset 0x" + Long.toHexString(host) + " is not cluster aligned");
@@ -347,12 +353,7 @@ public final class Qcow2Image implements DiskImage {
         long[] l2 = l2Table(l2TableOffset((int) l1Index));
         int index = (int) (cluster % header.l2Entries());
         long entry = header.extendedL2() ? l2[2 * index] : l2[index];
-        CompressedDescriptor d = CompressedDescriptor.decode(entry, clusterBits);
-        if (d.offset() < header.clusterSize() || d.offset() >= fileSize) {
-            throw new BadImageException(path, "compressed cluster for guest offset 0x"
-                    + Long.toHexString(cluster << clusterBits) + " at 0x" + Long.toHexString(d.offset())
-                    + " lies outside the file");
-        }
+        CompressedDescriptor d = compressedAt(entry, cluster);
         // The last compressed cluster may end in a partial sector past the end of the file.
         int available = (int) Math.min(d.size(), fileSize - d.offset());
         ByteBuffer in = ByteBuffer.allocate(available);
@@ -361,6 +362,17 @@ public final class Qcow2Image implements DiskImage {
         cachedCluster = cluster;
         cachedClusterData = data;
         return data;
+    }
+
+    /** Where compressed guest cluster {@code cluster} is stored: past the header and starting inside the file. */
+    private CompressedDescriptor compressedAt(long entry, long cluster) {
+        CompressedDescriptor d = CompressedDescriptor.decode(entry, header.clusterBits());
+        if (d.offset() < header.clusterSize() || d.offset() >= fileSize) {
+            throw new BadImageException(path, "compressed cluster for guest offset 0x"
+                    + Long.toHexString(cluster << header.clusterBits()) + " at 0x" + Long.toHexString(d.offset())
+                    + " lies outside the file");
+        }
+        return d;
     }
 
     static long[] readTable(FileChannel channel, long offset, int entries) throws IOException {
