@@ -27,7 +27,7 @@ public final class AgentClient {
     private final ObjectMapper json = Json.mapper();
 
     /**
-     * @param base    the agent's base URL, e.g. {@code https://compute1:7480}
+     * @param base    the agent's base URL, e.g. {@code https://compute1:9797}
      * @param token   the cluster token, or null with mutual TLS
      * @param ssl     the cluster's TLS context, or null for plain HTTP behind a terminating proxy
      * @param timeout for connecting and for each answer
@@ -36,7 +36,8 @@ public final class AgentClient {
         this.base = Objects.requireNonNull(base, "base is null");
         this.token = token;
         this.timeout = Objects.requireNonNull(timeout, "timeout is null");
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        // HTTP/1.1 only: for http:// URLs the JDK client would first try an h2c upgrade, which a request body breaks.
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
         if (ssl != null) {
             b.sslContext(ssl);
         }
@@ -67,6 +68,32 @@ public final class AgentClient {
 
     public void unprotect(UUID vm) throws IOException {
         send(request("/v1/vms/" + vm + "/protection").DELETE().build(), null);
+    }
+
+    public List<Protection> protections() throws IOException {
+        return get("/v1/vms", new TypeReference<>() {});
+    }
+
+    public ReplicaInfo replica(UUID vm) throws IOException {
+        return get("/v1/replicas/" + vm, new TypeReference<>() {});
+    }
+
+    /**
+     * Streams one delta to the agent's replica of {@code vm}. An {@link AgentException} with
+     * status 409 means the replica holds another version than the delta starts from (or is not
+     * assigned here): nothing changed there.
+     */
+    public DeltaReceipt sendDelta(UUID vm, HttpRequest.BodyPublisher delta) throws IOException {
+        return send(request("/v1/replicas/" + vm + "/deltas")
+                .header("Content-Type", "application/octet-stream")
+                .timeout(timeout.multipliedBy(30))
+                .POST(delta).build(), new TypeReference<>() {});
+    }
+
+    /** Puts the replica of {@code vm} in place as the instance's disk on that node. */
+    public StageResult stage(UUID vm) throws IOException {
+        return send(request("/v1/replicas/" + vm + "/stage").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                new TypeReference<>() {});
     }
 
     private <T> T get(String path, TypeReference<T> type) throws IOException {

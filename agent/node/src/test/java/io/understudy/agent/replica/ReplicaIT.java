@@ -7,9 +7,9 @@ import io.understudy.agent.delta.BadDeltaException;
 import io.understudy.agent.delta.DeltaHeader;
 import io.understudy.agent.delta.DeltaReader;
 import io.understudy.agent.delta.DeltaWriter;
-import io.understudy.agent.delta.Differ;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.qcow2.BackingChain;
+import io.understudy.agent.testing.DiskVersions;
 import io.understudy.agent.testing.Qemu;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -19,10 +19,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,43 +31,23 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicaIT {
 
     private static final UUID VM = UUID.fromString("3d5e1c0a-7b2f-4c11-9e55-5a6b7c8d9e0f");
-    private static final long CAPTURED = 1_764_400_000_000L;
+    private static final long CAPTURED = DiskVersions.CAPTURED;
 
     @TempDir
     Path tmp;
 
-    private Path primary;
     private Path store;
-    private final List<Path> versions = new ArrayList<>();
+    private DiskVersions disk;
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(CAPTURED + 2500), ZoneOffset.UTC);
 
     @BeforeEach
     void primaryDiskWithFiveVersions() throws IOException {
-        primary = Files.createDirectory(tmp.resolve("primary"));
         store = tmp.resolve("replica");
-        Path v0 = primary.resolve("v0.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", v0.toString(), "64M");
-        versions.add(v0);
-        for (int v = 1; v <= 5; v++) {
-            Path next = primary.resolve("v" + v + ".qcow2");
-            Qemu.img("create", "-q", "-f", "qcow2", "-b", "v" + (v - 1) + ".qcow2", "-F", "qcow2", next.toString());
-            Qemu.io(next, "write -P 0x" + (0x30 + v) + " " + (v * 5) + "M 3M", "write -z " + ((v - 1) * 5 + 1) + "M 1M",
-                    "write -P 0x" + (0x40 + v) + " " + (v * 64 + 7) + "k 1k");
-            versions.add(next);
-        }
+        disk = new DiskVersions(tmp.resolve("primary"), VM, 5);
     }
 
-    /** The delta from version {@code from} to {@code to} of the primary's disk, as the agent makes it. */
     private byte[] delta(int from, int to) throws IOException {
-        try (BackingChain neu = BackingChain.open(versions.get(to));
-             BackingChain old = from == 0 ? null : BackingChain.open(versions.get(from))) {
-            byte[] base = old == null ? new Manifest(65536, neu.virtualSize()).finish() : Manifest.of(old, 65536);
-            DeltaHeader h = new DeltaHeader(65536, neu.virtualSize(), neu.virtualSize(), old == null,
-                    Optional.of(base), Optional.of(VM), from, to, CAPTURED + to);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Differ.diff(old, neu, new DeltaWriter(out, h));
-            return out.toByteArray();
-        }
+        return disk.delta(from, to);
     }
 
     private static DeltaReader reader(byte[] delta) throws IOException {
@@ -78,8 +56,8 @@ class ReplicaIT {
 
     private void assertHolds(Replica r, int version) throws IOException {
         assertThat(r.state().version()).isEqualTo(version);
-        assertThat(Qemu.identical(r.top(), versions.get(version))).as("replica reads like version %d", version).isTrue();
-        try (BackingChain chain = BackingChain.open(versions.get(version))) {
+        assertThat(Qemu.identical(r.top(), disk.version(version))).as("replica reads like version %d", version).isTrue();
+        try (BackingChain chain = BackingChain.open(disk.version(version))) {
             assertThat(r.state().manifestHash()).isEqualTo(HexFormat.of().formatHex(Manifest.of(chain, 65536)));
         }
         for (String layer : r.state().chain()) {
@@ -207,9 +185,9 @@ class ReplicaIT {
             r.receive(reader(delta(v - 1, v)));
         }
         Path instance = tmp.resolve("instances").resolve(VM.toString());
-        Path disk = r.stage(instance, "disk");
-        assertThat(Qemu.identical(disk, versions.get(3))).isTrue();
-        Qemu.io(disk, "write -P 0x77 0 8M");
+        Path staged = r.stage(instance, "disk");
+        assertThat(Qemu.identical(staged, disk.version(3))).isTrue();
+        Qemu.io(staged, "write -P 0x77 0 8M");
         assertHolds(r, 3);
         assertThatThrownBy(() -> r.stage(instance, "disk")).hasMessageContaining("refusing to replace");
     }

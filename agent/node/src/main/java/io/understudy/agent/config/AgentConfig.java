@@ -1,0 +1,80 @@
+package io.understudy.agent.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything the agent daemon is told, typed and validated ({@link ConfigReader} reads it from
+ * YAML; every key, its default and its meaning are in the README's agent configuration table).
+ *
+ * @param host          the Nova compute host name this agent speaks for
+ * @param listen        where the API listens
+ * @param dataDir       replicas, primary state and scratch files live here, nowhere else
+ * @param instancesPath Nova's {@code instances_path}: disk space is measured there and replicas are staged there
+ */
+public record AgentConfig(
+        String host,
+        InetSocketAddress listen,
+        Path dataDir,
+        Path instancesPath,
+        String libvirtUri,
+        Auth auth,
+        Replication replication,
+        Duration statsInterval) {
+
+    public AgentConfig {
+        requireNonNull(host, "host is null");
+        requireNonNull(listen, "listen is null");
+        requireNonNull(dataDir, "dataDir is null");
+        requireNonNull(instancesPath, "instancesPath is null");
+        requireNonNull(libvirtUri, "libvirtUri is null");
+        requireNonNull(auth, "auth is null");
+        requireNonNull(replication, "replication is null");
+        requireNonNull(statsInterval, "statsInterval is null");
+    }
+
+    /** How every request is authenticated; there is no "off". */
+    public enum AuthMode { TOKEN, MTLS }
+
+    /**
+     * @param tokenFile with TOKEN: a file holding the cluster's shared token (TLS terminated elsewhere)
+     * @param tls       with MTLS: this node's key and certificate, and the cluster CA that signs every agent's and the controller's
+     */
+    public record Auth(AuthMode mode, Optional<Path> tokenFile, Optional<Tls> tls) {
+        public Auth {
+            requireNonNull(mode, "mode is null");
+            requireNonNull(tokenFile, "tokenFile is null");
+            requireNonNull(tls, "tls is null");
+        }
+    }
+
+    /**
+     * PEM files, as openssl writes them (README: "TLS material").
+     *
+     * @param certificate this node's certificate chain
+     * @param key         its private key (PKCS#8)
+     * @param ca          the cluster CA; peers must present a certificate it signed
+     */
+    public record Tls(Path certificate, Path key, Path ca) {
+        public Tls {
+            requireNonNull(certificate, "certificate is null");
+            requireNonNull(key, "key is null");
+            requireNonNull(ca, "ca is null");
+        }
+    }
+
+    /**
+     * @param squashAbove   merge a replica's layers when its chain grows longer than this
+     * @param maxJsonBytes  the largest JSON body accepted (deltas stream and are bounded by their own format)
+     * @param peerTimeout   connect and answer timeout towards other agents
+     */
+    public record Replication(int squashAbove, long maxJsonBytes, Duration peerTimeout) {
+        public Replication {
+            requireNonNull(peerTimeout, "peerTimeout is null");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.understudy.agent.replica;
+
+import io.understudy.agent.delta.DeltaHeader;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The replicas a node holds, one directory per VM under {@code root}, named by the VM's UUID
+ * and nothing a client sends: a path never comes from the wire.
+ */
+public final class ReplicaStore {
+
+    private final Path root;
+    private final Clock clock;
+    private final Map<UUID, Replica> open = new ConcurrentHashMap<>();
+
+    public ReplicaStore(Path root, Clock clock) throws IOException {
+        this.root = Files.createDirectories(root);
+        this.clock = clock;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+            for (Path dir : dirs) {
+                UUID vm = parse(dir.getFileName().toString());
+                if (vm != null && Files.exists(dir.resolve("state.json"))) {
+                    open.put(vm, Replica.open(dir, clock));
+                }
+            }
+        }
+    }
+
+    public Optional<Replica> get(UUID vm) {
+        return Optional.ofNullable(open.get(vm));
+    }
+
+    /** The replica of {@code vm}, created empty from a seed delta's header when there is none yet. */
+    public synchronized Replica getOrCreate(UUID vm, DeltaHeader seed, String primary) throws IOException {
+        Replica r = open.get(vm);
+        if (r == null) {
+            r = Replica.create(root.resolve(vm.toString()), vm, seed.newSize(), seed.clusterSize(), primary, clock);
+            open.put(vm, r);
+        }
+        return r;
+    }
+
+    public List<Replica> all() {
+        return new ArrayList<>(open.values());
+    }
+
+    /** Forgets a replica and deletes its files (the VM is no longer protected here). */
+    public synchronized void delete(UUID vm) throws IOException {
+        Replica r = open.remove(vm);
+        if (r == null) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(r.dir())) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(r.dir());
+    }
+
+    private static UUID parse(String name) {
+        try {
+            UUID vm = UUID.fromString(name);
+            return vm.toString().equals(name) ? vm : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

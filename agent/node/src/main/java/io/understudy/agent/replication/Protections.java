@@ -1,0 +1,59 @@
+package io.understudy.agent.replication;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.understudy.agent.api.Json;
+import io.understudy.agent.api.Protection;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The controller's protection assignments, kept on disk so that replication goes on across agent
+ * restarts and while the controller is away (DESIGN.md §2: rounds belong to the agents).
+ */
+public final class Protections {
+
+    private final Path dir;
+    private final ObjectMapper json = Json.mapper();
+    private final Map<UUID, Protection> assignments = new ConcurrentHashMap<>();
+
+    public Protections(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path f : files) {
+                Protection p = json.readValue(f.toFile(), Protection.class);
+                assignments.put(p.vm(), p);
+            }
+        }
+    }
+
+    public Optional<Protection> get(UUID vm) {
+        return Optional.ofNullable(assignments.get(vm));
+    }
+
+    public List<Protection> all() {
+        return new ArrayList<>(assignments.values());
+    }
+
+    public synchronized void put(Protection p) throws IOException {
+        Path temp = dir.resolve(p.vm() + ".json.partial");
+        Files.write(temp, json.writeValueAsBytes(p));
+        Files.move(temp, dir.resolve(p.vm() + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        assignments.put(p.vm(), p);
+    }
+
+    /** @return whether there was an assignment */
+    public synchronized boolean remove(UUID vm) throws IOException {
+        Files.deleteIfExists(dir.resolve(vm + ".json"));
+        return assignments.remove(vm) != null;
+    }
+}

@@ -1,0 +1,34 @@
+package io.understudy.agent.resources;
+
+import io.understudy.agent.api.ApiError;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+
+/** Path parameters as the API accepts them: a VM id is a canonical UUID, nothing else. */
+final class Ids {
+
+    private Ids() {}
+
+    static UUID vm(String text) {
+        try {
+            UUID vm = UUID.fromString(text);
+            if (vm.toString().equals(text.toLowerCase(java.util.Locale.ROOT))) {
+                return vm;
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through to the refusal
+        }
+        throw error(Response.Status.BAD_REQUEST, "VM id '" + clip(text) + "' is not a UUID");
+    }
+
+    static WebApplicationException error(Response.Status status, String message) {
+        return new WebApplicationException(message, Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError(status.getStatusCode(), message)).build());
+    }
+
+    private static String clip(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
+    }
+}

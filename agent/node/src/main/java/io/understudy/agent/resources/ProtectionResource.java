@@ -1,0 +1,76 @@
+package io.understudy.agent.resources;
+
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Role;
+import io.understudy.agent.replication.Protections;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code /v1/vms}: the controller assigns this node's part in protecting each VM. */
+@Path("/v1/vms")
+@Produces(MediaType.APPLICATION_JSON)
+public final class ProtectionResource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProtectionResource.class);
+
+    private final Protections protections;
+
+    @Inject
+    public ProtectionResource(Protections protections) {
+        this.protections = protections;
+    }
+
+    /** Every assignment this node holds, primaries and secondaries. */
+    @GET
+    public List<Protection> list() {
+        return protections.all().stream().sorted(Comparator.comparing(Protection::vm)).toList();
+    }
+
+    @PUT
+    @Path("{vm}/protection")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response protect(@PathParam("vm") String id, Protection p) throws IOException {
+        UUID vm = Ids.vm(id);
+        if (p == null || p.vm() == null || p.role() == null || p.peers() == null) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "a protection needs vm, role and peers");
+        }
+        if (!p.vm().equals(vm)) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "the body is for " + p.vm() + ", the path for " + vm);
+        }
+        if (p.role() == Role.PRIMARY && (p.interval() == null || p.interval().isNegative() || p.interval().isZero())) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "a primary needs a positive replication interval");
+        }
+        if (p.role() == Role.SECONDARY && p.peers().size() != 1) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "a secondary has exactly one peer: the primary");
+        }
+        protections.put(p);
+        LOG.info("vm {}: this node is now {} (peers {}, interval {})", vm, p.role().name().toLowerCase(),
+                p.peers().stream().map(peer -> peer.host()).toList(), p.interval());
+        return Response.noContent().build();
+    }
+
+    @DELETE
+    @Path("{vm}/protection")
+    public Response unprotect(@PathParam("vm") String id) throws IOException {
+        UUID vm = Ids.vm(id);
+        if (!protections.remove(vm)) {
+            throw Ids.error(Response.Status.NOT_FOUND, vm + " is not protected here");
+        }
+        LOG.info("vm {}: protection removed", vm);
+        return Response.noContent().build();
+    }
+}

@@ -1,0 +1,140 @@
+package io.understudy.agent.resources;
+
+import io.understudy.agent.api.DeltaReceipt;
+import io.understudy.agent.api.ReplicaInfo;
+import io.understudy.agent.api.Role;
+import io.understudy.agent.api.StageResult;
+import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.delta.DeltaReader;
+import io.understudy.agent.replica.Replica;
+import io.understudy.agent.replica.ReplicaStore;
+import io.understudy.agent.replication.Protections;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code /v1/replicas}: the replicas this node holds, the deltas that feed them, and staging one. */
+@Path("/v1/replicas")
+@Produces(MediaType.APPLICATION_JSON)
+public final class ReplicaResource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaResource.class);
+
+    private final ReplicaStore store;
+    private final Protections protections;
+    private final AgentConfig config;
+
+    @Inject
+    public ReplicaResource(ReplicaStore store, Protections protections, AgentConfig config) {
+        this.store = store;
+        this.protections = protections;
+        this.config = config;
+    }
+
+    @GET
+    public List<ReplicaInfo> list() throws IOException {
+        List<ReplicaInfo> all = new java.util.ArrayList<>();
+        for (Replica r : store.all()) {
+            all.add(info(r));
+        }
+        all.sort(Comparator.comparing(ReplicaInfo::vm));
+        return all;
+    }
+
+    @GET
+    @Path("{vm}")
+    public ReplicaInfo get(@PathParam("vm") String id) throws IOException {
+        return info(replica(Ids.vm(id)));
+    }
+
+    /**
+     * Receives one delta as a streamed body. Only for a VM this node is a secondary of; a delta
+     * from another version than the one held answers 409 and changes nothing.
+     */
+    @POST
+    @Path("{vm}/deltas")
+    @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+    public DeltaReceipt receive(@PathParam("vm") String id, InputStream body) throws IOException {
+        UUID vm = Ids.vm(id);
+        var protection = protections.get(vm).filter(p -> p.role() == Role.SECONDARY)
+                .orElseThrow(() -> Ids.error(Response.Status.CONFLICT, "this node is not a secondary of " + vm));
+        DeltaReader reader = DeltaReader.open(new BufferedInputStream(body, 1 << 20));
+        var header = reader.header();
+        if (header.vm().isEmpty() || !header.vm().get().equals(vm)) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "the delta is not for " + vm);
+        }
+        Replica replica = store.get(vm).orElse(null);
+        if (replica == null) {
+            if (!header.seed() || header.fromVersion() != 0) {
+                throw Ids.error(Response.Status.CONFLICT, "no replica of " + vm + " here yet: send a seed from version 0");
+            }
+            String primary = protection.peers().isEmpty() ? "" : protection.peers().get(0).host();
+            replica = store.getOrCreate(vm, header, primary);
+        }
+        Replica.Receipt receipt = replica.receive(reader);
+        long payload = receipt.stats() == null ? 0 : receipt.stats().payloadBytes();
+        LOG.info("replica {}: {} delta {} -> {} ({} bytes of data); holds version {}", vm,
+                receipt.applied() ? "applied" : "already had", header.fromVersion(), header.toVersion(), payload,
+                receipt.version());
+        return new DeltaReceipt(vm, receipt.version(), receipt.applied(), payload);
+    }
+
+    /** Puts the replica in place as the instance's disk under Nova's instances path. */
+    @POST
+    @Path("{vm}/stage")
+    public StageResult stage(@PathParam("vm") String id) throws IOException {
+        UUID vm = Ids.vm(id);
+        Replica r = replica(vm);
+        java.nio.file.Path disk = r.stage(config.instancesPath().resolve(vm.toString()), "disk");
+        LOG.info("replica {}: staged version {} as {}", vm, r.state().version(), disk);
+        return new StageResult(vm, r.state().version(), disk.toString());
+    }
+
+    /** Checks every layer and the content against the manifest. */
+    @POST
+    @Path("{vm}/verify")
+    public Replica.Verification verify(@PathParam("vm") String id) throws IOException {
+        return replica(Ids.vm(id)).verify();
+    }
+
+    /** Deletes a replica's data; refused while this node is assigned as its secondary. */
+    @DELETE
+    @Path("{vm}")
+    public Response delete(@PathParam("vm") String id) throws IOException {
+        UUID vm = Ids.vm(id);
+        if (protections.get(vm).isPresent()) {
+            throw Ids.error(Response.Status.CONFLICT, vm + " is still protected here; remove the protection first");
+        }
+        replica(vm);
+        store.delete(vm);
+        LOG.info("replica {}: deleted", vm);
+        return Response.noContent().build();
+    }
+
+    private Replica replica(UUID vm) {
+        return store.get(vm).orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND, "no replica of " + vm + " here"));
+    }
+
+    static ReplicaInfo info(Replica r) throws IOException {
+        Replica.State s = r.state();
+        return new ReplicaInfo(s.vm(), s.version(), r.lagSeconds().orElse(-1), r.bytes(), s.chain().size(),
+                s.primary(), s.capturedAtMillis() == 0 ? null : Instant.ofEpochMilli(s.capturedAtMillis()),
+                s.manifestHash());
+    }
+}

@@ -1,0 +1,74 @@
+package io.understudy.agent.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.understudy.agent.api.Json;
+import io.understudy.agent.api.Tls;
+import io.understudy.agent.config.AgentConfig;
+import jakarta.ws.rs.ext.ContextResolver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
+import org.glassfish.jersey.jackson.JacksonFeature;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.ServerProperties;
+
+/** The agent's HTTP server: Grizzly with Jersey, over mutual TLS or plain HTTP with the cluster token. */
+public final class AgentServer implements AutoCloseable {
+
+    private final AgentConfig config;
+    private final ResourceConfig app;
+    private HttpServer server;
+
+    public AgentServer(AgentConfig config, List<Object> resources) throws IOException {
+        this.config = config;
+        String token = null;
+        if (config.auth().mode() == AgentConfig.AuthMode.TOKEN) {
+            token = Files.readString(config.auth().tokenFile().orElseThrow(), StandardCharsets.UTF_8).strip();
+            if (token.length() < 16) {
+                throw new IOException(config.auth().tokenFile().get() + ": the cluster token must have at least 16 characters");
+            }
+        }
+        ObjectMapper json = Json.mapper();
+        this.app = new ResourceConfig()
+                .property(ServerProperties.WADL_FEATURE_DISABLE, true)
+                .register(JacksonFeature.withoutExceptionMappers())
+                .register((ContextResolver<ObjectMapper>) type -> json)
+                .register(new Authentication(config.auth().mode(), token))
+                .register(new JsonBodyLimit(config.replication().maxJsonBytes()))
+                .register(new ErrorMapper());
+        for (Object resource : resources) {
+            app.register(resource);
+        }
+    }
+
+    /** Starts listening; returns the port (useful when the configuration asked for port 0). */
+    public int start() throws IOException {
+        InetSocketAddress listen = config.listen();
+        boolean tls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
+        URI uri = URI.create((tls ? "https" : "http") + "://" + listen.getHostString() + ":" + listen.getPort() + "/");
+        SSLEngineConfigurator ssl = null;
+        if (tls) {
+            AgentConfig.Tls material = config.auth().tls().orElseThrow();
+            ssl = new SSLEngineConfigurator(Tls.context(material.certificate(), material.key(), material.ca()),
+                    false, true, true);
+        }
+        server = GrizzlyHttpServerFactory.createHttpServer(uri, app, tls, ssl, false);
+        server.start();
+        NetworkListener listener = server.getListeners().iterator().next();
+        return listener.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdownNow();
+        }
+    }
+}

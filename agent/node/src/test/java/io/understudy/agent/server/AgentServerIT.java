@@ -1,0 +1,221 @@
+package io.understudy.agent.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.inject.Guice;
+import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.DeltaReceipt;
+import io.understudy.agent.api.Peer;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.ReplicaInfo;
+import io.understudy.agent.api.Role;
+import io.understudy.agent.api.StageResult;
+import io.understudy.agent.api.Tls;
+import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.config.ConfigReader;
+import io.understudy.agent.testing.DiskVersions;
+import io.understudy.agent.testing.Qemu;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent daemon wired as {@code serve} wires it (libvirt's test driver stands in for the
+ * hypervisor), driven over HTTP: authentication, receiving deltas, staging, refusals.
+ */
+class AgentServerIT {
+
+    private static final UUID VM = UUID.fromString("5b0e6f5c-2d3a-4f1e-8c7b-9a0d1e2f3a4b");
+    private static final String TOKEN = "a-cluster-token-of-enough-length";
+
+    @TempDir
+    Path tmp;
+
+    private AgentServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private URI start(String auth) throws IOException {
+        Files.createDirectories(tmp.resolve("instances"));
+        Files.writeString(tmp.resolve("token"), TOKEN + "\n");
+        AgentConfig config = ConfigReader.parse("""
+                host: compute2
+                listen: 127.0.0.1:0
+                dataDir: %s
+                instancesPath: %s
+                libvirt:
+                  uri: test:///default
+                auth:
+                %s
+                """.formatted(tmp.resolve("data"), tmp.resolve("instances"), auth.indent(2)), "test config");
+        server = Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(),
+                new LibvirtModule(), new HttpModule()).getInstance(AgentServer.class);
+        int port = server.start();
+        boolean tls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port + "/");
+    }
+
+    private URI startWithToken() throws IOException {
+        return start("mode: token\ntokenFile: " + tmp.resolve("token"));
+    }
+
+    private static AgentClient client(URI uri, String token) {
+        return new AgentClient(uri, token, null, Duration.ofSeconds(10));
+    }
+
+    private void protectAsSecondary(AgentClient client) throws IOException {
+        client.protect(new Protection(VM, Role.SECONDARY,
+                List.of(new Peer("compute1", URI.create("http://127.0.0.1:1/"))), Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void healthAndHostStatsAnswerWithTheToken() throws IOException {
+        AgentClient client = client(startWithToken(), TOKEN);
+        assertThat(client.health().host()).isEqualTo("compute2");
+        assertThat(client.health().libvirtReachable()).isTrue();
+        var stats = client.hostStats();
+        assertThat(stats.host()).isEqualTo("compute2");
+        assertThat(stats.memoryTotalBytes()).isPositive();
+        assertThat(stats.diskTotalBytes()).isPositive();
+    }
+
+    @Test
+    void requestsWithoutTheTokenGet401() throws Exception {
+        URI uri = startWithToken();
+        assertThatThrownBy(() -> client(uri, null).health()).isInstanceOf(AgentException.class)
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(401));
+        assertThatThrownBy(() -> client(uri, TOKEN + "x").replicas())
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(401));
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(uri.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aReplicaFollowsDeltasSentOverHttp() throws IOException {
+        AgentClient client = client(startWithToken(), TOKEN);
+        protectAsSecondary(client);
+        DiskVersions disk = new DiskVersions(tmp.resolve("primary"), VM, 3);
+        for (int v = 1; v <= 3; v++) {
+            DeltaReceipt receipt = client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(v - 1, v)));
+            assertThat(receipt.applied()).isTrue();
+            assertThat(receipt.version()).isEqualTo(v);
+        }
+        // A replay is answered, and changes nothing.
+        DeltaReceipt replay = client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(2, 3)));
+        assertThat(replay.applied()).isFalse();
+        // A delta from another version: 409, nothing changes.
+        assertThatThrownBy(() -> client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(1, 2))))
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409));
+        ReplicaInfo info = client.replica(VM);
+        assertThat(info.version()).isEqualTo(3);
+        assertThat(info.primary()).isEqualTo("compute1");
+        assertThat(client.replicas()).extracting(ReplicaInfo::vm).containsExactly(VM);
+
+        StageResult staged = client.stage(VM);
+        assertThat(staged.version()).isEqualTo(3);
+        assertThat(Qemu.identical(Path.of(staged.disk()), disk.version(3))).isTrue();
+        assertThat(Path.of(staged.disk())).isEqualTo(tmp.resolve("instances").resolve(VM.toString()).resolve("disk"));
+    }
+
+    @Test
+    void aTamperedOrForeignDeltaIsRefusedAndNothingChanges() throws IOException {
+        AgentClient client = client(startWithToken(), TOKEN);
+        DiskVersions disk = new DiskVersions(tmp.resolve("primary"), VM, 2);
+        // Not assigned here yet.
+        assertThatThrownBy(() -> client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(0, 1))))
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409))
+                .hasMessageContaining("not a secondary");
+        protectAsSecondary(client);
+        client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(0, 1)));
+        byte[] tampered = disk.delta(1, 2);
+        tampered[tampered.length / 2] ^= 1;
+        assertThatThrownBy(() -> client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(tampered)))
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(400))
+                .hasMessageContaining("damaged");
+        byte[] truncated = java.util.Arrays.copyOf(disk.delta(1, 2), 5000);
+        assertThatThrownBy(() -> client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(truncated)))
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(400))
+                .hasMessageContaining("truncated");
+        assertThat(client.replica(VM).version()).isEqualTo(1);
+        try (var files = Files.list(tmp.resolve("data/replicas").resolve(VM.toString()))) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList())
+                    .containsExactlyInAnyOrder("state.json", "0000000001.qcow2", "manifest-0000000001.bin");
+        }
+    }
+
+    @Test
+    void pathsAndBodiesAreChecked() throws Exception {
+        URI uri = startWithToken();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (String bad : List.of("../../etc", "not-a-uuid", "5B0E6F5C-2D3A-4F1E-8C7B-9A0D1E2F3A4B0")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri.resolve("/v1/replicas/" + bad))
+                    .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(bad).isIn(400, 404);
+            assertThat(r.body()).doesNotContain("Exception");
+        }
+        HttpResponse<String> big = http.send(HttpRequest.newBuilder(uri.resolve("/v1/vms/" + VM + "/protection"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"vm\":\"" + VM + "\",\"x\":\"" + "y".repeat(100_000) + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(big.statusCode()).isEqualTo(413);
+        HttpResponse<String> mismatch = http.send(HttpRequest.newBuilder(uri.resolve("/v1/vms/" + VM + "/protection"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"vm\":\"" + UUID.randomUUID()
+                        + "\",\"role\":\"SECONDARY\",\"peers\":[{\"host\":\"c1\",\"url\":\"http://x/\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(mismatch.statusCode()).isEqualTo(400);
+        assertThat(mismatch.body()).contains("the body is for");
+    }
+
+    @Test
+    void metricsShowEachReplicasLagAndVersion() throws Exception {
+        URI uri = startWithToken();
+        AgentClient client = client(uri, TOKEN);
+        protectAsSecondary(client);
+        DiskVersions disk = new DiskVersions(tmp.resolve("primary"), VM, 1);
+        client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(0, 1)));
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri.resolve("/metrics"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(text).contains("understudy_replica_version{vm=\"" + VM + "\"} 1.0")
+                .contains("understudy_replica_lag_seconds{vm=\"" + VM + "\"}");
+    }
+
+    @Test
+    void mutualTlsAdmitsOnlyCertificatesFromTheClusterCa() throws Exception {
+        Path tls = tmp.resolve("tls");
+        Qemu.ok("bash", Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh")
+                .toString(), tls.toString(), "compute2", "controller");
+        Path other = tmp.resolve("other-ca");
+        Qemu.ok("bash", Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh")
+                .toString(), other.toString(), "controller");
+        URI uri = start("mode: mtls\ntls:\n  certificate: " + tls.resolve("compute2.crt") + "\n  key: "
+                + tls.resolve("compute2.key") + "\n  ca: " + tls.resolve("ca.crt"));
+        AgentClient controller = new AgentClient(uri, null, Tls.context(tls.resolve("controller.crt"),
+                tls.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
+        assertThat(controller.health().host()).isEqualTo("compute2");
+        AgentClient stranger = new AgentClient(uri, null, Tls.context(other.resolve("controller.crt"),
+                other.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
+        assertThatThrownBy(stranger::health).isInstanceOf(IOException.class);
+        AgentClient anonymous = new AgentClient(uri, null, javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(10));
+        assertThatThrownBy(anonymous::health).isInstanceOf(IOException.class);
+    }
+}
