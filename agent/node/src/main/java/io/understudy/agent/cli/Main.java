@@ -1,5 +1,6 @@
 package io.understudy.agent.cli;
 
+import io.understudy.agent.config.ConfigException;
 import io.understudy.agent.delta.BadDeltaException;
 import io.understudy.agent.qcow2.BadImageException;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code understudy-agent}. */
 @Command(name = "understudy-agent", mixinStandardHelpOptions = true, version = "understudy-agent 0.1.0",
         description = "Understudy's per-node agent.",
-        subcommands = {ImageCommand.class, io.understudy.agent.bench.BenchCommand.class})
+        subcommands = {ImageCommand.class, io.understudy.agent.bench.BenchCommand.class, ServeCommand.class})
 public final class Main {
 
     public static final int EXIT_OK = 0;
@@ -48,7 +49,8 @@ public final class Main {
     }
 
     static int exitCode(Throwable e) {
-        if (e instanceof BadImageException || e instanceof BadDeltaException || e instanceof IOException) {
+        if (e instanceof BadImageException || e instanceof BadDeltaException || e instanceof ConfigException
+                || e instanceof IOException) {
             return EXIT_BAD_INPUT;
         }
         return EXIT_INTERNAL;
@@ -64,7 +66,7 @@ public final class Main {
         if (e instanceof java.nio.file.AccessDeniedException a) {
             return a.getFile() + ": permission denied";
         }
-        if (e instanceof BadImageException || e instanceof BadDeltaException) {
+        if (e instanceof BadImageException || e instanceof BadDeltaException || e instanceof ConfigException) {
             return oneLine(e.getMessage());
         }
         if (e instanceof IOException) {
