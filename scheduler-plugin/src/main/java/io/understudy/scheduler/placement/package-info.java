@@ -3,7 +3,7 @@
  * those whose breach has lasted its {@code for:} (or whose host failed), and add hosts until the
  * policy's number of replicas is reached — hosts in range now, whose agent answers, with room for
  * the VM's disk, never the primary nor a host that already holds one (anti-affinity), the ones
- * with most headroom and fewest replicas first. Pure; pushing the assignments to the agents is
- * {@link io.understudy.scheduler.placement.Assigner}'s.
+ * with most headroom and fewest replicas first. Pure. The placement round logs what it wants;
+ * assigning it to the agents ({@code PUT /v1/vms/{uuid}/protection}) is not done yet.
  */
 package io.understudy.scheduler.placement;

@@ -1,0 +1,113 @@
+package io.understudy.scheduler.cloudit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.understudy.nova.client.Microversion;
+import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.client.NovaException;
+import io.understudy.nova.cloud.CloudConfig;
+import io.understudy.nova.cloud.CloudConfigLoader;
+import io.understudy.nova.keystone.KeystoneLogin;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** The single-machine cloud as these tests use it: its clouds.yaml, a Nova client, servers, MariaDB. */
+final class Cloud {
+
+    static final String CLOUD = System.getProperty("understudy.cloud.name", "understudy");
+    /** Names every server these tests make, so that a crashed run's leftovers are found and removed. */
+    static final String PREFIX = "understudy-sp-it-";
+
+    private static final Microversion BOOT = new Microversion(2, 74);
+    private static final Microversion BASE = new Microversion(2, 1);
+
+    final Path cloudsYaml;
+    final NovaClient nova;
+
+    Cloud() {
+        String file = System.getProperty("understudy.cloud.config");
+        assertThat(file).as("system property understudy.cloud.config (the cloud's clouds.yaml)").isNotBlank();
+        cloudsYaml = Path.of(file);
+        CloudConfig config = new CloudConfigLoader(Map.of("OS_CLIENT_CONFIG_FILE", file), List.of())
+                .load(Optional.of(CLOUD));
+        nova = NovaClient.create(new KeystoneLogin(config, Duration.ofSeconds(30)), Duration.ofSeconds(60));
+    }
+
+    /** Boots the cloud's tiny image on HOST with this metadata, without a network. */
+    UUID boot(String name, String host, Map<String, String> metadata) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ObjectNode server = body.putObject("server").put("name", PREFIX + name)
+                .put("imageRef", idNamed("/images", "images", "understudy-tiny"))
+                .put("flavorRef", idNamed("/flavors", "flavors", "understudy.tiny"))
+                .put("networks", "none").put("host", host);
+        ObjectNode md = server.putObject("metadata");
+        metadata.forEach(md::put);
+        return UUID.fromString(nova.post("/servers", BOOT, body).path("server").path("id").asText());
+    }
+
+    String status(UUID server) {
+        return nova.get("/servers/" + server, BASE).path("server").path("status").asText();
+    }
+
+    void delete(UUID server) {
+        try {
+            nova.delete("/servers/" + server, BASE);
+        } catch (NovaException e) {
+            if (e.status().orElse(0) != 404) {
+                throw e;
+            }
+        }
+    }
+
+    List<UUID> leftovers() {
+        List<UUID> found = new ArrayList<>();
+        nova.get("/servers?all_tenants=1&name=%5E" + PREFIX, BASE).path("servers")
+                .forEach(s -> found.add(UUID.fromString(s.path("id").asText())));
+        return found;
+    }
+
+    private String idNamed(String path, String collection, String name) {
+        for (JsonNode item : nova.get(path, BASE).path(collection)) {
+            if (name.equals(item.path("name").asText())) {
+                return item.path("id").asText();
+            }
+        }
+        throw new IllegalStateException("Nova lists no " + collection + " named '" + name + "'");
+    }
+
+    /**
+     * Runs SQL as MariaDB's root through the cloud's own socket (local-cloud.sh keeps its my.cnf
+     * beside clouds.yaml's folder): how the tests get a database for Quartz.
+     */
+    void mariadbRoot(String sql) {
+        Path myCnf = cloudsYaml.toAbsolutePath().getParent().resolve("etc/mysql/my.cnf");
+        List<String> command = List.of("mariadb", "--defaults-file=" + myCnf, "-u", "root", "-e", sql);
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("mariadb took over 60 s");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("mariadb exited " + p.exitValue() + ": " + out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run mariadb: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
