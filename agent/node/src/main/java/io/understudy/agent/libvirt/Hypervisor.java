@@ -62,7 +62,13 @@ public final class Hypervisor implements AutoCloseable {
     public List<DomainDescription> runningDomains() throws HypervisorException {
         List<DomainDescription> all = new ArrayList<>();
         for (Domain d : active()) {
-            all.add(describe(d, null));
+            try {
+                all.add(DomainDescription.parse(d.getXMLDesc(0)));
+            } catch (LibvirtException e) {
+                if (!gone(e)) {
+                    throw new HypervisorException("read the XML of a running domain on " + uri, e);
+                }
+            }
         }
         return all;
     }

@@ -156,6 +156,11 @@ public final class LiveCapture {
     public Round run(Request request) throws IOException {
         Domain dom = hypervisor.domain(request.vm());
         DomainDescription desc = Hypervisor.describe(dom, request.vm());
+        // Checked first: a backup of a stopped domain fails, and that failure must not cost the checkpoint.
+        PowerState state = hypervisor.state(request.vm()).orElse(PowerState.SHUTOFF);
+        if (state.stopped()) {
+            throw new HypervisorException("domain " + desc.name() + " is not running; a live capture needs QEMU");
+        }
         for (String target : request.disks().keySet()) {
             DomainDescription.Disk disk = desc.disk(target);
             if (!disk.checkpointable()) {

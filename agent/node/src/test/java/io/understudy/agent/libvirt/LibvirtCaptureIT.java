@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * the way Nova's hard reboot does it, so libvirt forgets our checkpoints while their bitmaps stay
  * in the image: rounds fall back to full and stay correct. At the end the guest is paused, a last
  * round taken, the guest destroyed, and the replica must equal the disk ({@code qemu-img compare})
- * with no bitmap of ours left in the image.
+ * with no bitmap of ours left in the image. Last, the replica boots as a domain of its own and
+ * the guest in it finds its newest record there.
  *
  * <p>Needs root and libvirtd ({@code devstack/libvirt.sh up}; bin/test-all runs it); without
  * them this test fails and says so.
@@ -65,6 +66,7 @@ class LibvirtCaptureIT {
     private Hypervisor hypervisor;
     private Path work;
     private UUID vm;
+    private UUID booted;
     private DomainSpec spec;
     private ConsoleLog console;
     private LiveCapture capture;
@@ -96,9 +98,13 @@ class LibvirtCaptureIT {
     @AfterEach
     void tearDown() throws Exception {
         try {
-            if (hypervisor != null && vm != null) {
-                hypervisor.destroy(vm);
-                hypervisor.undefine(vm);
+            if (hypervisor != null) {
+                for (UUID domain : new UUID[] {vm, booted}) {
+                    if (domain != null) {
+                        hypervisor.destroy(domain);
+                        hypervisor.undefine(domain);
+                    }
+                }
             }
         } finally {
             if (console != null) {
@@ -179,6 +185,19 @@ class LibvirtCaptureIT {
         TinyGuest.Verdict last = guest.judge(replica);
         assertThat(last.problem()).isEmpty();
         assertThat(last.newest()).isGreaterThanOrEqualTo(console.lastRecord());
+
+        // Activation without Nova: the replica is the disk of a new domain, on a layer of its own.
+        Path activated = work.resolve("activated.qcow2");
+        Qemu.img("create", "-q", "-f", "qcow2", "-o", "compat=1.1", "-b", replica.toString(), "-F", "raw",
+                activated.toString());
+        Path bootLog = work.resolve("activated.console.log");
+        booted = UUID.randomUUID();
+        try (ConsoleLog activatedConsole = new ConsoleLog(bootLog)) {
+            hypervisor.defineAndStart(guest.spec("understudy-it-" + booted.toString().substring(0, 8), booted,
+                    activated, bootLog, "0.02"));
+            assertThat(Long.parseLong(activatedConsole.await(RESUMED, 1, BOOT).group(1))).isEqualTo(last.newest());
+            activatedConsole.awaitRecord(last.newest() + 1, WRITING);
+        }
     }
 
     /** Waits for fresh records, then runs one round toward a new checkpoint. */

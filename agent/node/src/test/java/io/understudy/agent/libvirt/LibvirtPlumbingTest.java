@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.understudy.agent.api.DomainStats;
 import io.understudy.agent.api.HostStats;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,6 +45,14 @@ class LibvirtPlumbingTest {
               </domain>
             </node>
             """;
+
+    private static final ClusterSink IGNORED = new ClusterSink() {
+        @Override
+        public void data(long cluster, ByteBuffer bytes) {}
+
+        @Override
+        public void zeros(long first, long count) {}
+    };
 
     private Hypervisor hypervisor;
 
@@ -221,6 +231,41 @@ class LibvirtPlumbingTest {
         Files.writeString(fakeProc.resolve("stat"), "intr 1 2 3\n");
         assertThatThrownBy(() -> new HostSampler(hypervisor, "h", fakeProc, fakeProc, Clock.systemUTC()))
                 .hasMessageContaining(fakeProc.resolve("stat") + " has no aggregate");
+    }
+
+    @Test
+    void captureRefusesWhatItCannotDoBeforeTouchingAnything(@TempDir Path scratch) throws Exception {
+        LiveCapture capture = new LiveCapture(hypervisor, scratch, Duration.ofSeconds(5));
+        assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1",
+                65536, Map.of("vdz", IGNORED)))).hasMessageContaining("has no disk vdz");
+        // The test driver cannot back up: said, with libvirt's words, and nothing left behind.
+        assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1",
+                65536, Map.of("vda", IGNORED)))).isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("begin a full backup of domain test").hasMessageContaining("not supported");
+        assertThat(capture.checkpoints(TEST_DOMAIN)).isEmpty();
+        try (var left = Files.list(scratch)) {
+            assertThat(left).isEmpty();
+        }
+        hypervisor.destroy(TEST_DOMAIN);
+        assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-1"),
+                "understudy-2", 65536, Map.of("vda", IGNORED)))).hasMessageContaining("domain test is not running");
+        UUID unknown = UUID.randomUUID();
+        assertThatThrownBy(() -> capture.run(new LiveCapture.Request(unknown, Optional.empty(), "understudy-1",
+                65536, Map.of("vda", IGNORED)))).hasMessageContaining("no domain " + unknown);
+    }
+
+    @Test
+    void captureRequestsAreValidated() {
+        Map<String, ClusterSink> none = Map.of();
+        Map<String, ClusterSink> one = Map.of("vda", IGNORED);
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "backup-1", 65536, one))
+                .hasMessageContaining("next checkpoint 'backup-1' is not understudy-");
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-1"), "understudy-1",
+                65536, one)).hasMessageContaining("is the previous one");
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1", 3000, one))
+                .hasMessageContaining("cluster size 3000");
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1", 65536, none))
+                .hasMessageContaining("no disk to capture");
     }
 
     @Test
