@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A structural check of one qcow2 file, as {@code qemu-img check} does it: every reference to a
@@ -30,6 +32,12 @@ public final class Qcow2Check {
     /** Beyond this a file is not a disk image we could check in reasonable time and memory. */
     private static final long MAX_CLUSTERS = 1L << 32;
     private static final long MAX_BITMAP_TABLE = 1L << 22;
+    /**
+     * All snapshots' L1 tables, and all bitmaps' tables, hold at most this many entries in all (a
+     * real image needs thousands): 65536 snapshots may all name the same 32 MiB L1 table, and
+     * reading it for each would take hours.
+     */
+    private static final long MAX_TABLE_ENTRIES = 1L << 25;
     private static final long BITMAP_OFFSET_MASK = 0x00ff_ffff_ffff_fe00L;
     /** Bits the spec reserves (must be zero), as qemu-img check tests them. */
     private static final long L1E_RESERVED_MASK = 0x7f00_0000_0000_01ffL;
@@ -41,6 +49,8 @@ public final class Qcow2Check {
     private final long clusterSize;
     private final long fileClusters;
     private final Counts expected = new Counts();
+    /** Every L2 table any L1 table (active or a snapshot's) names, with how many times: each is walked once. */
+    private final Map<Long, Long> l2Tables = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private long corruptions;
     private long leaks;
@@ -66,8 +76,12 @@ public final class Qcow2Check {
         reference(0, clusterSize, 1, "header");
         refcounts = new Refcounts(image.channel(), image.fileSize(), h);
         reference(h.l1TableOffset(), h.l1Size() * 8L, 1, "L1 table");
-        walkL1(image.l1(), true);
+        collectL2Tables(image.l1());
         checkSnapshots();
+        for (Map.Entry<Long, Long> t : l2Tables.entrySet()) {
+            reference(t.getKey(), clusterSize, t.getValue(), "L2 table");
+            walkL2(image.l2Table(t.getKey()), t.getValue());
+        }
         checkRefcountStructures();
         checkBitmaps();
         compare();
@@ -75,9 +89,8 @@ public final class Qcow2Check {
         return new Result(corruptions, leaks, expected.nonZero, List.copyOf(problems));
     }
 
-    /** Counts the L2 tables of an L1 table and everything they point to; shared tables are walked once. */
-    private void walkL1(long[] l1, boolean active) throws IOException {
-        Map<Long, Integer> tables = new LinkedHashMap<>();
+    /** Notes the L2 tables of an L1 table; tables shared with other L1 entries or tables are walked once. */
+    private void collectL2Tables(long[] l1) {
         for (int i = 0; i < l1.length; i++) {
             if (l1[i] == 0) {
                 continue;
@@ -96,17 +109,12 @@ public final class Qcow2Check {
             } else if (offset > image.fileSize() - clusterSize) {
                 corrupt("L2 table at 0x" + Long.toHexString(offset) + " lies outside the file (L1 index " + i + ")");
             } else {
-                tables.merge(offset, 1, Integer::sum);
+                l2Tables.merge(offset, 1L, Long::sum);
             }
-        }
-        for (Map.Entry<Long, Integer> t : tables.entrySet()) {
-            int weight = t.getValue();
-            reference(t.getKey(), clusterSize, weight, "L2 table");
-            walkL2(image.l2Table(t.getKey()), weight, active);
         }
     }
 
-    private void walkL2(long[] l2, int weight, boolean active) {
+    private void walkL2(long[] l2, long weight) {
         boolean ext = h.extendedL2();
         int stride = ext ? 2 : 1;
         for (int i = 0; i < l2.length; i += stride) {
@@ -152,6 +160,7 @@ public final class Qcow2Check {
             return;
         }
         long pos = h.snapshotsOffset();
+        long l1Entries = 0;
         for (int k = 0; k < h.snapshotCount(); k++) {
             if (pos + 40 > image.fileSize()) {
                 corrupt("snapshot table runs past the end of the file");
@@ -174,9 +183,14 @@ public final class Qcow2Check {
                         + l1Size + " entries)");
                 continue;
             }
+            l1Entries += l1Size;
+            if (l1Entries > MAX_TABLE_ENTRIES) {
+                throw new BadImageException(image.path(), "snapshot L1 tables of more than " + MAX_TABLE_ENTRIES
+                        + " entries in all: too large to check");
+            }
             if (l1Size > 0) {
                 reference(l1Offset, l1Size * 8, 1, "snapshot L1 table");
-                walkL1(Qcow2Image.readTable(image.channel(), l1Offset, (int) l1Size), false);
+                collectL2Tables(Qcow2Image.readTable(image.channel(), l1Offset, (int) l1Size));
             }
         }
         reference(h.snapshotsOffset(), pos - h.snapshotsOffset(), 1, "snapshot table");
@@ -210,6 +224,7 @@ public final class Qcow2Check {
         reference(b.directoryOffset(), b.directorySize(), 1, "bitmap directory");
         ByteBuffer dir = read(b.directoryOffset(), (int) b.directorySize());
         long pos = 0; // long: an entry's sizes come from the file and may add up past 2^31
+        long tableEntries = 0;
         for (int k = 0; k < b.count(); k++) {
             if (pos + 24 > dir.limit()) {
                 corrupt("bitmap directory is shorter than its " + b.count() + " entries");
@@ -231,6 +246,11 @@ public final class Qcow2Check {
                         + tableSize + " entries)");
                 continue;
             }
+            tableEntries += tableSize;
+            if (tableEntries > MAX_TABLE_ENTRIES) {
+                throw new BadImageException(image.path(), "bitmap tables of more than " + MAX_TABLE_ENTRIES
+                        + " entries in all: too large to check");
+            }
             reference(tableOffset, tableSize * 8, 1, "bitmap table");
             for (long entry : Qcow2Image.readTable(image.channel(), tableOffset, (int) tableSize)) {
                 long data = entry & BITMAP_OFFSET_MASK;
@@ -246,16 +266,37 @@ public final class Qcow2Check {
         }
     }
 
-    /** Stored against expected refcount for every cluster of the file. */
+    /**
+     * Stored against expected refcount for every cluster that has either: those a refcount block
+     * covers, and those referenced without one. The rest of the file has neither (a sparse tail
+     * of terabytes costs nothing; walking it cluster by cluster took minutes).
+     */
     private void compare() throws IOException {
-        for (long c = 0; c < fileClusters; c++) {
-            long stored = storedRefcount(c);
-            long want = expected.get(c);
-            if (stored < want) {
-                corrupt("cluster " + c + " has refcount " + stored + " but " + want + " references");
-            } else if (stored > want) {
-                leaks++;
+        long perBlock = refcounts.perBlock();
+        long[] table = refcounts.table();
+        for (int i = 0; i < table.length && (long) i * perBlock < fileClusters; i++) {
+            if (refcounts.block(i) != 0) {
+                long end = Math.min(fileClusters, (i + 1) * perBlock);
+                for (long c = i * perBlock; c < end; c++) {
+                    compare(c);
+                }
             }
+        }
+        for (long c = expected.next(0); c >= 0; c = expected.next(c + 1)) {
+            long i = c / perBlock;
+            if (i >= table.length || refcounts.block((int) i) == 0) {
+                compare(c);
+            }
+        }
+    }
+
+    private void compare(long cluster) throws IOException {
+        long stored = storedRefcount(cluster);
+        long want = expected.get(cluster);
+        if (stored < want) {
+            corrupt("cluster " + cluster + " has refcount " + stored + " but " + want + " references");
+        } else if (stored > want) {
+            leaks++;
         }
     }
 
@@ -263,6 +304,8 @@ public final class Qcow2Check {
     private void checkCopiedFlags() throws IOException {
         long[] l1 = image.l1();
         boolean ext = h.extendedL2();
+        // Each table once: an L1 table of 4 million entries may name the same L2 table in all.
+        Set<Long> tables = new LinkedHashSet<>();
         for (int i = 0; i < l1.length; i++) {
             long offset = l1[i] & Qcow2Image.L1E_OFFSET_MASK;
             if (offset == 0 || (offset & (clusterSize - 1)) != 0 || offset > image.fileSize() - clusterSize) {
@@ -271,6 +314,9 @@ public final class Qcow2Check {
             if ((storedRefcount(offset >>> clusterBits) == 1) != ((l1[i] & Qcow2Image.OFLAG_COPIED) != 0)) {
                 corrupt("copied flag of the L2 table at L1 index " + i + " disagrees with its refcount");
             }
+            tables.add(offset);
+        }
+        for (long offset : tables) {
             long[] l2 = image.l2Table(offset);
             for (int j = 0; j < l2.length; j += ext ? 2 : 1) {
                 long entry = l2[j];
@@ -292,7 +338,7 @@ public final class Qcow2Check {
     }
 
     /** One more reference to each host cluster that {@code [offset, offset + length)} touches. */
-    private void reference(long offset, long length, int weight, String what) {
+    private void reference(long offset, long length, long weight, String what) {
         if (length <= 0) {
             return;
         }
@@ -323,16 +369,30 @@ public final class Qcow2Check {
     /** Expected refcounts, stored sparsely in chunks: a check allocates only where references fall. */
     private static final class Counts {
         private static final int CHUNK_BITS = 16;
-        private final Map<Long, int[]> chunks = new HashMap<>();
+        private final TreeMap<Long, int[]> chunks = new TreeMap<>();
         long nonZero;
 
-        void add(long cluster, int weight) {
+        void add(long cluster, long weight) {
             int[] chunk = chunks.computeIfAbsent(cluster >>> CHUNK_BITS, k -> new int[1 << CHUNK_BITS]);
             int i = (int) (cluster & ((1 << CHUNK_BITS) - 1));
             if (chunk[i] == 0) {
                 nonZero++;
             }
-            chunk[i] = (int) Math.min(Integer.MAX_VALUE, (long) chunk[i] + weight);
+            chunk[i] = (int) Math.min(Integer.MAX_VALUE, chunk[i] + weight);
+        }
+
+        /** The first cluster at or after {@code from} with a reference, or -1. */
+        long next(long from) {
+            for (Long key = chunks.ceilingKey(from >>> CHUNK_BITS); key != null; key = chunks.higherKey(key)) {
+                int[] chunk = chunks.get(key);
+                int start = key == from >>> CHUNK_BITS ? (int) (from & ((1 << CHUNK_BITS) - 1)) : 0;
+                for (int i = start; i < chunk.length; i++) {
+                    if (chunk[i] != 0) {
+                        return (key << CHUNK_BITS) | i;
+                    }
+                }
+            }
+            return -1;
         }
 
         long get(long cluster) {

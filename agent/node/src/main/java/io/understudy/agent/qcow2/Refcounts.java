@@ -43,6 +43,32 @@ final class Refcounts {
         return table;
     }
 
+    /** Clusters whose refcounts one refcount block holds. */
+    long perBlock() {
+        return perBlock;
+    }
+
+    /**
+     * How many clusters below {@code end} have a non-zero refcount, counting no further than
+     * {@code limit}. Only clusters under a refcount block can have one, so the walk follows the
+     * blocks, not the file's length: a sparse file of terabytes costs what its blocks cover.
+     */
+    long countNonZero(long end, long limit) throws IOException {
+        long counted = 0;
+        for (int i = 0; i < table.length && (long) i * perBlock < end && counted < limit; i++) {
+            if (block(i) == 0) {
+                continue;
+            }
+            long stop = Math.min(end, (i + 1) * perBlock);
+            for (long c = i * perBlock; c < stop && counted < limit; c++) {
+                if (get(c) != 0) {
+                    counted++;
+                }
+            }
+        }
+        return counted;
+    }
+
     /** The refcount block of table entry {@code i}, or 0 when there is none or it cannot be one. */
     long block(int i) {
         long block = table[i] & ~511L;

@@ -479,6 +479,58 @@ class DamagedImagesIT {
         ok(run("image", "check", top.toString()));
     }
 
+    // ---- amplification: a small file that describes enormous work must not hang a command
+
+    @Test
+    void aSparseTailOfATerabyteCostsNothing() throws IOException {
+        Path p = copy(small, "sparse-tail");
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[1]), (1L << 40) - 1); // 2^31 clusters of 512 bytes, all a hole
+        }
+        Cli.Result map = run("image", "map", p.toString());
+        ok(map);
+        assertThat(map.out()).isEqualTo(run("image", "map", small.toString()).out());
+        Cli.Result check = run("image", "check", p.toString());
+        ok(check);
+        assertThat(JSON.readTree(check.out()).get("leaks").asLong()).isZero();
+    }
+
+    @Test
+    void anL1TableNamingOneL2TableMillionsOfTimesIsCheckedQuickly() throws IOException {
+        Path p = copy(v3, "one-l2-table-4m-times");
+        Layout l = Layout.of(p);
+        long l1 = Files.size(p); // a new L1 table after the end: 4M entries, 32 MiB, all the same table
+        int entries = (32 << 20) / 8;
+        ByteBuffer table = ByteBuffer.allocate(entries * 8);
+        for (int i = 0; i < entries; i++) {
+            table.putLong(l.l1(0) | COPIED);
+        }
+        patch(p, l1, table.array());
+        patchHeader(p, h -> h.putInt(L1_SIZE, entries).putLong(L1_OFFSET, l1));
+        ok(run("image", "map", p.toString()));
+        Damage d = new Damage("one-l2-table-4m-times", Scope.CHECK, p, p.getFileName().toString(),
+                "refcount 1 but .* references");
+        refused(d, "image", "check", p.toString());
+    }
+
+    @Test
+    void snapshotsNamingOneHugeL1TableAreRefusedQuickly() throws IOException {
+        Path p = copy(v3, "snapshots-one-huge-l1");
+        long l1 = Files.size(p); // 32 MiB of zeros past the end (a hole): an L1 table of 4M empty entries
+        long snapshots = l1 + (32 << 20);
+        int count = 65536;
+        ByteBuffer table = ByteBuffer.allocate(count * 40);
+        for (int i = 0; i < count; i++) {
+            table.putLong(i * 40, l1).putInt(i * 40 + 8, (32 << 20) / 8);
+        }
+        patch(p, snapshots, table.array());
+        patchHeader(p, h -> h.putInt(SNAPSHOTS, count).putLong(SNAPSHOTS_OFFSET, snapshots));
+        ok(run("image", "map", p.toString()));
+        Damage d = new Damage("snapshots-one-huge-l1", Scope.CHECK, p, p.getFileName().toString(),
+                "snapshot L1 tables of more than .* too large to check");
+        refused(d, "image", "check", p.toString());
+    }
+
     /** Cut short at many points: every command that reads the lost part refuses. */
     @TestFactory
     Stream<DynamicTest> truncatedFilesAreRefused() throws IOException {
