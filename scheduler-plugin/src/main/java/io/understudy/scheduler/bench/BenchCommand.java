@@ -8,6 +8,9 @@ import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
+import io.understudy.scheduler.decide.Decider;
+import io.understudy.scheduler.evaluate.Evaluator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -72,16 +75,37 @@ public final class BenchCommand implements Callable<Integer> {
             now = now.plus(Duration.ofMinutes(1));
         }
         resetPeaks();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long[] nanos = new long[runs];
+        long[] cpuNanos = new long[runs];
+        long[] coreNanos = new long[runs];
+        long gc0 = gcMillis();
         RoundCore.Computed last = null;
+        Evaluator evaluator = new Evaluator();
+        Decider decider = new Decider();
         for (int i = 0; i < runs; i++) {
+            long c0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             last = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state);
             nanos[i] = System.nanoTime() - t0;
+            cpuNanos[i] = threads.getCurrentThreadCpuTime() - c0;
+            // The same round's verdicts and decisions alone, on the values it merged.
+            long k0 = System.nanoTime();
+            var evaluation = evaluator.evaluate(last.samples(), data.rules(), Map.of(), java.util.Set.of(), now,
+                    state.breaches());
+            decider.decide(evaluation, last.vms(), state.lastMoves(), 0);
+            coreNanos[i] = System.nanoTime() - k0;
         }
+        long gcPerRound = (gcMillis() - gc0) / runs;
         long peak = peakHeap();
         Arrays.sort(nanos);
+        Arrays.sort(cpuNanos);
+        Arrays.sort(coreNanos);
         double median = nanos[runs / 2] / 1e6;
+        double cpuMedian = cpuNanos[runs / 2] / 1e6;
+        double coreMedian = coreNanos[runs / 2] / 1e6;
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cpus = Runtime.getRuntime().availableProcessors();
 
         int sample = Math.min(naiveVms, last.vms().size());
         List<io.understudy.scheduler.stats.ProtectedVm> some = last.vms().subList(0, sample);
@@ -104,6 +128,11 @@ public final class BenchCommand implements Callable<Integer> {
             doc.put("roundMillisMedian", round(median));
             doc.put("roundMillisMin", round(nanos[0] / 1e6));
             doc.put("roundMillisMax", round(nanos[runs - 1] / 1e6));
+            doc.put("roundCpuMillisMedian", round(cpuMedian));
+            doc.put("verdictsAndDecisionsMillisMedian", round(coreMedian));
+            doc.put("gcMillisPerRound", gcPerRound);
+            doc.put("loadAverage", round(load));
+            doc.put("cpus", cpus);
             doc.put("naiveMillisForSample", round(naiveSampleMs));
             doc.put("naiveSampleVms", sample);
             doc.put("naiveMillisScaled", round(naiveMs));
@@ -120,17 +149,25 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "one evaluation round: %d hosts x %d parameters, %d protected VMs x %d replicas%n",
                 hosts, data.rules().rules().size(), last.vms().size(), replicas);
         out.printf(Locale.ROOT, "  (from Nova's and the agents' answers in memory to decisions: merge, protection, verdicts, decisions)%n");
-        out.printf(Locale.ROOT, "  round:  median %.1f ms (min %.1f, max %.1f) over %d runs; outcomes %s%n",
-                median, nanos[0] / 1e6, nanos[runs - 1] / 1e6, runs, outcomes);
+        out.printf(Locale.ROOT, "  round:  median %.1f ms (min %.1f, max %.1f) over %d runs; its thread's CPU time %.1f ms;"
+                + " GC %d ms per round; outcomes %s%n", median, nanos[0] / 1e6, nanos[runs - 1] / 1e6, runs, cpuMedian,
+                gcPerRound, outcomes);
+        out.printf(Locale.ROOT, "  of which verdicts + decisions alone (values already merged): median %.1f ms%n", coreMedian);
         out.printf(Locale.ROOT, "  naive (every VM re-evaluates every host): %.0f ms for %d VMs, scaled to %d VMs: %.1f s%n",
                 naiveSampleMs, sample, last.vms().size(), naiveMs / 1000);
         out.printf(Locale.ROOT, "  naive / round: %.0fx%n", naiveMs / median);
         out.printf(Locale.ROOT, "  heap: max %d MiB (-Xmx); inputs live %d MiB; peak during the rounds %d MiB%n",
                 maxHeapMib, liveInputs >> 20, peak >> 20);
+        out.printf(Locale.ROOT, "  machine: %d CPUs, load average %.1f (other work competes for them: wall times rise with it)%n",
+                cpus, load);
         out.printf(Locale.ROOT, "  target <= %d ms and <= %d MiB heap: %s%n", TARGET_MILLIS, TARGET_HEAP_MIB,
                 met ? "met" : maxHeapMib > TARGET_HEAP_MIB ? "heap not capped: run with UNDERSTUDY_JAVA_OPTS=-Xmx512m"
                         : "NOT met");
         return Main.EXIT_OK;
+    }
+
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(g -> Math.max(0, g.getCollectionTime())).sum();
     }
 
     private static double round(double d) {

@@ -44,7 +44,10 @@ public final class Decider {
 
         Map<String, Set<String>> groupHosts = new HashMap<>();
         for (ProtectedVm vm : vms) {
-            vm.antiAffinityGroup().ifPresent(g -> groupHosts.computeIfAbsent(g, k -> new HashSet<>()).add(vm.primary()));
+            String group = vm.metadata().get(ProtectedVm.ANTI_AFFINITY_KEY);
+            if (group != null && !group.isBlank()) {
+                groupHosts.computeIfAbsent(group, k -> new HashSet<>()).add(vm.primary());
+            }
         }
         Map<String, Integer> arrivals = new HashMap<>();
         Round round = new Round(evaluation, policy, vmScoped, groupHosts, arrivals, lastMoves);
@@ -57,9 +60,9 @@ public final class Decider {
         List<Integer> contested = new ArrayList<>();
         for (int i = 0; i < vms.size(); i++) {
             ProtectedVm vm = vms.get(i);
-            Optional<Decision> stay = round.quietStay(vm);
-            if (stay.isPresent()) {
-                decisions[i] = stay.get();
+            Decision stay = round.quietStay(vm);
+            if (stay != null) {
+                decisions[i] = stay;
             } else {
                 contested.add(i);
             }
@@ -91,18 +94,18 @@ public final class Decider {
             return h != null && h.failed();
         }
 
-        /** STAY for a VM whose primary is quiet under every rule that applies to it; empty otherwise. */
-        Optional<Decision> quietStay(ProtectedVm vm) {
+        /** STAY for a VM whose primary is quiet under every rule that applies to it; null otherwise (no Optional: 100,000 calls a round). */
+        Decision quietStay(ProtectedVm vm) {
             HostVerdict p = evaluation.hosts().get(vm.primary());
             if (p == null) {
-                return Optional.empty();
+                return null;
             }
             List<RuleVerdict> verdicts = applicable(vm, p.verdicts());
             // A host with a breach may still be quiet for this VM when the breached rule selects other VMs.
             if (p.quiet() || vmScoped && !p.failed() && allQuiet(verdicts)) {
-                return Optional.of(decision(vm, Outcome.STAY, null, null, false, List.of(), verdicts, List.of()));
+                return decision(vm, Outcome.STAY, null, null, false, List.of(), verdicts, List.of());
             }
-            return Optional.empty();
+            return null;
         }
 
         Decision decide(ProtectedVm vm, int movesSoFar) {

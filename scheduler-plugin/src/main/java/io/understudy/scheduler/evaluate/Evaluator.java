@@ -7,12 +7,10 @@ import io.understudy.scheduler.stats.HostSample;
 import io.understudy.scheduler.stats.Value;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /** Values + rules + time → verdicts. Pure: no clock, no I/O; the caller passes {@code now}. */
@@ -29,14 +27,17 @@ public final class Evaluator {
         Map<String, HostVerdict> hosts = new HashMap<>(samples.size() * 2);
         Map<String, Map<String, Instant>> next = new HashMap<>();
         for (HostSample sample : samples) {
-            List<RuleVerdict> verdicts = new ArrayList<>(list.size());
-            for (Rule rule : list) {
-                RuleVerdict verdict = judge(sample, rule, aggregates, now, previous);
-                verdict.breachSince().ifPresent(since ->
-                        next.computeIfAbsent(sample.host(), h -> new HashMap<>()).put(rule.name(), since));
-                verdicts.add(verdict);
+            RuleVerdict[] verdicts = new RuleVerdict[list.size()];
+            for (int i = 0; i < verdicts.length; i++) {
+                RuleVerdict verdict = judge(sample, list.get(i), aggregates, now, previous);
+                if (verdict.verdict() == Verdict.PENDING || verdict.verdict() == Verdict.OUT_OF_RANGE) {
+                    next.computeIfAbsent(sample.host(), h -> new HashMap<>())
+                            .put(list.get(i).name(), verdict.breachSince().orElseThrow());
+                }
+                verdicts[i] = verdict;
             }
-            hosts.put(sample.host(), new HostVerdict(sample.host(), sample, failedHosts.contains(sample.host()), verdicts));
+            hosts.put(sample.host(), new HostVerdict(sample.host(), sample, failedHosts.contains(sample.host()),
+                    List.of(verdicts)));
         }
         return new Evaluation(now, rules, hosts, new Breaches(next));
     }
@@ -46,19 +47,19 @@ public final class Evaluator {
             Breaches previous) {
         if (rule.scope() instanceof Scope.Aggregate a
                 && !aggregates.getOrDefault(a.name(), Set.of()).contains(sample.host())) {
-            return new RuleVerdict(rule, Verdict.NOT_APPLICABLE, Optional.empty(), Optional.empty());
+            return RuleVerdict.of(rule, Verdict.NOT_APPLICABLE, null, null);
         }
-        Optional<Value> value = sample.value(rule.parameter());
-        if (value.isEmpty()) {
+        Value value = sample.values().get(rule.parameter());
+        if (value == null) {
             // An unmeasured value neither confirms nor extends a breach: the breach must be seen
             // again, uninterrupted, for its whole for: before it counts.
-            return new RuleVerdict(rule, Verdict.MISSING, value, Optional.empty());
+            return RuleVerdict.of(rule, Verdict.MISSING, null, null);
         }
-        if (rule.range().contains(value.get())) {
-            return new RuleVerdict(rule, Verdict.IN_RANGE, value, Optional.empty());
+        if (rule.range().contains(value)) {
+            return RuleVerdict.of(rule, Verdict.IN_RANGE, value, null);
         }
         Instant since = previous.of(sample.host(), rule.name()).filter(s -> !s.isAfter(now)).orElse(now);
         boolean lasted = Duration.between(since, now).compareTo(rule.forDuration()) >= 0;
-        return new RuleVerdict(rule, lasted ? Verdict.OUT_OF_RANGE : Verdict.PENDING, value, Optional.of(since));
+        return RuleVerdict.of(rule, lasted ? Verdict.OUT_OF_RANGE : Verdict.PENDING, value, since);
     }
 }

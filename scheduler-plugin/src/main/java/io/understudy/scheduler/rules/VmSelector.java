@@ -21,9 +21,17 @@ public record VmSelector(Map<String, String> metadata, Set<String> flavors) {
     public static final VmSelector PROTECT_BY_METADATA = new VmSelector(Map.of("understudy:protect", "true"), Set.of());
 
     public boolean matches(Map<String, String> vmMetadata, String flavor) {
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            if (!e.getValue().equals(vmMetadata.get(e.getKey()))) {
+        // Called for every protected VM of every round: no iterator, no entry objects.
+        if (metadata.size() == 1) {
+            String key = metadata.keySet().iterator().next();
+            if (!metadata.get(key).equals(vmMetadata.get(key))) {
                 return false;
+            }
+        } else {
+            for (Map.Entry<String, String> e : metadata.entrySet()) {
+                if (!e.getValue().equals(vmMetadata.get(e.getKey()))) {
+                    return false;
+                }
             }
         }
         return flavors.isEmpty() || flavors.contains(flavor);

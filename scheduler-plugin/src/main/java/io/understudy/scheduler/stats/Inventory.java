@@ -19,11 +19,21 @@ public final class Inventory {
     /** @return the protected VMs, and in {@code unplaced} the protected servers without a host */
     public static List<ProtectedVm> protectedVms(List<ServerInfo> servers, List<HostSample> samples, Rules rules,
             List<ServerInfo> unplaced) {
-        Map<UUID, List<Replica>> replicas = new HashMap<>(servers.size() * 2);
+        // VM id -> Replica, or Replica[] once there are several: no list per VM (100,000 of them).
+        Map<UUID, Object> replicas = new HashMap<>(servers.size() * 2);
         for (HostSample s : samples) {
             for (Map.Entry<UUID, Double> e : s.replicaLagSeconds().entrySet()) {
-                if (e.getValue() != null && !e.getValue().isNaN() && e.getValue() >= 0) {
-                    replicas.computeIfAbsent(e.getKey(), k -> new ArrayList<>(2)).add(new Replica(s.host(), e.getValue()));
+                Double lag = e.getValue();
+                if (lag != null && !lag.isNaN() && lag >= 0) {
+                    Replica r = new Replica(s.host(), lag);
+                    Object held = replicas.putIfAbsent(e.getKey(), r);
+                    if (held instanceof Replica first) {
+                        replicas.put(e.getKey(), new Replica[] {first, r});
+                    } else if (held instanceof Replica[] some) {
+                        Replica[] more = java.util.Arrays.copyOf(some, some.length + 1);
+                        more[some.length] = r;
+                        replicas.put(e.getKey(), more);
+                    }
                 }
             }
         }
@@ -36,8 +46,11 @@ public final class Inventory {
                 unplaced.add(server);
                 continue;
             }
+            Object held = replicas.get(server.id());
+            List<Replica> of = held == null ? List.of()
+                    : held instanceof Replica one ? List.of(one) : List.of((Replica[]) held);
             out.add(new ProtectedVm(server.id(), server.name(), server.host().get(), server.flavor(), server.diskGib(),
-                    server.metadata(), replicas.getOrDefault(server.id(), List.of())));
+                    server.metadata(), of));
         }
         return out;
     }
