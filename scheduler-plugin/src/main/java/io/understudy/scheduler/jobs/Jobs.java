@@ -11,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
+import io.understudy.scheduler.yaml.Durations;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
 import org.quartz.JobKey;
@@ -67,7 +68,7 @@ public final class Jobs implements AutoCloseable {
         scheduler.start();
         log.info("scheduler {} started ({} store): evaluation every {}, placement every {}",
                 scheduler.getSchedulerInstanceId(), config.store().name().toLowerCase(java.util.Locale.ROOT),
-                config.evaluationInterval(), config.placementInterval());
+                Durations.format(config.evaluationInterval()), Durations.format(config.placementInterval()));
         return new Jobs(scheduler);
     }
 
@@ -104,7 +105,7 @@ public final class Jobs implements AutoCloseable {
         if (existing == null) {
             scheduler.scheduleJob(trigger);
         } else {
-            log.info("{} interval changed to {}: rescheduling", key.getName(), interval);
+            log.info("{} interval changed to {}: rescheduling", key.getName(), Durations.format(interval));
             scheduler.rescheduleJob(triggerKey, trigger);
         }
     }

@@ -41,8 +41,14 @@ public final class AgentReader {
     }
 
     private AgentReading readOne(String host) {
+        io.understudy.agent.api.AgentClient agent;
         try {
-            HostStats stats = agents.agent(host).hostStats();
+            agent = agents.agent(host);
+        } catch (RuntimeException e) {
+            return AgentReading.failed(host, "no agent address: " + e.getMessage());
+        }
+        try {
+            HostStats stats = agent.hostStats();
             if (stats == null) {
                 return AgentReading.failed(host, "empty answer");
             }
@@ -52,8 +58,10 @@ public final class AgentReader {
             return AgentReading.of(host, stats);
         } catch (Exception e) {
             // Anything: refused, timed out, a body that is not HostStats; all mean "no values".
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return AgentReading.failed(host, message.replaceAll("\\s*\\R\\s*", " ").strip());
+            String message = e.getMessage() == null || e.getMessage().isBlank()
+                    ? e.getClass().getSimpleName() : e.getMessage().replaceAll("\\s*\\R\\s*", " ").strip();
+            return AgentReading.failed(host, message.contains(agent.base().toString()) ? message
+                    : agent.base() + ": " + message);
         }
     }
 }
