@@ -77,7 +77,8 @@ if [ ! -d "$unpacked" ]; then
   mkdir -p "$work/kernel"
   dpkg-deb --fsys-tarfile "$kernel" | tar -x -C "$work/kernel" "${members[@]}" \
     || die "$kernel lacks the kernel or a virtio module (${members[*]})"
-  mv "$work/kernel" "$unpacked"
+  # A concurrent build may have put it in place first; either copy serves.
+  mv -T "$work/kernel" "$unpacked" 2>/dev/null || [ -d "$unpacked/boot" ] || die "cannot move the kernel into $unpacked"
 fi
 dpkg-deb --fsys-tarfile "$busybox" | tar -x -C "$work" ./bin/busybox || die "$busybox holds no bin/busybox"
 

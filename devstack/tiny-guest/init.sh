@@ -67,6 +67,8 @@ last=$(
     i=$((i + 1))
   done | awk '$1 == "understudy-record" && $2 ~ /^[0-9]+$/ && $2 + 0 > m { m = $2 + 0 } END { print m + 0 }'
 )
+# The empty line ends whatever a destroyed predecessor left half-written in an appended console log.
+echo
 echo "understudy-guest resume $last"
 
 n=$((last + 1))

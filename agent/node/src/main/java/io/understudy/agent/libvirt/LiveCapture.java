@@ -51,6 +51,11 @@ import org.w3c.dom.Element;
  *
  * <p>A round that fails leaves the previous checkpoint in place and removes its own, so the caller
  * retries from the same previous checkpoint; scratch files are removed either way.
+ *
+ * <p>A full round reads what lies in the backing file too: libvirt 9.0's pull-mode export offers
+ * only {@code base:allocation} and the dirty bitmap, not {@code qemu:allocation-depth} (measured).
+ * Clusters that still equal a base image the secondary holds are skipped by their hashes instead
+ * ({@link CaptureDelta} given the base's hashes): read once, never shipped.
  */
 public final class LiveCapture {
 
