@@ -17,7 +17,7 @@ die() { printf 'tiny-guest/build.sh: %s\n' "$*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: build.sh OUTDIR"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$1"
-mkdir -p "$out/cache" || die "cannot create $out/cache"
+mkdir -p "$out/cache" 2>/dev/null || die "cannot create $out/cache"
 out="$(cd "$out" && pwd)"
 cache="$out/cache"
 
