@@ -5,7 +5,9 @@ import com.google.inject.Injector;
 import com.google.inject.Module;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.history.HistoryModule;
 import io.understudy.scheduler.round.RoundModule;
+import io.understudy.scheduler.round.RulesModule;
 import io.understudy.scheduler.stats.AgentsModule;
 import io.understudy.scheduler.stats.OpenStackModule;
 import java.nio.file.Path;
@@ -26,12 +28,14 @@ final class ConfigOption {
         return new ConfigLoader().load(file);
     }
 
-    /** The modules every command uses: Nova, agents, rules, rounds and history. */
+    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history. */
     static List<Module> modules(ControllerConfig config) {
         List<Module> modules = new ArrayList<>();
         modules.add(new OpenStackModule(config.openstack(), System.getenv()));
         modules.add(new AgentsModule(config.agents()));
+        modules.add(new RulesModule(config.rules()));
         modules.add(new RoundModule(config));
+        modules.add(new HistoryModule(config.history()));
         return modules;
     }
 

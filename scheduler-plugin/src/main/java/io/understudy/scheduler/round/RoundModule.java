@@ -7,12 +7,15 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryStore;
-import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.NovaReader;
 import java.time.Clock;
 
-/** Rules, decisions and history: the round and the controller that records it. */
+/**
+ * Judging and deciding: the round, what it acts through (record-only until the bridge's moves
+ * exist), the failed hosts it is told of (none until failure detection), and the controller
+ * that records each round in history.
+ */
 public final class RoundModule extends AbstractModule {
 
     private final ControllerConfig config;
@@ -26,19 +29,6 @@ public final class RoundModule extends AbstractModule {
         bind(Clock.class).toInstance(Clock.systemUTC());
         bind(FailedHosts.class).toInstance(FailedHosts.NONE);
         bind(MoveExecutor.class).toInstance(MoveExecutor.RECORD_ONLY);
-    }
-
-    /** Reads the rules at once: an invalid file stops the controller before anything runs. */
-    @Provides
-    @Singleton
-    RulesSource rules() {
-        return new RulesSource(config.rules());
-    }
-
-    @Provides
-    @Singleton
-    HistoryStore history() {
-        return new JsonLinesHistory(config.history());
     }
 
     @Provides
