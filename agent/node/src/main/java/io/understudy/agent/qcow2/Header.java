@@ -205,8 +205,9 @@ public record Header(
 
         long extensionsEnd = Math.min(clusterSize, b.remaining());
         Optional<String> backingFile = Optional.empty();
-        if (backingOffset != 0) {
-            if (Integer.toUnsignedLong(backingSize) > MAX_BACKING_NAME || backingSize == 0) {
+        // An empty name is no backing file, as QEMU reads it (wherever the offset points).
+        if (backingOffset != 0 && backingSize != 0) {
+            if (Integer.toUnsignedLong(backingSize) > MAX_BACKING_NAME) {
                 throw new BadImageException(file, "backing file name length " + Integer.toUnsignedString(backingSize)
                         + " outside 1..1023");
             }

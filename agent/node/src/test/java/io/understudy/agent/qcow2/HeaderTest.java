@@ -344,9 +344,16 @@ class HeaderTest {
 
     @Test
     void refusesAbsurdBackingNameLengths() {
-        refused(withBacking(v3(), 512, "b").putInt(BACKING_SIZE, 0), "backing file name length 0 outside 1..1023");
         refused(withBacking(v3(), 512, "b").putInt(BACKING_SIZE, 1024), "backing file name length 1024 outside 1..1023");
         refused(withBacking(v3(), 512, "b").putInt(BACKING_SIZE, -1), "backing file name length 4294967295");
+    }
+
+    @Test
+    void readsAnEmptyBackingNameAsNoBackingFileAsQemuDoes() {
+        Header h = parse(withBacking(v3(), 512, "b").putInt(BACKING_SIZE, 0));
+        assertThat(h.backingFile()).isEmpty();
+        // wherever its offset points
+        assertThat(parse(v3().putLong(BACKING_OFFSET, Long.MAX_VALUE)).backingFile()).isEmpty();
     }
 
     @Test
