@@ -28,7 +28,7 @@ final class RoundOptions {
         ControllerConfig c = config.load();
         Injector injector = ConfigOption.injector(c);
         RoundResult result = injector.getInstance(EvaluationRound.class)
-                .run(injector.getInstance(Controller.class).resumeState(), false);
+                .run(injector.getInstance(Controller.class).resumeState(), false, true);
         if (!result.ok()) {
             throw new NovaReadException(result.failure().orElseThrow(), null);
         }

@@ -39,6 +39,9 @@ public record RoundRecord(UUID id, String controller, Optional<Instant> schedule
 
     public static RoundRecord of(RoundResult r, String controller, Optional<Instant> scheduledAt, boolean recordStays) {
         Map<String, Integer> outcomes = new TreeMap<>();
+        if (r.quietStays() > 0) {
+            outcomes.put(Outcome.STAY.name(), r.quietStays());
+        }
         for (Decision d : r.decisions()) {
             outcomes.merge(d.outcome().name(), 1, Integer::sum);
         }
@@ -46,7 +49,7 @@ public record RoundRecord(UUID id, String controller, Optional<Instant> schedule
                 .filter(d -> recordStays || d.outcome() != Outcome.STAY).map(DecisionRecord::of).toList();
         return new RoundRecord(UUID.randomUUID(), controller, scheduledAt, r.startedAt(), r.finishedAt(), r.ok(),
                 r.failure(), r.rulesSource(), r.notes(), r.evaluation().map(e -> e.hosts().size()).orElse(0),
-                r.vms().size(), r.nova().map(n -> n.requests()).orElse(0), outcomes, decisions, r.executions(),
+                r.protectedVms(), r.nova().map(n -> n.requests()).orElse(0), outcomes, decisions, r.executions(),
                 r.next().breaches().since(), r.next().lastMoves());
     }
 

@@ -39,7 +39,7 @@ public final class Controller {
     }
 
     public RoundState evaluate(RoundState state, String controller, Optional<Instant> scheduledAt) {
-        RoundResult result = round.run(state, !dryRun);
+        RoundResult result = round.run(state, !dryRun, false);
         RoundRecord record = RoundRecord.of(result, controller, scheduledAt, recordStays);
         history.append(record);
         if (result.ok()) {
@@ -53,7 +53,7 @@ public final class Controller {
 
     /** A placement round: which secondaries each protected VM should have. Recorded in the log. */
     public List<PlacementChange> place(RoundState state) {
-        RoundResult result = round.run(state, false);
+        RoundResult result = round.run(state, false, true);
         if (!result.ok()) {
             return List.of();
         }

@@ -48,8 +48,9 @@ public final class EvaluationRound {
 
     /**
      * @param act false for a dry run ({@code understudy plan}): decide, execute nothing, keep no state
+     * @param everyVm a decision for every protected VM, also those on quiet hosts (plan, status, placement)
      */
-    public RoundResult run(RoundState previous, boolean act) {
+    public RoundResult run(RoundState previous, boolean act, boolean everyVm) {
         Instant started = clock.instant();
         Rules current = rules.current();
         List<String> notes = new ArrayList<>();
@@ -61,14 +62,14 @@ public final class EvaluationRound {
             String failure = "Nova could not be read, no decision made: " + e.getMessage();
             log.error("round failed: {}", failure);
             return new RoundResult(started, clock.instant(), Optional.of(failure), current.source(), notes,
-                    Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of(), previous);
+                    Optional.empty(), Optional.empty(), List.of(), 0, 0, List.of(), List.of(), List.of(), previous);
         }
         TreeSet<String> hosts = new TreeSet<>();
         snapshot.services().forEach(s -> hosts.add(s.host()));
         snapshot.hypervisors().forEach(h -> hosts.add(h.host()));
         Map<String, AgentReading> readings = agents.read(hosts);
         Instant now = clock.instant();
-        RoundCore.Computed c = core.compute(snapshot, readings, current, failedHosts.now(), now, previous);
+        RoundCore.Computed c = core.compute(snapshot, readings, current, failedHosts.now(), now, previous, everyVm);
         c.unplaced().forEach(s -> notes.add("protected server " + s.id() + " (" + s.name() + ") has no host (status "
                 + s.status() + ")"));
         Evaluation evaluation = c.evaluation();
@@ -90,6 +91,7 @@ public final class EvaluationRound {
         }
         RoundState next = act ? new RoundState(evaluation.breaches(), lastMoves) : previous;
         return new RoundResult(started, clock.instant(), Optional.empty(), current.source(), notes,
-                Optional.of(snapshot), Optional.of(evaluation), c.vms(), c.unplaced(), decisions, executions, next);
+                Optional.of(snapshot), Optional.of(evaluation), c.vms(), c.protectedVms(), c.quietStays(), c.unplaced(),
+                decisions, executions, next);
     }
 }

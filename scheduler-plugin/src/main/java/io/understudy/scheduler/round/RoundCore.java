@@ -4,6 +4,7 @@ import io.understudy.scheduler.decide.Decider;
 import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.evaluate.Evaluation;
 import io.understudy.scheduler.evaluate.Evaluator;
+import io.understudy.scheduler.evaluate.HostVerdict;
 import io.understudy.scheduler.rules.Rules;
 import io.understudy.scheduler.stats.AgentReading;
 import io.understudy.scheduler.stats.HostSample;
@@ -21,24 +22,52 @@ import java.util.Set;
 /**
  * The pure part of a round, from Nova's and the agents' answers to decisions: what the
  * benchmark times and what {@link EvaluationRound} runs between its reads and its records.
+ *
+ * <p>Hosts are judged first, once each. A protected VM whose primary is quiet (no rule breached
+ * or pending, not failed) stays whatever its replicas are, so the controller's rounds
+ * ({@code everyVm} false) only count it and look up replicas for the others; {@code plan},
+ * {@code status} and placement ask for every VM.
  */
 public final class RoundCore {
 
     private final Evaluator evaluator = new Evaluator();
     private final Decider decider = new Decider();
 
-    /** @param unplaced protected servers without a host */
-    public record Computed(List<HostSample> samples, List<ProtectedVm> vms, List<ServerInfo> unplaced,
-            Evaluation evaluation, List<Decision> decisions) {}
+    /**
+     * @param vms the protected VMs decided on: all of them, or (not everyVm) those not on a quiet host
+     * @param protectedVms how many protected VMs have a host
+     * @param quietStays protected VMs that stay because their primary is quiet, with no decision object
+     * @param unplaced protected servers without a host
+     */
+    public record Computed(List<HostSample> samples, Evaluation evaluation, List<ProtectedVm> vms,
+            List<Decision> decisions, int protectedVms, int quietStays, List<ServerInfo> unplaced) {}
 
     public Computed compute(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rules, Set<String> failedHosts,
-            Instant now, RoundState previous) {
+            Instant now, RoundState previous, boolean everyVm) {
         List<HostSample> samples = Samples.merge(nova, agents, now);
-        List<ServerInfo> unplaced = new ArrayList<>();
-        List<ProtectedVm> vms = Inventory.protectedVms(nova.servers(), samples, rules, unplaced);
         Evaluation evaluation = evaluator.evaluate(samples, rules, nova.aggregates(), failedHosts, now,
                 previous.breaches());
+        List<ServerInfo> unplaced = new ArrayList<>();
+        List<ServerInfo> decided = new ArrayList<>();
+        int placed = 0;
+        for (ServerInfo server : nova.servers()) {
+            if (!rules.isProtected(server.metadata(), server.flavor())) {
+                continue;
+            }
+            if (server.host().isEmpty()) {
+                unplaced.add(server);
+                continue;
+            }
+            placed++;
+            HostVerdict primary = evaluation.hosts().get(server.host().get());
+            // Anti-affinity members are always decided: their hosts count for the others of their group.
+            boolean grouped = server.metadata().containsKey(ProtectedVm.ANTI_AFFINITY_KEY);
+            if (everyVm || primary == null || !primary.quiet() || grouped) {
+                decided.add(server);
+            }
+        }
+        List<ProtectedVm> vms = Inventory.protectedVms(decided, samples, rules, new ArrayList<>());
         List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), 0);
-        return new Computed(samples, vms, unplaced, evaluation, decisions);
+        return new Computed(samples, evaluation, vms, decisions, placed, placed - vms.size(), unplaced);
     }
 }

@@ -16,11 +16,15 @@ import java.util.Optional;
  *
  * @param failure why the round decided nothing (Nova unreadable), empty when it ran
  * @param notes what an operator should know: rules that did not reload, protected servers without a host
+ * @param vms the protected VMs decided on (all of them, or only those not on a quiet host)
+ * @param protectedVms how many protected VMs have a host
+ * @param quietStays protected VMs that stay because their primary is quiet, without a decision object
  * @param next the state for the next round (unchanged when the round failed)
  */
 public record RoundResult(Instant startedAt, Instant finishedAt, Optional<String> failure, String rulesSource,
         List<String> notes, Optional<NovaSnapshot> nova, Optional<Evaluation> evaluation, List<ProtectedVm> vms,
-        List<ServerInfo> unplaced, List<Decision> decisions, List<String> executions, RoundState next) {
+        int protectedVms, int quietStays, List<ServerInfo> unplaced, List<Decision> decisions, List<String> executions,
+        RoundState next) {
 
     public RoundResult {
         requireNonNull(startedAt, "startedAt is null");

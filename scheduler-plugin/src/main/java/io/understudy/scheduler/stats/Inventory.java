@@ -20,11 +20,14 @@ public final class Inventory {
     public static List<ProtectedVm> protectedVms(List<ServerInfo> servers, List<HostSample> samples, Rules rules,
             List<ServerInfo> unplaced) {
         // VM id -> Replica, or Replica[] once there are several: no list per VM (100,000 of them).
+        // Only the VMs asked about: replicas of others are skipped without allocating anything.
+        java.util.Set<UUID> wanted = new java.util.HashSet<>(servers.size() * 2);
+        servers.forEach(s -> wanted.add(s.id()));
         Map<UUID, Object> replicas = new HashMap<>(servers.size() * 2);
         for (HostSample s : samples) {
             for (Map.Entry<UUID, Double> e : s.replicaLagSeconds().entrySet()) {
                 Double lag = e.getValue();
-                if (lag != null && !lag.isNaN() && lag >= 0) {
+                if (lag != null && !lag.isNaN() && lag >= 0 && wanted.contains(e.getKey())) {
                     Replica r = new Replica(s.host(), lag);
                     Object held = replicas.putIfAbsent(e.getKey(), r);
                     if (held instanceof Replica first) {

@@ -113,7 +113,7 @@ class StatsCloudIT {
         EvaluationRound round = new EvaluationRound(new NovaReader(cloud.nova, 1000),
                 new AgentReader(agents.directory(), Executors.newFixedThreadPool(3)),
                 new RulesSource(Optional.of(rules)), FailedHosts.NONE, MoveExecutor.RECORD_ONLY, Clock.systemUTC());
-        RoundResult r = round.run(RoundState.INITIAL, true);
+        RoundResult r = round.run(RoundState.INITIAL, true, false);
         assertThat(r.ok()).as(r.failure().orElse("")).isTrue();
         Decision d = r.decisions().stream().filter(x -> x.vm().equals(server)).findFirst().orElseThrow();
         assertThat(d.primary()).isEqualTo("compute1");

@@ -80,7 +80,7 @@ class EvaluationRoundTest {
 
     @Test
     void aBusyPrimaryIsDecidedOntoItsFreshReplicaAndTheStaleOneIsRejected() throws Exception {
-        RoundResult r = round(RULES).run(RoundState.INITIAL, true);
+        RoundResult r = round(RULES).run(RoundState.INITIAL, true, false);
         assertThat(r.ok()).isTrue();
         assertThat(r.vms()).singleElement().satisfies(vm -> assertThat(vm.id()).isEqualTo(VM));
         Decision d = r.decisions().get(0);
@@ -97,7 +97,7 @@ class EvaluationRoundTest {
     @Test
     void aHostWhoseAgentIsSilentIsNotAHealthyTarget() throws Exception {
         agents.mode("compute2", FakeAgents.Mode.ERROR);
-        RoundResult r = round(RULES).run(RoundState.INITIAL, true);
+        RoundResult r = round(RULES).run(RoundState.INITIAL, true, false);
         assertThat(r.evaluation().orElseThrow().host("compute2").orElseThrow().sample().value(Parameter.AGENT_REACHABLE))
                 .contains(Value.of(false));
         Decision d = r.decisions().get(0);
@@ -111,7 +111,7 @@ class EvaluationRoundTest {
         nova.fail("/servers/detail", 500);
         RoundState before = new RoundState(new Breaches(Map.of("compute1", Map.of("cpu_percent", Instant.EPOCH))),
                 Map.of(VM, Instant.EPOCH));
-        RoundResult r = round(RULES).run(before, true);
+        RoundResult r = round(RULES).run(before, true, false);
         assertThat(r.ok()).isFalse();
         assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f).startsWith("Nova could not be read, no decision made")
                 .contains("HTTP 500"));
@@ -147,9 +147,9 @@ class EvaluationRoundTest {
     @Test
     void aBadRulesReloadKeepsTheLastGoodRulesAndSaysSo() throws Exception {
         EvaluationRound round = round(RULES);
-        assertThat(round.run(RoundState.INITIAL, false).decisions().get(0).outcome()).isEqualTo(Outcome.MOVE);
+        assertThat(round.run(RoundState.INITIAL, false, true).decisions().get(0).outcome()).isEqualTo(Outcome.MOVE);
         Files.writeString(dir.resolve("rules.yaml"), "rules:\n  - parameter: cpu_percent\n    max: lots\n");
-        RoundResult r = round.run(RoundState.INITIAL, false);
+        RoundResult r = round.run(RoundState.INITIAL, false, true);
         assertThat(r.notes()).singleElement().asString()
                 .startsWith("rules not reloaded, still using the last good ones: ").contains(":3: rules[1].max:");
         assertThat(r.decisions().get(0).outcome()).isEqualTo(Outcome.MOVE);
