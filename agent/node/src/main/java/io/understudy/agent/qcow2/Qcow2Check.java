@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -349,7 +350,10 @@ public final class Qcow2Check {
             return;
         }
         for (long c = first; c <= last; c++) {
-            expected.add(c, weight);
+            if (!expected.add(c, weight)) {
+                throw new BadImageException(image.path(), "references scattered over more of the file than "
+                        + "memory allows: too large to check");
+            }
         }
     }
 
@@ -366,29 +370,55 @@ public final class Qcow2Check {
         }
     }
 
-    /** Expected refcounts, stored sparsely in chunks: a check allocates only where references fall. */
+    /**
+     * Expected refcounts, stored sparsely in pages of one byte per cluster (255 and more spill
+     * into a map): a check allocates only where references fall, 4 KiB a page. Pages of 64K
+     * four-byte counts let a 600 KiB file whose references are scattered over a sparse 2 TiB
+     * tail ask for 16 GiB; now that costs 256 MiB, and past a quarter of the heap the check
+     * refuses rather than runs out of memory.
+     */
     private static final class Counts {
-        private static final int CHUNK_BITS = 16;
-        private final TreeMap<Long, int[]> chunks = new TreeMap<>();
+        private static final int PAGE_BITS = 12;
+        private static final int SPILLED = 255;
+        private final long maxPages = Runtime.getRuntime().maxMemory() / 4 / (1 << PAGE_BITS);
+        private final TreeMap<Long, byte[]> pages = new TreeMap<>();
+        private final Map<Long, Long> spilled = new HashMap<>();
         long nonZero;
 
-        void add(long cluster, long weight) {
-            int[] chunk = chunks.computeIfAbsent(cluster >>> CHUNK_BITS, k -> new int[1 << CHUNK_BITS]);
-            int i = (int) (cluster & ((1 << CHUNK_BITS) - 1));
-            if (chunk[i] == 0) {
+        /** False, changing nothing, when a new page would pass the memory budget. */
+        boolean add(long cluster, long weight) {
+            byte[] page = pages.get(cluster >>> PAGE_BITS);
+            if (page == null) {
+                if (pages.size() >= maxPages) {
+                    return false;
+                }
+                page = new byte[1 << PAGE_BITS];
+                pages.put(cluster >>> PAGE_BITS, page);
+            }
+            int i = (int) (cluster & ((1 << PAGE_BITS) - 1));
+            int v = Byte.toUnsignedInt(page[i]);
+            if (v == 0) {
                 nonZero++;
             }
-            chunk[i] = (int) Math.min(Integer.MAX_VALUE, chunk[i] + weight);
+            if (v == SPILLED) {
+                spilled.merge(cluster, weight, Long::sum);
+            } else if (v + weight < SPILLED) {
+                page[i] = (byte) (v + weight);
+            } else {
+                page[i] = (byte) SPILLED;
+                spilled.put(cluster, v + weight);
+            }
+            return true;
         }
 
         /** The first cluster at or after {@code from} with a reference, or -1. */
         long next(long from) {
-            for (Long key = chunks.ceilingKey(from >>> CHUNK_BITS); key != null; key = chunks.higherKey(key)) {
-                int[] chunk = chunks.get(key);
-                int start = key == from >>> CHUNK_BITS ? (int) (from & ((1 << CHUNK_BITS) - 1)) : 0;
-                for (int i = start; i < chunk.length; i++) {
-                    if (chunk[i] != 0) {
-                        return (key << CHUNK_BITS) | i;
+            for (Long key = pages.ceilingKey(from >>> PAGE_BITS); key != null; key = pages.higherKey(key)) {
+                byte[] page = pages.get(key);
+                int start = key == from >>> PAGE_BITS ? (int) (from & ((1 << PAGE_BITS) - 1)) : 0;
+                for (int i = start; i < page.length; i++) {
+                    if (page[i] != 0) {
+                        return (key << PAGE_BITS) | i;
                     }
                 }
             }
@@ -396,8 +426,9 @@ public final class Qcow2Check {
         }
 
         long get(long cluster) {
-            int[] chunk = chunks.get(cluster >>> CHUNK_BITS);
-            return chunk == null ? 0 : chunk[(int) (cluster & ((1 << CHUNK_BITS) - 1))];
+            byte[] page = pages.get(cluster >>> PAGE_BITS);
+            int v = page == null ? 0 : Byte.toUnsignedInt(page[(int) (cluster & ((1 << PAGE_BITS) - 1))]);
+            return v == SPILLED ? spilled.get(cluster) : v;
         }
     }
 }
