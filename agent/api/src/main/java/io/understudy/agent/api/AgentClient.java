@@ -70,8 +70,19 @@ public final class AgentClient {
         send(request("/v1/vms/" + vm + "/protection").DELETE().build(), null);
     }
 
-    public List<Protection> protections() throws IOException {
+    /** The VMs the agent is primary for, with where each secondary stands. */
+    public List<PrimaryStatus> primaries() throws IOException {
         return get("/v1/vms", new TypeReference<>() {});
+    }
+
+    public Protection protection(UUID vm) throws IOException {
+        return get("/v1/vms/" + vm + "/protection", new TypeReference<>() {});
+    }
+
+    /** A replication round now, on the VM's primary; returns its state afterwards. */
+    public PrimaryStatus sync(UUID vm) throws IOException {
+        return send(request("/v1/vms/" + vm + "/sync").timeout(timeout.multipliedBy(30))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), new TypeReference<>() {});
     }
 
     public ReplicaInfo replica(UUID vm) throws IOException {

@@ -51,6 +51,15 @@ public final class DeltaWriter {
 
     /** Cluster {@code cluster} now holds {@code data} (exactly {@link DeltaHeader#clusterLength} bytes). */
     public void data(long cluster, ByteBuffer data) throws IOException {
+        payload.update(data.duplicate());
+        data(cluster, data, payload.digest());
+    }
+
+    /**
+     * The same, with the SHA-256 of {@code data} the caller computed already (a capture hashes
+     * every cluster to compare it with its manifest; hashing twice would halve its speed).
+     */
+    public void data(long cluster, ByteBuffer data, byte[] hash) throws IOException {
         order(cluster);
         flushZeros();
         int length = data.remaining();
@@ -58,8 +67,6 @@ public final class DeltaWriter {
             throw new IllegalArgumentException("cluster " + cluster + " carries " + length + " bytes, expected "
                     + header.clusterLength(cluster));
         }
-        payload.update(data.duplicate());
-        byte[] hash = payload.digest();
         scratch.clear();
         scratch.put(DeltaFormat.TAG_DATA).putLong(cluster).putInt(length).put(hash);
         emit(scratch);

@@ -161,7 +161,9 @@ public final class Replica {
         if (h.toVersion() == state.version() && h.fromVersion() < state.version()) {
             return new Receipt(state.vm(), state.version(), false, null);
         }
-        if (h.fromVersion() != state.version()) {
+        // A seed carries the whole disk: it may replace any older version, never a newer one.
+        boolean fits = h.seed() ? h.toVersion() > state.version() : h.fromVersion() == state.version();
+        if (!fits) {
             throw new VersionConflictException(state.vm(), state.version(), h.fromVersion());
         }
         if (!h.seed() && h.clusterSize() != state.clusterSize()) {
@@ -196,7 +198,12 @@ public final class Replica {
         }
         Files.move(manifestTemp, dir.resolve(manifest), StandardCopyOption.ATOMIC_MOVE);
         List<String> chain = new ArrayList<>(h.seed() ? List.of() : state.chain());
-        chain.add(layer);
+        // A round in which the guest wrote nothing moves the version and the capture time, not the chain.
+        boolean empty = !h.seed() && stats.newClusters() == 0 && stats.zeroClusters() == 0
+                && h.newSize() == state.virtualSize();
+        if (!empty) {
+            chain.add(layer);
+        }
         State next = new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
                 HexFormat.of().formatHex(hash), h.capturedAtMillis(), state.primary());
         writeState(next);

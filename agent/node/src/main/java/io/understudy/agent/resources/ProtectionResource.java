@@ -1,12 +1,15 @@
 package io.understudy.agent.resources;
 
+import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.replication.Protections;
+import io.understudy.agent.replication.Replicator;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -14,13 +17,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code /v1/vms}: the controller assigns this node's part in protecting each VM. */
+/**
+ * {@code /v1/vms}: the controller assigns this node's part in protecting each VM; the VMs this
+ * node is primary for, with their replication state; a round on demand.
+ */
 @Path("/v1/vms")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ProtectionResource {
@@ -28,16 +33,36 @@ public final class ProtectionResource {
     private static final Logger LOG = LoggerFactory.getLogger(ProtectionResource.class);
 
     private final Protections protections;
+    private final Replicator replicator;
 
     @Inject
-    public ProtectionResource(Protections protections) {
+    public ProtectionResource(Protections protections, Replicator replicator) {
         this.protections = protections;
+        this.replicator = replicator;
     }
 
-    /** Every assignment this node holds, primaries and secondaries. */
+    /** The VMs this node is primary for. */
     @GET
-    public List<Protection> list() {
-        return protections.all().stream().sorted(Comparator.comparing(Protection::vm)).toList();
+    public List<PrimaryStatus> primaries() throws IOException {
+        return replicator.statuses();
+    }
+
+    @GET
+    @Path("{vm}/protection")
+    public Protection protection(@PathParam("vm") String id) {
+        UUID vm = Ids.vm(id);
+        return protections.get(vm).orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND, vm + " is not protected here"));
+    }
+
+    /** Runs a replication round now (this node must be the VM's primary). */
+    @POST
+    @Path("{vm}/sync")
+    public PrimaryStatus sync(@PathParam("vm") String id) throws IOException {
+        UUID vm = Ids.vm(id);
+        if (protections.get(vm).filter(p -> p.role() == Role.PRIMARY).isEmpty()) {
+            throw Ids.error(Response.Status.CONFLICT, "this node is not the primary of " + vm);
+        }
+        return replicator.round(vm);
     }
 
     @PUT
@@ -58,6 +83,7 @@ public final class ProtectionResource {
             throw Ids.error(Response.Status.BAD_REQUEST, "a secondary has exactly one peer: the primary");
         }
         protections.put(p);
+        replicator.assign(vm, p);
         LOG.info("vm {}: this node is now {} (peers {}, interval {})", vm, p.role().name().toLowerCase(),
                 p.peers().stream().map(peer -> peer.host()).toList(), p.interval());
         return Response.noContent().build();
@@ -70,6 +96,7 @@ public final class ProtectionResource {
         if (!protections.remove(vm)) {
             throw Ids.error(Response.Status.NOT_FOUND, vm + " is not protected here");
         }
+        replicator.assign(vm, null);
         LOG.info("vm {}: protection removed", vm);
         return Response.noContent().build();
     }

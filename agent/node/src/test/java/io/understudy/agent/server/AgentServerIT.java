@@ -67,7 +67,7 @@ class AgentServerIT {
                 %s
                 """.formatted(tmp.resolve("data"), tmp.resolve("instances"), auth.indent(2)), "test config");
         server = Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(),
-                new LibvirtModule(), new HttpModule()).getInstance(AgentServer.class);
+                new LibvirtModule(), new ReplicationModule(), new HttpModule()).getInstance(AgentServer.class);
         int port = server.start();
         boolean tls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
         return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port + "/");

@@ -1,0 +1,268 @@
+package io.understudy.agent.replication;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.understudy.agent.api.Json;
+import io.understudy.agent.delta.DeltaHeader;
+import io.understudy.agent.delta.DeltaWriter;
+import io.understudy.agent.delta.Manifest;
+import io.understudy.agent.delta.ManifestFile;
+import io.understudy.agent.libvirt.LiveCapture;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One VM's replication state on its primary: the version its last round produced, the libvirt
+ * checkpoint that round left (the next round's starting point), the manifest of that version, the
+ * deltas of the last {@link #JOURNAL} versions (a secondary that missed a few rounds catches up
+ * from them), and where each secondary stands. {@code state.json}, replaced atomically, commits a
+ * round: a crash before it leaves the previous version and checkpoint to start from again.
+ */
+final class Primary {
+
+    /** Versions whose deltas are kept for secondaries that fell behind; older ones need a seed. */
+    static final int JOURNAL = 20;
+    static final int CLUSTER = 64 * 1024;
+
+    /** A secondary as this primary knows it; {@code version} -1: not known yet. */
+    record Peer(long version, boolean needsSeed, String lastError) {
+        static final Peer UNKNOWN = new Peer(-1, false, null);
+    }
+
+    record State(UUID vm, long version, Optional<String> checkpoint, long virtualSize, String manifest,
+            String manifestHash, List<Long> journal, Optional<Long> seed, Map<String, Peer> peers, long lastRoundMillis,
+            double lastRoundSeconds, boolean lastRoundFull, String lastError) {
+        State {
+            journal = List.copyOf(journal);
+            peers = Map.copyOf(peers);
+        }
+
+        State withPeers(Map<String, Peer> p) {
+            return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, p,
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError);
+        }
+
+        State withError(String error) {
+            return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, peers,
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error);
+        }
+    }
+
+    /** What one round produced: the new version, its delta (and a seed when asked) and the capture's figures. */
+    record Produced(long version, Path delta, Optional<Path> seed, RoundSink.Result result, LiveCapture.Round round) {}
+
+    private static final String STATE = "state.json";
+    private static final ObjectMapper JSON = Json.mapper();
+
+    private final Path dir;
+    private State state;
+
+    private Primary(Path dir, State state) {
+        this.dir = dir;
+        this.state = state;
+    }
+
+    /**
+     * Opens the VM's primary state, or starts it: from the replica this node holds of the VM when
+     * it has one (the VM moved here onto it, so replication goes on from that version), else at
+     * version 0, an empty disk.
+     */
+    static Primary open(Path dir, UUID vm, Optional<ReplicaSnapshot> replica) throws IOException {
+        Files.createDirectories(dir);
+        Path stateFile = dir.resolve(STATE);
+        if (Files.exists(stateFile)) {
+            Primary p = new Primary(dir, JSON.readValue(stateFile.toFile(), State.class));
+            p.removeUnnamed();
+            return p;
+        }
+        long version = 0;
+        long size = 0;
+        String manifest = manifestName(0);
+        byte[] hash;
+        if (replica.isPresent()) {
+            version = replica.get().version();
+            size = replica.get().virtualSize();
+            manifest = manifestName(version);
+            Files.copy(replica.get().manifest(), dir.resolve(manifest), StandardCopyOption.REPLACE_EXISTING);
+            hash = ManifestFile.summary(dir.resolve(manifest)).hash();
+        } else {
+            try (ManifestFile.Writer w = new ManifestFile.Writer(dir.resolve(manifest), CLUSTER, 0)) {
+                hash = w.finish();
+            }
+        }
+        Primary p = new Primary(dir, new State(vm, version, Optional.empty(), size, manifest,
+                HexFormat.of().formatHex(hash), List.of(), Optional.empty(), Map.of(), 0, 0, false, null));
+        p.write(p.state);
+        return p;
+    }
+
+    /** What the primary needs of a local replica to continue from it. */
+    record ReplicaSnapshot(long version, long virtualSize, Path manifest) {}
+
+    synchronized State state() {
+        return state;
+    }
+
+    Path delta(long version) {
+        return dir.resolve(deltaName(version));
+    }
+
+    /**
+     * Runs one capture round and commits its version. A full round (no checkpoint to start from,
+     * or {@code seed} asked for a secondary that must start over) also writes a seed.
+     */
+    synchronized Produced round(LiveCapture capture, String disk, long virtualSize, boolean seed, long capturedAtMillis)
+            throws IOException {
+        State s = state;
+        long next = s.version() + 1;
+        Path deltaTemp = dir.resolve(deltaName(next) + ".partial");
+        Path seedTemp = dir.resolve(seedName(next) + ".partial");
+        Path manifestTemp = dir.resolve(manifestName(next) + ".partial");
+        Files.deleteIfExists(deltaTemp);
+        Files.deleteIfExists(seedTemp);
+        Files.deleteIfExists(manifestTemp);
+        boolean full = seed || s.checkpoint().isEmpty();
+        byte[] base = HexFormat.of().parseHex(s.manifestHash());
+        long baseSize = s.version() == 0 ? virtualSize : s.virtualSize();
+        DeltaHeader deltaHeader = new DeltaHeader(CLUSTER, virtualSize, baseSize, s.version() == 0,
+                Optional.of(s.version() == 0 ? new Manifest(CLUSTER, virtualSize).finish() : base), Optional.of(s.vm()),
+                s.version(), next, capturedAtMillis);
+        DeltaHeader seedHeader = new DeltaHeader(CLUSTER, virtualSize, virtualSize, true,
+                Optional.of(new Manifest(CLUSTER, virtualSize).finish()), Optional.of(s.vm()), 0, next, capturedAtMillis);
+        try {
+            RoundSink.Result result;
+            LiveCapture.Round round;
+            try (ManifestFile.Reader previous = new ManifestFile.Reader(dir.resolve(s.manifest()));
+                 ManifestFile.Writer nextManifest = new ManifestFile.Writer(manifestTemp, CLUSTER, virtualSize);
+                 OutputStream deltaOut = new BufferedOutputStream(Files.newOutputStream(deltaTemp), 1 << 20);
+                 OutputStream seedOut = full && seed ? new BufferedOutputStream(Files.newOutputStream(seedTemp), 1 << 20)
+                         : OutputStream.nullOutputStream()) {
+                RoundSink sink = new RoundSink(previous, nextManifest, new DeltaWriter(deltaOut, deltaHeader),
+                        seed ? new DeltaWriter(seedOut, seedHeader) : null);
+                round = capture.run(new LiveCapture.Request(s.vm(), full ? Optional.empty() : s.checkpoint(),
+                        checkpointName(s.vm(), next), CLUSTER, Map.of(disk, sink)));
+                result = sink.finish();
+            }
+            fsync(deltaTemp);
+            Files.move(deltaTemp, dir.resolve(deltaName(next)), StandardCopyOption.ATOMIC_MOVE);
+            Optional<Long> seedVersion = Optional.empty();
+            if (seed) {
+                fsync(seedTemp);
+                Files.move(seedTemp, dir.resolve(seedName(next)), StandardCopyOption.ATOMIC_MOVE);
+                seedVersion = Optional.of(next);
+            } else if (s.seed().isPresent()) {
+                seedVersion = s.seed();
+            }
+            Files.move(manifestTemp, dir.resolve(manifestName(next)), StandardCopyOption.ATOMIC_MOVE);
+            List<Long> journal = new ArrayList<>(s.journal());
+            journal.add(next);
+            while (journal.size() > JOURNAL) {
+                journal.remove(0);
+            }
+            write(new State(s.vm(), next, Optional.of(round.checkpoint()), virtualSize, manifestName(next),
+                    HexFormat.of().formatHex(result.manifest()), journal, seedVersion, s.peers(), capturedAtMillis,
+                    round.total().toNanos() / 1e9, round.full(), null));
+            removeUnnamed();
+            return new Produced(next, delta(next), seedVersion.map(v -> dir.resolve(seedName(v))), result, round);
+        } finally {
+            Files.deleteIfExists(deltaTemp);
+            Files.deleteIfExists(seedTemp);
+            Files.deleteIfExists(manifestTemp);
+        }
+    }
+
+    /** The seed file a secondary that must start over can take, if a round made one. */
+    synchronized Optional<Path> seedFile() {
+        return state.seed().map(v -> dir.resolve(seedName(v)));
+    }
+
+    synchronized void updatePeers(Map<String, Peer> peers) throws IOException {
+        write(state.withPeers(peers));
+    }
+
+    /** Once every secondary is past it, the seed (as large as the disk's data) is deleted. */
+    synchronized void dropSeed() throws IOException {
+        if (state.seed().isPresent()) {
+            write(new State(state.vm(), state.version(), state.checkpoint(), state.virtualSize(), state.manifest(),
+                    state.manifestHash(), state.journal(), Optional.empty(), state.peers(), state.lastRoundMillis(),
+                    state.lastRoundSeconds(), state.lastRoundFull(), state.lastError()));
+            removeUnnamed();
+        }
+    }
+
+    synchronized void recordError(String error) throws IOException {
+        write(state.withError(error));
+    }
+
+    private void write(State next) throws IOException {
+        Path temp = dir.resolve(STATE + ".partial");
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next)));
+            out.force(true);
+        }
+        Files.move(temp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        state = next;
+    }
+
+    /** Deletes deltas fallen out of the journal, old manifests and seeds, and a crashed round's files. */
+    private void removeUnnamed() throws IOException {
+        Set<String> keep = new HashSet<>();
+        keep.add(STATE);
+        keep.add(state.manifest());
+        for (long v : state.journal()) {
+            keep.add(deltaName(v));
+        }
+        state.seed().ifPresent(v -> keep.add(seedName(v)));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                if (!keep.contains(f.getFileName().toString())) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    private static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    static String checkpointName(UUID vm, long version) {
+        return LiveCapture.PREFIX + vm.toString().substring(0, 8) + "-" + version;
+    }
+
+    static String deltaName(long version) {
+        return String.format("delta-%010d", version);
+    }
+
+    static String seedName(long version) {
+        return String.format("seed-%010d", version);
+    }
+
+    static String manifestName(long version) {
+        return String.format("manifest-%010d.bin", version);
+    }
+
+    /** Peers as a mutable copy, for the shipper to update. */
+    Map<String, Peer> peersCopy() {
+        return new HashMap<>(state().peers());
+    }
+}

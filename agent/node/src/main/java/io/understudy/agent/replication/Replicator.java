@@ -1,0 +1,277 @@
+package io.understudy.agent.replication;
+
+import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.DeltaReceipt;
+import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Role;
+import io.understudy.agent.libvirt.DomainDescription;
+import io.understudy.agent.libvirt.Hypervisor;
+import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.qcow2.Qcow2Image;
+import io.understudy.agent.replica.Replica;
+import io.understudy.agent.replica.ReplicaStore;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the replication rounds of every VM this node is primary for, on each VM's interval and on
+ * demand (DESIGN.md §2: rounds belong to the agents, so replication goes on while the controller
+ * is away). A round captures what the running VM wrote, commits a new version, and streams it to
+ * every secondary at once. A secondary that was down or missed rounds catches up from the deltas
+ * the primary keeps; one too far behind, or whose content no longer matches, gets a seed made by
+ * the next round, which then reads the whole disk.
+ */
+public final class Replicator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+
+    private final Path root;
+    private final Hypervisor hypervisor;
+    private final LiveCapture capture;
+    private final ReplicaStore replicas;
+    private final Function<java.net.URI, AgentClient> clients;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService senders;
+    private final Map<UUID, Primary> primaries = new ConcurrentHashMap<>();
+    private final Map<UUID, ScheduledFuture<?>> schedules = new ConcurrentHashMap<>();
+    private final Map<UUID, Protection> protections = new ConcurrentHashMap<>();
+
+    public Replicator(Path root, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
+            Function<java.net.URI, AgentClient> clients, Clock clock) throws IOException {
+        this.root = Files.createDirectories(root);
+        this.hypervisor = hypervisor;
+        this.capture = capture;
+        this.replicas = replicas;
+        this.clients = clients;
+        this.clock = clock;
+        this.timer = Executors.newScheduledThreadPool(2, r -> daemon(r, "understudy-rounds"));
+        this.senders = Executors.newCachedThreadPool(r -> daemon(r, "understudy-send"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Starts, changes or stops the rounds of a VM after its assignment changed (null: removed). */
+    public void assign(UUID vm, Protection protection) {
+        ScheduledFuture<?> old = schedules.remove(vm);
+        if (old != null) {
+            old.cancel(false);
+        }
+        if (protection == null || protection.role() != Role.PRIMARY) {
+            protections.remove(vm);
+            return;
+        }
+        protections.put(vm, protection);
+        long millis = protection.interval().toMillis();
+        schedules.put(vm, timer.scheduleWithFixedDelay(() -> scheduledRound(vm), millis, millis, TimeUnit.MILLISECONDS));
+    }
+
+    private void scheduledRound(UUID vm) {
+        try {
+            round(vm);
+        } catch (IOException | RuntimeException e) {
+            // Logged in round(); the next round retries from the last committed version.
+        }
+    }
+
+    /** One round now: capture, commit, ship. Returns the VM's state afterwards. */
+    public PrimaryStatus round(UUID vm) throws IOException {
+        Protection protection = protections.get(vm);
+        if (protection == null) {
+            throw new IllegalStateException("this node is not the primary of " + vm);
+        }
+        Primary primary = primary(vm);
+        synchronized (primary) {
+            try {
+                DomainDescription domain = hypervisor.describe(vm)
+                        .orElseThrow(() -> new IOException("no domain " + vm + " on this node"));
+                DomainDescription.Disk disk = domain.disks().stream().filter(DomainDescription.Disk::checkpointable)
+                        .findFirst().orElseThrow(() -> new IOException("domain " + domain.name()
+                                + " has no disk that can carry a dirty bitmap (a writable qcow2 file)"));
+                long size;
+                try (Qcow2Image top = Qcow2Image.open(disk.source().orElseThrow())) {
+                    size = top.virtualSize();
+                }
+                boolean seed = primary.state().peers().values().stream().anyMatch(Primary.Peer::needsSeed);
+                long capturedAt = clock.millis();
+                Primary.Produced produced = primary.round(capture, disk.target(), size, seed, capturedAt);
+                LOG.info("vm {}: round {} {} in {} s: {} new clusters, {} zero, {} bytes{}", vm, produced.version(),
+                        produced.round().full() ? "full (" + produced.round().fullBecause().get() + ")" : "incremental",
+                        String.format("%.3f", produced.round().total().toNanos() / 1e9),
+                        produced.result().stats().newClusters(), produced.result().stats().zeroClusters(),
+                        produced.result().stats().deltaBytes(), seed ? ", with a seed" : "");
+                ship(primary, protection);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("vm {}: round failed: {}", vm, e.getMessage());
+                primary.recordError(String.valueOf(e.getMessage()));
+                throw e;
+            }
+            return status(vm, primary);
+        }
+    }
+
+    /** Brings every secondary to the newest version, concurrently. */
+    private void ship(Primary primary, Protection protection) throws IOException {
+        Primary.State s = primary.state();
+        Map<String, Primary.Peer> peers = new ConcurrentHashMap<>(primary.peersCopy());
+        peers.keySet().retainAll(protection.peers().stream().map(io.understudy.agent.api.Peer::host).toList());
+        List<Future<?>> sends = new ArrayList<>();
+        for (io.understudy.agent.api.Peer peer : protection.peers()) {
+            sends.add(senders.submit(() -> {
+                Primary.Peer before = peers.getOrDefault(peer.host(), Primary.Peer.UNKNOWN);
+                Primary.Peer after = bringUp(primary, s, peer, before);
+                peers.put(peer.host(), after);
+                return null;
+            }));
+        }
+        for (Future<?> f : sends) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while sending", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warn("vm {}: sending failed: {}", s.vm(), e.getCause().getMessage());
+            }
+        }
+        primary.updatePeers(peers);
+        if (peers.values().stream().noneMatch(Primary.Peer::needsSeed)) {
+            primary.dropSeed();
+        }
+    }
+
+    private Primary.Peer bringUp(Primary primary, Primary.State s, io.understudy.agent.api.Peer peer,
+            Primary.Peer known) {
+        AgentClient client = clients.apply(peer.url());
+        try {
+            long held = known.version();
+            if (held < 0 || known.lastError() != null) {
+                held = heldBy(client, s.vm());
+            }
+            if (known.needsSeed() || !canCatchUp(s, held)) {
+                Optional<Path> seed = primary.seedFile();
+                if (seed.isEmpty()) {
+                    LOG.info("vm {}: secondary {} at version {} needs a seed; the next round makes one", s.vm(),
+                            peer.host(), held);
+                    return new Primary.Peer(held, true, null);
+                }
+                DeltaReceipt r = client.sendDelta(s.vm(), HttpRequest.BodyPublishers.ofFile(seed.get()));
+                held = r.version();
+                LOG.info("vm {}: secondary {} seeded to version {}", s.vm(), peer.host(), held);
+                if (!canCatchUp(s, held)) {
+                    return new Primary.Peer(held, true, null);
+                }
+            }
+            for (long v = held + 1; v <= s.version(); v++) {
+                DeltaReceipt r = client.sendDelta(s.vm(), HttpRequest.BodyPublishers.ofFile(primary.delta(v)));
+                held = r.version();
+            }
+            return new Primary.Peer(held, false, null);
+        } catch (AgentException e) {
+            if (e.status() == 409 || e.status() == 400) {
+                // Another version than we thought, or content that no longer matches ours: start over.
+                LOG.warn("vm {}: secondary {} refused a delta ({}); it gets a seed", s.vm(), peer.host(), e.getMessage());
+                return new Primary.Peer(known.version(), true, e.getMessage());
+            }
+            LOG.warn("vm {}: secondary {} failed: {}", s.vm(), peer.host(), e.getMessage());
+            return new Primary.Peer(known.version(), known.needsSeed(), e.getMessage());
+        } catch (IOException e) {
+            LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
+            return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the deltas kept lead from {@code held} to the newest version. A secondary holding
+     * nothing is at version 0: the first round's delta is a seed that creates its replica.
+     */
+    private static boolean canCatchUp(Primary.State s, long held) {
+        return held == s.version() || (held >= 0 && held < s.version() && s.journal().contains(held + 1));
+    }
+
+    /** The version a secondary holds; 0 when it holds none yet. */
+    private static long heldBy(AgentClient client, UUID vm) throws IOException {
+        try {
+            return client.replica(vm).version();
+        } catch (AgentException e) {
+            if (e.status() == 404) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    private Primary primary(UUID vm) throws IOException {
+        Primary p = primaries.get(vm);
+        if (p != null) {
+            return p;
+        }
+        synchronized (primaries) {
+            p = primaries.get(vm);
+            if (p == null) {
+                Optional<Primary.ReplicaSnapshot> local = Optional.empty();
+                Optional<Replica> replica = replicas.get(vm);
+                if (replica.isPresent()) {
+                    Replica.State rs = replica.get().state();
+                    local = Optional.of(new Primary.ReplicaSnapshot(rs.version(), rs.virtualSize(),
+                            replica.get().dir().resolve(rs.manifest())));
+                }
+                p = Primary.open(root.resolve(vm.toString()), vm, local);
+                primaries.put(vm, p);
+            }
+            return p;
+        }
+    }
+
+    /** Every VM this node is primary for, as the API shows them. */
+    public List<PrimaryStatus> statuses() throws IOException {
+        List<PrimaryStatus> all = new ArrayList<>();
+        for (UUID vm : protections.keySet()) {
+            all.add(status(vm, primary(vm)));
+        }
+        all.sort(Comparator.comparing(PrimaryStatus::vm));
+        return all;
+    }
+
+    private static PrimaryStatus status(UUID vm, Primary primary) {
+        Primary.State s = primary.state();
+        List<PrimaryStatus.SecondaryStatus> secondaries = s.peers().entrySet().stream()
+                .map(e -> new PrimaryStatus.SecondaryStatus(e.getKey(), e.getValue().version(), e.getValue().needsSeed(),
+                        e.getValue().lastError()))
+                .sorted(Comparator.comparing(PrimaryStatus.SecondaryStatus::host)).toList();
+        return new PrimaryStatus(vm, s.version(), s.lastRoundMillis() == 0 ? null : Instant.ofEpochMilli(s.lastRoundMillis()),
+                s.lastRoundSeconds(), s.lastRoundFull(), s.lastError(), secondaries);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        senders.shutdownNow();
+    }
+}

@@ -1,0 +1,64 @@
+package io.understudy.agent.server;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Tls;
+import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.libvirt.Hypervisor;
+import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.replica.ReplicaStore;
+import io.understudy.agent.replication.Protections;
+import io.understudy.agent.replication.Replicator;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+
+/** Replication rounds on this node's primaries, and the clients it reaches its peers with. */
+public final class ReplicationModule extends AbstractModule {
+
+    /** The longest wait on the backup's NBD export at any point of a round. */
+    private static final Duration NBD_TIMEOUT = Duration.ofSeconds(30);
+
+    @Provides
+    @Singleton
+    LiveCapture capture(Hypervisor hypervisor, AgentConfig config) throws IOException {
+        // QEMU (its own user under qemu:///system) writes the backup's scratch data here: world-searchable.
+        Path scratch = Files.createDirectories(config.dataDir().resolve("scratch"));
+        scratch.toFile().setExecutable(true, false);
+        scratch.toFile().setWritable(true, false);
+        return new LiveCapture(hypervisor, scratch.toAbsolutePath(), NBD_TIMEOUT);
+    }
+
+    @Provides
+    @Singleton
+    Replicator replicator(AgentConfig config, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
+            Protections protections, Clock clock) throws IOException {
+        String token = config.auth().mode() == AgentConfig.AuthMode.TOKEN
+                ? Files.readString(config.auth().tokenFile().orElseThrow(), StandardCharsets.UTF_8).strip() : null;
+        SSLContext ssl = null;
+        if (config.auth().mode() == AgentConfig.AuthMode.MTLS) {
+            AgentConfig.Tls t = config.auth().tls().orElseThrow();
+            ssl = Tls.context(t.certificate(), t.key(), t.ca());
+        }
+        SSLContext tls = ssl;
+        Map<URI, AgentClient> clients = new ConcurrentHashMap<>();
+        Replicator replicator = new Replicator(config.dataDir().resolve("primary"), hypervisor, capture, replicas,
+                url -> clients.computeIfAbsent(url, u -> new AgentClient(u, token, tls, config.replication().peerTimeout())),
+                clock);
+        for (Protection p : protections.all()) {
+            replicator.assign(p.vm(), p);
+        }
+        return replicator;
+    }
+
+}
