@@ -195,10 +195,10 @@ public final class LiveCapture {
                 throw e;
             }
             // libvirt would not back up from the previous checkpoint (a bitmap broken by a crash,
-            // say): start over from a full round rather than trust it.
+            // say): a full round instead. The previous checkpoint goes only once this round has
+            // succeeded, so a failure that has nothing to do with it costs nothing.
             fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get() + ": "
                     + e.libvirtMessage());
-            deleteCheckpoint(dom, desc, request.previous().get());
             job = begin(dom, desc, request, Optional.empty(), dropped);
         }
         long t1 = System.nanoTime();
@@ -218,7 +218,8 @@ public final class LiveCapture {
         }
         long t2 = System.nanoTime();
         endJob(dom, desc, job);
-        if (request.previous().isPresent() && fullBecause.isEmpty()) {
+        // Whatever made the round full, the previous checkpoint has served: only this round's stays.
+        if (request.previous().isPresent()) {
             deleteCheckpoint(dom, desc, request.previous().get());
         }
         long t3 = System.nanoTime();
@@ -256,9 +257,13 @@ public final class LiveCapture {
         if (!known.contains(previous)) {
             return Optional.of("libvirt has no checkpoint " + previous + " (domain " + desc.name() + " redefined?)");
         }
+        Optional<DomainCheckpoint> cp = lookup(dom, previous);
+        if (cp.isEmpty()) {
+            return Optional.of("libvirt has no checkpoint " + previous + " (deleted while we looked)");
+        }
         Element xml;
         try {
-            xml = Xml.parse(dom.checkpointLookupByName(previous).getXMLDesc(0), "checkpoint XML");
+            xml = Xml.parse(cp.get().getXMLDesc(0), "checkpoint XML");
         } catch (LibvirtException e) {
             throw new HypervisorException("read checkpoint " + previous + " of domain " + desc.name(), e);
         }
@@ -480,12 +485,11 @@ public final class LiveCapture {
      * replaced, say) libvirt refuses, and then only its metadata goes.
      */
     private static void deleteCheckpoint(Domain dom, DomainDescription desc, String name) throws HypervisorException {
-        DomainCheckpoint cp;
-        try {
-            cp = dom.checkpointLookupByName(name);
-        } catch (LibvirtException e) {
-            return; // already gone
+        Optional<DomainCheckpoint> found = lookup(dom, name);
+        if (found.isEmpty()) {
+            return;
         }
+        DomainCheckpoint cp = found.get();
         try {
             cp.delete(0);
         } catch (LibvirtException e) {
@@ -524,6 +528,15 @@ public final class LiveCapture {
             dropped.add(name + "@" + target);
         }
         return dropped;
+    }
+
+    /** libvirt-java answers a failed lookup (no such checkpoint) with null, not an exception. */
+    private static Optional<DomainCheckpoint> lookup(Domain dom, String name) throws HypervisorException {
+        try {
+            return Optional.ofNullable(dom.checkpointLookupByName(name));
+        } catch (LibvirtException e) {
+            throw new HypervisorException("look up checkpoint " + name, e);
+        }
     }
 
     private static List<String> checkpointNames(Domain dom, DomainDescription desc) throws HypervisorException {

@@ -62,7 +62,7 @@ class LibvirtCaptureIT {
     private static final Duration BOOT = Duration.ofMinutes(4);
     private static final Duration WRITING = Duration.ofMinutes(3);
     /** Not anchored at the line's start: a kernel message may share the line. */
-    private static final Pattern RESUMED = Pattern.compile("understudy-guest resume (\\d+)$", Pattern.MULTILINE);
+    private static final Pattern RESUMED = Pattern.compile("understudy-guest resume (\\d+)\\r?\\n", Pattern.MULTILINE);
 
     private Hypervisor hypervisor;
     private Path work;
@@ -238,9 +238,11 @@ class LibvirtCaptureIT {
         assertThat(CaptureDelta.manifest(CLUSTER, DISK, hashesOf(replica))).isEqualTo(result.manifest());
 
         LiveCapture.DiskRound d = round.disks().get(0);
-        report.add(String.format("round %d %-11s reported %5.2f MiB, read %5.2f MiB, new %4d clusters (%5.2f MiB),"
-                        + " zero %d, delta %5.2f MiB; begin %4d ms, read %4d ms, end %4d ms, total %4d ms; newest record %d",
+        report.add(String.format("round %d %-11s reported %5.2f MiB, read %5.2f MiB (%d clusters, %d known zero),"
+                        + " new %4d clusters (%5.2f MiB), zeroed %d, delta %5.2f MiB;"
+                        + " begin %4d ms, read %4d ms, end %4d ms, total %4d ms; newest record %d",
                 rounds, round.full() ? "full" : "incremental", mib(d.reportedBytes()), mib(d.readBytes()),
+                d.clustersRead(), d.zeroClusters(),
                 result.stats().newClusters(), mib(result.stats().payloadBytes()), result.stats().zeroClusters(),
                 mib(Files.size(deltaFile)), round.begin().toMillis(), round.read().toMillis(), round.end().toMillis(),
                 round.total().toMillis(), verdict.newest()));

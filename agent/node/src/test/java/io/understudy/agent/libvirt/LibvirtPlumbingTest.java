@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -252,6 +253,22 @@ class LibvirtPlumbingTest {
         UUID unknown = UUID.randomUUID();
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(unknown, Optional.empty(), "understudy-1",
                 65536, Map.of("vda", IGNORED)))).hasMessageContaining("no domain " + unknown);
+    }
+
+    @Test
+    void aRoundClearsOurLeftoverCheckpointsKeepsThePreviousOnFailureAndNeverTouchesOthers(@TempDir Path scratch)
+            throws Exception {
+        org.libvirt.Domain d = hypervisor.domain(TEST_DOMAIN);
+        for (String name : List.of("understudy-crashed", "understudy-7", "nightly-backup")) {
+            d.checkpointCreateXML("<domaincheckpoint><name>" + name + "</name></domaincheckpoint>", 0);
+        }
+        LiveCapture capture = new LiveCapture(hypervisor, scratch, Duration.ofSeconds(5));
+        // The test driver cannot back up, so the round fails after its housekeeping.
+        assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-7"),
+                "understudy-8", 65536, Map.of("vda", IGNORED)))).isInstanceOf(HypervisorException.class);
+        assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactlyInAnyOrder("understudy-7", "nightly-backup");
+        capture.forget(TEST_DOMAIN);
+        assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactly("nightly-backup");
     }
 
     @Test
