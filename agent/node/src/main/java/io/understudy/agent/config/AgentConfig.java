@@ -23,8 +23,7 @@ public record AgentConfig(
         Path instancesPath,
         String libvirtUri,
         Auth auth,
-        Replication replication,
-        Duration statsInterval) {
+        Replication replication) {
 
     public AgentConfig {
         requireNonNull(host, "host is null");
@@ -34,7 +33,6 @@ public record AgentConfig(
         requireNonNull(libvirtUri, "libvirtUri is null");
         requireNonNull(auth, "auth is null");
         requireNonNull(replication, "replication is null");
-        requireNonNull(statsInterval, "statsInterval is null");
     }
 
     /** How every request is authenticated; there is no "off". */

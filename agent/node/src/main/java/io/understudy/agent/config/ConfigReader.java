@@ -44,15 +44,13 @@ public final class ConfigReader {
     public static final int DEFAULT_SQUASH_ABOVE = 8;
     public static final long DEFAULT_MAX_JSON_BYTES = 64 * 1024;
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_STATS_INTERVAL = Duration.ofSeconds(5);
 
     private static final Map<String, Set<String>> KEYS = Map.of(
-            "", Set.of("host", "listen", "dataDir", "instancesPath", "libvirt", "auth", "replication", "stats"),
+            "", Set.of("host", "listen", "dataDir", "instancesPath", "libvirt", "auth", "replication"),
             "libvirt", Set.of("uri"),
             "auth", Set.of("mode", "tokenFile", "tls"),
             "auth.tls", Set.of("certificate", "key", "ca"),
-            "replication", Set.of("squashAbove", "maxJsonBytes", "peerTimeout"),
-            "stats", Set.of("interval"));
+            "replication", Set.of("squashAbove", "maxJsonBytes", "peerTimeout"));
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB)?");
@@ -82,7 +80,7 @@ public final class ConfigReader {
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage()
+            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage().replaceAll("\\s*\\R\\s*", " ")
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -130,14 +128,13 @@ public final class ConfigReader {
         int squashAbove = (int) number(rep, "squashAbove", DEFAULT_SQUASH_ABOVE, 2, 1000);
         long maxJson = size(rep, "maxJsonBytes", DEFAULT_MAX_JSON_BYTES, 1024, 16L << 20);
         Duration peerTimeout = duration(rep, "peerTimeout", DEFAULT_PEER_TIMEOUT);
-        Duration statsInterval = duration(section(root, "stats"), "interval", DEFAULT_STATS_INTERVAL);
 
         if (!errors.isEmpty()) {
             throw new ConfigException(source + ": " + errors.get(0)
                     + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""));
         }
         return new AgentConfig(host, listen, dataDir, instancesPath, uri, new Auth(mode, tokenFile, tls),
-                new Replication(squashAbove, maxJson, peerTimeout), statsInterval);
+                new Replication(squashAbove, maxJson, peerTimeout));
     }
 
     private void checkKeys(JsonNode node, String path) {

@@ -39,12 +39,14 @@ public final class ReplicaResource {
     private final ReplicaStore store;
     private final Protections protections;
     private final AgentConfig config;
+    private final Housekeeping housekeeping;
 
     @Inject
-    public ReplicaResource(ReplicaStore store, Protections protections, AgentConfig config) {
+    public ReplicaResource(ReplicaStore store, Protections protections, AgentConfig config, Housekeeping housekeeping) {
         this.store = store;
         this.protections = protections;
         this.config = config;
+        this.housekeeping = housekeeping;
     }
 
     @GET
@@ -88,6 +90,7 @@ public final class ReplicaResource {
             replica = store.getOrCreate(vm, header, primary);
         }
         Replica.Receipt receipt = replica.receive(reader);
+        housekeeping.squashIfLong(replica);
         long payload = receipt.stats() == null ? 0 : receipt.stats().payloadBytes();
         LOG.info("replica {}: {} delta {} -> {} ({} bytes of data); holds version {}", vm,
                 receipt.applied() ? "applied" : "already had", header.fromVersion(), header.toVersion(), payload,
