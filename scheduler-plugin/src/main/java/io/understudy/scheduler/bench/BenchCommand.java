@@ -88,14 +88,14 @@ public final class BenchCommand implements Callable<Integer> {
             nanos[i] = System.nanoTime() - t0;
             cpuNanos[i] = threads.getCurrentThreadCpuTime() - c0;
         }
+        long gcPerRound = (gcMillis() - gc0) / runs;
+        long peak = peakHeap();
         // The other way, for comparison: every protected VM built and decided, as plan and status do.
         for (int i = 0; i < runs; i++) {
             long k0 = System.nanoTime();
             all = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state, true);
             coreNanos[i] = System.nanoTime() - k0;
         }
-        long gcPerRound = (gcMillis() - gc0) / runs;
-        long peak = peakHeap();
         Arrays.sort(nanos);
         Arrays.sort(cpuNanos);
         Arrays.sort(coreNanos);

@@ -159,8 +159,8 @@ public final class Decider {
                         + " moves already reach maxMovesAtOnce " + policy.maxMovesAtOnce());
                 return decision(vm, Outcome.HELD_CAP, action, null, hard, reasons, verdicts, candidates);
             }
-            reasons.add("best secondary " + best.get().host() + String.format(java.util.Locale.ROOT,
-                    " (score %.3f, lag %.1fs)", best.get().score(), best.get().lagSeconds()));
+            reasons.add("best secondary " + best.get().host() + " (score " + fixed(best.get().score(), 1000)
+                    + ", lag " + fixed(best.get().lagSeconds(), 10) + "s)");
             return decision(vm, Outcome.MOVE, action, best.get().host(), hard, reasons, verdicts, candidates);
         }
 
@@ -203,8 +203,8 @@ public final class Decider {
                     headroom = n == 0 ? 1 : sum / n;
                 }
                 if (r.lagSeconds() > maxLag) {
-                    rejections.add(String.format(java.util.Locale.ROOT, "replica lag %.1fs > maxReplicaLag %s",
-                            r.lagSeconds(), io.understudy.scheduler.yaml.Durations.format(policy.maxReplicaLag())));
+                    rejections.add("replica lag " + fixed(r.lagSeconds(), 10) + "s > maxReplicaLag "
+                            + io.understudy.scheduler.yaml.Durations.format(policy.maxReplicaLag()));
                 }
                 vm.antiAffinityGroup().filter(g -> groupHosts.getOrDefault(g, Set.of()).contains(r.host()))
                         .ifPresent(g -> rejections.add("anti-affinity group " + g + " already has a VM there"));
@@ -217,6 +217,17 @@ public final class Decider {
                     .thenComparingDouble(Candidate::lagSeconds)
                     .thenComparing(Candidate::host));
             return out;
+        }
+
+        /**
+         * A number with as many decimals as SCALE has zeros (10: one), always showing them:
+         * String.format costs microseconds, and thousands of reasons are written per round.
+         */
+        private static String fixed(double d, long scale) {
+            long n = Math.round(d * scale);
+            int digits = Long.toString(scale).length() - 1;
+            String frac = Long.toString(Math.abs(n % scale));
+            return (n < 0 ? "-" : "") + Math.abs(n / scale) + "." + "0".repeat(digits - frac.length()) + frac;
         }
 
         private static boolean allQuiet(List<RuleVerdict> verdicts) {

@@ -22,9 +22,23 @@ public record Evaluation(Instant at, Rules rules, Map<String, HostVerdict> hosts
         requireNonNull(at, "at is null");
         requireNonNull(rules, "rules is null");
         requireNonNull(breaches, "breaches is null");
-        Map<String, HostVerdict> sorted = new LinkedHashMap<>(hosts.size() * 2);
-        new TreeMap<>(hosts).forEach(sorted::put);
-        hosts = Collections.unmodifiableMap(sorted);
+        hosts = Collections.unmodifiableMap(inNameOrder(hosts));
+    }
+
+    /** A copy in name order; a map given in that order already is copied without sorting. */
+    private static Map<String, HostVerdict> inNameOrder(Map<String, HostVerdict> hosts) {
+        String previous = null;
+        boolean sorted = true;
+        for (String host : hosts.keySet()) {
+            if (previous != null && previous.compareTo(host) >= 0) {
+                sorted = false;
+                break;
+            }
+            previous = host;
+        }
+        Map<String, HostVerdict> copy = new LinkedHashMap<>(hosts.size() * 2);
+        (sorted ? hosts : new TreeMap<>(hosts)).forEach(copy::put);
+        return copy;
     }
 
     public Optional<HostVerdict> host(String name) {

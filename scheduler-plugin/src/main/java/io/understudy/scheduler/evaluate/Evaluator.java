@@ -24,7 +24,8 @@ public final class Evaluator {
     public Evaluation evaluate(Collection<HostSample> samples, Rules rules, Map<String, Set<String>> aggregates,
             Set<String> failedHosts, Instant now, Breaches previous) {
         List<Rule> list = rules.rules();
-        Map<String, HostVerdict> hosts = new HashMap<>(samples.size() * 2);
+        // In the samples' order (name order, as merged), so that Evaluation need not sort them again.
+        Map<String, HostVerdict> hosts = new java.util.LinkedHashMap<>(samples.size() * 2);
         Map<String, Map<String, Instant>> next = new HashMap<>();
         for (HostSample sample : samples) {
             RuleVerdict[] verdicts = new RuleVerdict[list.size()];

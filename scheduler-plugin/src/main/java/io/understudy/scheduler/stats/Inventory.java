@@ -26,8 +26,11 @@ public final class Inventory {
         Map<UUID, Object> replicas = new HashMap<>(servers.size() * 2);
         for (HostSample s : samples) {
             for (Map.Entry<UUID, Double> e : s.replicaLagSeconds().entrySet()) {
+                if (!wanted.contains(e.getKey())) {
+                    continue;
+                }
                 Double lag = e.getValue();
-                if (lag != null && !lag.isNaN() && lag >= 0 && wanted.contains(e.getKey())) {
+                if (lag != null && !lag.isNaN() && lag >= 0) {
                     Replica r = new Replica(s.host(), lag);
                     Object held = replicas.putIfAbsent(e.getKey(), r);
                     if (held instanceof Replica first) {

@@ -70,8 +70,11 @@ public final class Samples {
                 values.put(Parameter.MEMORY_FREE_MIB, Value.of(s.memoryFreeBytes() / MIB));
                 values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
                 values.put(Parameter.LOAD1, Value.of(s.load1()));
-                values.put(Parameter.REPLICA_LAG_MAX, Value.of(
-                        s.replicaLagSeconds().values().stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+                double maxLag = 0;
+                for (Double lag : s.replicaLagSeconds().values()) {
+                    maxLag = Math.max(maxLag, lag);
+                }
+                values.put(Parameter.REPLICA_LAG_MAX, Value.of(maxLag));
                 lags = s.replicaLagSeconds();
             }
             out.add(new HostSample(host, values, lags, problems));
