@@ -54,8 +54,8 @@ import org.w3c.dom.Element;
  *
  * <p>A full round reads what lies in the backing file too: libvirt 9.0's pull-mode export offers
  * only {@code base:allocation} and the dirty bitmap, not {@code qemu:allocation-depth} (measured).
- * Clusters that still equal a base image the secondary holds are skipped by their hashes instead
- * ({@link CaptureDelta} given the base's hashes): read once, never shipped.
+ * Clusters that still equal what the secondary holds are skipped by their hashes instead: read
+ * once, never shipped.
  */
 public final class LiveCapture {
 

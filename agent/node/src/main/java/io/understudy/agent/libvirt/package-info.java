@@ -7,8 +7,7 @@
  * its XML. {@link io.understudy.agent.libvirt.LiveCapture} runs one replication round of a running
  * domain with a libvirt checkpoint and a pull-mode backup: the changed clusters are read from the
  * backup's NBD export, point-in-time consistent while the guest keeps writing, and the qcow2 chain
- * Nova manages is never touched. {@link io.understudy.agent.libvirt.CaptureDelta} turns those
- * clusters into a delta against the previous version's per-cluster hashes.
+ * Nova manages is never touched; the replication package turns those clusters into deltas.
  * {@link io.understudy.agent.libvirt.HostSampler} measures the node for the controller.
  */
 package io.understudy.agent.libvirt;

@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * all zeros (what {@link Manifest} hashes). For a seed above a base image the secondary holds,
  * pass the base's hashes: clusters that still equal the base are then not shipped.
  */
-public final class CaptureDelta implements ClusterSink {
+final class CaptureDelta implements ClusterSink {
 
     /** The delta's totals, and the version the delta reaches: its per-cluster hashes and manifest hash. */
     public record Result(DeltaStats stats, NavigableMap<Long, byte[]> hashes, byte[] manifest) {}
