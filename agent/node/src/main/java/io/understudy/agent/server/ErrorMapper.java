@@ -37,7 +37,7 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
             status = 500;
         }
         String message = String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ");
-        if (status >= 500) {
+        if (status == 500) {
             LOG.error("request failed: {}", message, e);
         } else {
             LOG.warn("request refused ({}): {}", status, message);

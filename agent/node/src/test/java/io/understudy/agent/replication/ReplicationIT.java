@@ -2,8 +2,6 @@ package io.understudy.agent.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.PrimaryStatus;
@@ -11,19 +9,13 @@ import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
-import io.understudy.agent.config.ConfigReader;
 import io.understudy.agent.libvirt.ConsoleLog;
 import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.HypervisorException;
 import io.understudy.agent.libvirt.TinyGuest;
 import io.understudy.agent.replica.ReplicaStore;
-import io.understudy.agent.server.AgentServer;
-import io.understudy.agent.server.ConfigModule;
-import io.understudy.agent.server.HttpModule;
-import io.understudy.agent.server.LibvirtModule;
-import io.understudy.agent.server.ReplicationModule;
-import io.understudy.agent.server.StoreModule;
 import io.understudy.agent.testing.Qemu;
+import io.understudy.agent.testing.TestAgent;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -62,7 +54,7 @@ class ReplicationIT {
     private static final Duration WRITING = Duration.ofMinutes(3);
     private static final Pattern RESUMED = Pattern.compile("^understudy-guest resume (\\d+)\\r?\\n", Pattern.MULTILINE);
 
-    private final Map<String, AgentServer> servers = new HashMap<>();
+    private final Map<String, TestAgent> servers = new HashMap<>();
     private final Map<String, URI> urls = new HashMap<>();
     private final List<UUID> domains = new ArrayList<>();
     private final List<AutoCloseable> closing = new ArrayList<>();
@@ -93,7 +85,9 @@ class ReplicationIT {
             hypervisor.destroy(d);
             hypervisor.undefine(d);
         }
-        servers.values().forEach(AgentServer::close);
+        for (TestAgent agent : servers.values()) {
+            agent.close();
+        }
         for (AutoCloseable c : closing) {
             c.close();
         }
@@ -105,31 +99,14 @@ class ReplicationIT {
         }
     }
 
-    /** Starts (or restarts, on its old data) the agent of {@code host}, wired as serve wires it. */
+    /** Starts (or restarts, on its old data and port) the agent of {@code host}. */
     private void start(String host) throws IOException {
         Path data = work.resolve(host);
-        Files.createDirectories(data.resolve("instances"));
-        String port = urls.containsKey(host) ? Integer.toString(urls.get(host).getPort()) : "0";
-        var config = ConfigReader.parse("""
-                host: %s
-                listen: 127.0.0.1:%s
-                dataDir: %s
-                instancesPath: %s
-                libvirt:
-                  uri: qemu:///system
-                auth:
-                  mode: token
-                  tokenFile: %s
-                """.formatted(host, port, data.resolve("agent"), data.resolve("instances"), work.resolve("token")),
-                host);
-        Injector injector = Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(),
-                new LibvirtModule(), new ReplicationModule(), new HttpModule());
-        AgentServer server = injector.getInstance(AgentServer.class);
-        closing.add(injector.getInstance(Replicator.class));
-        closing.add(injector.getInstance(Hypervisor.class));
-        int bound = server.start();
-        servers.put(host, server);
-        urls.put(host, URI.create("http://127.0.0.1:" + bound + "/"));
+        int port = urls.containsKey(host) ? urls.get(host).getPort() : 0;
+        TestAgent agent = TestAgent.start(host, data.resolve("agent"), data.resolve("instances"), "qemu:///system",
+                work.resolve("token"), port, null);
+        servers.put(host, agent);
+        urls.put(host, agent.url());
     }
 
     private AgentClient client(String host) {

@@ -3,7 +3,6 @@ package io.understudy.agent.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.inject.Guice;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.DeltaReceipt;
@@ -13,10 +12,9 @@ import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
 import io.understudy.agent.api.Tls;
-import io.understudy.agent.config.AgentConfig;
-import io.understudy.agent.config.ConfigReader;
 import io.understudy.agent.testing.DiskVersions;
 import io.understudy.agent.testing.Qemu;
+import io.understudy.agent.testing.TestAgent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -44,37 +41,24 @@ class AgentServerIT {
     @TempDir
     Path tmp;
 
-    private AgentServer server;
+    private TestAgent agent;
 
     @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
+    void stop() throws IOException {
+        if (agent != null) {
+            agent.close();
         }
     }
 
     private URI start(String auth) throws IOException {
-        Files.createDirectories(tmp.resolve("instances"));
         Files.writeString(tmp.resolve("token"), TOKEN + "\n");
-        AgentConfig config = ConfigReader.parse("""
-                host: compute2
-                listen: 127.0.0.1:0
-                dataDir: %s
-                instancesPath: %s
-                libvirt:
-                  uri: test:///default
-                auth:
-                %s
-                """.formatted(tmp.resolve("data"), tmp.resolve("instances"), auth.indent(2)), "test config");
-        server = Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(),
-                new LibvirtModule(), new ReplicationModule(), new HttpModule()).getInstance(AgentServer.class);
-        int port = server.start();
-        boolean tls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
-        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port + "/");
+        agent = TestAgent.start("compute2", tmp.resolve("data"), tmp.resolve("instances"), "test:///default",
+                tmp.resolve("token"), 0, auth);
+        return agent.url();
     }
 
     private URI startWithToken() throws IOException {
-        return start("mode: token\ntokenFile: " + tmp.resolve("token"));
+        return start(null);
     }
 
     private static AgentClient client(URI uri, String token) {
