@@ -5,12 +5,13 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import io.understudy.agent.api.Json;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -19,8 +20,9 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * History as a file of JSON lines, one round per line, appended. A line cut short by a crash is
- * skipped when reading, never fatal.
+ * History as a file of JSON lines, one round per line, appended (each append opens the file
+ * anew, so logrotate may rename it at any time). A line cut short by a crash is skipped when
+ * reading, never fatal.
  */
 public final class JsonLinesHistory implements HistoryStore {
 
@@ -54,31 +56,65 @@ public final class JsonLinesHistory implements HistoryStore {
         }
     }
 
+    /**
+     * Reads backwards from the end of the file, so that the controller's reads (the latest round,
+     * once a minute) cost the same however long the history has grown.
+     */
     @Override
     public synchronized List<RoundRecord> last(int limit) {
         Deque<String> lines = new ArrayDeque<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line; (line = reader.readLine()) != null; ) {
-                if (!line.isBlank()) {
-                    lines.addLast(line);
-                    if (lines.size() > limit) {
-                        lines.removeFirst();
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long end = f.length();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            byte[] chunk = new byte[64 * 1024];
+            long pos = end;
+            while (pos > 0 && lines.size() < limit) {
+                int n = (int) Math.min(chunk.length, pos);
+                pos -= n;
+                f.seek(pos);
+                f.readFully(chunk, 0, n);
+                for (int i = n - 1; i >= 0 && lines.size() < limit; i--) {
+                    if (chunk[i] == '\n') {
+                        addLine(lines, line);
+                    } else {
+                        line.write(chunk[i]);
                     }
                 }
             }
-        } catch (NoSuchFileException e) {
+            if (pos == 0 && lines.size() < limit) {
+                addLine(lines, line);
+            }
+        } catch (FileNotFoundException e) {
             return List.of();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read history " + file + ": " + e.getMessage(), e);
         }
         List<RoundRecord> out = new ArrayList<>(lines.size());
-        for (String line : lines) {
+        for (String text : lines) {
             try {
-                out.add(json.readValue(line, RoundRecord.class));
+                out.add(json.readValue(text, RoundRecord.class));
             } catch (IOException e) {
                 // A line cut short by a crash: the rounds around it still count.
             }
         }
         return out;
+    }
+
+    /** LINE holds one line's bytes in reverse; put it, the right way round, before the lines already read. */
+    private static void addLine(Deque<String> lines, ByteArrayOutputStream line) {
+        byte[] reversed = line.toByteArray();
+        line.reset();
+        if (reversed.length == 0) {
+            return;
+        }
+        for (int i = 0, j = reversed.length - 1; i < j; i++, j--) {
+            byte t = reversed[i];
+            reversed[i] = reversed[j];
+            reversed[j] = t;
+        }
+        String text = new String(reversed, StandardCharsets.UTF_8);
+        if (!text.isBlank()) {
+            lines.addFirst(text);
+        }
     }
 }
