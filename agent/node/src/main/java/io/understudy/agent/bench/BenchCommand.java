@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code understudy-agent bench ...}: benchmarks against baselines measured in the same run. */
 @Command(name = "bench", description = "Measure against baselines taken in the same run.",
-        mixinStandardHelpOptions = true, subcommands = BenchCommand.Delta.class)
+        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Delta.class, BenchCommand.Replication.class})
 public final class BenchCommand {
 
     @Command(name = "delta", mixinStandardHelpOptions = true,
@@ -100,6 +100,48 @@ public final class BenchCommand {
 
         private ParameterException usage(String message) {
             return new ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    @Command(name = "replication", mixinStandardHelpOptions = true,
+            description = {"Stream one seed delta over HTTP to two secondary agents at once on 127.0.0.1 and time "
+                    + "it against a bare loopback socket; relate bytes on the wire to the data they carry.",
+                "Exit 0 when both replicas came out identical to the image, 1 otherwise, 2 for bad arguments."})
+    static final class Replication implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "where the working directory goes (default: ${DEFAULT-VALUE})")
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+
+        @Option(names = "--data", paramLabel = "SIZE", converter = Amounts.Size.class, defaultValue = "1G",
+                description = "random data in the replicated image, whole MiB (default: ${DEFAULT-VALUE})")
+        long data;
+
+        @Option(names = "--keep", description = "keep the working directory")
+        boolean keep;
+
+        @Override
+        public Integer call() throws IOException {
+            if (data < Workload.EXTENT || data % Workload.EXTENT != 0) {
+                throw new ParameterException(spec.commandLine(), "--data must be a whole number of MiB, at least 1M");
+            }
+            PrintWriter err = spec.commandLine().getErr();
+            try (Scratch scratch = Scratch.create(dir, keep)) {
+                Tools.requireInstalled(scratch.dir());
+                ReplicationBench.Figures f = new ReplicationBench(scratch.dir(), new Tools(scratch.dir()), err)
+                        .run(data);
+                ReplicationBench.print(f, spec.commandLine().getOut());
+                if (!f.correct()) {
+                    err.println("understudy-agent: bench: FAILED: a replica is not identical to the image");
+                    return Main.EXIT_INTERNAL;
+                }
+                return Main.EXIT_OK;
+            } catch (Tools.Failure e) {
+                err.println("understudy-agent: bench: " + e.getMessage());
+                return Main.EXIT_INTERNAL;
+            }
         }
     }
 }
