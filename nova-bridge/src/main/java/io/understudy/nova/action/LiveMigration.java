@@ -4,13 +4,27 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.nova.client.Microversion;
-import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.client.NovaCalls;
+import io.understudy.nova.client.NovaException;
+import io.understudy.nova.client.NovaRequest;
+import io.understudy.nova.state.Migration;
+import io.understudy.nova.state.Server;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Live-migrates a running server to a named host. Nova's scheduler still checks the host; the
- * move is over when the server's {@code live-migration} record in {@code /os-migrations} ends.
+ * Live-migrates a running server to a named host and follows it to its end: Nova's
+ * {@code live-migration} record in {@code /os-migrations}, then the server read back ACTIVE on
+ * that host. Nova's scheduler still checks the host; its refusal ends the attempt with Nova's
+ * reason. A migration that outlasts its time (per GiB of RAM) is aborted or forced to complete.
+ * A live migration of the server already in flight is followed, never doubled.
  */
 public final class LiveMigration {
 
@@ -19,19 +33,159 @@ public final class LiveMigration {
      * the scheduler's checks, which we never want.
      */
     public static final Microversion VERSION = new Microversion(2, 68);
+    /** Abort is 2.24; from 2.65 it also cancels a migration still queued or preparing. */
+    static final Microversion ABORT = new Microversion(2, 65);
+    static final Microversion FORCE_COMPLETE = new Microversion(2, 22);
 
-    private final NovaClient nova;
+    /** The name in the server's action log. */
+    static final String ACTION = "live-migration";
+    private static final String TASK_MIGRATING = "migrating";
+    private static final Logger LOG = LoggerFactory.getLogger(LiveMigration.class);
 
-    public LiveMigration(NovaClient nova) {
+    private final NovaCalls nova;
+    private final ActionSettings settings;
+
+    public LiveMigration(NovaCalls nova, ActionSettings settings) {
         this.nova = requireNonNull(nova, "nova is null");
+        this.settings = requireNonNull(settings, "settings is null");
     }
 
-    /** Asks Nova to start it; Nova answers 202 and works on in the background. */
-    public void start(UUID server, String host) {
+    /**
+     * Moves SERVER to HOST, or follows the live migration there that Nova already has in flight
+     * (a restarted controller calls this again and gets the same move). Blocks until the end.
+     */
+    public MoveResult run(UUID server, String host) {
+        Hosts.requireHost(host);
+        MoveRun run = new MoveRun(nova, settings, LOG, MoveResult.Kind.LIVE_MIGRATION,
+                requireNonNull(server, "server is null"));
+        Optional<MoveResult> unreadable = run.readBefore(host);
+        if (unreadable.isPresent()) {
+            return unreadable.get();
+        }
+        Server before = run.before();
+        Optional<Migration> inFlight = run.records().stream()
+                .filter(m -> (m.isLiveMigration() || m.isEvacuation()) && !m.ended()).findFirst();
+        if (inFlight.isPresent()) {
+            Migration moving = inFlight.get();
+            if (moving.isLiveMigration() && moving.destCompute().map(host::equals).orElse(true)) {
+                run.resuming(moving);
+                return follow(run, moving);
+            }
+            return run.result(Outcome.CONFLICT, host, "Nova has " + moving.describe() + " in flight for it",
+                    inFlight, Optional.of(before));
+        }
+        if (before.settledOn(host)) {
+            return run.result(Outcome.COMPLETED, host, "already ACTIVE on " + host + ", nothing asked",
+                    run.records().stream().filter(Migration::isLiveMigration).findFirst(), Optional.of(before));
+        }
+        long newestRecord = run.newestRecord();
         ObjectNode body = JsonNodeFactory.instance.objectNode();
-        body.putObject("os-migrateLive")
-                .put("host", Hosts.requireHost(host))
-                .put("block_migration", "auto");
-        nova.post("/servers/" + requireNonNull(server, "server is null") + "/action", VERSION, body);
+        body.putObject("os-migrateLive").put("host", host).put("block_migration", "auto");
+        run.step(before.describe() + ", " + before.ramMiB() + " MiB of RAM: asking Nova to move it to " + host);
+        Deadline deadline = Deadline.after(settings.liveMigrationTimeout(before.ramMiB()));
+        return run.ask(NovaRequest.post("/servers/" + server + "/action", VERSION, body), host,
+                () -> trace(run, newestRecord),
+                requestId -> follow(run, host, m -> m.isLiveMigration() && m.id() > newestRecord, deadline, requestId));
+    }
+
+    /**
+     * Follows the live migration of SERVER that Nova has in flight, if there is one: what a
+     * restarted controller calls first (with {@link Evacuation#resume}). Blocks until the end.
+     */
+    public Optional<MoveResult> resume(UUID server) {
+        MoveRun run = new MoveRun(nova, settings, LOG, MoveResult.Kind.LIVE_MIGRATION,
+                requireNonNull(server, "server is null"));
+        return run.resume(Migration::isLiveMigration, moving -> follow(run, moving));
+    }
+
+    private MoveResult follow(MoveRun run, Migration moving) {
+        Optional<Server> server;
+        try {
+            server = run.servers.show(run.server());
+        } catch (NovaException | IllegalStateException e) {
+            return run.result(Outcome.UNRESOLVED, moving.destCompute().orElse("?"),
+                    "could not read the server: " + e.getMessage(), Optional.of(moving), Optional.empty());
+        }
+        // Its time counts from when Nova created it, not from when we came back to it.
+        Duration timeout = settings.liveMigrationTimeout(server.map(Server::ramMiB).orElse(0L));
+        Duration spent = Duration.between(moving.createdAt(), Instant.now());
+        Deadline deadline = Deadline.after(spent.isNegative() ? timeout : timeout.minus(spent));
+        return follow(run, moving.destCompute().orElse("?"), m -> m.id() == moving.id(), deadline, Optional.empty());
+    }
+
+    private MoveResult follow(MoveRun run, String host, Predicate<Migration> ours, Deadline deadline,
+            Optional<String> requestId) {
+        Poll.Outcome<Migration> watched = run.awaitEnd(ours, deadline);
+        if (watched.end() == Poll.End.REACHED) {
+            return ended(run, watched.last().orElseThrow(), requestId, false);
+        }
+        if (watched.end() != Poll.End.DEADLINE || watched.last().isEmpty()) {
+            return run.unfinished(host, watched, watched.last().isEmpty()
+                    ? "waiting for Nova's live-migration record" : "following the live migration",
+                    watched.last(), Optional.empty());
+        }
+        Migration late = watched.last().get();
+        boolean abort = settings.onTimeout() == ActionSettings.OnTimeout.ABORT;
+        run.step(late.describe() + " is past its time: " + (abort ? "aborting it" : "forcing it to complete"));
+        try {
+            String path = "/servers/" + run.server() + "/migrations/" + late.id();
+            Optional<String> asked = abort
+                    ? run.trail.retrying().send(NovaRequest.delete(path, ABORT)).requestId()
+                    : run.trail.retrying().send(NovaRequest.idempotentPost(path + "/action", FORCE_COMPLETE,
+                            JsonNodeFactory.instance.objectNode().putNull("force_complete"))).requestId();
+            run.step((abort ? "abort" : "force-complete") + " accepted " + Trail.idOf(asked));
+        } catch (NovaException e) {
+            // Refused when it is no longer running (ending, or ended meanwhile): its record will say.
+            run.step((abort ? "abort" : "force-complete") + " not accepted: " + e.getMessage());
+        }
+        Poll.Outcome<Migration> settled = run.awaitEnd(m -> m.id() == late.id(),
+                Deadline.after(settings.settleTimeout()));
+        if (settled.end() != Poll.End.REACHED) {
+            return run.unfinished(host, settled, "waiting for the " + (abort ? "aborted" : "forced")
+                    + " live migration to end", settled.last(), Optional.empty());
+        }
+        return ended(run, settled.last().get(), requestId, abort);
+    }
+
+    /** Judges an ended record against the server as Nova settles it. */
+    private MoveResult ended(MoveRun run, Migration record, Optional<String> requestId, boolean aborted) {
+        String host = record.destCompute().orElse("?");
+        Optional<String> source = record.sourceCompute();
+        if (record.succeeded()) {
+            Poll.Outcome<Server> server = run.awaitServer(s -> s.settledOn(host));
+            if (server.end() == Poll.End.REACHED) {
+                return run.result(Outcome.COMPLETED, host, "ACTIVE on " + host, Optional.of(record), server.last());
+            }
+            if (server.end() != Poll.End.DEADLINE) {
+                return run.unfinished(host, server, "reading the server back", Optional.of(record), server.last());
+            }
+            return run.result(Outcome.FAILED, host, "Nova's record says completed but the server is "
+                    + server.last().map(Server::describe).orElse("unknown"), Optional.of(record), server.last());
+        }
+        Poll.Outcome<Server> server = run.awaitServer(s -> s.taskState().isEmpty());
+        if (server.end() != Poll.End.REACHED && server.end() != Poll.End.DEADLINE) {
+            return run.unfinished(host, server, "reading the server back", Optional.of(record), server.last());
+        }
+        String why = "Nova ended " + record.describe() + ": " + run.failureOf(requestId, ACTION);
+        boolean home = source.isPresent() && server.end() == Poll.End.REACHED
+                && server.last().orElseThrow().settledOn(source.get());
+        if (!home) {
+            return run.result(Outcome.FAILED, host, why + "; the server is "
+                    + server.last().map(Server::describe).orElse("unknown"), Optional.of(record), server.last());
+        }
+        boolean cancelled = record.status().equals(Migration.CANCELLED);
+        return run.result(aborted && cancelled ? Outcome.ABORTED : Outcome.REFUSED, host,
+                why + "; the server is still ACTIVE on " + source.get(), Optional.of(record), server.last());
+    }
+
+    /** What Nova shows of an earlier attempt: a newer live-migration record, or the server migrating. */
+    private static Optional<String> trace(MoveRun run, long newestRecord) {
+        Optional<Migration> newer = run.migrations.ofServer(run.server()).stream()
+                .filter(m -> m.isLiveMigration() && m.id() > newestRecord).findFirst();
+        if (newer.isPresent()) {
+            return Optional.of("Nova lists " + newer.get().describe());
+        }
+        return run.servers.show(run.server()).filter(s -> s.taskState().equals(Optional.of(TASK_MIGRATING)))
+                .map(s -> "the server's task is " + TASK_MIGRATING);
     }
 }

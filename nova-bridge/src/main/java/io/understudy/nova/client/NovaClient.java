@@ -3,12 +3,10 @@ package io.understudy.nova.client;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.understudy.nova.keystone.ComputeSession;
 import io.understudy.nova.keystone.SessionSource;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,15 +18,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends JSON requests to Nova, each at the microversion its caller names.
  *
  * <p>The token and endpoint come from a {@link SessionSource}; a new login happens when the
  * token is about to expire, and once more when Nova answers 401 (a token revoked or expired
- * early), after which the request is sent again. Nothing else is retried here. Thread-safe.
+ * early), after which the request is sent again. Nothing else is retried here ({@link Retrying}
+ * does that). Every exchange, body included, ends within the request timeout. Thread-safe.
  */
-public final class NovaClient {
+public final class NovaClient implements NovaCalls {
 
     public static final String VERSION_HEADER = "OpenStack-API-Version";
 
@@ -60,73 +63,60 @@ public final class NovaClient {
         return new NovaClient(sessions, http, requestTimeout, Clock.systemUTC());
     }
 
-    /**
-     * @param path below the compute endpoint, starting with "/", query included and already encoded
-     * @return the response body, or a missing node when there is none
-     * @throws NovaException when Nova answers with an error status or does not answer
-     */
-    public JsonNode get(String path, Microversion version) {
-        return send("GET", path, version, Optional.empty());
-    }
-
-    public JsonNode post(String path, Microversion version, JsonNode body) {
-        return send("POST", path, version, Optional.of(requireNonNull(body, "body is null")));
-    }
-
-    public JsonNode put(String path, Microversion version, JsonNode body) {
-        return send("PUT", path, version, Optional.of(requireNonNull(body, "body is null")));
-    }
-
-    public JsonNode delete(String path, Microversion version) {
-        return send("DELETE", path, version, Optional.empty());
-    }
-
-    private JsonNode send(String method, String path, Microversion version, Optional<JsonNode> body) {
-        if (!path.startsWith("/")) {
-            throw new IllegalArgumentException("Nova path '" + path + "' does not start with /");
-        }
+    @Override
+    public NovaResponse send(NovaRequest request) {
+        requireNonNull(request, "request is null");
         ComputeSession used = session();
-        HttpResponse<String> response = exchange(method, path, version, body, used);
+        HttpResponse<String> response = exchange(request, used);
         if (response.statusCode() == 401) {
-            response = exchange(method, path, version, body, renew(used));
+            response = exchange(request, renew(used));
         }
-        String what = method + " " + path + " at " + version;
-        if (response.statusCode() >= 400) {
-            throw new NovaException(what + ": HTTP " + response.statusCode() + ": " + excerpt(response.body()),
-                    OptionalInt.of(response.statusCode()), requestId(response), null);
+        Optional<String> requestId = requestId(response);
+        if (response.statusCode() < 200 || response.statusCode() > 299) {
+            throw new NovaException(request + ": HTTP " + response.statusCode() + ": " + excerpt(response.body()),
+                    OptionalInt.of(response.statusCode()), requestId, null);
         }
         if (response.body().isBlank()) {
-            return MissingNode.getInstance();
+            return new NovaResponse(response.statusCode(), MissingNode.getInstance(), requestId);
         }
         try {
-            return JSON.readTree(response.body());
+            return new NovaResponse(response.statusCode(), JSON.readTree(response.body()), requestId);
         } catch (JsonProcessingException e) {
-            throw new NovaException(what + ": HTTP " + response.statusCode() + " with a body that is not JSON: "
-                    + excerpt(response.body()), OptionalInt.of(response.statusCode()), requestId(response), e);
+            throw new NovaException(request + ": HTTP " + response.statusCode() + " with a body that is not JSON: "
+                    + excerpt(response.body()), OptionalInt.of(response.statusCode()), requestId, e);
         }
     }
 
-    private HttpResponse<String> exchange(String method, String path, Microversion version, Optional<JsonNode> body,
-            ComputeSession session) {
-        URI uri = URI.create(session.computeEndpoint() + path);
-        BodyPublisher publisher = body.map(json -> BodyPublishers.ofString(json.toString()))
+    /**
+     * The whole exchange, body included, is bounded by the request timeout: {@link HttpRequest#timeout}
+     * alone stops at the headers, and a body that trickles in would hold the caller forever.
+     */
+    private HttpResponse<String> exchange(NovaRequest request, ComputeSession session) {
+        URI uri = URI.create(session.computeEndpoint() + request.path());
+        BodyPublisher publisher = request.body().map(json -> BodyPublishers.ofString(json.toString()))
                 .orElse(BodyPublishers.noBody());
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
                 .header("X-Auth-Token", session.token())
-                .header(VERSION_HEADER, version.headerValue())
+                .header(VERSION_HEADER, request.version().headerValue())
                 .header("Accept", "application/json")
-                .method(method, publisher);
-        body.ifPresent(json -> request.header("Content-Type", "application/json"));
+                .method(request.method(), publisher);
+        request.body().ifPresent(json -> builder.header("Content-Type", "application/json"));
+        String what = request.method() + " " + uri + " at " + request.version();
+        CompletableFuture<HttpResponse<String>> response = http.sendAsync(builder.build(), BodyHandlers.ofString());
         try {
-            return http.send(request.build(), BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new NovaException(method + " " + uri + " at " + version + ": no response: " + e,
+            return response.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            response.cancel(true);
+            throw new NovaException(what + ": no response within " + requestTimeout.toMillis() + " ms",
                     OptionalInt.empty(), Optional.empty(), e);
+        } catch (ExecutionException e) {
+            throw new NovaException(what + ": no response: " + e.getCause(), OptionalInt.empty(), Optional.empty(),
+                    e.getCause());
         } catch (InterruptedException e) {
+            response.cancel(true);
             Thread.currentThread().interrupt();
-            throw new NovaException(method + " " + uri + " at " + version + ": interrupted",
-                    OptionalInt.empty(), Optional.empty(), e);
+            throw new NovaException(what + ": interrupted", OptionalInt.empty(), Optional.empty(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.understudy.nova.state;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,5 +34,13 @@ public record ComputeService(UUID id, String host, boolean enabled, boolean up, 
                 "up".equals(NovaJson.text(service, "state")),
                 NovaJson.member(service, "forced_down").asBoolean(),
                 NovaJson.optionalInstant(service, "updated_at"));
+    }
+
+    /**
+     * Whether it has not reported for longer than SILENCE at NOW (or never did). Forced down, Nova
+     * calls a service down whatever it does; its last report still tells whether it lives.
+     */
+    public boolean silentFor(Duration silence, Instant now) {
+        return updatedAt.map(last -> last.plus(silence).isBefore(now)).orElse(true);
     }
 }

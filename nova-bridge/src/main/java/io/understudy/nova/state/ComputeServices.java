@@ -3,7 +3,7 @@ package io.understudy.nova.state;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.nova.client.Microversion;
-import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.client.NovaCalls;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,9 +16,9 @@ public final class ComputeServices {
     /** From 2.53 services carry UUIDs, the only handle force-down accepts from then on. */
     public static final Microversion VERSION = new Microversion(2, 53);
 
-    private final NovaClient nova;
+    private final NovaCalls nova;
 
-    public ComputeServices(NovaClient nova) {
+    public ComputeServices(NovaCalls nova) {
         this.nova = requireNonNull(nova, "nova is null");
     }
 

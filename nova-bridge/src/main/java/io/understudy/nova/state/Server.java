@@ -11,9 +11,13 @@ import java.util.UUID;
  *
  * @param status Nova's status: ACTIVE, BUILD, MIGRATING, REBUILD, ERROR, SHUTOFF, ...
  * @param host the compute host it is on (admins see it), empty before scheduling
- * @param taskState what Nova is doing to it right now, empty when nothing
+ * @param taskState what Nova is doing to it right now ("migrating", "rebuilding", ...), empty when nothing
+ * @param ramMiB its flavor's memory: what a live migration has to copy
  */
-public record Server(UUID id, String name, String status, Optional<String> host, Optional<String> taskState) {
+public record Server(UUID id, String name, String status, Optional<String> host, Optional<String> taskState,
+        long ramMiB) {
+
+    public static final String ACTIVE = "ACTIVE";
 
     public Server {
         requireNonNull(id, "id is null");
@@ -21,15 +25,30 @@ public record Server(UUID id, String name, String status, Optional<String> host,
         requireNonNull(status, "status is null");
         requireNonNull(host, "host is null");
         requireNonNull(taskState, "taskState is null");
+        if (ramMiB < 0) {
+            throw new IllegalArgumentException("server " + id + ": RAM " + ramMiB + " MiB is negative");
+        }
     }
 
-    /** Reads the {@code server} of {@code GET /servers/{id}}. */
+    /** Reads the {@code server} of {@code GET /servers/{id}} at 2.47 or later (the flavor embedded). */
     public static Server fromJson(JsonNode server) {
         return new Server(
                 NovaJson.uuid(server, "id"),
                 NovaJson.text(server, "name"),
                 NovaJson.text(server, "status"),
                 NovaJson.optionalText(server, "OS-EXT-SRV-ATTR:host"),
-                NovaJson.optionalText(server, "OS-EXT-STS:task_state"));
+                NovaJson.optionalText(server, "OS-EXT-STS:task_state"),
+                NovaJson.member(NovaJson.member(server, "flavor"), "ram").asLong());
+    }
+
+    /** Running on HOST with nothing under way: where a move is meant to leave it. */
+    public boolean settledOn(String host) {
+        return status.equals(ACTIVE) && this.host.equals(Optional.of(host)) && taskState.isEmpty();
+    }
+
+    /** "name (uuid) ACTIVE on compute1", task state added when there is one. */
+    public String describe() {
+        return name + " (" + id + ") " + status + " on " + host.orElse("no host")
+                + taskState.map(task -> ", task " + task).orElse("");
     }
 }

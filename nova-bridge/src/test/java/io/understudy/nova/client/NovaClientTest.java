@@ -134,7 +134,10 @@ class NovaClientTest {
                     assertThat(e.status()).hasValue(409);
                     assertThat(e.requestId()).contains("req-42");
                     assertThat(e).hasMessage("POST /servers/s1/action at 2.68: HTTP 409: {\"conflictingRequest\": "
-                            + "{\"code\": 409, \"message\": \"Cannot 'evacuate' instance s1 while it is in vm_state active\"}}");
+                            + "{\"code\": 409, \"message\": \"Cannot 'evacuate' instance s1 while it is in vm_state active\"}}"
+                            + " [req-42]");
+                    assertThat(e.conflict()).isTrue();
+                    assertThat(e.retryable()).isFalse();
                 });
     }
 
@@ -158,6 +161,23 @@ class NovaClientTest {
         assertThatThrownBy(() -> unreachable.get("/servers", Microversion.parse("2.1")))
                 .isInstanceOfSatisfying(NovaException.class, e -> assertThat(e.status()).isEmpty())
                 .hasMessageStartingWith("GET http://127.0.0.1:" + closedPort + "/v2.1/servers at 2.1: no response: ");
+    }
+
+    @Test
+    void aHangingNovaIsNoAnswerOnceTheTimeoutPassed() {
+        wireMock.stubFor(get("/v2.1/servers").willReturn(okJson("{\"servers\": []}").withFixedDelay(3000)));
+        NovaClient impatient = new NovaClient(() -> new ComputeSession("t", START.plus(TOKEN_LIFETIME),
+                URI.create(wireMock.baseUrl() + "/v2.1")), java.net.http.HttpClient.newHttpClient(),
+                Duration.ofMillis(200), clock);
+
+        long began = System.nanoTime();
+        assertThatThrownBy(() -> impatient.get("/servers", Microversion.parse("2.1")))
+                .isInstanceOfSatisfying(NovaException.class, e -> {
+                    assertThat(e.status()).isEmpty();
+                    assertThat(e.retryable()).isTrue();
+                })
+                .hasMessageStartingWith("GET " + wireMock.baseUrl() + "/v2.1/servers at 2.1: no response");
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(2));
     }
 
     @Test

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -46,7 +48,9 @@ class StateJsonTest {
     void readsAServerAndItsActions() throws Exception {
         Server server = Server.fromJson(JSON.readTree("""
                 {"id": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63", "name": "understudy-it-moves", "status": "MIGRATING",
-                 "OS-EXT-SRV-ATTR:host": "compute1", "OS-EXT-STS:task_state": "migrating"}
+                 "OS-EXT-SRV-ATTR:host": "compute1", "OS-EXT-STS:task_state": "migrating",
+                 "flavor": {"vcpus": 1, "ram": 64, "disk": 1, "ephemeral": 0, "swap": 0,
+                            "original_name": "understudy.tiny", "extra_specs": {}}}
                 """));
         InstanceAction action = InstanceAction.fromJson(JSON.readTree("""
                 {"action": "evacuate", "instance_uuid": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63",
@@ -55,8 +59,62 @@ class StateJsonTest {
                 """));
 
         assertThat(server).isEqualTo(new Server(UUID.fromString("3890a6fb-1ae6-48ba-a9df-ce9fff575b63"),
-                "understudy-it-moves", "MIGRATING", Optional.of("compute1"), Optional.of("migrating")));
-        assertThat(action).isEqualTo(new InstanceAction("evacuate", "req-2b9bd1ab", Instant.parse("2026-11-29T05:55:43Z")));
+                "understudy-it-moves", "MIGRATING", Optional.of("compute1"), Optional.of("migrating"), 64));
+        assertThat(server.settledOn("compute1")).isFalse();
+        assertThat(action).isEqualTo(new InstanceAction("evacuate", "req-2b9bd1ab", Instant.parse("2026-11-29T05:55:43Z"),
+                Optional.empty(), List.of()));
+    }
+
+    @Test
+    void readsWhyAnActionFailedAt284() throws Exception {
+        InstanceAction action = InstanceAction.fromJson(JSON.readTree("""
+                {"action": "live-migration", "instance_uuid": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63",
+                 "request_id": "req-9", "user_id": "u", "project_id": "p", "message": "Error",
+                 "start_time": "2026-11-29T05:55:43.000000", "updated_at": "2026-11-29T05:55:44.000000",
+                 "events": [
+                   {"event": "conductor_live_migrate_instance", "start_time": "2026-11-29T05:55:43.000000",
+                    "finish_time": "2026-11-29T05:55:44.000000", "result": "Error",
+                    "details": "No valid host was found. There are not enough hosts available."},
+                   {"event": "compute_check_can_live_migrate_destination", "result": "Success", "details": null}]}
+                """));
+
+        assertThat(action.message()).contains("Error");
+        assertThat(action.failure()).contains(
+                "conductor_live_migrate_instance: No valid host was found. There are not enough hosts available.");
+    }
+
+    @Test
+    void knowsWhenEachKindOfMoveHasEnded() {
+        for (String status : List.of("accepted", "queued", "preparing", "running", "post-migrating")) {
+            assertThat(migration(Migration.LIVE_MIGRATION, status).ended()).as(status).isFalse();
+        }
+        for (String status : List.of("completed", "error", "failed", "cancelled")) {
+            assertThat(migration(Migration.LIVE_MIGRATION, status).ended()).as(status).isTrue();
+        }
+        for (String status : List.of("accepted", "pre-migrating")) {
+            assertThat(migration(Migration.EVACUATION, status).ended()).as(status).isFalse();
+        }
+        assertThat(migration(Migration.EVACUATION, "done").succeeded()).as("done: on its target").isTrue();
+        assertThat(migration(Migration.EVACUATION, "completed").succeeded()).isTrue();
+        assertThat(migration(Migration.LIVE_MIGRATION, "done").ended()).isFalse();
+        assertThat(migration(Migration.EVACUATION, "failed").succeeded()).isFalse();
+        assertThat(migration("resize", "finished").ended()).as("not a move of ours").isFalse();
+    }
+
+    @Test
+    void aForcedDownServiceThatStillReportsIsNotSilent() {
+        Instant lastReport = Instant.parse("2026-11-29T05:55:38Z");
+        ComputeService service = new ComputeService(UUID.randomUUID(), "compute2", true, false, true, Optional.of(lastReport));
+
+        assertThat(service.silentFor(Duration.ofSeconds(10), lastReport.plusSeconds(10))).isFalse();
+        assertThat(service.silentFor(Duration.ofSeconds(10), lastReport.plusSeconds(11))).isTrue();
+        assertThat(new ComputeService(UUID.randomUUID(), "compute3", true, false, false, Optional.empty())
+                .silentFor(Duration.ofSeconds(10), lastReport)).as("never reported").isTrue();
+    }
+
+    private static Migration migration(String type, String status) {
+        return new Migration(1, UUID.randomUUID(), type, status, Optional.of("compute1"), Optional.of("compute2"),
+                Instant.parse("2026-11-29T05:55:43Z"), Optional.empty());
     }
 
     @Test
