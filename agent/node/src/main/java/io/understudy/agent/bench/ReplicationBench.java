@@ -18,6 +18,7 @@ import io.understudy.agent.server.AgentServer;
 import io.understudy.agent.server.ConfigModule;
 import io.understudy.agent.server.HttpModule;
 import io.understudy.agent.server.LibvirtModule;
+import io.understudy.agent.server.MetricsModule;
 import io.understudy.agent.server.ReplicationModule;
 import io.understudy.agent.server.StoreModule;
 import java.io.BufferedOutputStream;
@@ -156,7 +157,7 @@ final class ReplicationBench {
                   tokenFile: %s
                 """.formatted(host, home.resolve("data"), home.resolve("instances"), token), host);
         return Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(), new LibvirtModule(),
-                new ReplicationModule(), new HttpModule());
+                new ReplicationModule(), new MetricsModule(), new HttpModule());
     }
 
     /** MB/s of the file through a loopback TCP socket into a reader that discards it. */

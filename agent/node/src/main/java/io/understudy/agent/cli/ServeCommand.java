@@ -9,6 +9,7 @@ import io.understudy.agent.server.AgentServer;
 import io.understudy.agent.server.ConfigModule;
 import io.understudy.agent.server.HttpModule;
 import io.understudy.agent.server.LibvirtModule;
+import io.understudy.agent.server.MetricsModule;
 import io.understudy.agent.server.ReplicationModule;
 import io.understudy.agent.server.StoreModule;
 import java.io.IOException;
@@ -36,7 +37,7 @@ final class ServeCommand implements Callable<Integer> {
         AgentServer server;
         try {
             Injector injector = Guice.createInjector(new ConfigModule(cfg, Clock.systemUTC()), new StoreModule(),
-                    new LibvirtModule(), new ReplicationModule(), new HttpModule());
+                    new LibvirtModule(), new ReplicationModule(), new MetricsModule(), new HttpModule());
             server = injector.getInstance(AgentServer.class);
         } catch (ProvisionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -1,5 +1,6 @@
 package io.understudy.agent.replication;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.DeltaReceipt;
@@ -53,6 +54,7 @@ public final class Replicator implements AutoCloseable {
     private final ReplicaStore replicas;
     private final Function<java.net.URI, AgentClient> clients;
     private final Clock clock;
+    private final MeterRegistry metrics;
     private final ScheduledExecutorService timer;
     private final ExecutorService senders;
     private final Map<UUID, Primary> primaries = new ConcurrentHashMap<>();
@@ -60,13 +62,14 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, Protection> protections = new ConcurrentHashMap<>();
 
     public Replicator(Path root, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
-            Function<java.net.URI, AgentClient> clients, Clock clock) throws IOException {
+            Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics) throws IOException {
         this.root = Files.createDirectories(root);
         this.hypervisor = hypervisor;
         this.capture = capture;
         this.replicas = replicas;
         this.clients = clients;
         this.clock = clock;
+        this.metrics = metrics;
         this.timer = Executors.newScheduledThreadPool(2, r -> daemon(r, "understudy-rounds"));
         this.senders = Executors.newCachedThreadPool(r -> daemon(r, "understudy-send"));
     }
@@ -126,8 +129,13 @@ public final class Replicator implements AutoCloseable {
                         String.format("%.3f", produced.round().total().toNanos() / 1e9),
                         produced.result().stats().newClusters(), produced.result().stats().zeroClusters(),
                         produced.result().stats().deltaBytes(), seed ? ", with a seed" : "");
+                metrics.counter("understudy.rounds", "result", "ok", "kind", produced.round().full() ? "full" : "incremental")
+                        .increment();
+                metrics.timer("understudy.round.capture").record(produced.round().total());
+                metrics.counter("understudy.delta.bytes.made").increment(produced.result().stats().deltaBytes());
                 ship(primary, protection);
             } catch (IOException | RuntimeException e) {
+                metrics.counter("understudy.rounds", "result", "failed", "kind", "-").increment();
                 LOG.warn("vm {}: round failed: {}", vm, e.getMessage());
                 primary.recordError(String.valueOf(e.getMessage()));
                 throw e;
@@ -202,6 +210,7 @@ public final class Replicator implements AutoCloseable {
             LOG.warn("vm {}: secondary {} failed: {}", s.vm(), peer.host(), e.getMessage());
             return new Primary.Peer(known.version(), known.needsSeed(), e.getMessage());
         } catch (IOException e) {
+            metrics.counter("understudy.sends.failed", "secondary", peer.host()).increment();
             LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
             return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.understudy.agent.resources;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.understudy.agent.api.DeltaReceipt;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
@@ -40,13 +41,16 @@ public final class ReplicaResource {
     private final Protections protections;
     private final AgentConfig config;
     private final Housekeeping housekeeping;
+    private final MeterRegistry metrics;
 
     @Inject
-    public ReplicaResource(ReplicaStore store, Protections protections, AgentConfig config, Housekeeping housekeeping) {
+    public ReplicaResource(ReplicaStore store, Protections protections, AgentConfig config, Housekeeping housekeeping,
+            MeterRegistry metrics) {
         this.store = store;
         this.protections = protections;
         this.config = config;
         this.housekeeping = housekeeping;
+        this.metrics = metrics;
     }
 
     @GET
@@ -95,6 +99,8 @@ public final class ReplicaResource {
         LOG.info("replica {}: {} delta {} -> {} ({} bytes of data); holds version {}", vm,
                 receipt.applied() ? "applied" : "already had", header.fromVersion(), header.toVersion(), payload,
                 receipt.version());
+        metrics.counter("understudy.deltas.received", "result", receipt.applied() ? "applied" : "replayed").increment();
+        metrics.counter("understudy.delta.payload.received", "unit", "bytes").increment(payload);
         return new DeltaReceipt(vm, receipt.version(), receipt.applied(), payload);
     }
 

@@ -3,8 +3,6 @@ package io.understudy.agent.server;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.resources.HealthResource;
 import io.understudy.agent.resources.MetricsResource;
@@ -13,14 +11,8 @@ import io.understudy.agent.resources.ReplicaResource;
 import java.io.IOException;
 import java.util.List;
 
-/** The HTTP API: its resources, metrics and the server that carries them. */
+/** The HTTP API: its resources and the server that carries them. */
 public final class HttpModule extends AbstractModule {
-
-    @Provides
-    @Singleton
-    PrometheusMeterRegistry metrics() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    }
 
     @Provides
     @Singleton

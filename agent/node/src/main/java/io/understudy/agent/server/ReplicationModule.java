@@ -3,6 +3,7 @@ package io.understudy.agent.server;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Tls;
@@ -42,7 +43,7 @@ public final class ReplicationModule extends AbstractModule {
     @Provides
     @Singleton
     Replicator replicator(AgentConfig config, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
-            Protections protections, Clock clock) throws IOException {
+            Protections protections, Clock clock, MeterRegistry metrics) throws IOException {
         String token = config.auth().mode() == AgentConfig.AuthMode.TOKEN
                 ? Files.readString(config.auth().tokenFile().orElseThrow(), StandardCharsets.UTF_8).strip() : null;
         SSLContext ssl = null;
@@ -54,7 +55,7 @@ public final class ReplicationModule extends AbstractModule {
         Map<URI, AgentClient> clients = new ConcurrentHashMap<>();
         Replicator replicator = new Replicator(config.dataDir().resolve("primary"), hypervisor, capture, replicas,
                 url -> clients.computeIfAbsent(url, u -> new AgentClient(u, token, tls, config.replication().peerTimeout())),
-                clock);
+                clock, metrics);
         for (Protection p : protections.all()) {
             replicator.assign(p.vm(), p);
         }

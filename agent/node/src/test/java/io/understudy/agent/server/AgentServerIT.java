@@ -180,7 +180,8 @@ class AgentServerIT {
         String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri.resolve("/metrics"))
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(text).contains("understudy_replica_version{vm=\"" + VM + "\"} 1.0")
-                .contains("understudy_replica_lag_seconds{vm=\"" + VM + "\"}");
+                .contains("understudy_replica_lag_seconds{vm=\"" + VM + "\"}")
+                .contains("understudy_deltas_received_total{result=\"applied\"} 1.0");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.understudy.agent.server.AgentServer;
 import io.understudy.agent.server.ConfigModule;
 import io.understudy.agent.server.HttpModule;
 import io.understudy.agent.server.LibvirtModule;
+import io.understudy.agent.server.MetricsModule;
 import io.understudy.agent.server.ReplicationModule;
 import io.understudy.agent.server.StoreModule;
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class TestAgent implements AutoCloseable {
                 %s
                 """.formatted(host, port, dataDir, instancesPath, libvirtUri, authSection.indent(2)), host);
         Injector injector = Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(),
-                new LibvirtModule(), new ReplicationModule(), new HttpModule());
+                new LibvirtModule(), new ReplicationModule(), new MetricsModule(), new HttpModule());
         AgentServer server = injector.getInstance(AgentServer.class);
         int bound = server.start();
         boolean tls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
