@@ -15,20 +15,35 @@ import java.util.Optional;
  * @param parallelism {@code agents.parallelism}: requests in flight at once
  * @param clusterToken {@code agents.auth.clusterToken}: the bearer token agents accept
  * @param clusterTokenFile {@code agents.auth.clusterTokenFile}: or a file holding it (first line)
+ * @param tls {@code agents.tls.certificate}, {@code .key}, {@code .ca}: the controller's certificate
+ *     and PKCS#8 key and the cluster CA, for agents in mutual-TLS mode (their default); needs https
  */
 public record AgentsConfig(int port, String scheme, Duration timeout, int parallelism, Optional<String> clusterToken,
-        Optional<Path> clusterTokenFile) {
+        Optional<Path> clusterTokenFile, Optional<TlsFiles> tls) {
+
+    /** PEM files as devstack/tls/cluster-tls.sh writes them. */
+    public record TlsFiles(Path certificate, Path key, Path ca) {
+        public TlsFiles {
+            requireNonNull(certificate, "certificate is null");
+            requireNonNull(key, "key is null");
+            requireNonNull(ca, "ca is null");
+        }
+    }
 
     public static final AgentsConfig DEFAULT = new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32,
-            Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), Optional.empty());
 
     public AgentsConfig {
         requireNonNull(scheme, "scheme is null");
         requireNonNull(timeout, "timeout is null");
         requireNonNull(clusterToken, "clusterToken is null");
         requireNonNull(clusterTokenFile, "clusterTokenFile is null");
+        requireNonNull(tls, "tls is null");
         if (clusterToken.isPresent() && clusterTokenFile.isPresent()) {
             throw new IllegalArgumentException("give agents.auth.clusterToken or clusterTokenFile, not both");
+        }
+        if (tls.isPresent() && !scheme.equals("https")) {
+            throw new IllegalArgumentException("agents.tls needs agents.scheme https");
         }
     }
 }

@@ -74,17 +74,32 @@ public final class ConfigLoader {
             throw YamlException.at(source, auth.required("clusterTokenFile"), "give clusterToken or clusterTokenFile, not both");
         }
         finish(auth);
+        Fields tls = section(a, "tls");
+        Optional<Path> certificate = tls.text("certificate").map(p -> path(base, p));
+        Optional<Path> key = tls.text("key").map(p -> path(base, p));
+        Optional<Path> ca = tls.text("ca").map(p -> path(base, p));
+        int given = (certificate.isPresent() ? 1 : 0) + (key.isPresent() ? 1 : 0) + (ca.isPresent() ? 1 : 0);
+        if (given != 0 && given != 3) {
+            throw YamlException.at(source, tls.mapping(), "needs certificate, key and ca together");
+        }
+        Optional<AgentsConfig.TlsFiles> tlsFiles = given == 3
+                ? Optional.of(new AgentsConfig.TlsFiles(certificate.get(), key.get(), ca.get())) : Optional.empty();
+        finish(tls);
+        String scheme = a.node("scheme").map(n -> a.convert(n, s -> {
+            if (!s.equals("http") && !s.equals("https")) {
+                throw new IllegalArgumentException("'" + s + "' is not http or https");
+            }
+            return s;
+        })).orElse(ad.scheme());
+        if (tlsFiles.isPresent() && !scheme.equals("https")) {
+            throw YamlException.at(source, tls.mapping(), "needs agents.scheme: https");
+        }
         AgentsConfig agents = new AgentsConfig(
                 a.integer("port", 1, 65535).orElse(ad.port()),
-                a.node("scheme").map(n -> a.convert(n, s -> {
-                    if (!s.equals("http") && !s.equals("https")) {
-                        throw new IllegalArgumentException("'" + s + "' is not http or https");
-                    }
-                    return s;
-                })).orElse(ad.scheme()),
+                scheme,
                 positive(a, "timeout").orElse(ad.timeout()),
                 a.integer("parallelism", 1, 1024).orElse(ad.parallelism()),
-                token, tokenFile);
+                token, tokenFile, tlsFiles);
         finish(a);
 
         JobsConfig jd = d.jobs();

@@ -6,6 +6,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.Tls;
 import io.understudy.scheduler.config.AgentsConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -15,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
-/** The agents: where each answers, with the cluster token, and the pool that asks them all. */
+/** The agents: where each answers, with the cluster token or mutual TLS, and the pool that asks them all. */
 public final class AgentsModule extends AbstractModule {
 
     private final AgentsConfig config;
@@ -36,9 +38,16 @@ public final class AgentsModule extends AbstractModule {
                         + e.getMessage(), e);
             }
         }));
+        SSLContext ssl = config.tls().map(files -> {
+            try {
+                return Tls.context(files.certificate(), files.key(), files.ca());
+            } catch (IOException e) {
+                throw new IllegalArgumentException("agents.tls: " + e.getMessage(), e);
+            }
+        }).orElse(null);
         ConcurrentHashMap<String, AgentClient> clients = new ConcurrentHashMap<>();
         return host -> clients.computeIfAbsent(host, h -> new AgentClient(
-                URI.create(config.scheme() + "://" + h + ":" + config.port()), token.orElse(null), null,
+                URI.create(config.scheme() + "://" + h + ":" + config.port()), token.orElse(null), ssl,
                 config.timeout()));
     }
 

@@ -39,7 +39,7 @@ public final class YamlReader {
             if (first == null) {
                 throw new YamlException(source, 0, "", "is empty");
             }
-            return node(parser, source, "");
+            return node(parser, source, "", 0);
         } catch (YamlException e) {
             throw e;
         } catch (IOException e) {
@@ -57,8 +57,9 @@ public final class YamlReader {
         }
     }
 
-    private YamlNode node(JsonParser parser, String source, String path) throws IOException {
-        int line = parser.currentTokenLocation().getLineNr();
+    /** @param atLine the line of the key whose value this is, or 0 for the document and list items */
+    private YamlNode node(JsonParser parser, String source, String path, int atLine) throws IOException {
+        int line = atLine > 0 ? atLine : parser.currentTokenLocation().getLineNr();
         JsonToken token = parser.currentToken();
         switch (token) {
             case START_OBJECT -> {
@@ -72,14 +73,16 @@ public final class YamlReader {
                                 "duplicate key (first at line " + entries.get(key).line() + ")");
                     }
                     parser.nextToken();
-                    entries.put(key, new YamlNode.Entry(key, keyLine, node(parser, source, childPath)));
+                    // A value is placed at its key's line: "tls:" is where an operator looks, not
+                    // the first line of the block below it.
+                    entries.put(key, new YamlNode.Entry(key, keyLine, node(parser, source, childPath, keyLine)));
                 }
                 return new YamlNode.Mapping(line, path, entries);
             }
             case START_ARRAY -> {
                 List<YamlNode> items = new ArrayList<>();
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    items.add(node(parser, source, path + "[" + (items.size() + 1) + "]"));
+                    items.add(node(parser, source, path + "[" + (items.size() + 1) + "]", 0));
                 }
                 return new YamlNode.Sequence(line, path, items);
             }

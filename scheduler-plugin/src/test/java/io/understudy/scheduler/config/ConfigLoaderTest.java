@@ -39,6 +39,10 @@ class ConfigLoaderTest {
               parallelism: 8
               auth:
                 clusterTokenFile: /etc/understudy/token
+              tls:
+                certificate: tls/controller.crt
+                key: tls/controller.key
+                ca: tls/ca.crt
             evaluation:
               interval: 5s
             placement:
@@ -69,7 +73,7 @@ class ConfigLoaderTest {
         assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.empty(), Optional.empty(),
                 Duration.ofSeconds(30), 1000, Duration.ofSeconds(10)));
         assertThat(c.agents()).isEqualTo(new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32, Optional.empty(),
-                Optional.empty()));
+                Optional.empty(), Optional.empty()));
         assertThat(c.jobs()).isEqualTo(new JobsConfig(Duration.ofSeconds(10), Duration.ofSeconds(60),
                 JobsConfig.Store.MEMORY, Optional.empty(), Optional.empty(), Optional.empty(), 4, true, "AUTO",
                 Duration.ofMillis(7500)));
@@ -88,7 +92,9 @@ class ConfigLoaderTest {
         assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.of(Path.of("/etc/understudy/clouds.yaml")),
                 Optional.of("understudy"), Duration.ofSeconds(45), 200, Duration.ofSeconds(2)));
         assertThat(c.agents()).isEqualTo(new AgentsConfig(9000, "https", Duration.ofMillis(1500), 8, Optional.empty(),
-                Optional.of(Path.of("/etc/understudy/token"))));
+                Optional.of(Path.of("/etc/understudy/token")), Optional.of(new AgentsConfig.TlsFiles(
+                        Path.of("/etc/understudy/tls/controller.crt"), Path.of("/etc/understudy/tls/controller.key"),
+                        Path.of("/etc/understudy/tls/ca.crt")))));
         assertThat(c.jobs()).isEqualTo(new JobsConfig(Duration.ofSeconds(5), Duration.ofMinutes(2), JobsConfig.Store.JDBC,
                 Optional.of("jdbc:mariadb://db:3306/understudy"), Optional.of("understudy"),
                 Optional.of(Path.of("/etc/understudy/db-password")), 6, false, "controller-a", Duration.ofSeconds(3)));
@@ -142,6 +148,10 @@ class ConfigLoaderTest {
                 .hasMessage("c.yaml:1: listen: 'nowhere' is not HOST:PORT");
         assertThatThrownBy(() -> new ConfigLoader().parse("jdbc:\n  url: jdbc:postgresql://x/y\n", "c.yaml", BASE))
                 .hasMessageStartingWith("c.yaml:2: jdbc.url: 'jdbc:postgresql://x/y' is not a MariaDB");
+        assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  tls:\n    certificate: c\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:2: agents.tls: needs certificate, key and ca together");
+        assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  tls: {certificate: c, key: k, ca: a}\n", "c.yaml",
+                BASE)).hasMessage("c.yaml:2: agents.tls: needs agents.scheme: https");
         assertThatThrownBy(() -> new ConfigLoader().parse(
                 "agents:\n  auth:\n    clusterToken: a\n    clusterTokenFile: b\n", "c.yaml", BASE))
                 .hasMessageStartingWith("c.yaml:4: agents.auth.clusterTokenFile: give clusterToken or clusterTokenFile");

@@ -114,7 +114,7 @@ class RulesParserTest {
                         4, "rules[2].parameter", "exists already (line 2)"),
                 Arguments.of("rules:\n  - parameter: cpu_percent\n    max: 90\n    max: 95\n", 4, "rules[1].max",
                         "duplicate key (first at line 3)"),
-                Arguments.of("rules:\n  cpu: {parameter: cpu_percent}\n", 2, "rules", "must be a list of rules"),
+                Arguments.of("rules:\n  cpu: {parameter: cpu_percent}\n", 1, "rules", "must be a list of rules"),
                 Arguments.of("policy:\n  whenPrimaryAlive: evacuate\n", 2, "policy.whenPrimaryAlive",
                         "not one of live-migrate, none"),
                 Arguments.of("policy:\n  whenPrimaryDown: live-migrate\n", 2, "policy.whenPrimaryDown",
