@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Test;
 /** Evacuation: only from a host proven down, once, followed to ACTIVE on the target. */
 class EvacuationTest {
 
+    private static final ActionSettings SHORT_SERVICE_DOWN_TIME = new ActionSettings(FAST.retry(), FAST.polling(),
+            FAST.liveMigrationTimeout(), FAST.liveMigrationTimeoutPerGiB(), FAST.onTimeout(), FAST.settleTimeout(),
+            FAST.evacuationTimeout(), Duration.ofSeconds(1));
     private static final Fenced COMPUTE1_FENCED = new Fenced("compute1", "test: nova-compute killed", Instant.now());
 
     private final FakeNova nova = new FakeNova("compute1", "compute2", "compute3");
@@ -71,14 +74,29 @@ class EvacuationTest {
     @Test
     void forcedDownIsNotEnoughWhileTheSourceStillReports() {
         nova.services.get("compute1").forcedDown = true;
-        nova.services.get("compute1").updatedAt = Instant.now().minusSeconds(2);
+        nova.services.get("compute1").reporting = true;
 
-        MoveResult result = evacuation().run(SERVER, "compute3", COMPUTE1_FENCED);
+        MoveResult result = new Evacuation(nova.client(Duration.ofSeconds(5)), SHORT_SERVICE_DOWN_TIME)
+                .run(SERVER, "compute3", COMPUTE1_FENCED);
 
         assertThat(result.outcome()).isEqualTo(Outcome.NOT_FENCED);
         assertThat(result.reason()).contains("compute1's nova-compute is forced down but reported at ",
-                "within service_down_time (10 s)");
+                "within service_down_time (1 s)");
         assertThat(nova.received(MOVE)).isEmpty();
+    }
+
+    @Test
+    void aServiceForcedDownMomentsAgoIsWatchedUntilItsSilenceShows() {
+        FakeNova.Service compute1 = nova.services.get("compute1");
+        ServiceChange forced = new ForceDown(nova.client(Duration.ofSeconds(5)), FAST).set("compute1");
+        assertThat(compute1.updatedAt).as("forcing it down rewrote updated_at").isAfter(Instant.now().minusSeconds(1));
+
+        MoveResult result = new Evacuation(nova.client(Duration.ofSeconds(5)), SHORT_SERVICE_DOWN_TIME)
+                .run(SERVER, "compute3", COMPUTE1_FENCED);
+
+        assertThat(forced.outcome()).isEqualTo(ServiceChange.Outcome.CHANGED);
+        assertThat(result.outcome()).as(result.summary()).isEqualTo(Outcome.COMPLETED);
+        assertThat(result.timing().checks()).isGreaterThan(Duration.ofMillis(500));
     }
 
     @Test

@@ -108,6 +108,8 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
 
     static final class Service {
         final UUID id = UUID.randomUUID();
+        /** A nova-compute that still runs: each read finds a fresh report, forced down or not. */
+        boolean reporting;
         boolean up = true;
         boolean forcedDown;
         Instant updatedAt = Instant.now();
@@ -358,6 +360,9 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
         ArrayNode list = JSON.createArrayNode();
         services.forEach((name, service) -> {
             if (Optional.ofNullable(query.get("host")).map(name::equals).orElse(true)) {
+                if (service.reporting) {
+                    service.updatedAt = Instant.now();
+                }
                 list.add(service(name, service));
             }
         });
@@ -377,6 +382,8 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
                     + found.getKey() + " as `done` evacuation migration records remain associated with the host.\"}}");
         }
         found.getValue().forcedDown = forcedDown;
+        // As in Nova: the row is saved, so updated_at is now, whether the compute reports or not.
+        found.getValue().updatedAt = Instant.now();
         return answer(200, JSON.createObjectNode().set("service", service(found.getKey(), found.getValue())).toString());
     }
 
