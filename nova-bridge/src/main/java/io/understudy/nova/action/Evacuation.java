@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@code service_down_time} after that: a controller that forces down first and stages the
  * replica next spends that wait staging. A server is never evacuated twice: an evacuation
  * Nova has, in flight or done, is followed instead; one that failed after reaching a compute
- * is left to an operator.
+ * is left to an operator. Holds no state between runs: runs for different servers may go on at once.
  */
 public final class Evacuation {
 

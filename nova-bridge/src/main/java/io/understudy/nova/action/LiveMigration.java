@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@code live-migration} record in {@code /os-migrations}, then the server read back ACTIVE on
  * that host. Nova's scheduler still checks the host; its refusal ends the attempt with Nova's
  * reason. A migration that outlasts its time (per GiB of RAM) is aborted or forced to complete.
- * A live migration of the server already in flight is followed, never doubled.
+ * A live migration of the server already in flight is followed, never doubled. Holds no state
+ * between runs: runs for different servers may go on at once.
  */
 public final class LiveMigration {
 

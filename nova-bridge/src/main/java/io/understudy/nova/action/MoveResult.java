@@ -19,7 +19,8 @@ import java.util.UUID;
  * @param lastSeen the server as last read
  * @param requestIds Nova's ids of the requests that changed something (to find them in Nova's logs
  *     and the server's action log)
- * @param requests every request sent to Nova for this move, polls and retries included
+ * @param requests every request sent to Nova for this move, polls and retries included (a request
+ *     sent again after a re-login counts once)
  */
 public record MoveResult(Kind kind, UUID server, String target, Outcome outcome, String reason, boolean resumed,
         Optional<Migration> migration, Optional<Server> lastSeen, List<String> requestIds, Timing timing,

@@ -57,10 +57,6 @@ final class MoveRun {
         return server;
     }
 
-    ActionSettings settings() {
-        return settings;
-    }
-
     void step(String what) {
         trail.step(what);
     }

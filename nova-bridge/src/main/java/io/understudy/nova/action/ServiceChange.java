@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param awaitingCleanup the evacuations away from the host still "done": while there are any,
  *     Nova refuses to lift forced_down
  * @param requestIds Nova's ids of the requests that changed something
- * @param requests every request sent, retries included
+ * @param requests every request sent, retries included (a request sent again after a re-login counts once)
  */
 public record ServiceChange(String host, boolean forcedDown, Outcome outcome, Optional<ComputeService> service,
         String reason, List<Migration> awaitingCleanup, List<String> requestIds, int requests) {

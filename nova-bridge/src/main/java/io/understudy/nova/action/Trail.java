@@ -62,10 +62,6 @@ final class Trail implements NovaCalls {
         log.info("{}: {}", subject, what);
     }
 
-    String subject() {
-        return subject;
-    }
-
     int requests() {
         return requests;
     }

@@ -17,7 +17,7 @@ import java.util.UUID;
 public record Server(UUID id, String name, String status, Optional<String> host, Optional<String> taskState,
         long ramMiB) {
 
-    public static final String ACTIVE = "ACTIVE";
+    private static final String ACTIVE = "ACTIVE";
 
     public Server {
         requireNonNull(id, "id is null");

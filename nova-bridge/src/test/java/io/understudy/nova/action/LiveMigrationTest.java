@@ -143,6 +143,16 @@ class LiveMigrationTest {
     }
 
     @Test
+    void anAcceptanceWithAGarbledBodyIsAnAcceptance() {
+        nova.fault(new FakeNova.Fault(MOVE, 1, 202, "<html>accepted</html>", 0, true));
+
+        MoveResult result = liveMigration(FAST).run(SERVER, "compute2");
+
+        assertThat(result.outcome()).as(result.summary()).isEqualTo(Outcome.COMPLETED);
+        assertThat(nova.received(MOVE)).hasSize(1);
+    }
+
+    @Test
     void aMalformedAnswerIsReadAgain() {
         nova.faultsOnMove.add(new FakeNova.Fault("GET /v2.1/os-migrations", 1, 200, "<html>proxy error</html>", 0, false));
 
