@@ -81,7 +81,9 @@ public final class Evacuation {
             return unreadable.get();
         }
         Server before = run.before();
-        Optional<Migration> newest = run.records().stream().filter(m -> m.isLiveMigration() || m.isEvacuation()).findFirst();
+        // What Nova did to the server last, whatever it was: an evacuation from the fenced host that
+        // is newer than any later move back is this failure's evacuation.
+        Optional<Migration> newest = run.records().stream().findFirst();
         Optional<Migration> earlier = newest.filter(m -> m.isEvacuation()
                 && m.sourceCompute().equals(Optional.of(fenced.host())) && !m.status().equals(Migration.ERROR));
         if (earlier.isPresent()) {

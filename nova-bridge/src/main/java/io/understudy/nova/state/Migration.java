@@ -33,6 +33,8 @@ public record Migration(long id, UUID instanceUuid, String type, String status, 
 
     private static final Set<String> LIVE_MIGRATION_ENDS = Set.of(COMPLETED, ERROR, FAILED, CANCELLED);
     private static final Set<String> EVACUATION_ENDS = Set.of(DONE, COMPLETED, ERROR, FAILED);
+    /** A cold migration or resize is "finished" while it awaits confirmation, and ends confirmed or reverted. */
+    private static final Set<String> RESIZE_ENDS = Set.of("confirmed", "reverted", ERROR, FAILED);
 
     public Migration {
         requireNonNull(instanceUuid, "instanceUuid is null");
@@ -67,12 +69,14 @@ public record Migration(long id, UUID instanceUuid, String type, String status, 
 
     /**
      * Whether Nova has stopped working on it: a live migration that ended either way, an evacuation
-     * that put the server on its target ("done") or failed. Cold migrations and resizes are
-     * never reported as ended here: the bridge does not make them.
+     * that put the server on its target ("done") or failed, a cold migration or resize confirmed,
+     * reverted or failed.
      */
     public boolean ended() {
-        return isLiveMigration() ? LIVE_MIGRATION_ENDS.contains(status)
-                : isEvacuation() && EVACUATION_ENDS.contains(status);
+        if (isLiveMigration()) {
+            return LIVE_MIGRATION_ENDS.contains(status);
+        }
+        return isEvacuation() ? EVACUATION_ENDS.contains(status) : RESIZE_ENDS.contains(status);
     }
 
     /** Whether it put the server on its destination. */

@@ -150,6 +150,18 @@ class EvacuationTest {
     }
 
     @Test
+    void anOldEvacuationFollowedByAMoveBackIsNotThisOne() {
+        nova.existing(Migration.EVACUATION, "compute1", "compute2", List.of("completed"));
+        nova.existing("migration", "compute2", "compute1", List.of("confirmed"));
+
+        MoveResult result = evacuation().run(SERVER, "compute3", COMPUTE1_FENCED);
+
+        assertThat(result.outcome()).as(result.summary()).isEqualTo(Outcome.COMPLETED);
+        assertThat(result.resumed()).isFalse();
+        assertThat(nova.received(MOVE)).hasSize(1);
+    }
+
+    @Test
     void anEvacuationThatFailedOnAComputeIsLeftToAnOperator() {
         nova.existing(Migration.EVACUATION, "compute1", "compute2", List.of("failed"));
         nova.task = null;

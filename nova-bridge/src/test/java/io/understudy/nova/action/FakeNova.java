@@ -159,7 +159,7 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
     synchronized Move existing(String type, String source, String dest, List<String> script, Instant createdAt) {
         Move move = new Move(migrations.size() + 1L, type, source, dest, script, createdAt);
         migrations.add(move);
-        actions.add(new Action(type.equals("evacuation") ? "evacuate" : "live-migration", "req-earlier-" + move.id,
+        actions.add(new Action(actionOf(type), "req-earlier-" + move.id,
                 script.get(script.size() - 1).matches("error|failed")));
         if (!ended(move)) {
             task = type.equals("evacuation") ? "rebuilding" : "migrating";
@@ -303,7 +303,7 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
         migrations.add(move);
         task = type.equals("evacuation") ? "rebuilding" : "migrating";
         status = type.equals("evacuation") ? "REBUILD" : "MIGRATING";
-        actions.add(new Action(type.equals("evacuation") ? "evacuate" : "live-migration", requestId,
+        actions.add(new Action(actionOf(type), requestId,
                 script.get(script.size() - 1).matches("error|failed")));
         revokeOnMove.ifPresent(revokedTokens::add);
         faults.addAll(faultsOnMove);
@@ -351,9 +351,21 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
         }
     }
 
+    /** The name Nova's action log gives a move of TYPE. */
+    private static String actionOf(String type) {
+        return switch (type) {
+            case "evacuation" -> "evacuate";
+            case "live-migration" -> "live-migration";
+            default -> "migrate";
+        };
+    }
+
     private static boolean ended(Move move) {
-        return move.status().matches(move.type.equals("evacuation") ? "done|completed|error|failed"
-                : "completed|error|failed|cancelled");
+        return switch (move.type) {
+            case "evacuation" -> move.status().matches("done|completed|error|failed");
+            case "live-migration" -> move.status().matches("completed|error|failed|cancelled");
+            default -> move.status().matches("confirmed|reverted|error|failed");
+        };
     }
 
     private ResponseDefinitionBuilder services(Map<String, String> query) {

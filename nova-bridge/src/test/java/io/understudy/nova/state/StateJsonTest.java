@@ -98,7 +98,8 @@ class StateJsonTest {
         assertThat(migration(Migration.EVACUATION, "completed").succeeded()).isTrue();
         assertThat(migration(Migration.LIVE_MIGRATION, "done").ended()).isFalse();
         assertThat(migration(Migration.EVACUATION, "failed").succeeded()).isFalse();
-        assertThat(migration("resize", "finished").ended()).as("not a move of ours").isFalse();
+        assertThat(migration("resize", "finished").ended()).as("awaiting confirmation").isFalse();
+        assertThat(migration("migration", "confirmed").ended()).isTrue();
     }
 
     @Test
