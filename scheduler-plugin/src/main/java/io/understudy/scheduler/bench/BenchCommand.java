@@ -29,6 +29,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     static final long TARGET_MILLIS = 100;
     static final long TARGET_HEAP_MIB = 512;
+    /** Rounds run before timing: enough for breaches to count and for the JIT to compile the round. */
+    static final int WARM_UP_ROUNDS = 12;
 
     @Option(names = "--hosts", defaultValue = "10000", description = "compute hosts (default ${DEFAULT-VALUE})")
     int hosts;
@@ -64,10 +66,10 @@ public final class BenchCommand implements Callable<Integer> {
         long liveInputs = liveHeap();
 
         // Rounds a minute apart, each from the state the last left, as the controller runs them:
-        // the breaches older than their for: count from the third round on.
+        // the breaches older than their for: count from the third round on; the rest warm the JIT.
         RoundState state = RoundState.INITIAL;
         Instant now = start;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < WARM_UP_ROUNDS; i++) {
             RoundCore.Computed c = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state,
                     false);
             state = new RoundState(c.evaluation().breaches(), state.lastMoves());

@@ -21,6 +21,8 @@ public final class RuleVerdict {
     private final Verdict verdict;
     private final Value value;
     private final Instant breachSince;
+    /** show(), made once: a breached host's reason is quoted by every VM on it. A race only makes it twice. */
+    private String shown;
 
     /**
      * @param value null when the parameter was not measured
@@ -67,6 +69,15 @@ public final class RuleVerdict {
 
     /** {@code cpu_percent=97 outside max 90 since ...}: how reasons and tables say it. */
     public String show() {
+        String s = shown;
+        if (s == null) {
+            s = describe();
+            shown = s;
+        }
+        return s;
+    }
+
+    private String describe() {
         String v = rule.parameter().key() + "=" + (value == null ? "?" : value.show());
         return switch (verdict) {
             case IN_RANGE -> v + " within " + rule.range().show();
