@@ -39,7 +39,8 @@ public final class Controller {
     }
 
     public RoundState evaluate(RoundState state, String controller, Optional<Instant> scheduledAt) {
-        RoundResult result = round.run(state, !dryRun, false);
+        // Recording every STAY needs a decision for every VM, also those on quiet hosts.
+        RoundResult result = round.run(state, !dryRun, recordStays);
         RoundRecord record = RoundRecord.of(result, controller, scheduledAt, recordStays);
         history.append(record);
         if (result.ok()) {

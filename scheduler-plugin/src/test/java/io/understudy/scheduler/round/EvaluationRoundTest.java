@@ -142,6 +142,11 @@ class EvaluationRoundTest {
         assertThat(r.outcomes()).containsEntry("STAY", 1);
         assertThat(r.decisions()).as("a STAY is not recorded by default").isEmpty();
         assertThat(controller.resumeState()).isEqualTo(next);
+
+        Controller recordingStays = new Controller(round(RULES.replace("max: 90}", "max: 99}")), history, false, true);
+        recordingStays.evaluate(RoundState.INITIAL, "c1", Optional.empty());
+        assertThat(history.latest().orElseThrow().decisions()).as("history.recordStays records VMs on quiet hosts too")
+                .singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("STAY"));
     }
 
     @Test
