@@ -12,7 +12,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -22,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The steps of {@code bench delta}, in an order that keeps the disk space used to about three
@@ -50,8 +54,8 @@ final class DeltaBench {
      * code in this JVM; {@code warm} the median of the next ones, as the agent, a long-running
      * daemon, does every round.
      */
-    record Figures(Workload.Plan plan, Update cold, Update warm, boolean allCorrect, double fullCopySeconds,
-            double rsyncSeconds, Throughput.Result hashing, double loadAverage) {}
+    record Figures(Workload.Plan plan, Update cold, Update warm, Update streamed, boolean allCorrect,
+            double fullCopySeconds, double rsyncSeconds, Throughput.Result hashing, double loadAverage) {}
 
     private final Path dir;
     private final Tools tools;
@@ -80,9 +84,17 @@ final class DeltaBench {
         for (int i = 0; i <= WARM_RUNS; i++) {
             updates.add(update(replica));
         }
-        Files.delete(replica);
         List<Update> warm = new ArrayList<>(updates.subList(1, updates.size()));
         warm.sort(Comparator.comparingDouble(Update::seconds));
+        progress.printf("bench: diff streamed into apply, as a primary's round reaches a secondary, %d times%n",
+                WARM_RUNS);
+        List<Update> streamed = new ArrayList<>();
+        for (int i = 0; i < WARM_RUNS; i++) {
+            streamed.add(streamed(replica));
+        }
+        Files.delete(replica);
+        streamed.sort(Comparator.comparingDouble(Update::seconds));
+        updates.addAll(streamed);
 
         progress.println("bench: full copy (qemu-img convert -O qcow2 NEW)");
         Path full = dir.resolve("FULL.qcow2");
@@ -96,8 +108,8 @@ final class DeltaBench {
         Files.delete(dir.resolve("OLD.raw"));
         Files.delete(dir.resolve("NEW.raw"));
 
-        return new Figures(plan, updates.get(0), warm.get(warm.size() / 2), updates.stream().allMatch(Update::correct),
-                fullCopy, rsync, hashing, load);
+        return new Figures(plan, updates.get(0), warm.get(warm.size() / 2), streamed.get(streamed.size() / 2),
+                updates.stream().allMatch(Update::correct), fullCopy, rsync, hashing, load);
     }
 
     /**
@@ -122,6 +134,39 @@ final class DeltaBench {
         Files.delete(deltaFile);
         return new Update(diff.stats, diff.mode, diff.fixedOverhead, (applied - start) / 1e9, (end - applied) / 1e9,
                 identical && clean);
+    }
+
+    /**
+     * The agent's path: the diff streams into the apply with no delta file between them (on two
+     * hosts, the HTTP body); only the layer is written and fsynced.
+     */
+    private Update streamed(Path replica) throws Tools.Failure, IOException {
+        Path layer = dir.resolve("LAYER.qcow2");
+        tools.sync();
+        long start = System.nanoTime();
+        PipedInputStream in = new PipedInputStream(STREAM_BUFFER);
+        PipedOutputStream pipe = new PipedOutputStream(in);
+        CompletableFuture<DiffResult> diff = CompletableFuture.supplyAsync(() -> {
+            try (BackingChain newChain = BackingChain.open(dir.resolve(Workload.NEW));
+                 BackingChain oldChain = BackingChain.open(dir.resolve(Workload.OLD));
+                 OutputStream out = new BufferedOutputStream(pipe, STREAM_BUFFER)) {
+                DeltaHeader header = DeltaHeader.of(newChain.clusterSize(), newChain.virtualSize(),
+                        oldChain.virtualSize(), false, null);
+                DeltaStats stats = Differ.diff(oldChain, newChain, new DeltaWriter(out, header));
+                return new DiffResult(stats, Differ.mode(oldChain, newChain), emptyDeltaBytes(header));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try (InputStream delta = in) {
+            LayerApply.apply(replica, delta, layer, false);
+        }
+        DiffResult d = diff.join();
+        long end = System.nanoTime();
+        boolean identical = tools.exit("qemu-img", "compare", "-q", layer.getFileName().toString(), Workload.NEW) == 0;
+        boolean clean = tools.exit("qemu-img", "check", "-q", layer.getFileName().toString()) == 0;
+        Files.delete(layer);
+        return new Update(d.stats, d.mode, d.fixedOverhead, (end - start) / 1e9, 0, identical && clean);
     }
 
     private record DiffResult(DeltaStats stats, Differ.Mode mode, long fixedOverhead) {}
