@@ -23,7 +23,7 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static StatusServer start(InetSocketAddress listen, HistoryStore history, String instance) {
+    public static StatusServer start(InetSocketAddress listen, HistoryStore history, String instance, boolean dryRun) {
         requireNonNull(history, "history is null");
         ObjectMapper json = JsonLinesHistory.mapper();
         HttpServer server;
@@ -37,7 +37,7 @@ public final class StatusServer implements AutoCloseable {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "ok");
             body.put("instance", instance);
-            body.put("recordOnly", true);
+            body.put("dryRun", dryRun);
             respond(ex, 200, json.writeValueAsBytes(body));
         });
         server.createContext("/v1/rounds/latest", ex -> {

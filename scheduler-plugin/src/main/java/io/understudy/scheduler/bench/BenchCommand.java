@@ -71,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
         Instant now = start;
         for (int i = 0; i < WARM_UP_ROUNDS; i++) {
             RoundCore.Computed c = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state,
-                    false);
+                    false, java.util.Map.of());
             state = new RoundState(c.evaluation().breaches(), state.lastMoves());
             now = now.plus(Duration.ofMinutes(1));
         }
@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < runs; i++) {
             long c0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
-            last = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state, false);
+            last = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state, false, java.util.Map.of());
             nanos[i] = System.nanoTime() - t0;
             cpuNanos[i] = threads.getCurrentThreadCpuTime() - c0;
         }
@@ -95,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
         // The other way, for comparison: every protected VM built and decided, as plan and status do.
         for (int i = 0; i < runs; i++) {
             long k0 = System.nanoTime();
-            all = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state, true);
+            all = core.compute(data.nova(), data.agents(), data.rules(), java.util.Set.of(), now, state, true, java.util.Map.of());
             coreNanos[i] = System.nanoTime() - k0;
         }
         Arrays.sort(nanos);

@@ -6,6 +6,7 @@ import com.google.inject.Module;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryModule;
+import io.understudy.scheduler.moves.MovesModule;
 import io.understudy.scheduler.round.RoundModule;
 import io.understudy.scheduler.round.RulesModule;
 import io.understudy.scheduler.stats.AgentsModule;
@@ -28,7 +29,7 @@ final class ConfigOption {
         return new ConfigLoader().load(file);
     }
 
-    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history. */
+    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history, moves. */
     static List<Module> modules(ControllerConfig config) {
         List<Module> modules = new ArrayList<>();
         modules.add(new OpenStackModule(config.openstack(), System.getenv()));
@@ -36,6 +37,7 @@ final class ConfigOption {
         modules.add(new RulesModule(config.rules()));
         modules.add(new RoundModule(config));
         modules.add(new HistoryModule(config.history()));
+        modules.add(new MovesModule(config.moves(), config.dataDir()));
         return modules;
     }
 

@@ -48,7 +48,6 @@ final class HistoryCommand implements Callable<Integer> {
             out.println("no rounds recorded in " + history.file());
             return Main.EXIT_OK;
         }
-        out.println(Main.RECORD_ONLY);
         Table rounds = new Table("STARTED", "CONTROLLER", "RESULT", "HOSTS", "VMS", "OUTCOMES");
         for (RoundRecord r : last) {
             rounds.row(r.startedAt(), r.controller(), r.ok() ? "ok" : "FAILED: " + r.failure().orElse("?"), r.hosts(),

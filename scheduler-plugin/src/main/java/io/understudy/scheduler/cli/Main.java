@@ -2,7 +2,9 @@ package io.understudy.scheduler.cli;
 
 import com.google.inject.CreationException;
 import com.google.inject.ProvisionException;
+import io.understudy.nova.client.NovaException;
 import io.understudy.nova.keystone.KeystoneException;
+import io.understudy.scheduler.moves.MoveRefusedException;
 import io.understudy.scheduler.yaml.YamlException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -13,7 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "understudy", mixinStandardHelpOptions = true, version = "understudy 0.1.0",
         description = "Understudy's controller: operating parameters, business rules, decisions.",
         subcommands = {ServeCommand.class, RulesCommand.class, PlanCommand.class, StatusCommand.class,
-                HistoryCommand.class, io.understudy.scheduler.bench.BenchCommand.class})
+                HistoryCommand.class, MigrateCommand.class, FailoverCommand.class,
+                io.understudy.scheduler.bench.BenchCommand.class})
 public final class Main {
 
     public static final int EXIT_OK = 0;
@@ -23,10 +26,14 @@ public final class Main {
     public static final int EXIT_BAD_INPUT = 3;
     /** Nova or Keystone could not be read: the command could not judge anything. */
     public static final int EXIT_UNAVAILABLE = 4;
+    /** A move was refused before anything irreversible: a safety check, Nova or an agent said no. */
+    public static final int EXIT_REFUSED = 5;
+    /** A move failed midway, needs an operator, or is still unresolved in Nova (the journal follows it). */
+    public static final int EXIT_MOVE_FAILED = 6;
 
-    /** What every command prints where it shows decisions, until the nova-bridge's moves exist. */
-    public static final String RECORD_ONLY = "Decisions are recorded only: Understudy does not move VMs yet "
-            + "(acting through the nova-bridge is not available).";
+    /** What plan prints: it decides like a round, and acts on nothing. */
+    public static final String PLAN_ONLY = "A plan: this command moves nothing; the controller acts on these "
+            + "decisions unless it runs with dryRun: true.";
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -71,7 +78,11 @@ public final class Main {
         if (e instanceof YamlException || e instanceof IllegalArgumentException) {
             return EXIT_BAD_INPUT;
         }
-        if (e instanceof KeystoneException || e instanceof io.understudy.scheduler.stats.NovaReadException) {
+        if (e instanceof MoveRefusedException) {
+            return EXIT_REFUSED;
+        }
+        if (e instanceof KeystoneException || e instanceof io.understudy.scheduler.stats.NovaReadException
+                || e instanceof NovaException) {
             return EXIT_UNAVAILABLE;
         }
         return EXIT_INTERNAL;
@@ -79,7 +90,8 @@ public final class Main {
 
     static String describe(Throwable e) {
         if (e instanceof YamlException || e instanceof IllegalArgumentException || e instanceof KeystoneException
-                || e instanceof io.understudy.scheduler.stats.NovaReadException) {
+                || e instanceof io.understudy.scheduler.stats.NovaReadException || e instanceof MoveRefusedException
+                || e instanceof NovaException) {
             return oneLine(e.getMessage());
         }
         return "internal error: " + oneLine(e.toString());

@@ -33,7 +33,7 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (round.json) {
             Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("recordOnly", true);
+            doc.put("dryRun", true);
             doc.put("at", r.evaluation().orElseThrow().at());
             doc.put("rules", r.rulesSource());
             doc.put("notes", r.notes());
@@ -42,7 +42,7 @@ final class PlanCommand implements Callable<Integer> {
             out.println(JsonLinesHistory.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return Main.EXIT_OK;
         }
-        out.println(Main.RECORD_ONLY);
+        out.println(Main.PLAN_ONLY);
         r.notes().forEach(n -> out.println("note: " + n));
         Map<Outcome, Integer> counts = new java.util.TreeMap<>();
         r.decisions().forEach(d -> counts.merge(d.outcome(), 1, Integer::sum));

@@ -34,11 +34,13 @@ final class ServeCommand implements Callable<Integer> {
         injector.getInstance(Controller.class);
         log.info("rules: {} ({} rules); history: {}", rules.current().source(), rules.current().rules().size(),
                 c.history());
-        log.warn("{}", Main.RECORD_ONLY);
+        if (c.dryRun()) {
+            log.warn("dryRun: true: decisions are recorded, nothing is moved and no protection is assigned");
+        }
         Jobs jobs = Jobs.start(c.jobs(), injector);
         Optional<StatusServer> api = c.listen().isPresent()
                 ? Optional.of(StatusServer.start(c.listen().get(), injector.getInstance(HistoryStore.class),
-                        jobs.scheduler().getSchedulerInstanceId()))
+                        jobs.scheduler().getSchedulerInstanceId(), c.dryRun()))
                 : Optional.empty();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

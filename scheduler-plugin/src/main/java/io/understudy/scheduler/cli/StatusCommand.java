@@ -46,7 +46,6 @@ final class StatusCommand implements Callable<Integer> {
         var hosts = r.evaluation().orElseThrow().hosts().values();
         if (round.json) {
             Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("recordOnly", true);
             doc.put("at", r.evaluation().get().at());
             doc.put("notes", r.notes());
             List<Object> hs = new ArrayList<>();
@@ -77,7 +76,6 @@ final class StatusCommand implements Callable<Integer> {
             out.println(JsonLinesHistory.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return Main.EXIT_OK;
         }
-        out.println(Main.RECORD_ONLY);
         r.notes().forEach(n -> out.println("note: " + n));
         List<String> header = new ArrayList<>(List.of("HOST", "STATE"));
         SHOWN.forEach(p -> header.add(p.key()));

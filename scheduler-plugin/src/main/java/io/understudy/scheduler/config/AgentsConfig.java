@@ -2,8 +2,10 @@ package io.understudy.scheduler.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,9 +19,11 @@ import java.util.Optional;
  * @param clusterTokenFile {@code agents.auth.clusterTokenFile}: or a file holding it (first line)
  * @param tls {@code agents.tls.certificate}, {@code .key}, {@code .ca}: the controller's certificate
  *     and PKCS#8 key and the cluster CA, for agents in mutual-TLS mode (their default); needs https
+ * @param endpoints {@code agents.endpoints}: per compute host, its agent's base URL where it is not
+ *     {@code SCHEME://HOST:PORT} (several agents on one machine, as on the single-machine cloud)
  */
 public record AgentsConfig(int port, String scheme, Duration timeout, int parallelism, Optional<String> clusterToken,
-        Optional<Path> clusterTokenFile, Optional<TlsFiles> tls) {
+        Optional<Path> clusterTokenFile, Optional<TlsFiles> tls, Map<String, URI> endpoints) {
 
     /** PEM files as devstack/tls/cluster-tls.sh writes them. */
     public record TlsFiles(Path certificate, Path key, Path ca) {
@@ -31,7 +35,7 @@ public record AgentsConfig(int port, String scheme, Duration timeout, int parall
     }
 
     public static final AgentsConfig DEFAULT = new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32,
-            Optional.empty(), Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
 
     public AgentsConfig {
         requireNonNull(scheme, "scheme is null");
@@ -39,11 +43,17 @@ public record AgentsConfig(int port, String scheme, Duration timeout, int parall
         requireNonNull(clusterToken, "clusterToken is null");
         requireNonNull(clusterTokenFile, "clusterTokenFile is null");
         requireNonNull(tls, "tls is null");
+        endpoints = Map.copyOf(requireNonNull(endpoints, "endpoints is null"));
         if (clusterToken.isPresent() && clusterTokenFile.isPresent()) {
             throw new IllegalArgumentException("give agents.auth.clusterToken or clusterTokenFile, not both");
         }
         if (tls.isPresent() && !scheme.equals("https")) {
             throw new IllegalArgumentException("agents.tls needs agents.scheme https");
         }
+    }
+
+    /** The base URL of HOST's agent. */
+    public URI endpoint(String host) {
+        return endpoints.getOrDefault(host, URI.create(scheme + "://" + host + ":" + port));
     }
 }

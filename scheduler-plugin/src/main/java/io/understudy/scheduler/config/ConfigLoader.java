@@ -4,13 +4,18 @@ import io.understudy.scheduler.yaml.Fields;
 import io.understudy.scheduler.yaml.YamlException;
 import io.understudy.scheduler.yaml.YamlNode;
 import io.understudy.scheduler.yaml.YamlReader;
+import io.understudy.nova.action.ActionSettings;
+import io.understudy.nova.client.Backoff;
+import io.understudy.nova.client.RetryPolicy;
 import java.io.IOException;
+import java.net.URI;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -94,12 +99,13 @@ public final class ConfigLoader {
         if (tlsFiles.isPresent() && !scheme.equals("https")) {
             throw YamlException.at(source, tls.mapping(), "needs agents.scheme: https");
         }
+        Map<String, URI> endpoints = byHost(a, "endpoints", ConfigLoader::agentUrl);
         AgentsConfig agents = new AgentsConfig(
                 a.integer("port", 1, 65535).orElse(ad.port()),
                 scheme,
                 positive(a, "timeout").orElse(ad.timeout()),
                 a.integer("parallelism", 1, 1024).orElse(ad.parallelism()),
-                token, tokenFile, tlsFiles);
+                token, tokenFile, tlsFiles, endpoints);
         finish(a);
 
         JobsConfig jd = d.jobs();
@@ -142,8 +148,77 @@ public final class ConfigLoader {
         Optional<Path> historyFile = h.text("file").map(p -> path(base, p));
         boolean recordStays = h.bool("recordStays").orElse(d.recordStays());
         finish(h);
+        MovesConfig moves = moves(section(top, "moves"), d.moves());
         finish(top);
-        return new ControllerConfig(listen, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays);
+        return new ControllerConfig(listen, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays,
+                moves);
+    }
+
+    private MovesConfig moves(Fields m, MovesConfig d) {
+        ActionSettings ad = d.actions();
+        RetryPolicy retry = new RetryPolicy(m.integer("requestAttempts", 1, 20).orElse(ad.retry().attempts()),
+                backoff(m, "retryWait", "retryMaxWait", ad.retry().backoff()));
+        ActionSettings actions = new ActionSettings(retry,
+                backoff(m, "pollWait", "pollMaxWait", ad.polling()),
+                positive(m, "liveMigrationTimeout").orElse(ad.liveMigrationTimeout()),
+                m.duration("liveMigrationTimeoutPerGiB").orElse(ad.liveMigrationTimeoutPerGiB()),
+                m.node("onTimeout").map(n -> m.convert(n, s -> switch (s) {
+                    case "abort" -> ActionSettings.OnTimeout.ABORT;
+                    case "force-complete" -> ActionSettings.OnTimeout.FORCE_COMPLETE;
+                    default -> throw new IllegalArgumentException("'" + s + "' is not abort or force-complete");
+                })).orElse(ad.onTimeout()),
+                positive(m, "settleTimeout").orElse(ad.settleTimeout()),
+                positive(m, "evacuationTimeout").orElse(ad.evacuationTimeout()),
+                positive(m, "serviceDownTime").orElse(ad.serviceDownTime()));
+        boolean finalSync = m.bool("finalSync").orElse(d.finalSync());
+        Fields f = section(m, "fencing");
+        FenceMethod defaultFence = f.node("default").map(n -> f.convert(n, ConfigLoader::fenceMethod))
+                .orElse(d.defaultFence());
+        Map<String, FenceMethod> fences = byHost(f, "hosts", ConfigLoader::fenceMethod);
+        finish(f);
+        finish(m);
+        return new MovesConfig(actions, finalSync, defaultFence, fences);
+    }
+
+    /** Two durations, the first wait and the longest, as a backoff; the first may not exceed the longest. */
+    private static Backoff backoff(Fields f, String firstKey, String maxKey, Backoff d) {
+        Duration first = positive(f, firstKey).orElse(d.first());
+        Duration max = positive(f, maxKey).orElse(first.compareTo(d.max()) > 0 ? first : d.max());
+        if (max.compareTo(first) < 0) {
+            throw YamlException.at(f.source(), f.required(maxKey), "is shorter than " + f.path(firstKey));
+        }
+        return new Backoff(first, max);
+    }
+
+    /** A mapping from compute host names to values, e.g. {@code hosts: {compute1: nova-down}}. */
+    private static <T> Map<String, T> byHost(Fields f, String key, java.util.function.Function<String, T> convert) {
+        Optional<YamlNode> node = f.node(key);
+        if (node.isEmpty()) {
+            return Map.of();
+        }
+        if (!(node.get() instanceof YamlNode.Mapping mapping)) {
+            throw YamlException.at(f.source(), node.get(), "must be a mapping of host names, not " + node.get().kind());
+        }
+        Map<String, T> out = new java.util.TreeMap<>();
+        mapping.entries().values().forEach(e -> out.put(e.key(), f.convert(e.value(), convert)));
+        return out;
+    }
+
+    private static FenceMethod fenceMethod(String text) {
+        return FenceMethod.byKey(text).orElseThrow(() -> new IllegalArgumentException("'" + text
+                + "' is not a fencing method (known: nova-down)"));
+    }
+
+    private static URI agentUrl(String text) {
+        try {
+            URI uri = new URI(text);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("'" + text + "' is not an http(s)://HOST:PORT URL");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+        }
     }
 
     /** A section's keys; an absent section reads as an empty one (all defaults). */

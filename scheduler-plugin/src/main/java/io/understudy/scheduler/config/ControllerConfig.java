@@ -13,14 +13,14 @@ import java.util.Optional;
  *     {@code /v1/rounds/latest}); empty: none
  * @param dataDir {@code dataDir}: where history is kept
  * @param rules {@code rules}: the rules file; {@code none} or absent: no rules (every host in range)
- * @param dryRun {@code dryRun}: decide and record, never act. Moves are recorded only in any case
- *     until the nova-bridge's moves exist
+ * @param dryRun {@code dryRun}: decide and record, never act: no move, no protection assignment sent
  * @param historyFile {@code history.file}: default {@code DATADIR/history.jsonl}
  * @param recordStays {@code history.recordStays}: also record the VMs that stay (large clouds: big files)
+ * @param moves {@code moves}: how moves are carried out; their journal is {@code DATADIR/moves}
  */
 public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir, Optional<Path> rules, boolean dryRun,
         OpenStackConfig openstack, AgentsConfig agents, JobsConfig jobs, Optional<Path> historyFile,
-        boolean recordStays) {
+        boolean recordStays, MovesConfig moves) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/understudy/controller");
 
@@ -32,11 +32,13 @@ public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir,
         requireNonNull(agents, "agents is null");
         requireNonNull(jobs, "jobs is null");
         requireNonNull(historyFile, "historyFile is null");
+        requireNonNull(moves, "moves is null");
     }
 
     public static ControllerConfig defaults() {
         return new ControllerConfig(Optional.empty(), DEFAULT_DATA_DIR, Optional.empty(), false,
-                OpenStackConfig.DEFAULT, AgentsConfig.DEFAULT, JobsConfig.DEFAULT, Optional.empty(), false);
+                OpenStackConfig.DEFAULT, AgentsConfig.DEFAULT, JobsConfig.DEFAULT, Optional.empty(), false,
+                MovesConfig.DEFAULT);
     }
 
     public Path history() {

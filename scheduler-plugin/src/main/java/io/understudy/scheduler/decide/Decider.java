@@ -34,10 +34,11 @@ public final class Decider {
 
     /**
      * @param lastMoves when each VM was last moved by a rule (cooldowns)
-     * @param movesInFlight moves still running from earlier rounds; they count against the cap
+     * @param held the VMs whose moves are open (in flight, or stopped for an operator), with why:
+     *     they are decided {@link Outcome#MOVING}, and count against the cap
      */
     public List<Decision> decide(Evaluation evaluation, List<ProtectedVm> vms, Map<UUID, Instant> lastMoves,
-            int movesInFlight) {
+            Map<UUID, String> held) {
         Policy policy = evaluation.rules().policy();
         List<Rule> rules = evaluation.rules().rules();
         boolean vmScoped = rules.stream().anyMatch(r -> r.scope() instanceof Scope.Vms);
@@ -60,7 +61,8 @@ public final class Decider {
         List<Integer> contested = new ArrayList<>();
         for (int i = 0; i < vms.size(); i++) {
             ProtectedVm vm = vms.get(i);
-            Decision stay = round.quietStay(vm);
+            String moving = held.isEmpty() ? null : held.get(vm.id());
+            Decision stay = moving != null ? round.moving(vm, moving) : round.quietStay(vm);
             if (stay != null) {
                 decisions[i] = stay;
             } else {
@@ -69,7 +71,7 @@ public final class Decider {
         }
         contested.sort(Comparator.comparing((Integer i) -> !round.failed(vms.get(i).primary()))
                 .thenComparing(i -> vms.get(i).id()));
-        int moves = movesInFlight;
+        int moves = held.size();
         for (int i : contested) {
             ProtectedVm vm = vms.get(i);
             Decision d = round.decide(vm, moves);
@@ -92,6 +94,11 @@ public final class Decider {
         boolean failed(String host) {
             HostVerdict h = evaluation.hosts().get(host);
             return h != null && h.failed();
+        }
+
+        /** MOVING: no decision while a move of the VM is open. */
+        Decision moving(ProtectedVm vm, String why) {
+            return decision(vm, Outcome.MOVING, null, null, false, List.of(why), List.of(), List.of());
         }
 
         /** STAY for a VM whose primary is quiet under every rule that applies to it; null otherwise (no Optional: 100,000 calls a round). */

@@ -15,5 +15,7 @@ public enum Outcome {
     /** Out of range, and the policy's action for it is none. */
     NO_ACTION,
     /** Its primary has no values this round: nothing can be judged. */
-    NO_DATA
+    NO_DATA,
+    /** A move of it is in flight, or stopped and awaiting an operator: nothing else is decided for it. */
+    MOVING
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.placement.PlacementChange;
 import io.understudy.scheduler.placement.Placer;
 import java.time.Instant;
@@ -23,12 +24,16 @@ public final class Controller {
 
     private final EvaluationRound round;
     private final HistoryStore history;
+    private final Assignments assignments;
     private final boolean dryRun;
     private final boolean recordStays;
 
-    public Controller(EvaluationRound round, HistoryStore history, boolean dryRun, boolean recordStays) {
+    /** @param dryRun decide and record, never act: no move, no assignment sent */
+    public Controller(EvaluationRound round, HistoryStore history, Assignments assignments, boolean dryRun,
+            boolean recordStays) {
         this.round = requireNonNull(round, "round is null");
         this.history = requireNonNull(history, "history is null");
+        this.assignments = requireNonNull(assignments, "assignments is null");
         this.dryRun = dryRun;
         this.recordStays = recordStays;
     }
@@ -52,7 +57,10 @@ public final class Controller {
         return result.next();
     }
 
-    /** A placement round: which secondaries each protected VM should have. Recorded in the log. */
+    /**
+     * A placement round: which secondaries each protected VM should have, logged, and assigned to
+     * the agents unless this is a dry run.
+     */
     public List<PlacementChange> place(RoundState state) {
         RoundResult result = round.run(state, false, true);
         if (!result.ok()) {
@@ -60,6 +68,9 @@ public final class Controller {
         }
         List<PlacementChange> changes = new Placer().place(result.evaluation().orElseThrow(), result.vms());
         changes.stream().filter(PlacementChange::changes).forEach(c -> log.info("placement: {}", c.logLine()));
+        if (!dryRun) {
+            assignments.send(changes, result.evaluation().orElseThrow().rules().policy().replicationInterval());
+        }
         return changes;
     }
 }

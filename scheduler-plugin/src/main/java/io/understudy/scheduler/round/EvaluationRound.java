@@ -54,6 +54,8 @@ public final class EvaluationRound {
         Instant started = clock.instant();
         Rules current = rules.current();
         List<String> notes = new ArrayList<>();
+        // Moves left in flight go first, so that Nova is read as they left it.
+        List<String> executions = new ArrayList<>(act ? executor.settle() : List.of());
         rules.problem().ifPresent(notes::add);
         NovaSnapshot snapshot;
         try {
@@ -62,14 +64,15 @@ public final class EvaluationRound {
             String failure = "Nova could not be read, no decision made: " + e.getMessage();
             log.error("round failed: {}", failure);
             return new RoundResult(started, clock.instant(), Optional.of(failure), current.source(), notes,
-                    Optional.empty(), Optional.empty(), List.of(), 0, 0, List.of(), List.of(), List.of(), previous);
+                    Optional.empty(), Optional.empty(), List.of(), 0, 0, List.of(), List.of(), executions, previous);
         }
         TreeSet<String> hosts = new TreeSet<>();
         snapshot.services().forEach(s -> hosts.add(s.host()));
         snapshot.hypervisors().forEach(h -> hosts.add(h.host()));
         Map<String, AgentReading> readings = agents.read(hosts);
         Instant now = clock.instant();
-        RoundCore.Computed c = core.compute(snapshot, readings, current, failedHosts.now(), now, previous, everyVm);
+        RoundCore.Computed c = core.compute(snapshot, readings, current, failedHosts.now(), now, previous, everyVm,
+                executor.held());
         c.unplaced().forEach(s -> notes.add("protected server " + s.id() + " (" + s.name() + ") has no host (status "
                 + s.status() + ")"));
         Evaluation evaluation = c.evaluation();
@@ -77,16 +80,20 @@ public final class EvaluationRound {
 
         Map<UUID, Instant> lastMoves = new HashMap<>(previous.lastMoves());
         lastMoves.values().removeIf(at -> at.plus(current.policy().cooldown()).isBefore(now));
-        List<String> executions = new ArrayList<>();
+        List<Decision> moves = new ArrayList<>();
         for (Decision d : decisions) {
             if (d.outcome() == Outcome.STAY) {
                 continue;
             }
             log.info("{}", d.logLine());
-            if (act && d.outcome() == Outcome.MOVE) {
-                MoveExecutor.Execution e = executor.execute(d);
-                e.startedAt().ifPresent(at -> lastMoves.put(d.vm(), at));
-                executions.add("vm " + d.vm() + ": " + e.note());
+            if (d.outcome() == Outcome.MOVE) {
+                moves.add(d);
+            }
+        }
+        if (act && !moves.isEmpty()) {
+            for (MoveExecutor.Execution e : executor.execute(moves)) {
+                e.startedAt().ifPresent(at -> lastMoves.put(e.vm(), at));
+                executions.add("vm " + e.vm() + ": " + e.note());
             }
         }
         RoundState next = act ? new RoundState(evaluation.breaches(), lastMoves) : previous;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The pure part of a round, from Nova's and the agents' answers to decisions: what the
@@ -42,8 +43,9 @@ public final class RoundCore {
     public record Computed(List<HostSample> samples, Evaluation evaluation, List<ProtectedVm> vms,
             List<Decision> decisions, int protectedVms, int quietStays, List<ServerInfo> unplaced) {}
 
+    /** @param held the VMs whose moves are open, with why (see {@link Decider#decide}) */
     public Computed compute(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rules, Set<String> failedHosts,
-            Instant now, RoundState previous, boolean everyVm) {
+            Instant now, RoundState previous, boolean everyVm, Map<UUID, String> held) {
         List<HostSample> samples = Samples.merge(nova, agents, now);
         Evaluation evaluation = evaluator.evaluate(samples, rules, nova.aggregates(), failedHosts, now,
                 previous.breaches());
@@ -62,12 +64,12 @@ public final class RoundCore {
             HostVerdict primary = evaluation.hosts().get(server.host().get());
             // Anti-affinity members are always decided: their hosts count for the others of their group.
             boolean grouped = server.metadata().containsKey(ProtectedVm.ANTI_AFFINITY_KEY);
-            if (everyVm || primary == null || !primary.quiet() || grouped) {
+            if (everyVm || primary == null || !primary.quiet() || grouped || held.containsKey(server.id())) {
                 decided.add(server);
             }
         }
         List<ProtectedVm> vms = Inventory.protectedVms(decided, samples, rules, new ArrayList<>());
-        List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), 0);
+        List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), held);
         return new Computed(samples, evaluation, vms, decisions, placed, placed - vms.size(), unplaced);
     }
 }

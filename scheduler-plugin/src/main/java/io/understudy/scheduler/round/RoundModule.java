@@ -7,14 +7,15 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.NovaReader;
 import java.time.Clock;
 
 /**
- * Judging and deciding: the round, what it acts through (record-only until the bridge's moves
- * exist), the failed hosts it is told of (none until failure detection), and the controller
- * that records each round in history.
+ * Judging and deciding: the round, the failed hosts it is told of (none until failure
+ * detection), and the controller that records each round in history. What the round acts
+ * through (its move executor, the assignments) comes from the moves module.
  */
 public final class RoundModule extends AbstractModule {
 
@@ -28,7 +29,6 @@ public final class RoundModule extends AbstractModule {
     protected void configure() {
         bind(Clock.class).toInstance(Clock.systemUTC());
         bind(FailedHosts.class).toInstance(FailedHosts.NONE);
-        bind(MoveExecutor.class).toInstance(MoveExecutor.RECORD_ONLY);
     }
 
     @Provides
@@ -40,7 +40,7 @@ public final class RoundModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Controller controller(EvaluationRound round, HistoryStore history) {
-        return new Controller(round, history, config.dryRun(), config.recordStays());
+    Controller controller(EvaluationRound round, HistoryStore history, Assignments assignments) {
+        return new Controller(round, history, assignments, config.dryRun(), config.recordStays());
     }
 }

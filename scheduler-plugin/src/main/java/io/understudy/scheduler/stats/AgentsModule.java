@@ -9,7 +9,6 @@ import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.Tls;
 import io.understudy.scheduler.config.AgentsConfig;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,8 +45,7 @@ public final class AgentsModule extends AbstractModule {
             }
         }).orElse(null);
         ConcurrentHashMap<String, AgentClient> clients = new ConcurrentHashMap<>();
-        return host -> clients.computeIfAbsent(host, h -> new AgentClient(
-                URI.create(config.scheme() + "://" + h + ":" + config.port()), token.orElse(null), ssl,
+        return host -> clients.computeIfAbsent(host, h -> new AgentClient(config.endpoint(h), token.orElse(null), ssl,
                 config.timeout()));
     }
 

@@ -29,8 +29,8 @@ class RoundCoreTest {
         RoundState state = RoundState.INITIAL;
         Instant now = t0;
         for (int round = 0; round < 4; round++) {
-            RoundCore.Computed lean = core.compute(data.nova(), data.agents(), data.rules(), Set.of(), now, state, false);
-            RoundCore.Computed every = core.compute(data.nova(), data.agents(), data.rules(), Set.of(), now, state, true);
+            RoundCore.Computed lean = core.compute(data.nova(), data.agents(), data.rules(), Set.of(), now, state, false, Map.of());
+            RoundCore.Computed every = core.compute(data.nova(), data.agents(), data.rules(), Set.of(), now, state, true, Map.of());
             assertThat(lean.protectedVms()).isEqualTo(every.protectedVms()).isEqualTo(6000);
             assertThat(lean.vms().size() + lean.quietStays()).isEqualTo(6000);
             assertThat(lean.vms().size()).isLessThan(6000 / 4);

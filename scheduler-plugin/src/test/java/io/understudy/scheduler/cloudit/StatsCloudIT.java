@@ -11,7 +11,6 @@ import io.understudy.scheduler.decide.Outcome;
 import io.understudy.scheduler.rules.MoveAction;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.FailedHosts;
-import io.understudy.scheduler.round.MoveExecutor;
 import io.understudy.scheduler.round.RoundResult;
 import io.understudy.scheduler.round.RoundState;
 import io.understudy.scheduler.round.RulesSource;
@@ -23,6 +22,7 @@ import io.understudy.scheduler.stats.NovaSnapshot;
 import io.understudy.scheduler.stats.Parameter;
 import io.understudy.scheduler.stats.Value;
 import io.understudy.scheduler.testing.FakeAgents;
+import io.understudy.scheduler.testing.RecordingMoves;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -112,7 +112,7 @@ class StatsCloudIT {
         Files.writeString(rules, "rules: [{parameter: cpu_percent, max: 90}, {parameter: service_up, equals: true}]\n");
         EvaluationRound round = new EvaluationRound(new NovaReader(cloud.nova, 1000),
                 new AgentReader(agents.directory(), Executors.newFixedThreadPool(3)),
-                new RulesSource(Optional.of(rules)), FailedHosts.NONE, MoveExecutor.RECORD_ONLY, Clock.systemUTC());
+                new RulesSource(Optional.of(rules)), FailedHosts.NONE, new RecordingMoves(), Clock.systemUTC());
         RoundResult r = round.run(RoundState.INITIAL, true, false);
         assertThat(r.ok()).as(r.failure().orElse("")).isTrue();
         Decision d = r.decisions().stream().filter(x -> x.vm().equals(server)).findFirst().orElseThrow();
@@ -120,7 +120,7 @@ class StatsCloudIT {
         assertThat(d.outcome()).isEqualTo(Outcome.MOVE);
         assertThat(d.action()).contains(MoveAction.LIVE_MIGRATE);
         assertThat(d.target()).contains("compute2");
-        assertThat(r.executions()).anyMatch(e -> e.contains("recorded only"));
+        assertThat(r.executions()).anyMatch(e -> e.contains(RecordingMoves.NOTE));
         assertThat(cloud.status(server)).as("nothing was moved").isEqualTo("ACTIVE");
     }
 
@@ -141,7 +141,7 @@ class StatsCloudIT {
                 new PrintWriter(err, true));
         assertThat(exit).as(err.toString()).isZero();
         JsonNode plan = new ObjectMapper().readTree(out.toString());
-        assertThat(plan.get("recordOnly").asBoolean()).isTrue();
+        assertThat(plan.get("dryRun").asBoolean()).isTrue();
         JsonNode mine = null;
         for (JsonNode d : plan.get("decisions")) {
             if (d.get("vm").asText().equals(server.toString())) {
@@ -157,7 +157,6 @@ class StatsCloudIT {
         exit = Main.run(new String[] {"status", "--config", config.toString()}, new PrintWriter(out, true),
                 new PrintWriter(err, true));
         assertThat(exit).as(err.toString()).isZero();
-        assertThat(out.toString()).contains(Main.RECORD_ONLY).contains("compute1", "compute2", "compute3")
-                .contains("OUT").contains(server.toString()).contains("NO_TARGET");
+        assertThat(out.toString()).contains("compute1", "compute2", "compute3").contains("OUT").contains(server.toString()).contains("NO_TARGET");
     }
 }

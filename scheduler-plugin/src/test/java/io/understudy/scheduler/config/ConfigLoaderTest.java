@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.understudy.scheduler.yaml.YamlException;
+import io.understudy.nova.action.ActionSettings;
+import io.understudy.nova.client.Backoff;
+import io.understudy.nova.client.RetryPolicy;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -43,6 +48,7 @@ class ConfigLoaderTest {
                 certificate: tls/controller.crt
                 key: tls/controller.key
                 ca: tls/ca.crt
+              endpoints: {compute1: "http://127.0.0.1:9801", compute2: "https://10.0.0.2:9797"}
             evaluation:
               interval: 5s
             placement:
@@ -60,6 +66,22 @@ class ConfigLoaderTest {
             history:
               file: /var/log/understudy/history.jsonl
               recordStays: true
+            moves:
+              finalSync: false
+              serviceDownTime: 10s
+              liveMigrationTimeout: 5m
+              liveMigrationTimeoutPerGiB: 30s
+              onTimeout: force-complete
+              settleTimeout: 2m
+              evacuationTimeout: 4m
+              requestAttempts: 6
+              retryWait: 250ms
+              retryMaxWait: 4s
+              pollWait: 200ms
+              pollMaxWait: 1s
+              fencing:
+                default: nova-down
+                hosts: {compute3: nova-down}
             """;
 
     @Test
@@ -73,13 +95,22 @@ class ConfigLoaderTest {
         assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.empty(), Optional.empty(),
                 Duration.ofSeconds(30), 1000, Duration.ofSeconds(10)));
         assertThat(c.agents()).isEqualTo(new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32, Optional.empty(),
-                Optional.empty(), Optional.empty()));
+                Optional.empty(), Optional.empty(), Map.of()));
+        assertThat(c.agents().endpoint("compute1")).isEqualTo(URI.create("http://compute1:9797"));
         assertThat(c.jobs()).isEqualTo(new JobsConfig(Duration.ofSeconds(10), Duration.ofSeconds(60),
                 JobsConfig.Store.MEMORY, Optional.empty(), Optional.empty(), Optional.empty(), 4, true, "AUTO",
                 Duration.ofMillis(7500)));
         assertThat(c.historyFile()).isEmpty();
         assertThat(c.history()).isEqualTo(Path.of("/var/lib/understudy/controller/history.jsonl"));
         assertThat(c.recordStays()).isFalse();
+        // Nova's own service_down_time (60 s), 2 min + 2 min per GiB for a live migration, 3 min for an
+        // evacuation; 4 attempts 0.5-2 s apart; polls 0.5-2 s apart.
+        assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
+                new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
+                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2)), Duration.ofMinutes(2), Duration.ofMinutes(2),
+                ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3), Duration.ofSeconds(60)),
+                true, FenceMethod.NOVA_DOWN, Map.of()));
+        assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
     }
 
     @Test
@@ -94,13 +125,22 @@ class ConfigLoaderTest {
         assertThat(c.agents()).isEqualTo(new AgentsConfig(9000, "https", Duration.ofMillis(1500), 8, Optional.empty(),
                 Optional.of(Path.of("/etc/understudy/token")), Optional.of(new AgentsConfig.TlsFiles(
                         Path.of("/etc/understudy/tls/controller.crt"), Path.of("/etc/understudy/tls/controller.key"),
-                        Path.of("/etc/understudy/tls/ca.crt")))));
+                        Path.of("/etc/understudy/tls/ca.crt"))), Map.of("compute1", URI.create("http://127.0.0.1:9801"),
+                        "compute2", URI.create("https://10.0.0.2:9797"))));
+        assertThat(c.agents().endpoint("compute2")).isEqualTo(URI.create("https://10.0.0.2:9797"));
+        assertThat(c.agents().endpoint("compute3")).isEqualTo(URI.create("https://compute3:9000"));
         assertThat(c.jobs()).isEqualTo(new JobsConfig(Duration.ofSeconds(5), Duration.ofMinutes(2), JobsConfig.Store.JDBC,
                 Optional.of("jdbc:mariadb://db:3306/understudy"), Optional.of("understudy"),
                 Optional.of(Path.of("/etc/understudy/db-password")), 6, false, "controller-a", Duration.ofSeconds(3)));
         assertThat(c.historyFile()).contains(Path.of("/var/log/understudy/history.jsonl"));
         assertThat(c.history()).isEqualTo(Path.of("/var/log/understudy/history.jsonl"));
         assertThat(c.recordStays()).isTrue();
+        // nova-down is the only fencing method until issue 9's: the default cannot differ yet.
+        assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
+                new RetryPolicy(6, new Backoff(Duration.ofMillis(250), Duration.ofSeconds(4))),
+                new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)), Duration.ofMinutes(5), Duration.ofSeconds(30),
+                ActionSettings.OnTimeout.FORCE_COMPLETE, Duration.ofMinutes(2), Duration.ofMinutes(4),
+                Duration.ofSeconds(10)), false, FenceMethod.NOVA_DOWN, Map.of("compute3", FenceMethod.NOVA_DOWN)));
     }
 
     @Test
@@ -155,6 +195,17 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new ConfigLoader().parse(
                 "agents:\n  auth:\n    clusterToken: a\n    clusterTokenFile: b\n", "c.yaml", BASE))
                 .hasMessageStartingWith("c.yaml:4: agents.auth.clusterTokenFile: give clusterToken or clusterTokenFile");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    hosts: {compute1: ipmi}\n", "c.yaml",
+                BASE)).hasMessage("c.yaml:3: moves.fencing.hosts.compute1: 'ipmi' is not a fencing method (known: nova-down)");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  onTimeout: wait\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:2: moves.onTimeout: 'wait' is not abort or force-complete");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  pollWait: 3s\n  pollMaxWait: 1s\n", "c.yaml",
+                BASE)).hasMessage("c.yaml:3: moves.pollMaxWait: is shorter than moves.pollWait");
+        assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  endpoints: {compute1: 'ftp://x'}\n", "c.yaml",
+                BASE)).hasMessage("c.yaml:2: agents.endpoints.compute1: 'ftp://x' is not an http(s)://HOST:PORT URL");
+        // A longer first wait than the default's longest simply raises the longest with it.
+        assertThat(new ConfigLoader().parse("moves: {pollWait: 5s}\n", "c.yaml", BASE).moves().actions().polling())
+                .isEqualTo(new Backoff(Duration.ofSeconds(5), Duration.ofSeconds(5)));
     }
 
     /** The dotted paths of a YAML document's leaves (indentation of two spaces per level). */

@@ -53,7 +53,7 @@ class DeciderTest {
             Map<UUID, Instant> lastMoves) {
         Evaluation e = new Evaluator().evaluate(hosts, new RulesParser().parse(rules, "t.yaml"), Map.of(), failed, NOW,
                 Breaches.NONE);
-        return decider.decide(e, vms, lastMoves, 0);
+        return decider.decide(e, vms, lastMoves, Map.of());
     }
 
     private Decision one(String rules, List<HostSample> hosts, ProtectedVm vm) {
@@ -127,7 +127,7 @@ class DeciderTest {
         Breaches old = new Breaches(Map.of("a", Map.of("cpu_percent", NOW.minusSeconds(600))));
         Evaluation e = new Evaluator().evaluate(List.of(hot("a"), hot("b"), ok("c")),
                 new RulesParser().parse(rules, "t.yaml"), Map.of(), Set.of(), NOW, old);
-        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1), new Replica("c", 9))), Map.of(), 0).get(0);
+        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1), new Replica("c", 9))), Map.of(), Map.of()).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.MOVE);
         assertThat(d.target()).contains("c");
         assertThat(d.candidates().get(1).rejections()).singleElement().asString().contains("counts after 5m");
@@ -205,8 +205,20 @@ class DeciderTest {
     void movesInFlightCountAgainstTheCap() {
         Evaluation e = new Evaluator().evaluate(List.of(hot("a"), ok("b")), new RulesParser().parse(RULES, "t.yaml"),
                 Map.of(), Set.of(), NOW, Breaches.NONE);
-        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1))), Map.of(), 2).get(0);
+        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1))), Map.of(),
+                Map.of(id(8), "a move in flight", id(9), "a move awaiting an operator")).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.HELD_CAP);
+    }
+
+    @Test
+    void aVmWithAnOpenMoveIsDecidedMovingWithItsReason() {
+        Evaluation e = new Evaluator().evaluate(List.of(hot("a"), ok("b")), new RulesParser().parse(RULES, "t.yaml"),
+                Map.of(), Set.of(), NOW, Breaches.NONE);
+        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1))), Map.of(),
+                Map.of(VM, "live migration of it in flight")).get(0);
+        assertThat(d.outcome()).isEqualTo(Outcome.MOVING);
+        assertThat(d.target()).isEmpty();
+        assertThat(d.reasons()).containsExactly("live migration of it in flight");
     }
 
     @Test

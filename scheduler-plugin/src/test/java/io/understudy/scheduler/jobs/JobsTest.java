@@ -15,11 +15,11 @@ import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.FailedHosts;
-import io.understudy.scheduler.round.MoveExecutor;
 import io.understudy.scheduler.round.RulesSource;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.testing.FakeAgents;
+import io.understudy.scheduler.testing.RecordingMoves;
 import io.understudy.scheduler.testing.FakeNova;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +66,8 @@ class JobsTest {
                 return new Controller(new EvaluationRound(
                         new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
                         new AgentReader(agents.directory(), Executors.newFixedThreadPool(2)),
-                        new RulesSource(Optional.of(rules)), FailedHosts.NONE, MoveExecutor.RECORD_ONLY,
-                        Clock.systemUTC()), history, false, false);
+                        new RulesSource(Optional.of(rules)), FailedHosts.NONE, new RecordingMoves(),
+                        Clock.systemUTC()), history, (changes, interval) -> { }, false, false);
             }
         });
         JobsConfig config = new JobsConfig(Duration.ofMillis(300), Duration.ofHours(1), JobsConfig.Store.MEMORY,

@@ -8,6 +8,7 @@ import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.decide.Outcome;
 import io.understudy.scheduler.evaluate.Breaches;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.rules.MoveAction;
 import io.understudy.scheduler.stats.AgentReader;
@@ -15,6 +16,7 @@ import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.stats.Parameter;
 import io.understudy.scheduler.stats.Value;
 import io.understudy.scheduler.testing.FakeAgents;
+import io.understudy.scheduler.testing.RecordingMoves;
 import io.understudy.scheduler.testing.FakeNova;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,8 +70,11 @@ class EvaluationRoundTest {
         Files.writeString(file, rules);
         return new EvaluationRound(new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
                 new AgentReader(agents.directory(), pool), new RulesSource(Optional.of(file)), FailedHosts.NONE,
-                MoveExecutor.RECORD_ONLY, Clock.systemUTC());
+                new RecordingMoves(), Clock.systemUTC());
     }
+
+    /** Placement's assignments are the moves package's business, tested there. */
+    private static final Assignments NO_ASSIGNMENTS = (changes, interval) -> { };
 
     private static final String RULES = """
             policy: {maxReplicaLag: 60s}
@@ -120,7 +125,7 @@ class EvaluationRoundTest {
         assertThat(r.next()).isEqualTo(before);
 
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        Controller controller = new Controller(round(RULES), history, false, false);
+        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, false, false);
         controller.evaluate(before, "test", Optional.empty());
         RoundRecord recorded = history.latest().orElseThrow();
         assertThat(recorded.ok()).isFalse();
@@ -132,8 +137,8 @@ class EvaluationRoundTest {
     @Test
     void aRoundIsRecordedWithItsReasonsAndAControllerResumesFromIt() throws Exception {
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        Controller controller = new Controller(round(RULES.replace("max: 90}", "max: 90, for: 5m}")), history, false,
-                false);
+        Controller controller = new Controller(round(RULES.replace("max: 90}", "max: 90, for: 5m}")), history,
+                NO_ASSIGNMENTS, false, false);
         RoundState next = controller.evaluate(RoundState.INITIAL, "c1", Optional.of(Instant.parse("2026-11-29T06:00:00Z")));
         assertThat(next.breaches().of("compute1", "cpu_percent")).isPresent();
         RoundRecord r = history.latest().orElseThrow();
@@ -143,7 +148,8 @@ class EvaluationRoundTest {
         assertThat(r.decisions()).as("a STAY is not recorded by default").isEmpty();
         assertThat(controller.resumeState()).isEqualTo(next);
 
-        Controller recordingStays = new Controller(round(RULES.replace("max: 90}", "max: 99}")), history, false, true);
+        Controller recordingStays = new Controller(round(RULES.replace("max: 90}", "max: 99}")), history,
+                NO_ASSIGNMENTS, false, true);
         recordingStays.evaluate(RoundState.INITIAL, "c1", Optional.empty());
         assertThat(history.latest().orElseThrow().decisions()).as("history.recordStays records VMs on quiet hosts too")
                 .singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("STAY"));

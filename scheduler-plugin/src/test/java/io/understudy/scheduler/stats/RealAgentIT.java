@@ -83,7 +83,7 @@ class RealAgentIT {
 
         // Without the controller's certificate the handshake fails: no values, never a healthy host.
         AgentsConfig bare = new AgentsConfig(port, "https", Duration.ofSeconds(5), 2, Optional.empty(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), Map.of());
         AgentReading refused = Guice.createInjector(new AgentsModule(bare)).getInstance(AgentReader.class)
                 .read(List.of("localhost")).get("localhost");
         assertThat(refused.stats()).isEmpty();

@@ -1,0 +1,183 @@
+package io.understudy.scheduler.moves;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.understudy.agent.api.Peer;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Role;
+import io.understudy.scheduler.history.JsonLinesHistory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the agents their part in protecting a VM ({@code PUT /v1/vms/{vm}/protection}): the
+ * primary's agent replicates to the secondaries, each secondary accepts deltas from the primary,
+ * and a host that has no part any more is told so. What was assigned is kept in a file, so that
+ * placement rounds send only what changed or did not get through (an agent away is sent its part
+ * when it answers again). A move's re-designation sends everything, whatever is recorded.
+ */
+public final class Designator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Designator.class);
+
+    /**
+     * What was assigned for one VM.
+     *
+     * @param undelivered hosts whose assignment did not get through yet
+     * @param unremoved hosts that still have to be told they have no part any more
+     */
+    public record Designation(String primary, List<String> secondaries, Duration interval, Set<String> undelivered,
+            Set<String> unremoved) {
+        public Designation {
+            requireNonNull(primary, "primary is null");
+            secondaries = List.copyOf(new TreeSet<>(secondaries));
+            requireNonNull(interval, "interval is null");
+            undelivered = Set.copyOf(undelivered);
+            unremoved = Set.copyOf(unremoved);
+        }
+
+        boolean sameParts(Designation other) {
+            return primary.equals(other.primary) && secondaries.equals(other.secondaries)
+                    && interval.equals(other.interval);
+        }
+
+        Set<String> hosts() {
+            Set<String> hosts = new LinkedHashSet<>(secondaries);
+            hosts.add(primary);
+            return hosts;
+        }
+    }
+
+    /**
+     * @param failed "host: why" for each host that did not get its part
+     * @param requests requests sent to agents
+     */
+    public record Delivery(List<String> failed, int requests) {
+        public Delivery {
+            failed = List.copyOf(failed);
+        }
+    }
+
+    private final MoveAgents agents;
+    private final Path file;
+    private final ObjectMapper json = JsonLinesHistory.mapper();
+    private final Map<UUID, Designation> assigned;
+
+    public Designator(MoveAgents agents, Path file) {
+        this.agents = requireNonNull(agents, "agents is null");
+        this.file = requireNonNull(file, "file is null");
+        this.assigned = new HashMap<>(load(file));
+    }
+
+    /**
+     * Assigns VM's PRIMARY and SECONDARIES. Unless ALWAYS, nothing is sent when it is what was
+     * assigned and delivered before.
+     */
+    public synchronized Delivery assign(UUID vm, String primary, List<String> secondaries, Duration interval,
+            boolean always) {
+        Designation wanted = new Designation(primary, secondaries, interval, Set.of(), Set.of());
+        if (wanted.secondaries().contains(primary)) {
+            throw new IllegalArgumentException("vm " + vm + ": primary " + primary + " listed among its secondaries "
+                    + secondaries);
+        }
+        Designation before = assigned.get(vm);
+        boolean changed = before == null || !before.sameParts(wanted);
+        Set<String> send = always || changed ? wanted.hosts() : before.undelivered();
+        Set<String> remove = new TreeSet<>(before == null ? Set.of() : before.unremoved());
+        if (before != null && changed) {
+            remove.addAll(before.hosts());
+        }
+        remove.removeAll(wanted.hosts());
+        if (send.isEmpty() && remove.isEmpty()) {
+            return new Delivery(List.of(), 0);
+        }
+        List<String> failed = new ArrayList<>();
+        Set<String> undelivered = new TreeSet<>();
+        Set<String> unremoved = new TreeSet<>();
+        int requests = 0;
+        // Secondaries first: a primary told first would send deltas that a secondary not yet told refuses.
+        List<String> order = new ArrayList<>(wanted.secondaries());
+        order.retainAll(send);
+        if (send.contains(primary)) {
+            order.add(primary);
+        }
+        for (String host : order) {
+            requests++;
+            try {
+                agents.protect(host, protection(vm, host, wanted));
+            } catch (IOException | RuntimeException e) {
+                failed.add(host + ": " + e.getMessage());
+                undelivered.add(host);
+            }
+        }
+        for (String host : remove) {
+            requests++;
+            try {
+                agents.unprotect(host, vm);
+            } catch (IOException | RuntimeException e) {
+                failed.add(host + " (removing): " + e.getMessage());
+                unremoved.add(host);
+            }
+        }
+        assigned.put(vm, new Designation(primary, wanted.secondaries(), interval, undelivered, unremoved));
+        save();
+        LOG.info("vm {}: primary {}, secondaries {}, every {}{}{}", vm, primary, wanted.secondaries(),
+                io.understudy.scheduler.yaml.Durations.format(interval),
+                remove.isEmpty() ? "" : ", no part any more: " + remove,
+                failed.isEmpty() ? "" : "; not delivered (sent again later): " + failed);
+        return new Delivery(failed, requests);
+    }
+
+    /** What was last assigned for VM, if anything. */
+    public synchronized java.util.Optional<Designation> assigned(UUID vm) {
+        return java.util.Optional.ofNullable(assigned.get(vm));
+    }
+
+    private Protection protection(UUID vm, String host, Designation d) {
+        if (host.equals(d.primary())) {
+            return new Protection(vm, Role.PRIMARY, d.secondaries().stream().map(s -> new Peer(s, agents.url(s)))
+                    .toList(), d.interval());
+        }
+        return new Protection(vm, Role.SECONDARY, List.of(new Peer(d.primary(), agents.url(d.primary()))),
+                d.interval());
+    }
+
+    private void save() {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
+            Files.write(temp, json.writeValueAsBytes(assigned));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("assignments " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Map<UUID, Designation> load(Path from) {
+        if (!Files.exists(from)) {
+            return Map.of();
+        }
+        try {
+            return json.readValue(from.toFile(), new TypeReference<Map<UUID, Designation>>() {});
+        } catch (IOException e) {
+            throw new UncheckedIOException("assignments " + from + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+}

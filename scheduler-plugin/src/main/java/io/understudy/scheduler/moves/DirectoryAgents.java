@@ -1,0 +1,69 @@
+package io.understudy.scheduler.moves;
+
+import static java.util.Objects.requireNonNull;
+
+import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.ReplicaInfo;
+import io.understudy.agent.api.StageResult;
+import io.understudy.scheduler.stats.AgentDirectory;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The moves' agents: the controller's agent clients, one per compute host. */
+public final class DirectoryAgents implements MoveAgents {
+
+    private static final int NOT_FOUND = 404;
+
+    private final AgentDirectory directory;
+
+    public DirectoryAgents(AgentDirectory directory) {
+        this.directory = requireNonNull(directory, "directory is null");
+    }
+
+    @Override
+    public URI url(String host) {
+        return directory.agent(host).base();
+    }
+
+    @Override
+    public PrimaryStatus sync(String host, UUID vm) throws IOException {
+        return directory.agent(host).sync(vm);
+    }
+
+    @Override
+    public StageResult stage(String host, UUID vm) throws IOException {
+        return directory.agent(host).stage(vm);
+    }
+
+    @Override
+    public void protect(String host, Protection protection) throws IOException {
+        directory.agent(host).protect(protection);
+    }
+
+    @Override
+    public void unprotect(String host, UUID vm) throws IOException {
+        try {
+            directory.agent(host).unprotect(vm);
+        } catch (AgentException e) {
+            if (e.status() != NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException {
+        try {
+            return Optional.of(directory.agent(host).replica(vm));
+        } catch (AgentException e) {
+            if (e.status() == NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.understudy.scheduler.moves;
+
+import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.ReplicaInfo;
+import io.understudy.agent.api.StageResult;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The agents as the moves use them, by compute host name: one seam, so that the order of a move
+ * can be tested without agents ({@link DirectoryAgents} is the real one).
+ */
+public interface MoveAgents {
+
+    /** Where HOST's agent answers: what its peers are told. */
+    URI url(String host);
+
+    /** A replication round now on HOST, the VM's primary. */
+    PrimaryStatus sync(String host, UUID vm) throws IOException;
+
+    /** Puts HOST's replica of VM in place as the instance's disk. */
+    StageResult stage(String host, UUID vm) throws IOException;
+
+    void protect(String host, Protection protection) throws IOException;
+
+    /** Removes HOST's assignment for VM; none there is fine. */
+    void unprotect(String host, UUID vm) throws IOException;
+
+    /** HOST's replica of VM, or empty when it holds none. */
+    Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException;
+}

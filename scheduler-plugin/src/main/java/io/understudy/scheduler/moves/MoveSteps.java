@@ -1,0 +1,173 @@
+package io.understudy.scheduler.moves;
+
+import static java.util.Objects.requireNonNull;
+
+import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.agent.api.ReplicaInfo;
+import io.understudy.agent.api.StageResult;
+import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.MoveResult;
+import io.understudy.nova.action.ServerMetadata;
+import io.understudy.nova.action.ServiceChange;
+import io.understudy.nova.state.Server;
+import io.understudy.scheduler.moves.StepResult.Result;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Runs one step of a move against Nova (through the bridge) and the agents, and says how it
+ * ended. Which step comes next is {@link MoveState}'s business; journaling is {@link Mover}'s.
+ */
+public final class MoveSteps {
+
+    private final NovaMoves nova;
+    private final MoveAgents agents;
+    private final Fencers fencers;
+    private final Designator designator;
+    private final boolean finalSync;
+
+    /** @param finalSync whether a live migration starts with a replication round on the old primary */
+    public MoveSteps(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator, boolean finalSync) {
+        this.nova = requireNonNull(nova, "nova is null");
+        this.agents = requireNonNull(agents, "agents is null");
+        this.fencers = requireNonNull(fencers, "fencers is null");
+        this.designator = requireNonNull(designator, "designator is null");
+        this.finalSync = finalSync;
+    }
+
+    /** Runs MOVE's next step (followed, not asked anew, when the move says it was attempted before). */
+    public StepResult run(MoveState move) {
+        MovePlan plan = move.plan();
+        Step step = move.nextStep().orElseThrow(() -> new IllegalArgumentException(plan.describe() + " has ended"));
+        return switch (step) {
+            case SYNC -> sync(plan);
+            case MIGRATE -> move.attempted() ? followMigration(plan) : nova(nova.liveMigrate(plan.vm(), plan.target()),
+                    false);
+            case FENCE -> fence(plan);
+            case STAGE -> stage(plan);
+            // The bridge follows an evacuation Nova already has, and never asks a second one.
+            case EVACUATE -> nova(nova.evacuate(plan.vm(), plan.target(), move.fence().orElseThrow(
+                    () -> new IllegalStateException(plan.describe() + ": no fence proof journaled before evacuating"))),
+                    true);
+            case FORCE_DOWN -> forceDown(plan);
+            case REDESIGNATE -> redesignate(plan);
+            case PUBLISH -> publish(plan);
+        };
+    }
+
+    private StepResult sync(MovePlan plan) {
+        if (!finalSync) {
+            return StepResult.agents(Result.DONE, "final sync is off (moves.finalSync)", 0);
+        }
+        try {
+            PrimaryStatus status = agents.sync(plan.source(), plan.vm());
+            return StepResult.agents(Result.DONE, "round on " + plan.source() + " made version " + status.version(), 1);
+        } catch (IOException | RuntimeException e) {
+            return StepResult.agents(Result.WARNED, "final sync on " + plan.source() + " failed (" + e.getMessage()
+                    + "); the live migration goes on: Nova copies the disk itself", 1);
+        }
+    }
+
+    /**
+     * The live migration was asked before (a restart, or Nova's answer unresolved): follow what
+     * Nova has; if it has nothing in flight, judge where the server is rather than ask again.
+     */
+    private StepResult followMigration(MovePlan plan) {
+        Optional<MoveResult> followed = nova.followLiveMigration(plan.vm());
+        if (followed.isPresent()) {
+            return nova(followed.get(), false);
+        }
+        Optional<Server> server = nova.server(plan.vm());
+        String seen = server.map(Server::describe).orElse("unknown to Nova");
+        if (server.filter(s -> s.settledOn(plan.target())).isPresent()) {
+            return new StepResult(Result.DONE, "the live migration asked before ended: " + seen, Duration.ZERO, 2,
+                    0, List.of(), Optional.empty());
+        }
+        if (server.filter(s -> s.settledOn(plan.source())).isPresent()) {
+            return new StepResult(Result.STOPPED, "the live migration asked before ended without moving it: " + seen,
+                    Duration.ZERO, 2, 0, List.of(), Optional.empty());
+        }
+        return new StepResult(Result.NEEDS_OPERATOR, "the live migration asked before ended and the server is "
+                + seen, Duration.ZERO, 2, 0, List.of(), Optional.empty());
+    }
+
+    /** What the bridge's result of a live migration or evacuation means for the move. */
+    private static StepResult nova(MoveResult r, boolean evacuation) {
+        Result result = switch (r.outcome()) {
+            case COMPLETED -> Result.DONE;
+            case REFUSED, ABORTED, NOT_FENCED -> Result.STOPPED;
+            // An evacuation elsewhere, in flight or done, is someone else's recovery of this VM.
+            case CONFLICT -> evacuation ? Result.NEEDS_OPERATOR : Result.STOPPED;
+            case FAILED -> Result.NEEDS_OPERATOR;
+            case UNRESOLVED -> Result.PENDING;
+        };
+        String note = r.outcome() + ": " + r.reason() + (r.resumed() ? " (followed the move Nova had)" : "");
+        return new StepResult(result, note, r.timing().nova(), r.requests(), 0, r.requestIds(), Optional.empty());
+    }
+
+    private StepResult fence(MovePlan plan) {
+        Fencer.Fence fence = fencers.of(plan.source()).fence(plan.source());
+        Optional<Fenced> proof = fence.proof();
+        return new StepResult(proof.isPresent() ? Result.DONE : Result.STOPPED,
+                proof.isPresent() ? fence.note() : "not fenced: " + fence.note() + "; no evacuation",
+                Duration.ZERO, fence.novaRequests(), 0, List.of(), proof);
+    }
+
+    private StepResult stage(MovePlan plan) {
+        try {
+            StageResult staged = agents.stage(plan.target(), plan.vm());
+            return StepResult.agents(Result.DONE, "replica version " + staged.version() + " staged as " + staged.disk()
+                    + " on " + plan.target(), 1);
+        } catch (IOException | RuntimeException e) {
+            return StepResult.agents(Result.STOPPED, "staging on " + plan.target() + " failed: " + e.getMessage(), 1);
+        }
+    }
+
+    private StepResult forceDown(MovePlan plan) {
+        ServiceChange change = nova.forceDown(plan.source());
+        return new StepResult(change.done() ? Result.DONE : Result.WARNED, change.done()
+                ? plan.source() + "'s nova-compute " + change.outcome().name().toLowerCase(java.util.Locale.ROOT)
+                        + " forced down"
+                : plan.source() + "'s nova-compute not forced down (" + change.reason() + "); the VM runs on "
+                        + plan.target(), Duration.ZERO, change.requests(), 0, change.requestIds(), Optional.empty());
+    }
+
+    private StepResult redesignate(MovePlan plan) {
+        List<String> secondaries = plan.newSecondaries();
+        Designator.Delivery delivery = designator.assign(plan.vm(), plan.target(), secondaries, plan.interval(), true);
+        String roles = plan.target() + " primary, secondaries " + secondaries;
+        return StepResult.agents(delivery.failed().isEmpty() ? Result.DONE : Result.WARNED, delivery.failed().isEmpty()
+                ? roles : roles + "; not delivered, sent again when they answer: " + delivery.failed(),
+                delivery.requests());
+    }
+
+    private StepResult publish(MovePlan plan) {
+        List<ServerMetadata.Replica> replicas = new ArrayList<>();
+        List<String> silent = new ArrayList<>();
+        int asked = 0;
+        for (String host : plan.newSecondaries()) {
+            asked++;
+            try {
+                agents.replica(host, plan.vm()).map(ReplicaInfo::lagSeconds).filter(lag -> lag >= 0)
+                        .ifPresent(lag -> replicas.add(new ServerMetadata.Replica(host,
+                                Duration.ofMillis(Math.round(lag * 1000)))));
+            } catch (IOException | RuntimeException e) {
+                silent.add(host);
+            }
+        }
+        UUID vm = plan.vm();
+        try {
+            nova.publish(vm, "primary on " + plan.target(), replicas);
+            return new StepResult(Result.DONE, "understudy:role primary on " + plan.target() + ", replicas " + replicas
+                    + (silent.isEmpty() ? "" : " (agents not answering: " + silent + ")"), Duration.ZERO, 1, asked,
+                    List.of(), Optional.empty());
+        } catch (RuntimeException e) {
+            return new StepResult(Result.WARNED, "metadata not written: " + e.getMessage(), Duration.ZERO, 1, asked,
+                    List.of(), Optional.empty());
+        }
+    }
+}

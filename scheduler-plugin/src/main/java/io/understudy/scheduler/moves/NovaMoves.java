@@ -1,0 +1,40 @@
+package io.understudy.scheduler.moves;
+
+import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.MoveResult;
+import io.understudy.nova.action.ServerMetadata;
+import io.understudy.nova.action.ServiceChange;
+import io.understudy.nova.state.ComputeService;
+import io.understudy.nova.state.Server;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The nova-bridge's actions as the moves use them: one seam, so that the order of a move can be
+ * tested without a Nova ({@link BridgeNova} is the real one).
+ */
+public interface NovaMoves {
+
+    /** Moves VM to HOST, or follows the live migration there Nova already has. */
+    MoveResult liveMigrate(UUID vm, String host);
+
+    /** Follows the live migration of VM Nova has in flight, if any. */
+    Optional<MoveResult> followLiveMigration(UUID vm);
+
+    /** Evacuates VM to HOST with the fence proof, or follows the evacuation Nova already has; never a second one. */
+    MoveResult evacuate(UUID vm, String host, Fenced fenced);
+
+    ServiceChange forceDown(String host);
+
+    Optional<Server> server(UUID vm);
+
+    /** The nova-compute of HOST as Nova shows it now. */
+    Optional<ComputeService> computeService(String host);
+
+    /** Every nova-compute Nova knows. */
+    List<ComputeService> computeServices();
+
+    /** Sets understudy:role and understudy:replicas; throws when Nova refuses or does not answer. */
+    void publish(UUID vm, String role, List<ServerMetadata.Replica> replicas);
+}

@@ -1,0 +1,81 @@
+package io.understudy.scheduler.moves;
+
+import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.ReplicaInfo;
+import io.understudy.agent.api.StageResult;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The agents as the moves see them, in memory: replicas per host, hosts that do not answer, and
+ * every call in order. Thin on purpose: the real agent daemon is driven in the cloud test.
+ */
+final class FakeMoveAgents implements MoveAgents {
+
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    final Map<String, Protection> protections = new HashMap<>();
+    final Map<String, Double> lags = new HashMap<>();
+    final Set<String> away = new HashSet<>();
+
+    FakeMoveAgents holds(String host, double lagSeconds) {
+        lags.put(host, lagSeconds);
+        return this;
+    }
+
+    @Override
+    public URI url(String host) {
+        return URI.create("http://" + host + ":9797");
+    }
+
+    @Override
+    public PrimaryStatus sync(String host, UUID vm) throws IOException {
+        calls.add("sync " + host);
+        answer(host);
+        return new PrimaryStatus(vm, 7, Instant.now(), 0.1, false, null, List.of());
+    }
+
+    @Override
+    public StageResult stage(String host, UUID vm) throws IOException {
+        calls.add("stage " + host);
+        answer(host);
+        return new StageResult(vm, 7, "/var/lib/nova/instances/" + vm + "/disk");
+    }
+
+    @Override
+    public void protect(String host, Protection protection) throws IOException {
+        calls.add("protect " + host + " " + protection.role() + " "
+                + protection.peers().stream().map(p -> p.host()).sorted().toList());
+        answer(host);
+        protections.put(host, protection);
+    }
+
+    @Override
+    public void unprotect(String host, UUID vm) throws IOException {
+        calls.add("unprotect " + host);
+        answer(host);
+        protections.remove(host);
+    }
+
+    @Override
+    public Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException {
+        answer(host);
+        return Optional.ofNullable(lags.get(host)).map(lag -> new ReplicaInfo(vm, 7, lag, 1 << 20, 1, "compute1",
+                Instant.now(), "00"));
+    }
+
+    private void answer(String host) throws IOException {
+        if (away.contains(host)) {
+            throw new IOException("http://" + host + ":9797: connection refused");
+        }
+    }
+}

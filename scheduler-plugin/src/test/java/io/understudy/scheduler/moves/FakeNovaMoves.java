@@ -1,0 +1,102 @@
+package io.understudy.scheduler.moves;
+
+import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.MoveResult;
+import io.understudy.nova.action.ServerMetadata;
+import io.understudy.nova.action.ServiceChange;
+import io.understudy.nova.state.ComputeService;
+import io.understudy.nova.state.Server;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Nova as the moves see it, played in memory: answers what a test sets up and writes down every
+ * call in order. Thin on purpose — the bridge's actions are tested against WireMock and the real
+ * cloud in nova-bridge; this only lets the order and the resume logic of moves be checked.
+ */
+final class FakeNovaMoves implements NovaMoves {
+
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    final Deque<MoveResult.Outcome> liveMigrations = new ArrayDeque<>();
+    final Deque<MoveResult.Outcome> evacuations = new ArrayDeque<>();
+    final Deque<Optional<MoveResult.Outcome>> follows = new ArrayDeque<>();
+    final Map<String, ComputeService> services = new HashMap<>();
+    final Map<UUID, Server> servers = new HashMap<>();
+    final List<Fenced> proofs = new ArrayList<>();
+
+    FakeNovaMoves service(String host, boolean up, Instant lastReport) {
+        services.put(host, new ComputeService(UUID.nameUUIDFromBytes(host.getBytes()), host, true, up, false,
+                Optional.of(lastReport)));
+        return this;
+    }
+
+    FakeNovaMoves server(UUID vm, String host) {
+        servers.put(vm, new Server(vm, "vm", "ACTIVE", Optional.of(host), Optional.empty(), 64));
+        return this;
+    }
+
+    @Override
+    public MoveResult liveMigrate(UUID vm, String host) {
+        calls.add("liveMigrate " + host);
+        return result(MoveResult.Kind.LIVE_MIGRATION, vm, host, liveMigrations.pop(), false);
+    }
+
+    @Override
+    public Optional<MoveResult> followLiveMigration(UUID vm) {
+        calls.add("followLiveMigration");
+        return follows.pop().map(o -> result(MoveResult.Kind.LIVE_MIGRATION, vm, "compute2", o, true));
+    }
+
+    @Override
+    public MoveResult evacuate(UUID vm, String host, Fenced fenced) {
+        calls.add("evacuate " + host + " fenced " + fenced.host());
+        proofs.add(fenced);
+        return result(MoveResult.Kind.EVACUATION, vm, host, evacuations.pop(), false);
+    }
+
+    @Override
+    public ServiceChange forceDown(String host) {
+        calls.add("forceDown " + host);
+        return new ServiceChange(host, true, ServiceChange.Outcome.CHANGED, Optional.empty(), "read back from Nova",
+                List.of(), List.of("req-force-down"), 2);
+    }
+
+    @Override
+    public Optional<Server> server(UUID vm) {
+        calls.add("server");
+        return Optional.ofNullable(servers.get(vm));
+    }
+
+    @Override
+    public Optional<ComputeService> computeService(String host) {
+        calls.add("computeService " + host);
+        return Optional.ofNullable(services.get(host));
+    }
+
+    @Override
+    public List<ComputeService> computeServices() {
+        calls.add("computeServices");
+        return List.copyOf(services.values());
+    }
+
+    @Override
+    public void publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
+        calls.add("publish " + role + " " + replicas);
+    }
+
+    private static MoveResult result(MoveResult.Kind kind, UUID vm, String host, MoveResult.Outcome outcome,
+            boolean resumed) {
+        return new MoveResult(kind, vm, host, outcome, outcome == MoveResult.Outcome.COMPLETED ? "ACTIVE on " + host
+                : "as the test said", resumed, Optional.empty(), Optional.empty(), List.of("req-" + kind.name()),
+                new MoveResult.Timing(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(30)), 5);
+    }
+}

@@ -1,0 +1,218 @@
+package io.understudy.scheduler.moves;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.understudy.agent.api.Role;
+import io.understudy.nova.action.MoveResult.Outcome;
+import io.understudy.nova.client.Backoff;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The order of a move's steps, what each outcome makes of the move, and how a restarted
+ * controller resumes from the journal — against in-memory Nova and agents (the real ones are
+ * driven in MovesCloudIT).
+ */
+class MoverTest {
+
+    private static final UUID VM = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+    private static final Duration INTERVAL = Duration.ofSeconds(30);
+    private static final MovePlan LIVE = new MovePlan(VM, MoveKind.LIVE_MIGRATION, "compute1", "compute2",
+            List.of("compute2", "compute3"), INTERVAL, "cpu: 97 outside max 90");
+    private static final MovePlan FAILOVER = new MovePlan(VM, MoveKind.FAILOVER, "compute1", "compute2",
+            List.of("compute2", "compute3"), INTERVAL, "service_up: false outside = true");
+
+    @TempDir
+    Path dir;
+
+    private final FakeNovaMoves nova = new FakeNovaMoves();
+    private final FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5).holds("compute3", 2.5);
+
+    /** A controller: what a restart makes anew from the same data directory. */
+    private Mover controller() {
+        Fencers fencers = new Fencers(Map.of(), new NovaDownFencer(nova, Duration.ofSeconds(10),
+                new Backoff(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC()));
+        return new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, dir.resolve("assignments.json")),
+                true), journal(), Clock.systemUTC());
+    }
+
+    private FileJournal journal() {
+        return new FileJournal(dir.resolve("moves"));
+    }
+
+    @Test
+    void aLiveMigrationSyncsMigratesThenFlipsTheRolesSecondariesFirstThenPublishes() {
+        nova.liveMigrations.add(Outcome.COMPLETED);
+
+        MoveState move = controller().start(LIVE);
+
+        assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
+        assertThat(agents.calls).containsExactly("sync compute1",
+                "protect compute1 SECONDARY [compute2]", "protect compute3 SECONDARY [compute2]",
+                "protect compute2 PRIMARY [compute1, compute3]");
+        assertThat(nova.calls).containsExactly("liveMigrate compute2", "publish primary on compute2 [compute3:2.5s]");
+        assertThat(move.steps()).extracting(StepRecord::step)
+                .containsExactly(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE, Step.PUBLISH);
+        assertThat(move.steps().get(1).requestIds()).containsExactly("req-LIVE_MIGRATION");
+        assertThat(move.summary()).startsWith("live migration of " + VM + " compute1 -> compute2: DONE in ")
+                .contains("sync 0.", "live migration 0.", "[Nova 0.0 s]", "6 Nova requests", "6 agent requests");
+        assertThat(journal().open()).as("an ended move is no longer open").isEmpty();
+        assertThat(dir.resolve("moves/ended")).isDirectoryContaining(p -> p.getFileName().toString().startsWith(VM + "-"));
+    }
+
+    @Test
+    void aFailedFinalSyncOrAnAgentAwayWarnsAndTheMoveGoesOn() {
+        agents.away.add("compute1");
+        agents.away.add("compute3");
+        nova.liveMigrations.add(Outcome.COMPLETED);
+
+        MoveState move = controller().start(LIVE);
+
+        assertThat(move.status()).isEqualTo(MoveState.Status.DONE);
+        assertThat(move.steps()).extracting(StepRecord::result).containsExactly(StepResult.Result.WARNED,
+                StepResult.Result.DONE, StepResult.Result.WARNED, StepResult.Result.DONE);
+        assertThat(move.steps().get(0).note()).contains("final sync on compute1 failed", "the live migration goes on");
+        assertThat(move.steps().get(2).note()).contains("not delivered, sent again when they answer");
+        assertThat(agents.protections).containsOnlyKeys("compute2");
+    }
+
+    @Test
+    void aFailoverFencesStagesEvacuatesForcesDownThenFlipsTheRoles() {
+        nova.service("compute1", false, Instant.now().minusSeconds(30));
+        nova.evacuations.add(Outcome.COMPLETED);
+
+        MoveState move = controller().start(FAILOVER);
+
+        assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
+        assertThat(move.steps()).extracting(StepRecord::step).containsExactly(Step.FENCE, Step.STAGE, Step.EVACUATE,
+                Step.FORCE_DOWN, Step.REDESIGNATE, Step.PUBLISH);
+        assertThat(nova.calls).containsExactly("computeService compute1", "evacuate compute2 fenced compute1",
+                "forceDown compute1", "publish primary on compute2 [compute3:2.5s]");
+        assertThat(agents.calls).containsExactly("stage compute2", "protect compute1 SECONDARY [compute2]",
+                "protect compute3 SECONDARY [compute2]", "protect compute2 PRIMARY [compute1, compute3]");
+        assertThat(nova.proofs).singleElement().satisfies(p -> assertThat(p.how()).contains("down", "silent since"));
+        assertThat(move.fence()).contains(nova.proofs.get(0));
+        assertThat(agents.protections.get("compute2").role()).isEqualTo(Role.PRIMARY);
+    }
+
+    @Test
+    void aFailoverWhileTheSourceIsUpStopsAtTheFenceWithNothingStagedOrAsked() {
+        nova.service("compute1", true, Instant.now());
+
+        MoveState move = controller().start(FAILOVER);
+
+        assertThat(move.status()).isEqualTo(MoveState.Status.STOPPED);
+        assertThat(move.lastNote()).isEqualTo("not fenced: compute1's nova-compute is up in Nova (last report "
+                + nova.services.get("compute1").updatedAt().orElseThrow() + "): it may still run its VMs; no evacuation");
+        assertThat(nova.calls).containsExactly("computeService compute1");
+        assertThat(agents.calls).isEmpty();
+        assertThat(journal().open()).as("nothing happened: the VM may be decided on again").isEmpty();
+    }
+
+    @Test
+    void aSourceForcedDownMomentsAgoIsWaitedForUntilItsSilenceIsLongEnough() {
+        Instant report = Instant.now().minusSeconds(10).plusMillis(300);
+        nova.services.put("compute1", new io.understudy.nova.state.ComputeService(UUID.randomUUID(), "compute1", true,
+                false, true, Optional.of(report)));
+        nova.evacuations.add(Outcome.COMPLETED);
+
+        long began = System.nanoTime();
+        MoveState move = controller().start(FAILOVER);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+        assertThat(move.status()).isEqualTo(MoveState.Status.DONE);
+        assertThat(nova.calls.stream().filter(c -> c.startsWith("computeService")).count()).isGreaterThan(1);
+    }
+
+    @Test
+    void anEvacuationUnresolvedIsFollowedAfterARestartFromItsStepNeverFencedOrStagedAgain() {
+        nova.service("compute1", false, Instant.now().minusSeconds(30));
+        nova.evacuations.add(Outcome.UNRESOLVED);
+        MoveState first = controller().start(FAILOVER);
+        assertThat(first.status()).isEqualTo(MoveState.Status.IN_FLIGHT);
+        assertThat(first.nextStep()).contains(Step.EVACUATE);
+        assertThat(first.attempted()).isTrue();
+        assertThatThrownBy(() -> controller().start(FAILOVER)).isInstanceOf(MoveConflictException.class)
+                .hasMessageContaining("in flight since").hasMessageContaining("next evacuate");
+
+        nova.calls.clear();
+        agents.calls.clear();
+        nova.evacuations.add(Outcome.COMPLETED);
+        List<MoveState> resumed = controller().resumeAll();
+
+        assertThat(resumed).singleElement().satisfies(m -> assertThat(m.status()).isEqualTo(MoveState.Status.DONE));
+        assertThat(nova.calls).first().isEqualTo("evacuate compute2 fenced compute1");
+        assertThat(nova.calls).noneMatch(c -> c.startsWith("computeService"));
+        assertThat(agents.calls).noneMatch(c -> c.startsWith("stage"));
+        assertThat(nova.proofs).hasSize(2).allMatch(p -> p.equals(nova.proofs.get(0)));
+    }
+
+    @Test
+    void aFailedEvacuationHoldsTheVmForAnOperator() {
+        nova.service("compute1", false, Instant.now().minusSeconds(30));
+        nova.evacuations.add(Outcome.FAILED);
+
+        MoveState move = controller().start(FAILOVER);
+
+        assertThat(move.status()).isEqualTo(MoveState.Status.NEEDS_OPERATOR);
+        assertThat(nova.calls).doesNotContain("forceDown compute1");
+        assertThat(journal().open(VM)).get().satisfies(m -> assertThat(m.holdReason()).contains("needs an operator"));
+        assertThat(controller().resumeAll()).as("not resumed: held until an operator looks").isEmpty();
+        assertThat(journal().close(VM)).isTrue();
+        assertThat(journal().open()).isEmpty();
+    }
+
+    @Test
+    void aRestartMidLiveMigrationFollowsWhatNovaHasInsteadOfAskingAgain() {
+        nova.liveMigrations.add(Outcome.UNRESOLVED);
+        MoveState first = controller().start(LIVE);
+        assertThat(first.nextStep()).contains(Step.MIGRATE);
+
+        nova.follows.add(Optional.of(Outcome.COMPLETED));
+        MoveState resumed = controller().resumeAll().get(0);
+
+        assertThat(resumed.status()).isEqualTo(MoveState.Status.DONE);
+        assertThat(nova.calls.stream().filter(c -> c.startsWith("liveMigrate"))).hasSize(1);
+        assertThat(nova.calls).contains("followLiveMigration");
+    }
+
+    @Test
+    void aLiveMigrationAskedBeforeARestartThatNovaNoLongerHasIsJudgedByWhereTheServerIs() {
+        nova.liveMigrations.add(Outcome.UNRESOLVED);
+        controller().start(LIVE);
+        nova.follows.add(Optional.empty());
+        nova.server(VM, "compute1");
+
+        MoveState resumed = controller().resumeAll().get(0);
+
+        assertThat(resumed.status()).isEqualTo(MoveState.Status.STOPPED);
+        assertThat(resumed.lastNote()).startsWith("the live migration asked before ended without moving it");
+        assertThat(nova.calls.stream().filter(c -> c.startsWith("liveMigrate"))).hasSize(1);
+    }
+
+    @Test
+    void aControllerStoppedBetweenTheMarkAndTheAnswerFollowsTheStep() throws Exception {
+        // What the journal holds when the controller died while Nova was asked: the step marked attempted.
+        MoveState marked = MoveState.begin(LIVE, Instant.now()).advance(Step.SYNC,
+                StepResult.agents(StepResult.Result.DONE, "synced", 1), Instant.now(), Duration.ZERO)
+                .attempting(Instant.now());
+        journal().begin(marked);
+        nova.follows.add(Optional.of(Outcome.COMPLETED));
+
+        MoveState resumed = controller().resumeAll().get(0);
+
+        assertThat(resumed.status()).isEqualTo(MoveState.Status.DONE);
+        assertThat(nova.calls).doesNotContain("liveMigrate compute2").contains("followLiveMigration");
+        assertThat(Files.list(dir.resolve("moves")).filter(p -> p.toString().endsWith(".partial"))).isEmpty();
+    }
+}
