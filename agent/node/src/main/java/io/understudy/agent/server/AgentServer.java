@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.agent.api.Json;
 import io.understudy.agent.api.Tls;
 import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.delta.DeltaReader;
 import jakarta.ws.rs.ext.ContextResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,6 +51,7 @@ public final class AgentServer implements AutoCloseable {
 
     /** Starts listening; returns the port (useful when the configuration asked for port 0). */
     public int start() throws IOException {
+        DeltaReader.warmUp();
         InetSocketAddress listen = config.listen();
         boolean tls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
         URI uri = URI.create((tls ? "https" : "http") + "://" + listen.getHostString() + ":" + listen.getPort() + "/");
