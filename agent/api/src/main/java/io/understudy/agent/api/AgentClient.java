@@ -101,6 +101,15 @@ public final class AgentClient {
                 .POST(delta).build(), new TypeReference<>() {});
     }
 
+    /**
+     * Fences {@code vm} on that node: destroys its domain and confirms it stopped. An
+     * {@link AgentException} means the agent could not confirm it: the VM may still run there.
+     */
+    public FenceResult destroyDomain(UUID vm) throws IOException {
+        return send(request("/v1/domains/" + vm + "/destroy").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                new TypeReference<>() {});
+    }
+
     /** Puts the replica of {@code vm} in place as the instance's disk on that node. */
     public StageResult stage(UUID vm) throws IOException {
         return send(request("/v1/replicas/" + vm + "/stage").POST(HttpRequest.BodyPublishers.noBody()).build(),

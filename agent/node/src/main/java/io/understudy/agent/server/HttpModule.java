@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.resources.DomainResource;
 import io.understudy.agent.resources.HealthResource;
 import io.understudy.agent.resources.MetricsResource;
 import io.understudy.agent.resources.ProtectionResource;
@@ -17,7 +18,7 @@ public final class HttpModule extends AbstractModule {
     @Provides
     @Singleton
     AgentServer server(AgentConfig config, HealthResource health, ReplicaResource replicas,
-            ProtectionResource protections, MetricsResource metrics) throws IOException {
-        return new AgentServer(config, List.of(health, replicas, protections, metrics));
+            ProtectionResource protections, DomainResource domains, MetricsResource metrics) throws IOException {
+        return new AgentServer(config, List.of(health, replicas, protections, domains, metrics));
     }
 }

@@ -203,4 +203,20 @@ class AgentServerIT {
         AgentClient anonymous = new AgentClient(uri, null, javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(10));
         assertThatThrownBy(anonymous::health).isInstanceOf(IOException.class);
     }
+
+    @Test
+    void theAgentFencerDestroysADomainAndConfirmsItStopped() throws IOException {
+        AgentClient client = client(startWithToken(), TOKEN);
+        // libvirt's test driver starts with one running domain, "test".
+        UUID test = client.hostStats().domains().get(0).vm();
+        var fenced = client.destroyDomain(test);
+        assertThat(fenced.wasRunning()).isTrue();
+        assertThat(fenced.stopped()).isTrue();
+        assertThat(fenced.state()).isEqualTo("SHUTOFF");
+        assertThat(fenced.host()).isEqualTo("compute2");
+        // Again: nothing left to kill, still confirmed.
+        assertThat(client.destroyDomain(test).wasRunning()).isFalse();
+        // A VM this node never had is fenced by definition.
+        assertThat(client.destroyDomain(UUID.randomUUID()).state()).isEqualTo("ABSENT");
+    }
 }
