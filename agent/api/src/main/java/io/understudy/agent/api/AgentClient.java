@@ -110,9 +110,15 @@ public final class AgentClient {
                 new TypeReference<>() {});
     }
 
-    /** Puts the replica of {@code vm} in place as the instance's disk on that node. */
+    /** Puts the replica of {@code vm} in place as the instance's disk on that node (its layers, instantly). */
     public StageResult stage(UUID vm) throws IOException {
-        return send(request("/v1/replicas/" + vm + "/stage").POST(HttpRequest.BodyPublishers.noBody()).build(),
+        return stage(vm, false);
+    }
+
+    /** The same; {@code flatten} makes the disk one standalone file (a copy of the data). */
+    public StageResult stage(UUID vm, boolean flatten) throws IOException {
+        return send(request("/v1/replicas/" + vm + "/stage" + (flatten ? "?flatten=true" : ""))
+                .timeout(timeout.multipliedBy(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 new TypeReference<>() {});
     }
 

@@ -20,6 +20,9 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -28,15 +31,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One VM's replica on a secondary: a chain of immutable qcow2 layers, the per-cluster hashes of
@@ -279,14 +286,11 @@ public final class Replica {
      * Puts the replica where the next boot uses it: its layers are linked (or copied, across file
      * systems) into {@code instanceDir}, and a new empty overlay named {@code diskName} on top takes
      * the guest's writes, so the replica's own layers never change. Takes milliseconds whatever
-     * the disk's size: this is on the recovery path.
+     * the disk's size: this is on the recovery path. Everything it creates belongs to the owner of
+     * {@code instanceDir}'s parent (Nova's instances path), as Nova's own files there do.
      */
     public synchronized Path stage(Path instanceDir, String diskName) throws IOException {
-        Files.createDirectories(instanceDir);
-        Path disk = instanceDir.resolve(diskName);
-        if (Files.exists(disk)) {
-            throw new FileAlreadyExistsException(disk.toString(), null, "refusing to replace a disk");
-        }
+        Path disk = prepareStage(instanceDir, diskName);
         for (String layer : state.chain()) {
             Path link = instanceDir.resolve(layer);
             if (Files.exists(link)) {
@@ -297,6 +301,7 @@ public final class Replica {
             } catch (IOException | UnsupportedOperationException e) {
                 Files.copy(dir.resolve(layer), link, StandardCopyOption.COPY_ATTRIBUTES);
             }
+            ownLike(instanceDir, link);
         }
         Path temp = instanceDir.resolve("." + diskName + ".partial");
         Files.deleteIfExists(temp);
@@ -305,9 +310,63 @@ public final class Replica {
                     "qcow2").finish();
             out.force(true);
         }
+        ownLike(instanceDir, temp);
         Files.move(temp, disk, StandardCopyOption.ATOMIC_MOVE);
         LayerApply.fsyncDirectory(instanceDir);
         return disk;
+    }
+
+    /**
+     * The same replica as one standalone qcow2 file (no backing file): for a target that must not
+     * depend on the replica's files. Costs a read and a write of the disk's data.
+     */
+    public Path stageFlat(Path instanceDir, String diskName) throws IOException {
+        State s = state();
+        Path disk;
+        synchronized (this) {
+            disk = prepareStage(instanceDir, diskName);
+        }
+        // Layers never change once named, so the copy reads a fixed version without holding the lock.
+        try (BackingChain chain = BackingChain.open(dir.resolve(s.top()))) {
+            PipedInputStream in = new PipedInputStream(1 << 20);
+            PipedOutputStream pipe = new PipedOutputStream(in);
+            DeltaHeader seed = new DeltaHeader(s.clusterSize(), s.virtualSize(), s.virtualSize(), true,
+                    Optional.empty(), Optional.of(s.vm()), 0, s.version(), s.capturedAtMillis());
+            CompletableFuture<DeltaStats> diff = CompletableFuture.supplyAsync(() -> {
+                try (OutputStream out = new BufferedOutputStream(pipe, 1 << 20)) {
+                    return Differ.diff(null, chain, new DeltaWriter(out, seed));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            try (InputStream delta = in) {
+                LayerApply.apply(null, DeltaReader.open(delta), disk, LayerApply.Options.DEFAULT);
+            }
+            diff.join();
+        }
+        ownLike(instanceDir, disk);
+        return disk;
+    }
+
+    private Path prepareStage(Path instanceDir, String diskName) throws IOException {
+        if (!Files.isDirectory(instanceDir)) {
+            Files.createDirectories(instanceDir);
+            ownLike(instanceDir, instanceDir);
+        }
+        Path disk = instanceDir.resolve(diskName);
+        if (Files.exists(disk)) {
+            throw new FileAlreadyExistsException(disk.toString(), null, "refusing to replace a disk");
+        }
+        return disk;
+    }
+
+    /** Gives {@code file} the owner and group of the instance directory's parent. */
+    private static void ownLike(Path instanceDir, Path file) throws IOException {
+        Path parent = instanceDir.toAbsolutePath().getParent();
+        PosixFileAttributes owner = Files.readAttributes(parent, PosixFileAttributes.class);
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        view.setOwner(owner.owner());
+        view.setGroup(owner.group());
     }
 
     /** Every layer passes the structural check and the chain's content matches the manifest. */

@@ -18,6 +18,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.BufferedInputStream;
@@ -104,13 +105,17 @@ public final class ReplicaResource {
         return new DeltaReceipt(vm, receipt.version(), receipt.applied(), payload);
     }
 
-    /** Puts the replica in place as the instance's disk under Nova's instances path. */
+    /**
+     * Puts the replica in place as the instance's disk under Nova's instances path: its layers
+     * under a fresh overlay (instant), or with {@code flatten=true} one standalone file.
+     */
     @POST
     @Path("{vm}/stage")
-    public StageResult stage(@PathParam("vm") String id) throws IOException {
+    public StageResult stage(@PathParam("vm") String id, @QueryParam("flatten") boolean flatten) throws IOException {
         UUID vm = Ids.vm(id);
         Replica r = replica(vm);
-        java.nio.file.Path disk = r.stage(config.instancesPath().resolve(vm.toString()), "disk");
+        java.nio.file.Path instance = config.instancesPath().resolve(vm.toString());
+        java.nio.file.Path disk = flatten ? r.stageFlat(instance, "disk") : r.stage(instance, "disk");
         LOG.info("replica {}: staged version {} as {}", vm, r.state().version(), disk);
         return new StageResult(vm, r.state().version(), disk.toString());
     }

@@ -207,4 +207,25 @@ class ReplicaIT {
     private byte[] relabelSeed(byte[] delta, long from, long to) throws IOException {
         return relabel(delta, from, to);
     }
+
+    @Test
+    void aFlattenedStageIsOneStandaloneFileOwnedLikeTheInstancesPath() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        for (int v = 1; v <= 3; v++) {
+            r.receive(reader(delta(v - 1, v)));
+        }
+        Path instances = Files.createDirectories(tmp.resolve("nova-instances"));
+        // Nova's instances path belongs to Nova's user, not to the agent's (root): "nobody" stands in.
+        var nobody = instances.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(instances, nobody);
+        Path instance = instances.resolve(VM.toString());
+        Path staged = r.stageFlat(instance, "disk");
+        assertThat(Qemu.identical(staged, disk.version(3))).isTrue();
+        var info = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Qemu.img("info", "--output=json", staged.toString()));
+        assertThat(info.has("backing-filename")).as("standalone").isFalse();
+        assertThat(Qemu.check(staged).path("corruptions").asLong(0)).isZero();
+        assertThat(Files.getOwner(staged)).isEqualTo(nobody);
+        assertThat(Files.getOwner(instance)).isEqualTo(nobody);
+    }
 }
