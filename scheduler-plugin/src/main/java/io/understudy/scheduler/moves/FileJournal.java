@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -112,9 +113,11 @@ public final class FileJournal implements Journal {
     private Path write(MoveState move) throws IOException {
         Files.createDirectories(dir.resolve("ended"));
         Path temp = Files.createTempFile(dir, move.plan().vm() + "-", ".partial");
-        try (var channel = java.nio.channels.FileChannel.open(temp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(move)));
-            channel.force(true);
+        // A stream, not a channel: a thread interrupted while stopping (a controller shutting down)
+        // must still record where its move stands, and an interrupt closes a channel mid-write.
+        try (FileOutputStream out = new FileOutputStream(temp.toFile())) {
+            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(move));
+            out.getFD().sync();
         }
         return temp;
     }

@@ -4,7 +4,6 @@ import io.understudy.scheduler.decide.Decider;
 import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.evaluate.Evaluation;
 import io.understudy.scheduler.evaluate.Evaluator;
-import io.understudy.scheduler.evaluate.HostVerdict;
 import io.understudy.scheduler.rules.Rules;
 import io.understudy.scheduler.stats.AgentReading;
 import io.understudy.scheduler.stats.HostSample;
@@ -15,6 +14,7 @@ import io.understudy.scheduler.stats.Samples;
 import io.understudy.scheduler.stats.ServerInfo;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,9 +46,18 @@ public final class RoundCore {
     /** @param held the VMs whose moves are open, with why (see {@link Decider#decide}) */
     public Computed compute(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rules, Set<String> failedHosts,
             Instant now, RoundState previous, boolean everyVm, Map<UUID, String> held) {
-        List<HostSample> samples = Samples.merge(nova, agents, now);
+        Samples.Merged merged = Samples.mergeWithReplicas(nova, agents, now);
+        List<HostSample> samples = merged.samples();
         Evaluation evaluation = evaluator.evaluate(samples, rules, nova.aggregates(), failedHosts, now,
                 previous.breaches());
+        // Made in one go, this set stays compact in cache for the 100,000 lookups below, where
+        // evaluation.hosts() would read a HostVerdict from wherever evaluating left it.
+        Set<String> quietHosts = new HashSet<>(evaluation.hosts().size() * 2);
+        evaluation.hosts().forEach((host, verdict) -> {
+            if (verdict.quiet()) {
+                quietHosts.add(host);
+            }
+        });
         List<ServerInfo> unplaced = new ArrayList<>();
         List<ServerInfo> decided = new ArrayList<>();
         int placed = 0;
@@ -61,14 +70,13 @@ public final class RoundCore {
                 continue;
             }
             placed++;
-            HostVerdict primary = evaluation.hosts().get(server.host().get());
             // Anti-affinity members are always decided: their hosts count for the others of their group.
             boolean grouped = server.metadata().containsKey(ProtectedVm.ANTI_AFFINITY_KEY);
-            if (everyVm || primary == null || !primary.quiet() || grouped || held.containsKey(server.id())) {
+            if (everyVm || !quietHosts.contains(server.host().get()) || grouped || held.containsKey(server.id())) {
                 decided.add(server);
             }
         }
-        List<ProtectedVm> vms = Inventory.protectedVms(decided, samples, rules, new ArrayList<>());
+        List<ProtectedVm> vms = Inventory.protectedVms(decided, merged.replicas(), rules, new ArrayList<>());
         List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), held);
         return new Computed(samples, evaluation, vms, decisions, placed, placed - vms.size(), unplaced);
     }

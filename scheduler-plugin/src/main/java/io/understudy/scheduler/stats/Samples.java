@@ -9,7 +9,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Merges Nova's view and the agents' answers into one {@link HostSample} per compute host. Pure.
@@ -24,15 +23,22 @@ public final class Samples {
     private Samples() {
     }
 
+    /** One round's hosts, and every replica their agents reported. */
+    public record Merged(List<HostSample> samples, ReplicaIndex replicas) {}
+
     public static List<HostSample> merge(NovaSnapshot nova, Map<String, AgentReading> agents, Instant now) {
+        return mergeWithReplicas(nova, agents, now).samples();
+    }
+
+    public static Merged mergeWithReplicas(NovaSnapshot nova, Map<String, AgentReading> agents, Instant now) {
         Map<String, ComputeService> services = new HashMap<>();
         nova.services().forEach(s -> services.put(s.host(), s));
         Map<String, Hypervisor> hypervisors = new HashMap<>();
         nova.hypervisors().forEach(h -> hypervisors.put(h.host(), h));
-        TreeSet<String> hosts = new TreeSet<>(services.keySet());
-        hosts.addAll(hypervisors.keySet());
+        List<String> hosts = hostsInNameOrder(nova);
 
         List<HostSample> out = new ArrayList<>(hosts.size());
+        ReplicaIndex replicas = new ReplicaIndex(hosts.size() * 16);
         for (String host : hosts) {
             Map<Parameter, Value> values = new EnumMap<>(Parameter.class);
             List<String> problems = new ArrayList<>();
@@ -71,14 +77,33 @@ public final class Samples {
                 values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
                 values.put(Parameter.LOAD1, Value.of(s.load1()));
                 double maxLag = 0;
-                for (Double lag : s.replicaLagSeconds().values()) {
+                for (Map.Entry<java.util.UUID, Double> e : s.replicaLagSeconds().entrySet()) {
+                    double lag = e.getValue();
                     maxLag = Math.max(maxLag, lag);
+                    replicas.add(e.getKey(), host, lag);
                 }
                 values.put(Parameter.REPLICA_LAG_MAX, Value.of(maxLag));
                 lags = s.replicaLagSeconds();
             }
             out.add(new HostSample(host, values, lags, problems));
         }
-        return out;
+        return new Merged(out, replicas);
+    }
+
+    /** Every host Nova lists a service or a hypervisor for, once each. */
+    private static List<String> hostsInNameOrder(NovaSnapshot nova) {
+        List<String> all = new ArrayList<>(nova.services().size() + nova.hypervisors().size());
+        nova.services().forEach(s -> all.add(s.host()));
+        nova.hypervisors().forEach(h -> all.add(h.host()));
+        // Nova's lists are often in name order already: sorting them together then costs about a
+        // merge, where a TreeSet would compare its way down a tree for every name.
+        all.sort(null);
+        List<String> hosts = new ArrayList<>(all.size());
+        for (String host : all) {
+            if (hosts.isEmpty() || !hosts.get(hosts.size() - 1).equals(host)) {
+                hosts.add(host);
+            }
+        }
+        return hosts;
     }
 }

@@ -1,18 +1,23 @@
 package io.understudy.scheduler.cloudit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.understudy.nova.action.ActionSettings;
+import io.understudy.nova.action.ForceDown;
 import io.understudy.nova.client.Microversion;
 import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
 import io.understudy.nova.keystone.KeystoneLogin;
+import io.understudy.nova.state.ComputeServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +27,10 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-/** The single-machine cloud as these tests use it: its clouds.yaml, a Nova client, servers, MariaDB. */
+/**
+ * The single-machine cloud as these tests use it: its clouds.yaml, a Nova client, servers, MariaDB,
+ * and its script for what only the machine can do (crash a compute, start it again).
+ */
 final class Cloud {
 
     static final String CLOUD = System.getProperty("understudy.cloud.name", "understudy");
@@ -91,23 +99,68 @@ final class Cloud {
      * beside clouds.yaml's folder): how the tests get a database for Quartz.
      */
     void mariadbRoot(String sql) {
-        Path myCnf = cloudsYaml.toAbsolutePath().getParent().resolve("etc/mysql/my.cnf");
-        List<String> command = List.of("mariadb", "--defaults-file=" + myCnf, "-u", "root", "-e", sql);
+        Path myCnf = state().resolve("etc/mysql/my.cnf");
+        run(List.of("mariadb", "--defaults-file=" + myCnf, "-u", "root", "-e", sql));
+    }
+
+    /** The cloud's state directory: clouds.yaml's folder. */
+    Path state() {
+        return cloudsYaml.toAbsolutePath().getParent();
+    }
+
+    /** Nova's service_down_time as local-cloud.sh configured it. */
+    Duration serviceDownTime() {
+        Path conf = state().resolve("etc/nova/nova.conf");
+        try {
+            return Files.readAllLines(conf).stream().map(l -> l.replace(" ", ""))
+                    .filter(l -> l.startsWith("service_down_time=")).map(l -> Duration.ofSeconds(Long.parseLong(
+                            l.substring("service_down_time=".length())))).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(conf + " sets no service_down_time"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + conf + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** SIGKILLs HOST's nova-compute (local-cloud.sh kill-compute), as a crashed host would stop. */
+    void killCompute(String host) {
+        script("kill-compute", host);
+    }
+
+    /** Every compute running, none forced down (asked until Nova allows it), all up. */
+    void restoreComputes(List<String> hosts) {
+        hosts.forEach(h -> script("start-compute", h));
+        ForceDown forceDown = new ForceDown(nova, ActionSettings.DEFAULTS);
+        for (String host : hosts) {
+            await(host + " no longer forced down").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> forceDown.lift(host).done());
+        }
+        await("every compute up").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .until(() -> new ComputeServices(nova).list().stream()
+                        .filter(s -> hosts.contains(s.host()) && s.up()).count() == hosts.size());
+    }
+
+    private void script(String... arguments) {
+        List<String> command = new ArrayList<>(List.of("bash", System.getProperty("understudy.cloud.script")));
+        command.addAll(List.of(arguments));
+        run(command);
+    }
+
+    private static void run(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("mariadb took over 60 s");
+                throw new IllegalStateException(String.join(" ", command) + " took over 60 s");
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                throw new IllegalStateException("mariadb exited " + p.exitValue() + ": " + out);
+                throw new IllegalStateException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run mariadb: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            throw new IllegalStateException("interrupted running " + String.join(" ", command), e);
         }
     }
 }
