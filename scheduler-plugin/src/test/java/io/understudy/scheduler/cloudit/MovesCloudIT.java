@@ -19,6 +19,7 @@ import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryModule;
 import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.moves.Journal;
 import io.understudy.scheduler.moves.ManualMoves;
@@ -128,7 +129,8 @@ class MovesCloudIT {
         assertThat(decision.action()).contains("live-migrate");
         String target = decision.target().orElseThrow();
         assertThat(round.executions()).singleElement().satisfies(e -> assertThat(e).contains(": DONE in "));
-        assertThat(show(server)).extracting(Server::host, Server::status).containsExactly(Optional.of(target), "ACTIVE");
+        assertThat(show(server)).extracting(Server::host, Server::status)
+                .containsExactly(Optional.of(target), "ACTIVE");
         assertThat(new Migrations(cloud.nova).ofServer(server)).singleElement()
                 .satisfies(m -> assertThat(m.isLiveMigration()).isTrue());
         assertRolesFlipped(target, "compute1");
@@ -159,7 +161,8 @@ class MovesCloudIT {
         String target = decision.target().orElseThrow();
         String execution = round.executions().get(0);
         assertThat(execution).contains("failover of " + server + " compute1 -> " + target + ": DONE");
-        assertThat(show(server)).extracting(Server::host, Server::status).containsExactly(Optional.of(target), "ACTIVE");
+        assertThat(show(server)).extracting(Server::host, Server::status)
+                .containsExactly(Optional.of(target), "ACTIVE");
         assertThat(new Migrations(cloud.nova).ofServer(server)).singleElement().satisfies(m ->
                 assertThat(m.isEvacuation()).isTrue());
         assertThat(new ComputeServices(cloud.nova).ofHost("compute1").orElseThrow().forcedDown())
@@ -262,7 +265,8 @@ class MovesCloudIT {
     private Injector controller(String rules) throws Exception {
         Files.writeString(dir.resolve("rules.yaml"), rules);
         StringBuilder endpoints = new StringBuilder();
-        agents.urls().forEach((host, url) -> endpoints.append("    ").append(host).append(": ").append(url).append('\n'));
+        agents.urls().forEach((host, url) -> endpoints.append("    ").append(host).append(": ").append(url)
+                .append('\n'));
         Files.writeString(dir.resolve("controller.yaml"), "dataDir: " + dir.resolve("controller") + "\n"
                 + "rules: rules.yaml\n"
                 + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n"
@@ -286,7 +290,7 @@ class MovesCloudIT {
         Path dirEnded = dir.resolve("controller/moves/ended");
         try (var files = Files.list(dirEnded)) {
             Path newest = files.max(java.util.Comparator.comparing(Path::toString)).orElseThrow();
-            return io.understudy.scheduler.history.JsonLinesHistory.mapper().readValue(newest.toFile(), MoveState.class);
+            return JsonLinesHistory.mapper().readValue(newest.toFile(), MoveState.class);
         }
     }
 
