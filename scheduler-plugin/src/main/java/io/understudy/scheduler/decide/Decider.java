@@ -8,7 +8,6 @@ import io.understudy.scheduler.stats.ProtectedVm;
 import io.understudy.scheduler.stats.Replica;
 import io.understudy.scheduler.rules.MoveAction;
 import io.understudy.scheduler.rules.Policy;
-import io.understudy.scheduler.rules.Range;
 import io.understudy.scheduler.rules.Rule;
 import io.understudy.scheduler.rules.Scope;
 import io.understudy.scheduler.stats.Parameter;
@@ -58,7 +57,7 @@ public final class Decider {
         // they are decided in a fixed order — failed hosts first, so that the cap is spent on VMs
         // that are down before any that are merely out of range, then by VM id.
         Decision[] decisions = new Decision[vms.size()];
-        List<Integer> contested = new ArrayList<>();
+        List<Contested> contested = new ArrayList<>();
         for (int i = 0; i < vms.size(); i++) {
             ProtectedVm vm = vms.get(i);
             String moving = held.isEmpty() ? null : held.get(vm.id());
@@ -66,13 +65,13 @@ public final class Decider {
             if (stay != null) {
                 decisions[i] = stay;
             } else {
-                contested.add(i);
+                contested.add(new Contested(i, round.failed(vm.primary()), vm.id()));
             }
         }
-        contested.sort(Comparator.comparing((Integer i) -> !round.failed(vms.get(i).primary()))
-                .thenComparing(i -> vms.get(i).id()));
+        contested.sort(DECIDING_ORDER);
         int moves = held.size();
-        for (int i : contested) {
+        for (Contested c : contested) {
+            int i = c.index();
             ProtectedVm vm = vms.get(i);
             Decision d = round.decide(vm, moves);
             if (d.outcome() == Outcome.MOVE) {
@@ -86,6 +85,17 @@ public final class Decider {
         return List.of(decisions);
     }
 
+
+    /** A VM that competes for the cap and targets, with its sort keys read once rather than per comparison. */
+    private record Contested(int index, boolean onFailedHost, UUID vm) {}
+
+    private static final Comparator<Contested> DECIDING_ORDER =
+            Comparator.comparing((Contested c) -> !c.onFailedHost()).thenComparing(Contested::vm);
+
+    private static final Comparator<Candidate> BEST_FIRST = Comparator.comparing((Candidate c) -> !c.eligible())
+            .thenComparing(Comparator.comparingDouble(Candidate::score).reversed())
+            .thenComparingDouble(Candidate::lagSeconds)
+            .thenComparing(Candidate::host);
 
     /** The per-VM steps, sharing the round's running state (arrivals, anti-affinity, moves). */
     private record Round(Evaluation evaluation, Policy policy, boolean vmScoped,
@@ -156,7 +166,9 @@ public final class Decider {
                 }
             }
             List<Candidate> candidates = candidates(vm);
-            Optional<Candidate> best = candidates.stream().filter(Candidate::eligible).findFirst();
+            // Sorted eligible first.
+            Optional<Candidate> best = candidates.isEmpty() || !candidates.get(0).eligible() ? Optional.empty()
+                    : Optional.of(candidates.get(0));
             if (best.isEmpty()) {
                 reasons.add(candidates.isEmpty() ? "it has no secondaries" : "no secondary is eligible");
                 return decision(vm, Outcome.NO_TARGET, action, null, hard, reasons, verdicts, candidates);
@@ -194,20 +206,15 @@ public final class Decider {
                     if (!h.sample().isTrue(Parameter.SERVICE_UP)) {
                         rejections.add("nova-compute is not up");
                     }
-                    double sum = 0;
-                    int n = 0;
-                    for (RuleVerdict v : applicable(vm, h.verdicts())) {
-                        if (v.verdict() == Verdict.NOT_APPLICABLE) {
-                            continue;
-                        }
-                        if (v.verdict() != Verdict.IN_RANGE) {
-                            rejections.add(v.rule().name() + ": " + v.show());
-                        } else if (v.rule().range() instanceof Range.Between b) {
-                            sum += b.headroom(v.value().orElseThrow());
-                            n++;
+                    List<RuleVerdict> verdicts = applicable(vm, h.verdicts());
+                    if (vmScoped || !h.inRange()) {
+                        for (RuleVerdict v : verdicts) {
+                            if (v.verdict() != Verdict.IN_RANGE && v.verdict() != Verdict.NOT_APPLICABLE) {
+                                rejections.add(v.rule().name() + ": " + v.show());
+                            }
                         }
                     }
-                    headroom = n == 0 ? 1 : sum / n;
+                    headroom = vmScoped ? HostVerdict.meanHeadroom(verdicts) : h.headroom();
                 }
                 if (r.lagSeconds() > maxLag) {
                     rejections.add("replica lag " + fixed(r.lagSeconds(), 10) + "s > maxReplicaLag "
@@ -219,10 +226,7 @@ public final class Decider {
                 double score = headroom + freshness - ARRIVAL_PENALTY * arrivals.getOrDefault(r.host(), 0);
                 out.add(new Candidate(r.host(), r.lagSeconds(), rejections.isEmpty(), score, rejections));
             }
-            out.sort(Comparator.comparing((Candidate c) -> !c.eligible())
-                    .thenComparing(Comparator.comparingDouble(Candidate::score).reversed())
-                    .thenComparingDouble(Candidate::lagSeconds)
-                    .thenComparing(Candidate::host));
+            out.sort(BEST_FIRST);
             return out;
         }
 

@@ -1,7 +1,6 @@
 package io.understudy.scheduler.stats;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -10,69 +9,64 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Every replica the agents reported in one round, filled by {@link Samples#mergeWithReplicas} in
- * the pass that already reads every lag for each host's oldest replica.
+ * The replicas the agents reported in one round, host by host, filled by
+ * {@link Samples#mergeWithReplicas} in the pass that already reads every lag for each host's
+ * oldest replica.
  *
  * <p>A round wants the replicas of a few thousand VMs out of 100,000, and the agents' maps are
- * keyed by VM ids scattered over the heap: reading them all again costs a cache miss per replica.
- * So each id's hash is kept beside it in a flat array, and {@link #of} compares hashes first,
- * reading an id only when its hash is one of the wanted ones.
+ * keyed by VM ids scattered over the heap: reading them all a second time costs a cache miss per
+ * replica. So each id's hash is kept beside it, and {@link #of} compares hashes first, reading an
+ * id only when its hash is one of the wanted ones.
  */
 public final class ReplicaIndex {
 
-    private UUID[] vms;
-    private int[] hashes;
-    private String[] hosts;
-    private double[] lags;
-    private int size;
+    /** One host's agent's map, with its keys and their hashes in arrays. */
+    private record Held(String host, Map<UUID, Double> lags, UUID[] vms, int[] hashes) {}
 
-    ReplicaIndex(int capacity) {
-        int c = Math.max(16, capacity);
-        vms = new UUID[c];
-        hashes = new int[c];
-        hosts = new String[c];
-        lags = new double[c];
+    private final List<Held> held;
+
+    ReplicaIndex(int hosts) {
+        held = new ArrayList<>(hosts);
     }
 
-    /** A lag that is not a number of seconds (NaN, negative) is not a usable replica and is left out. */
-    void add(UUID vm, String host, double lagSeconds) {
-        if (Double.isNaN(lagSeconds) || lagSeconds < 0) {
-            return;
+    /** @return the oldest of these replicas' lags, 0 when there is none */
+    double add(String host, Map<UUID, Double> lags) {
+        UUID[] vms = new UUID[lags.size()];
+        int[] hashes = new int[vms.length];
+        double oldest = 0;
+        int i = 0;
+        for (Map.Entry<UUID, Double> e : lags.entrySet()) {
+            oldest = Math.max(oldest, e.getValue());
+            vms[i] = e.getKey();
+            hashes[i] = vms[i].hashCode();
+            i++;
         }
-        if (size == vms.length) {
-            int c = size * 2;
-            vms = Arrays.copyOf(vms, c);
-            hashes = Arrays.copyOf(hashes, c);
-            hosts = Arrays.copyOf(hosts, c);
-            lags = Arrays.copyOf(lags, c);
-        }
-        vms[size] = vm;
-        hashes[size] = vm.hashCode();
-        hosts[size] = host;
-        lags[size] = lagSeconds;
-        size++;
-    }
-
-    /** How many replicas were reported, all VMs together. */
-    public int size() {
-        return size;
+        held.add(new Held(host, lags, vms, hashes));
+        return oldest;
     }
 
     /**
-     * @return the replicas of these VMs, each VM's in the order its holders were merged (host name
-     *     order); a VM no agent reported a replica of is absent
+     * @return the replicas of these VMs, each VM's in the order the hosts were added (name order);
+     *     a VM no agent reported a usable replica of is absent
      */
     public Map<UUID, List<Replica>> of(Set<UUID> wanted) {
-        // At most one bit in 64 set: a replica of another VM has its id read one time in 64 at most.
+        // At most one bit in 64 set: an id of another VM is read one time in 64 at most.
         int bits = Integer.highestOneBit(Math.max(1, wanted.size()) * 64) * 2;
         BitSet wantedHashes = new BitSet(bits);
         for (UUID vm : wanted) {
             wantedHashes.set(vm.hashCode() & (bits - 1));
         }
         Map<UUID, List<Replica>> out = new HashMap<>(wanted.size() * 2);
-        for (int i = 0; i < size; i++) {
-            if (wantedHashes.get(hashes[i] & (bits - 1)) && wanted.contains(vms[i])) {
-                out.computeIfAbsent(vms[i], vm -> new ArrayList<>(2)).add(new Replica(hosts[i], lags[i]));
+        for (Held h : held) {
+            for (int i = 0; i < h.vms.length; i++) {
+                if (!wantedHashes.get(h.hashes[i] & (bits - 1)) || !wanted.contains(h.vms[i])) {
+                    continue;
+                }
+                double lag = h.lags.get(h.vms[i]);
+                // A lag that is not a number of seconds does not make a usable replica.
+                if (!Double.isNaN(lag) && lag >= 0) {
+                    out.computeIfAbsent(h.vms[i], vm -> new ArrayList<>(2)).add(new Replica(h.host, lag));
+                }
             }
         }
         return out;

@@ -38,7 +38,7 @@ public final class Samples {
         List<String> hosts = hostsInNameOrder(nova);
 
         List<HostSample> out = new ArrayList<>(hosts.size());
-        ReplicaIndex replicas = new ReplicaIndex(hosts.size() * 16);
+        ReplicaIndex replicas = new ReplicaIndex(hosts.size());
         for (String host : hosts) {
             Map<Parameter, Value> values = new EnumMap<>(Parameter.class);
             List<String> problems = new ArrayList<>();
@@ -76,13 +76,9 @@ public final class Samples {
                 values.put(Parameter.MEMORY_FREE_MIB, Value.of(s.memoryFreeBytes() / MIB));
                 values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
                 values.put(Parameter.LOAD1, Value.of(s.load1()));
-                double maxLag = 0;
-                for (Map.Entry<java.util.UUID, Double> e : s.replicaLagSeconds().entrySet()) {
-                    double lag = e.getValue();
-                    maxLag = Math.max(maxLag, lag);
-                    replicas.add(e.getKey(), host, lag);
-                }
-                values.put(Parameter.REPLICA_LAG_MAX, Value.of(maxLag));
+                // One pass over the lags: the index keeps their VMs and gives back the oldest.
+                double oldest = replicas.add(host, s.replicaLagSeconds());
+                values.put(Parameter.REPLICA_LAG_MAX, Value.of(oldest));
                 lags = s.replicaLagSeconds();
             }
             out.add(new HostSample(host, values, lags, problems));

@@ -1,0 +1,32 @@
+package io.understudy.scheduler.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ReplicaIndexTest {
+
+    @Test
+    void theReplicasOfTheWantedVmsOnlyInHostOrderAndUsableOnly() {
+        UUID wanted = new UUID(0, 1);
+        // The same hash as wanted's, another id: comparing hashes alone would take it.
+        UUID sameHash = new UUID(1, 0);
+        assertThat(sameHash.hashCode()).isEqualTo(wanted.hashCode());
+        UUID other = new UUID(7, 7);
+        UUID broken = new UUID(9, 9);
+        ReplicaIndex index = new ReplicaIndex(3);
+        assertThat(index.add("a", Map.of(wanted, 3.0, sameHash, 9.0, broken, -1.0))).isEqualTo(9.0);
+        assertThat(index.add("b", Map.of(other, 1.0))).isEqualTo(1.0);
+        assertThat(index.add("c", Map.of(wanted, 0.5))).isEqualTo(0.5);
+        assertThat(index.add("d", Map.of())).isZero();
+
+        Map<UUID, List<Replica>> found = index.of(Set.of(wanted, broken, new UUID(5, 5)));
+        assertThat(found).containsOnlyKeys(wanted);
+        assertThat(found.get(wanted)).containsExactly(new Replica("a", 3.0), new Replica("c", 0.5));
+        assertThat(index.of(Set.of())).isEmpty();
+    }
+}
