@@ -111,7 +111,7 @@ public final class LayerApply {
                 }
                 verify(temp);
                 Files.move(temp, layer, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                fsyncDirectory(dir);
+                Durable.fsyncDirectory(dir);
                 return stats;
             } finally {
                 Files.deleteIfExists(temp);
@@ -146,9 +146,4 @@ public final class LayerApply {
         }
     }
 
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
 }

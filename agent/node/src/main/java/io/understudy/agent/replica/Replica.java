@@ -23,7 +23,6 @@ import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -267,7 +266,7 @@ public final class Replica {
                     return false; // a seed replaced the chain meanwhile
                 }
                 Files.move(merged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                LayerApply.fsyncDirectory(dir);
+                Durable.fsyncDirectory(dir);
                 List<String> squashed = new ArrayList<>();
                 squashed.add(now.get(0));
                 squashed.addAll(now.subList(k, now.size()));
@@ -312,7 +311,7 @@ public final class Replica {
         }
         ownLike(instanceDir, temp);
         Files.move(temp, disk, StandardCopyOption.ATOMIC_MOVE);
-        LayerApply.fsyncDirectory(instanceDir);
+        Durable.fsyncDirectory(instanceDir);
         return disk;
     }
 
@@ -398,14 +397,7 @@ public final class Replica {
     }
 
     private void writeState(State next) throws IOException {
-        Path temp = dir.resolve(STATE + ".partial");
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next)));
-            out.force(true);
-        }
-        Files.move(temp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        LayerApply.fsyncDirectory(dir);
+        Durable.replace(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next));
         state = next;
     }
 

@@ -7,10 +7,10 @@ import io.understudy.agent.delta.DeltaWriter;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.delta.ManifestFile;
 import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.replica.Durable;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -211,13 +211,7 @@ final class Primary {
     }
 
     private void write(State next) throws IOException {
-        Path temp = dir.resolve(STATE + ".partial");
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next)));
-            out.force(true);
-        }
-        Files.move(temp, dir.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Durable.replace(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next));
         state = next;
     }
 

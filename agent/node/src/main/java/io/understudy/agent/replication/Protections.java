@@ -3,11 +3,11 @@ package io.understudy.agent.replication;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.agent.api.Json;
 import io.understudy.agent.api.Protection;
+import io.understudy.agent.replica.Durable;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +44,7 @@ public final class Protections {
     }
 
     public synchronized void put(Protection p) throws IOException {
-        Path temp = dir.resolve(p.vm() + ".json.partial");
-        Files.write(temp, json.writeValueAsBytes(p));
-        Files.move(temp, dir.resolve(p.vm() + ".json"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        Durable.replace(dir.resolve(p.vm() + ".json"), json.writeValueAsBytes(p));
         assignments.put(p.vm(), p);
     }
 
