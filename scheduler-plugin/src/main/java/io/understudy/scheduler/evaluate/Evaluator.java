@@ -28,19 +28,27 @@ public final class Evaluator {
         Map<String, HostVerdict> hosts = new java.util.LinkedHashMap<>(samples.size() * 2);
         Map<String, Map<String, Instant>> next = new HashMap<>();
         for (HostSample sample : samples) {
-            RuleVerdict[] verdicts = new RuleVerdict[list.size()];
-            for (int i = 0; i < verdicts.length; i++) {
-                RuleVerdict verdict = judge(sample, list.get(i), aggregates, now, previous);
-                if (verdict.verdict() == Verdict.PENDING || verdict.verdict() == Verdict.OUT_OF_RANGE) {
-                    next.computeIfAbsent(sample.host(), h -> new HashMap<>())
-                            .put(list.get(i).name(), verdict.breachSince().orElseThrow());
-                }
-                verdicts[i] = verdict;
-            }
-            hosts.put(sample.host(), new HostVerdict(sample.host(), sample, failedHosts.contains(sample.host()),
-                    List.of(verdicts)));
+            hosts.put(sample.host(), judge(sample, list, aggregates, failedHosts, now, previous, next));
         }
         return new Evaluation(now, rules, hosts, new Breaches(next));
+    }
+
+    /**
+     * Every rule on one host, its breaches added to {@code next}. A method of its own, called per
+     * host, so that the JIT compiles it within a round's first thousands of hosts.
+     */
+    private static HostVerdict judge(HostSample sample, List<Rule> rules, Map<String, Set<String>> aggregates,
+            Set<String> failedHosts, Instant now, Breaches previous, Map<String, Map<String, Instant>> next) {
+        RuleVerdict[] verdicts = new RuleVerdict[rules.size()];
+        for (int i = 0; i < verdicts.length; i++) {
+            RuleVerdict verdict = judge(sample, rules.get(i), aggregates, now, previous);
+            if (verdict.verdict() == Verdict.PENDING || verdict.verdict() == Verdict.OUT_OF_RANGE) {
+                next.computeIfAbsent(sample.host(), h -> new HashMap<>())
+                        .put(rules.get(i).name(), verdict.breachSince().orElseThrow());
+            }
+            verdicts[i] = verdict;
+        }
+        return new HostVerdict(sample.host(), sample, failedHosts.contains(sample.host()), List.of(verdicts));
     }
 
     /** One rule on one host: the unit both the round and the naive baseline of the benchmark use. */

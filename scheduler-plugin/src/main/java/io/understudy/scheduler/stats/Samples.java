@@ -40,50 +40,57 @@ public final class Samples {
         List<HostSample> out = new ArrayList<>(hosts.size());
         ReplicaIndex replicas = new ReplicaIndex(hosts.size());
         for (String host : hosts) {
-            Map<Parameter, Value> values = new EnumMap<>(Parameter.class);
-            List<String> problems = new ArrayList<>();
-            ComputeService service = services.get(host);
-            if (service == null) {
-                // Never silently healthy: no service record means Nova cannot vouch for the host.
-                values.put(Parameter.SERVICE_UP, Value.of(false));
-                problems.add("Nova lists no nova-compute service on this host");
-            } else {
-                values.put(Parameter.SERVICE_UP, Value.of(service.up() && !service.forcedDown()));
-                values.put(Parameter.SERVICE_ENABLED, Value.of(service.enabled()));
-                values.put(Parameter.FORCED_DOWN, Value.of(service.forcedDown()));
-                service.updatedAt().ifPresent(at -> values.put(Parameter.SERVICE_REPORT_AGE,
-                        Value.of(Math.max(0, Duration.between(at, now).toMillis() / 1000.0))));
-            }
-            Hypervisor h = hypervisors.get(host);
-            if (h == null) {
-                problems.add("Nova lists no hypervisor for this host");
-            } else {
-                values.put(Parameter.HYPERVISOR_STATE, Value.of(h.state()));
-                values.put(Parameter.NOVA_VCPUS_FREE, Value.of(h.vcpus() - h.vcpusUsed()));
-                values.put(Parameter.NOVA_RAM_FREE_MIB, Value.of(h.memoryMib() - h.memoryMibUsed()));
-                values.put(Parameter.NOVA_DISK_FREE_GIB, Value.of(h.diskGib() - h.diskGibUsed()));
-                values.put(Parameter.RUNNING_VMS, Value.of(h.runningVms()));
-            }
-            AgentReading agent = agents.get(host);
-            Map<java.util.UUID, Double> lags = Map.of();
-            if (agent == null || agent.stats().isEmpty()) {
-                values.put(Parameter.AGENT_REACHABLE, Value.of(false));
-                problems.add("agent: " + (agent == null ? "not asked" : agent.error().orElseThrow()));
-            } else {
-                HostStats s = agent.stats().get();
-                values.put(Parameter.AGENT_REACHABLE, Value.of(true));
-                values.put(Parameter.CPU_PERCENT, Value.of(s.cpuPercent()));
-                values.put(Parameter.MEMORY_FREE_MIB, Value.of(s.memoryFreeBytes() / MIB));
-                values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
-                values.put(Parameter.LOAD1, Value.of(s.load1()));
-                // One pass over the lags: the index keeps their VMs and gives back the oldest.
-                double oldest = replicas.add(host, s.replicaLagSeconds());
-                values.put(Parameter.REPLICA_LAG_MAX, Value.of(oldest));
-                lags = s.replicaLagSeconds();
-            }
-            out.add(new HostSample(host, values, lags, problems));
+            out.add(sample(host, services.get(host), hypervisors.get(host), agents.get(host), replicas, now));
         }
         return new Merged(out, replicas);
+    }
+
+    /**
+     * One host's values from what Nova and its agent said (any of them null when they said nothing
+     * of it); its replicas go into {@code replicas}. A method of its own, called per host, so that
+     * the JIT compiles it within a round's first thousands of hosts.
+     */
+    private static HostSample sample(String host, ComputeService service, Hypervisor h, AgentReading agent,
+            ReplicaIndex replicas, Instant now) {
+        Map<Parameter, Value> values = new EnumMap<>(Parameter.class);
+        List<String> problems = new ArrayList<>();
+        if (service == null) {
+            // Never silently healthy: no service record means Nova cannot vouch for the host.
+            values.put(Parameter.SERVICE_UP, Value.of(false));
+            problems.add("Nova lists no nova-compute service on this host");
+        } else {
+            values.put(Parameter.SERVICE_UP, Value.of(service.up() && !service.forcedDown()));
+            values.put(Parameter.SERVICE_ENABLED, Value.of(service.enabled()));
+            values.put(Parameter.FORCED_DOWN, Value.of(service.forcedDown()));
+            service.updatedAt().ifPresent(at -> values.put(Parameter.SERVICE_REPORT_AGE,
+                    Value.of(Math.max(0, Duration.between(at, now).toMillis() / 1000.0))));
+        }
+        if (h == null) {
+            problems.add("Nova lists no hypervisor for this host");
+        } else {
+            values.put(Parameter.HYPERVISOR_STATE, Value.of(h.state()));
+            values.put(Parameter.NOVA_VCPUS_FREE, Value.of(h.vcpus() - h.vcpusUsed()));
+            values.put(Parameter.NOVA_RAM_FREE_MIB, Value.of(h.memoryMib() - h.memoryMibUsed()));
+            values.put(Parameter.NOVA_DISK_FREE_GIB, Value.of(h.diskGib() - h.diskGibUsed()));
+            values.put(Parameter.RUNNING_VMS, Value.of(h.runningVms()));
+        }
+        Map<java.util.UUID, Double> lags = Map.of();
+        if (agent == null || agent.stats().isEmpty()) {
+            values.put(Parameter.AGENT_REACHABLE, Value.of(false));
+            problems.add("agent: " + (agent == null ? "not asked" : agent.error().orElseThrow()));
+        } else {
+            HostStats s = agent.stats().get();
+            values.put(Parameter.AGENT_REACHABLE, Value.of(true));
+            values.put(Parameter.CPU_PERCENT, Value.of(s.cpuPercent()));
+            values.put(Parameter.MEMORY_FREE_MIB, Value.of(s.memoryFreeBytes() / MIB));
+            values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
+            values.put(Parameter.LOAD1, Value.of(s.load1()));
+            // One pass over the lags: the index keeps their VMs and gives back the oldest.
+            double oldest = replicas.add(host, s.replicaLagSeconds());
+            values.put(Parameter.REPLICA_LAG_MAX, Value.of(oldest));
+            lags = s.replicaLagSeconds();
+        }
+        return new HostSample(host, values, lags, problems);
     }
 
     /** Every host Nova lists a service or a hypervisor for, once each. */
