@@ -8,6 +8,7 @@ import io.understudy.agent.delta.DeltaReader;
 import io.understudy.agent.delta.DeltaStats;
 import io.understudy.agent.delta.DeltaWriter;
 import io.understudy.agent.delta.Differ;
+import io.understudy.agent.delta.Divergence;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.delta.ManifestFile;
 import io.understudy.agent.delta.ManifestUpdate;
@@ -32,6 +33,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -176,8 +178,36 @@ public final class Replica {
             throw new BadDeltaException("the delta's unit is " + h.clusterSize() + " bytes, the replica's "
                     + state.clusterSize() + "; only a seed may change it");
         }
+        byte[] knownBase = h.seed() ? new Manifest(h.clusterSize(), h.newSize()).finish()
+                : HexFormat.of().parseHex(state.manifestHash());
         String layer = layerName(h.toVersion());
         String manifest = manifestName(h.toVersion());
+        Applied applied = apply(reader, layer, manifest, knownBase, null);
+        DeltaStats stats = applied.stats();
+        List<String> chain = new ArrayList<>(h.seed() ? List.of() : state.chain());
+        // A round in which the guest wrote nothing moves the version and the capture time, not the chain.
+        boolean empty = !h.seed() && stats.newClusters() == 0 && stats.zeroClusters() == 0
+                && h.newSize() == state.virtualSize();
+        if (!empty) {
+            chain.add(layer);
+        }
+        State next = new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
+                applied.hash(), h.capturedAtMillis(), state.primary());
+        writeState(next);
+        removeUnnamed(false);
+        return new Receipt(state.vm(), state.version(), true, stats);
+    }
+
+    private record Applied(DeltaStats stats, String hash) {}
+
+    /**
+     * Writes {@code reader} as {@code layer} over the chain (a seed: alone) and the manifest that
+     * follows as {@code manifest}. With {@code expected}, the new content must hash to it. On any
+     * failure neither file is left; on success the state does not name them yet.
+     */
+    private Applied apply(DeltaReader reader, String layer, String manifest, byte[] knownBase, byte[] expected)
+            throws IOException {
+        DeltaHeader h = reader.header();
         Path manifestTemp = dir.resolve(manifest + ".partial");
         Files.deleteIfExists(manifestTemp);
         byte[] hash;
@@ -187,8 +217,6 @@ public final class Replica {
             ManifestFile.Reader from = old != null ? old : emptyManifest(h);
             try {
                 ManifestUpdate update = new ManifestUpdate(from, next, h);
-                byte[] knownBase = h.seed() ? new Manifest(h.clusterSize(), h.newSize()).finish()
-                        : HexFormat.of().parseHex(state.manifestHash());
                 stats = LayerApply.apply(h.seed() ? null : top(), reader, dir.resolve(layer),
                         new LayerApply.Options(false, knownBase, update, false));
                 hash = update.finish();
@@ -197,24 +225,77 @@ public final class Replica {
                     from.close();
                 }
             }
+            if (expected != null && !MessageDigest.isEqual(hash, expected)) {
+                throw new BadDeltaException(this + ": after the repair the content still differs from the manifest "
+                        + HexFormat.of().formatHex(expected));
+            }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(manifestTemp);
             Files.deleteIfExists(dir.resolve(layer));
             throw e;
         }
         Files.move(manifestTemp, dir.resolve(manifest), StandardCopyOption.ATOMIC_MOVE);
-        List<String> chain = new ArrayList<>(h.seed() ? List.of() : state.chain());
-        // A round in which the guest wrote nothing moves the version and the capture time, not the chain.
-        boolean empty = !h.seed() && stats.newClusters() == 0 && stats.zeroClusters() == 0
-                && h.newSize() == state.virtualSize();
-        if (!empty) {
-            chain.add(layer);
+        return new Applied(stats, HexFormat.of().formatHex(hash));
+    }
+
+    /**
+     * A replica made from a local disk (the preserved disk of a VM this node was primary for) and
+     * labelled {@code version}: one standalone layer with the disk's content, its manifest computed
+     * on the way. Whether that content is the version is for {@link #rollBack} to settle; until
+     * then the replica lives in a directory of its own, outside the store.
+     */
+    public static Replica adopt(Path dir, UUID vm, Path disk, long version, int clusterSize, long capturedAtMillis,
+            String primary, Clock clock) throws IOException {
+        try (BackingChain chain = BackingChain.open(disk)) {
+            Replica r = create(dir, vm, chain.virtualSize(), clusterSize, primary, clock);
+            DeltaHeader seed = new DeltaHeader(clusterSize, chain.virtualSize(), chain.virtualSize(), true,
+                    Optional.of(new Manifest(clusterSize, chain.virtualSize()).finish()), Optional.of(vm), 0, version,
+                    capturedAtMillis);
+            seedFrom(chain, seed, r::receive);
+            return r;
         }
-        State next = new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
-                HexFormat.of().formatHex(hash), h.capturedAtMillis(), state.primary());
-        writeState(next);
+    }
+
+    /**
+     * Rolls the replica back to the content named {@code expected}: {@code repair} holds that
+     * content at every cluster where this replica differs from it (see Divergence) and becomes one
+     * more layer. The result must hash to {@code expected}, else nothing changes. The version stays.
+     */
+    public synchronized DeltaStats rollBack(DeltaReader repair, byte[] expected) throws IOException {
+        DeltaHeader h = repair.header();
+        if (h.seed() || !h.vm().equals(Optional.of(state.vm())) || h.toVersion() != state.version()
+                || h.clusterSize() != state.clusterSize() || h.newSize() != state.virtualSize()) {
+            throw new BadDeltaException("the repair delta (VM " + h.vm().map(UUID::toString).orElse("(none)")
+                    + ", version " + h.toVersion() + ", " + h.clusterSize() + "-byte units, " + h.newSize()
+                    + " bytes) does not fit the " + this);
+        }
+        String suffix = String.format("%010d-rollback", state.version());
+        Applied applied = apply(repair, suffix + ".qcow2", "manifest-" + suffix + ".bin", null, expected);
+        List<String> chain = new ArrayList<>(state.chain());
+        chain.add(suffix + ".qcow2");
+        writeState(new State(state.vm(), state.version(), state.clusterSize(), state.virtualSize(), chain,
+                "manifest-" + suffix + ".bin", applied.hash(), state.capturedAtMillis(), state.primary()));
         removeUnnamed(false);
-        return new Receipt(state.vm(), state.version(), true, stats);
+        return applied.stats();
+    }
+
+    /** The per-cluster hashes of the version held, opened for reading. */
+    public synchronized InputStream manifest() throws IOException {
+        return Files.newInputStream(dir.resolve(state.manifest()));
+    }
+
+    /**
+     * Writes the content of the version held at the clusters of {@code runs} as a delta from and to
+     * that version: what a former primary rolls back with (see Divergence).
+     */
+    public DeltaStats clusters(long[] runs, OutputStream out) throws IOException {
+        State s = state();
+        // Layers never change once named, so this reads a fixed version without holding the lock.
+        try (BackingChain chain = BackingChain.open(dir.resolve(s.top()))) {
+            DeltaHeader h = new DeltaHeader(s.clusterSize(), s.virtualSize(), s.virtualSize(), false, Optional.empty(),
+                    Optional.of(s.vm()), s.version(), s.version(), s.capturedAtMillis());
+            return Divergence.write(chain, runs, new DeltaWriter(out, h));
+        }
     }
 
     /** An empty manifest for a seed's new size, written once beside the state. */
@@ -327,24 +408,34 @@ public final class Replica {
         }
         // Layers never change once named, so the copy reads a fixed version without holding the lock.
         try (BackingChain chain = BackingChain.open(dir.resolve(s.top()))) {
-            PipedInputStream in = new PipedInputStream(1 << 20);
-            PipedOutputStream pipe = new PipedOutputStream(in);
             DeltaHeader seed = new DeltaHeader(s.clusterSize(), s.virtualSize(), s.virtualSize(), true,
                     Optional.empty(), Optional.of(s.vm()), 0, s.version(), s.capturedAtMillis());
-            CompletableFuture<DeltaStats> diff = CompletableFuture.supplyAsync(() -> {
-                try (OutputStream out = new BufferedOutputStream(pipe, 1 << 20)) {
-                    return Differ.diff(null, chain, new DeltaWriter(out, seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            try (InputStream delta = in) {
-                LayerApply.apply(null, DeltaReader.open(delta), disk, LayerApply.Options.DEFAULT);
-            }
-            diff.join();
+            seedFrom(chain, seed, reader -> LayerApply.apply(null, reader, disk, LayerApply.Options.DEFAULT));
         }
         ownLike(instanceDir, disk);
         return disk;
+    }
+
+    /** What takes a delta stream: a layer's apply, a replica's receipt. */
+    private interface DeltaTaker {
+        Object take(DeltaReader reader) throws IOException;
+    }
+
+    /** Streams {@code chain}'s whole content as the seed {@code seed} into {@code taker}, on this thread. */
+    private static void seedFrom(BackingChain chain, DeltaHeader seed, DeltaTaker taker) throws IOException {
+        PipedInputStream in = new PipedInputStream(1 << 20);
+        PipedOutputStream pipe = new PipedOutputStream(in);
+        CompletableFuture<DeltaStats> diff = CompletableFuture.supplyAsync(() -> {
+            try (OutputStream out = new BufferedOutputStream(pipe, 1 << 20)) {
+                return Differ.diff(null, chain, new DeltaWriter(out, seed));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try (InputStream delta = in) {
+            taker.take(DeltaReader.open(delta));
+        }
+        diff.join();
     }
 
     private Path prepareStage(Path instanceDir, String diskName) throws IOException {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +51,21 @@ public final class ReplicaStore {
         return r;
     }
 
+    /**
+     * Takes in a replica built elsewhere ({@link Replica#adopt}, in a directory on the same file
+     * system), replacing any replica of {@code vm} held so far, and opens it here.
+     */
+    public synchronized Replica adopt(UUID vm, Path built) throws IOException {
+        delete(vm);
+        Path dir = root.resolve(vm.toString());
+        deleteDir(dir); // what a crash left without a state
+        Files.move(built, dir, StandardCopyOption.ATOMIC_MOVE);
+        Durable.fsyncDirectory(root);
+        Replica r = Replica.open(dir, clock);
+        open.put(vm, r);
+        return r;
+    }
+
     public List<Replica> all() {
         return new ArrayList<>(open.values());
     }
@@ -57,15 +73,22 @@ public final class ReplicaStore {
     /** Forgets a replica and deletes its files (the VM is no longer protected here). */
     public synchronized void delete(UUID vm) throws IOException {
         Replica r = open.remove(vm);
-        if (r == null) {
+        if (r != null) {
+            deleteDir(r.dir());
+        }
+    }
+
+    /** Deletes a directory of plain files (a replica's, or one being built), if it exists. */
+    public static void deleteDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(r.dir())) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 Files.deleteIfExists(f);
             }
         }
-        Files.deleteIfExists(r.dir());
+        Files.deleteIfExists(dir);
     }
 
     private static UUID parse(String name) {
