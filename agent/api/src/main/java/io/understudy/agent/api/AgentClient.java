@@ -3,6 +3,7 @@ package io.understudy.agent.api;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -122,6 +123,35 @@ public final class AgentClient {
                 new TypeReference<>() {});
     }
 
+    /** The disks this agent preserved of VMs it was primary for, and how their rejoin went. */
+    public List<Preserved> preserved() throws IOException {
+        return get("/v1/preserved", new TypeReference<>() {});
+    }
+
+    public Preserved preserved(UUID vm) throws IOException {
+        return get("/v1/preserved/" + vm, new TypeReference<>() {});
+    }
+
+    /**
+     * The per-cluster hashes of the replica's {@code version} (the delta package's manifest file),
+     * streamed; 409 when the replica holds another version.
+     */
+    public InputStream replicaManifest(UUID vm, long version) throws IOException {
+        return stream(request("/v1/replicas/" + vm + "/manifest?version=" + version).timeout(timeout.multipliedBy(30))
+                .GET());
+    }
+
+    /**
+     * The content of the replica's {@code version} at the given clusters, as a delta stream whose
+     * header goes from {@code version} to {@code version}. {@code runs}: big-endian u64 pairs
+     * (first cluster, count), ascending, not overlapping.
+     */
+    public InputStream replicaClusters(UUID vm, long version, byte[] runs) throws IOException {
+        return stream(request("/v1/replicas/" + vm + "/clusters?version=" + version)
+                .header("Content-Type", "application/octet-stream").timeout(timeout.multipliedBy(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(runs)));
+    }
+
     private <T> T get(String path, TypeReference<T> type) throws IOException {
         return send(request(path).GET().build(), type);
     }
@@ -136,22 +166,41 @@ public final class AgentClient {
     }
 
     <T> T send(HttpRequest request, TypeReference<T> type) throws IOException {
-        HttpResponse<byte[]> response;
+        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() / 100 != 2) {
+            throw failure(response.statusCode(), response.body());
+        }
+        return type == null ? null : json.readValue(response.body(), type);
+    }
+
+    /** A successful answer's body as it arrives; the caller closes it. */
+    private InputStream stream(HttpRequest.Builder request) throws IOException {
+        HttpResponse<InputStream> response = exchange(request.setHeader("Accept", "application/octet-stream").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() / 100 != 2) {
+            try (InputStream body = response.body()) {
+                throw failure(response.statusCode(), body.readNBytes(1 << 16));
+            }
+        }
+        return response.body();
+    }
+
+    private <B> HttpResponse<B> exchange(HttpRequest request, HttpResponse.BodyHandler<B> handler) throws IOException {
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(base + ": interrupted", e);
         }
-        if (response.statusCode() / 100 != 2) {
-            String message;
-            try {
-                message = json.readValue(response.body(), ApiError.class).message();
-            } catch (IOException e) {
-                message = new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            }
-            throw new AgentException(base.toString(), response.statusCode(), message);
+    }
+
+    private AgentException failure(int status, byte[] body) {
+        String message;
+        try {
+            message = json.readValue(body, ApiError.class).message();
+        } catch (IOException e) {
+            message = new String(body, java.nio.charset.StandardCharsets.UTF_8).strip();
         }
-        return type == null ? null : json.readValue(response.body(), type);
+        return new AgentException(base.toString(), status, message);
     }
 }
