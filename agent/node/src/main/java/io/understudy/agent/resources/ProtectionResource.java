@@ -3,6 +3,8 @@ package io.understudy.agent.resources;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
+import io.understudy.agent.rejoin.Preservation;
+import io.understudy.agent.rejoin.Rejoiner;
 import io.understudy.agent.replication.Protections;
 import io.understudy.agent.replication.Replicator;
 import jakarta.inject.Inject;
@@ -34,11 +36,16 @@ public final class ProtectionResource {
 
     private final Protections protections;
     private final Replicator replicator;
+    private final Preservation preservation;
+    private final Rejoiner rejoiner;
 
     @Inject
-    public ProtectionResource(Protections protections, Replicator replicator) {
+    public ProtectionResource(Protections protections, Replicator replicator, Preservation preservation,
+            Rejoiner rejoiner) {
         this.protections = protections;
         this.replicator = replicator;
+        this.preservation = preservation;
+        this.rejoiner = rejoiner;
     }
 
     /** The VMs this node is primary for. */
@@ -86,6 +93,11 @@ public final class ProtectionResource {
         replicator.assign(vm, p);
         LOG.info("vm {}: this node is now {} (peers {}, interval {})", vm, p.role().name().toLowerCase(),
                 p.peers().stream().map(peer -> peer.host()).toList(), p.interval());
+        if (p.role() == Role.PRIMARY) {
+            // Linked now, the disk outlives Nova's deletion after the VM is moved away from here.
+            preservation.preserve(vm);
+        }
+        rejoiner.assign(vm, p);
         return Response.noContent().build();
     }
 
@@ -97,6 +109,8 @@ public final class ProtectionResource {
             throw Ids.error(Response.Status.NOT_FOUND, vm + " is not protected here");
         }
         replicator.assign(vm, null);
+        rejoiner.assign(vm, null);
+        preservation.drop(vm);
         LOG.info("vm {}: protection removed", vm);
         return Response.noContent().build();
     }

@@ -7,6 +7,8 @@ import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.delta.DeltaReader;
+import io.understudy.agent.delta.Divergence;
+import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replication.Protections;
@@ -21,6 +23,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.BufferedOutputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,15 +43,17 @@ public final class ReplicaResource {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaResource.class);
 
     private final ReplicaStore store;
+    private final Preservation preservation;
     private final Protections protections;
     private final AgentConfig config;
     private final Housekeeping housekeeping;
     private final MeterRegistry metrics;
 
     @Inject
-    public ReplicaResource(ReplicaStore store, Protections protections, AgentConfig config, Housekeeping housekeeping,
-            MeterRegistry metrics) {
+    public ReplicaResource(ReplicaStore store, Preservation preservation, Protections protections, AgentConfig config,
+            Housekeeping housekeeping, MeterRegistry metrics) {
         this.store = store;
+        this.preservation = preservation;
         this.protections = protections;
         this.config = config;
         this.housekeeping = housekeeping;
@@ -67,7 +73,71 @@ public final class ReplicaResource {
     @GET
     @Path("{vm}")
     public ReplicaInfo get(@PathParam("vm") String id) throws IOException {
-        return info(replica(Ids.vm(id)));
+        UUID vm = Ids.vm(id);
+        notRejoining(vm);
+        return info(replica(vm));
+    }
+
+    /**
+     * The per-cluster hashes of the version held (the delta package's manifest file), for a former
+     * primary to find where its disk diverged; 409 when the replica holds another version.
+     */
+    @GET
+    @Path("{vm}/manifest")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response manifest(@PathParam("vm") String id, @QueryParam("version") long version) throws IOException {
+        Replica r = held(Ids.vm(id), version);
+        InputStream in = r.manifest();
+        StreamingOutput body = out -> {
+            try (in) {
+                in.transferTo(out);
+            }
+        };
+        return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM).build();
+    }
+
+    /**
+     * The content of the version held at the clusters a former primary names (runs of the delta
+     * package's Divergence, as the body), as a delta stream: what it rolls back with.
+     */
+    @POST
+    @Path("{vm}/clusters")
+    @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response clusters(@PathParam("vm") String id, @QueryParam("version") long version, InputStream body)
+            throws IOException {
+        UUID vm = Ids.vm(id);
+        Replica r = held(vm, version);
+        Replica.State s = r.state();
+        long clusterCount = (s.virtualSize() + s.clusterSize() - 1) / s.clusterSize();
+        long max = Divergence.maxBytes(clusterCount);
+        byte[] request = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        if (request.length > max) {
+            throw Ids.error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "cluster runs for " + vm + " exceed " + max
+                    + " bytes");
+        }
+        long[] runs = Divergence.decode(request, clusterCount);
+        LOG.info("replica {}: sending version {} at {} clusters for a rollback", vm, s.version(),
+                Divergence.clusters(runs));
+        StreamingOutput out = stream -> r.clusters(runs, new BufferedOutputStream(stream, 1 << 20));
+        return Response.ok(out, MediaType.APPLICATION_OCTET_STREAM).build();
+    }
+
+    private Replica held(UUID vm, long version) {
+        Replica r = replica(vm);
+        if (r.state().version() != version) {
+            throw Ids.error(Response.Status.CONFLICT, "replica of " + vm + " holds version " + r.state().version()
+                    + ", not " + version);
+        }
+        return r;
+    }
+
+    /** While a preserved disk is on its way to becoming the replica, the primary must wait, not seed. */
+    private void notRejoining(UUID vm) {
+        if (preservation.pending(vm)) {
+            throw Ids.error(Response.Status.SERVICE_UNAVAILABLE, "the replica of " + vm
+                    + " is being rebuilt from the disk preserved here; try again later");
+        }
     }
 
     /**
@@ -79,6 +149,7 @@ public final class ReplicaResource {
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     public DeltaReceipt receive(@PathParam("vm") String id, InputStream body) throws IOException {
         UUID vm = Ids.vm(id);
+        notRejoining(vm);
         var protection = protections.get(vm).filter(p -> p.role() == Role.SECONDARY)
                 .orElseThrow(() -> Ids.error(Response.Status.CONFLICT, "this node is not a secondary of " + vm));
         DeltaReader reader = DeltaReader.open(new BufferedInputStream(body, 1 << 20));

@@ -7,6 +7,7 @@ import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.resources.DomainResource;
 import io.understudy.agent.resources.HealthResource;
 import io.understudy.agent.resources.MetricsResource;
+import io.understudy.agent.resources.PreservedResource;
 import io.understudy.agent.resources.ProtectionResource;
 import io.understudy.agent.resources.ReplicaResource;
 import java.io.IOException;
@@ -18,7 +19,8 @@ public final class HttpModule extends AbstractModule {
     @Provides
     @Singleton
     AgentServer server(AgentConfig config, HealthResource health, ReplicaResource replicas,
-            ProtectionResource protections, DomainResource domains, MetricsResource metrics) throws IOException {
-        return new AgentServer(config, List.of(health, replicas, protections, domains, metrics));
+            ProtectionResource protections, DomainResource domains, PreservedResource preserved,
+            MetricsResource metrics) throws IOException {
+        return new AgentServer(config, List.of(health, replicas, protections, domains, preserved, metrics));
     }
 }

@@ -10,6 +10,8 @@ import io.understudy.agent.api.Tls;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.rejoin.Preservation;
+import io.understudy.agent.rejoin.Rejoiner;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replication.Protections;
 import io.understudy.agent.replication.Replicator;
@@ -22,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /** Replication rounds on this node's primaries, and the clients it reaches its peers with. */
@@ -44,6 +47,29 @@ public final class ReplicationModule extends AbstractModule {
     @Singleton
     Replicator replicator(AgentConfig config, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
             Protections protections, Clock clock, MeterRegistry metrics) throws IOException {
+        Replicator replicator = new Replicator(config.dataDir().resolve("primary"), hypervisor, capture, replicas,
+                clients(config), clock, metrics);
+        for (Protection p : protections.all()) {
+            replicator.assign(p.vm(), p);
+        }
+        return replicator;
+    }
+
+    /** Resumes, after a restart, the rejoins of the VMs this node is assigned as secondary of. */
+    @Provides
+    @Singleton
+    Rejoiner rejoiner(AgentConfig config, Preservation preservation, ReplicaStore replicas, Protections protections,
+            Clock clock) throws IOException {
+        Rejoiner rejoiner = new Rejoiner(preservation, replicas, config.dataDir().resolve("rejoin"), clients(config),
+                clock);
+        for (Protection p : protections.all()) {
+            rejoiner.assign(p.vm(), p);
+        }
+        return rejoiner;
+    }
+
+    /** Clients of the other agents, one per URL, as this node's configuration authenticates. */
+    private static Function<URI, AgentClient> clients(AgentConfig config) throws IOException {
         String token = config.auth().mode() == AgentConfig.AuthMode.TOKEN
                 ? Files.readString(config.auth().tokenFile().orElseThrow(), StandardCharsets.UTF_8).strip() : null;
         SSLContext ssl = null;
@@ -53,13 +79,8 @@ public final class ReplicationModule extends AbstractModule {
         }
         SSLContext tls = ssl;
         Map<URI, AgentClient> clients = new ConcurrentHashMap<>();
-        Replicator replicator = new Replicator(config.dataDir().resolve("primary"), hypervisor, capture, replicas,
-                url -> clients.computeIfAbsent(url, u -> new AgentClient(u, token, tls, config.replication().peerTimeout())),
-                clock, metrics);
-        for (Protection p : protections.all()) {
-            replicator.assign(p.vm(), p);
-        }
-        return replicator;
+        Duration timeout = config.replication().peerTimeout();
+        return url -> clients.computeIfAbsent(url, u -> new AgentClient(u, token, tls, timeout));
     }
 
 }

@@ -3,14 +3,21 @@ package io.understudy.agent.server;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Role;
 import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replication.Protections;
 import java.io.IOException;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What the agent keeps on disk, all under its data directory. */
 public final class StoreModule extends AbstractModule {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreModule.class);
 
     @Provides
     @Singleton
@@ -22,5 +29,26 @@ public final class StoreModule extends AbstractModule {
     @Singleton
     Protections protections(AgentConfig config) throws IOException {
         return new Protections(config.dataDir().resolve("protection"));
+    }
+
+    /**
+     * Links the disks of the VMs this node is primary for at start-up, before nova-compute starts
+     * (the unit's ordering) and deletes the disks of instances evacuated away meanwhile.
+     */
+    @Provides
+    @Singleton
+    Preservation preservation(AgentConfig config, Protections protections, Clock clock) throws IOException {
+        Preservation preservation = new Preservation(config.dataDir().resolve("preserved"), config.instancesPath(),
+                clock);
+        for (Protection p : protections.all()) {
+            if (p.role() == Role.PRIMARY) {
+                try {
+                    preservation.preserve(p.vm());
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("vm {}: could not preserve its disk: {}", p.vm(), e.getMessage());
+                }
+            }
+        }
+        return preservation;
     }
 }

@@ -6,6 +6,7 @@ import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.config.ConfigReader;
 import io.understudy.agent.libvirt.Hypervisor;
+import io.understudy.agent.rejoin.Rejoiner;
 import io.understudy.agent.replication.Replicator;
 import io.understudy.agent.resources.Housekeeping;
 import io.understudy.agent.server.AgentServer;
@@ -86,6 +87,7 @@ public final class TestAgent implements AutoCloseable {
     public void close() throws IOException {
         server.close();
         injector.getInstance(Replicator.class).close();
+        injector.getInstance(Rejoiner.class).close();
         injector.getInstance(Housekeeping.class).close();
         injector.getInstance(Hypervisor.class).close();
     }
