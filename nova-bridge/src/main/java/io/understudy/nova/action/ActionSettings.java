@@ -18,12 +18,10 @@ import java.time.Duration;
  * @param settleTimeout how long Nova may take, once a migration record ended or was aborted, to
  *     put the server's status, host and task state where the record says
  * @param evacuationTimeout how long an evacuation may take until its record is "done"
- * @param serviceDownTime Nova's {@code service_down_time}: a compute service silent for longer
- *     is down; an evacuation needs its source silent for longer, forced down or not
  */
 public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMigrationTimeout,
         Duration liveMigrationTimeoutPerGiB, OnTimeout onTimeout, Duration settleTimeout,
-        Duration evacuationTimeout, Duration serviceDownTime) {
+        Duration evacuationTimeout) {
 
     /** What happens to a live migration that took too long. */
     public enum OnTimeout {
@@ -34,9 +32,8 @@ public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMi
     }
 
     /**
-     * Nova's own defaults where there are some ({@code service_down_time} 60 s); a live migration
-     * gets 2 min plus 2 min per GiB (Nova's libvirt driver allows 800 s per GiB before it acts
-     * itself), an evacuation 3 min.
+     * A live migration gets 2 min plus 2 min per GiB (Nova's libvirt driver allows 800 s per GiB
+     * before it acts itself), an evacuation 3 min.
      */
     public static final ActionSettings DEFAULTS = new ActionSettings(
             RetryPolicy.DEFAULT,
@@ -45,8 +42,7 @@ public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMi
             Duration.ofMinutes(2),
             OnTimeout.ABORT,
             Duration.ofMinutes(1),
-            Duration.ofMinutes(3),
-            Duration.ofSeconds(60));
+            Duration.ofMinutes(3));
 
     public ActionSettings {
         requireNonNull(retry, "retry is null");
@@ -59,7 +55,6 @@ public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMi
         requireNonNull(onTimeout, "onTimeout is null");
         positive(settleTimeout, "settleTimeout");
         positive(evacuationTimeout, "evacuationTimeout");
-        positive(serviceDownTime, "serviceDownTime");
     }
 
     /** The time a live migration of a server with RAM_MIB of memory is given before {@link #onTimeout}. */

@@ -9,12 +9,8 @@ import io.understudy.nova.client.Microversion;
 import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.client.NovaRequest;
-import io.understudy.nova.state.ComputeService;
-import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Server;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -27,15 +23,14 @@ import org.slf4j.LoggerFactory;
  * the agent put one), and follows it until the server is ACTIVE there with {@code evacuate} in
  * its action log.
  *
- * <p>It takes a {@link Fenced} proof, and until confirmed fencing exists (issue 9) it also
- * requires the source's nova-compute to be down in Nova by its own silence: Nova calls a
- * forced-down service down at once, even one that still runs, so forced down alone is not
- * enough. Forcing it down also rewrites the {@code updated_at} Nova shows (measured), so a
- * service forced down moments ago is watched until it has been silent for
- * {@code service_down_time} after that: a controller that forces down first and stages the
- * replica next spends that wait staging. A server is never evacuated twice: an evacuation
- * Nova has, in flight or done, is followed instead; one that failed after reaching a compute
- * is left to an operator. Holds no state between runs: runs for different servers may go on at once.
+ * <p>It takes a {@link Fenced} proof for the host the server is on, and nothing else: whether the
+ * host is fenced is the fencer's judgement (a power-off confirmed by its BMC, its agent's destroy
+ * read back from libvirt, an operator's word), not Nova's view of the compute service, which
+ * lags by {@code service_down_time} and proves nothing about a partitioned host. Nova still
+ * refuses (400) to evacuate from a compute service it sees up: the controller forces it down
+ * first, once fenced. A server is never evacuated twice: an evacuation Nova has, in flight or
+ * done, is followed instead; one that failed after reaching a compute is left to an operator.
+ * Holds no state between runs: runs for different servers may go on at once.
  */
 public final class Evacuation {
 
@@ -134,53 +129,13 @@ public final class Evacuation {
         return follow(run, host, m -> m.id() == earlier.id(), Optional.empty());
     }
 
-    /** Why the source may still run the server, or empty when Nova shows it down by its own silence. */
-    private Optional<String> notFenced(MoveRun run, Server before, Fenced fenced) {
+    /** Why the proof does not cover the server, or empty when it is for the host the server is on. */
+    private static Optional<String> notFenced(MoveRun run, Server before, Fenced fenced) {
         if (!before.host().equals(Optional.of(fenced.host()))) {
             return Optional.of("the server is " + before.describe() + ", but the fence proof is for " + fenced.host());
         }
-        ComputeServices services = new ComputeServices(run.trail.retrying());
-        boolean[] waiting = {false};
-        // Forcing a service down rewrites its updated_at, so its silence shows only service_down_time
-        // after that: wait for it, rather than take "forced down" as proof that nothing runs there.
-        Poll.Outcome<ComputeService> source = Poll.until(() -> {
-            Optional<ComputeService> service = services.ofHost(fenced.host());
-            if (!waiting[0] && service.filter(s -> s.forcedDown() && !s.up() && !silent(s)).isPresent()) {
-                waiting[0] = true;
-                run.step(fenced.host() + "'s nova-compute was forced down at " + lastReport(service.get())
-                        + ": waiting for service_down_time (" + settings.serviceDownTime().toSeconds()
-                        + " s) of silence after it");
-            }
-            return service;
-        }, s -> s.up() || !s.forcedDown() || silent(s),
-                Deadline.after(settings.serviceDownTime().plus(settings.polling().max())), settings.polling());
-        if (source.last().isEmpty()) {
-            return Optional.of(source.error().map(e -> "could not read " + fenced.host() + "'s nova-compute: "
-                    + e.getMessage()).orElse("Nova knows no nova-compute on " + fenced.host()));
-        }
-        ComputeService service = source.last().get();
-        if (service.up()) {
-            return Optional.of(fenced.host() + "'s nova-compute is up in Nova (last report " + lastReport(service)
-                    + "): it may still run the server");
-        }
-        if (service.forcedDown() && !silent(service)) {
-            return Optional.of(fenced.host() + "'s nova-compute is forced down but reported at " + lastReport(service)
-                    + ", within service_down_time (" + settings.serviceDownTime().toSeconds()
-                    + " s): it may still run the server");
-        }
-        run.step("source " + fenced.host() + " fenced (" + fenced.how() + " at " + fenced.at()
-                + "), its nova-compute down" + (service.forcedDown() ? " and forced down" : "")
-                + ", silent since " + lastReport(service));
+        run.step("source " + fenced.host() + " fenced (" + fenced.how() + " at " + fenced.at() + ")");
         return Optional.empty();
-    }
-
-    /** Not reporting for longer than service_down_time: what Nova calls down when it is not forced. */
-    private boolean silent(ComputeService service) {
-        return !service.up() && service.silentFor(settings.serviceDownTime(), Instant.now());
-    }
-
-    private static String lastReport(ComputeService service) {
-        return service.updatedAt().map(Instant::toString).orElse("never");
     }
 
     private MoveResult follow(MoveRun run, String host, Predicate<Migration> ours, Optional<String> requestId) {

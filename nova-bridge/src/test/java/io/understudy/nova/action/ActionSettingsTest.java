@@ -16,7 +16,7 @@ class ActionSettingsTest {
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
                 new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2)),
                 Duration.ofMinutes(2), Duration.ofMinutes(2), ActionSettings.OnTimeout.ABORT,
-                Duration.ofMinutes(1), Duration.ofMinutes(3), Duration.ofSeconds(60)));
+                Duration.ofMinutes(1), Duration.ofMinutes(3)));
     }
 
     @Test
@@ -30,10 +30,10 @@ class ActionSettingsTest {
     void refusesLimitsThatCannotBeMet() {
         ActionSettings d = ActionSettings.DEFAULTS;
         assertThatThrownBy(() -> new ActionSettings(d.retry(), d.polling(), Duration.ZERO, d.liveMigrationTimeoutPerGiB(),
-                d.onTimeout(), d.settleTimeout(), d.evacuationTimeout(), d.serviceDownTime()))
+                d.onTimeout(), d.settleTimeout(), d.evacuationTimeout()))
                 .hasMessage("liveMigrationTimeout PT0S is not positive");
         assertThatThrownBy(() -> new ActionSettings(d.retry(), d.polling(), d.liveMigrationTimeout(),
-                Duration.ofSeconds(-1), d.onTimeout(), d.settleTimeout(), d.evacuationTimeout(), d.serviceDownTime()))
+                Duration.ofSeconds(-1), d.onTimeout(), d.settleTimeout(), d.evacuationTimeout()))
                 .hasMessage("liveMigrationTimeoutPerGiB PT-1S is negative");
     }
 }

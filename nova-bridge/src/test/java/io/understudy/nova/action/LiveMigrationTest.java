@@ -25,7 +25,7 @@ class LiveMigrationTest {
             new RetryPolicy(3, new Backoff(Duration.ofMillis(10), Duration.ofMillis(40))),
             new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)),
             Duration.ofSeconds(3), Duration.ZERO, ActionSettings.OnTimeout.ABORT, Duration.ofSeconds(1),
-            Duration.ofSeconds(3), Duration.ofSeconds(10));
+            Duration.ofSeconds(3));
     static final String MOVE = "POST /v2.1/servers/" + SERVER + "/action";
 
     private final FakeNova nova = new FakeNova("compute1", "compute2", "compute3");
@@ -281,7 +281,7 @@ class LiveMigrationTest {
 
     private static ActionSettings withTimeout(ActionSettings.OnTimeout onTimeout) {
         return new ActionSettings(FAST.retry(), FAST.polling(), Duration.ofMillis(200), Duration.ZERO, onTimeout,
-                FAST.settleTimeout(), FAST.evacuationTimeout(), FAST.serviceDownTime());
+                FAST.settleTimeout(), FAST.evacuationTimeout());
     }
 
     private static FakeNova.Fault fault(String prefix, int times, int status) {

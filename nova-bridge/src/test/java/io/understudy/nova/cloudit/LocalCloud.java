@@ -4,41 +4,20 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The single-machine cloud's script, for what only the machine can do: crash and restart a
- * compute; and its state directory, for the settings Nova's API does not show.
+ * compute.
  */
 final class LocalCloud {
 
-    private static final Pattern SERVICE_DOWN_TIME = Pattern.compile("^service_down_time\\s*=\\s*(\\d+)\\s*$");
-
     private final Path script;
-    private final Path state;
 
-    /** @param state the cloud's state directory (where its clouds.yaml and etc/ are) */
-    LocalCloud(Path script, Path state) {
+    LocalCloud(Path script) {
         this.script = requireNonNull(script, "script is null");
-        this.state = requireNonNull(state, "state is null");
-    }
-
-    /** Nova's service_down_time as the script configured it (`up --service-down-time`). */
-    Duration serviceDownTime() {
-        Path conf = state.resolve("etc/nova/nova.conf");
-        try {
-            return Files.readAllLines(conf).stream().map(SERVICE_DOWN_TIME::matcher).filter(Matcher::matches)
-                    .map(m -> Duration.ofSeconds(Long.parseLong(m.group(1)))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException(conf + " sets no service_down_time"));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + conf + ": " + e.getMessage(), e);
-        }
     }
 
     /** SIGKILLs the host's nova-compute, as a crashed host would stop. */

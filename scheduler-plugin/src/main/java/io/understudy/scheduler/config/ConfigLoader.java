@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -148,13 +150,13 @@ public final class ConfigLoader {
         Optional<Path> historyFile = h.text("file").map(p -> path(base, p));
         boolean recordStays = h.bool("recordStays").orElse(d.recordStays());
         finish(h);
-        MovesConfig moves = moves(section(top, "moves"), d.moves());
+        MovesConfig moves = moves(section(top, "moves"), d.moves(), base);
         finish(top);
         return new ControllerConfig(listen, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays,
                 moves);
     }
 
-    private MovesConfig moves(Fields m, MovesConfig d) {
+    private MovesConfig moves(Fields m, MovesConfig d, Path base) {
         ActionSettings ad = d.actions();
         RetryPolicy retry = new RetryPolicy(m.integer("requestAttempts", 1, 20).orElse(ad.retry().attempts()),
                 backoff(m, "retryWait", "retryMaxWait", ad.retry().backoff()));
@@ -168,16 +170,70 @@ public final class ConfigLoader {
                     default -> throw new IllegalArgumentException("'" + s + "' is not abort or force-complete");
                 })).orElse(ad.onTimeout()),
                 positive(m, "settleTimeout").orElse(ad.settleTimeout()),
-                positive(m, "evacuationTimeout").orElse(ad.evacuationTimeout()),
-                positive(m, "serviceDownTime").orElse(ad.serviceDownTime()));
+                positive(m, "evacuationTimeout").orElse(ad.evacuationTimeout()));
+        Duration serviceDownTime = positive(m, "serviceDownTime").orElse(d.serviceDownTime());
         boolean finalSync = m.bool("finalSync").orElse(d.finalSync());
         Fields f = section(m, "fencing");
-        FenceMethod defaultFence = f.node("default").map(n -> f.convert(n, ConfigLoader::fenceMethod))
-                .orElse(d.defaultFence());
-        Map<String, FenceMethod> fences = byHost(f, "hosts", ConfigLoader::fenceMethod);
+        Optional<YamlNode> defaultNode = f.node("default");
+        FenceConfig defaultFence = defaultNode.map(n -> fence(f, n, base)).orElse(d.defaultFence());
+        if (defaultFence instanceof FenceConfig.Redfish) {
+            throw YamlException.at(f.source(), defaultNode.orElseThrow(), "redfish needs each host's own BMC: "
+                    + "give it under moves.fencing.hosts");
+        }
+        Map<String, FenceConfig> fences = new java.util.TreeMap<>();
+        f.node("hosts").map(hosts -> Fields.of(f.source(), hosts)).ifPresent(hosts -> hosts.mapping().entries()
+                .values().forEach(e -> fences.put(e.key(), fence(hosts, e.value(), base))));
+        Duration confirmedFor = positive(f, "confirmedFor").orElse(d.confirmedFor());
         finish(f);
         finish(m);
-        return new MovesConfig(actions, finalSync, defaultFence, fences);
+        return new MovesConfig(actions, serviceDownTime, finalSync, defaultFence, fences, confirmedFor);
+    }
+
+    /** A fence, NODE in OWNER: a method's name alone, or a mapping of {@code method} and its settings. */
+    private static FenceConfig fence(Fields owner, YamlNode node, Path base) {
+        String source = owner.source();
+        if (node instanceof YamlNode.Scalar) {
+            return switch (owner.convert(node, ConfigLoader::fenceMethod)) {
+                case NOVA_DOWN -> new FenceConfig.NovaDown();
+                case AGENT -> new FenceConfig.Agent();
+                case REDFISH -> throw YamlException.at(source, node, "redfish needs settings: "
+                        + "{method: redfish, bmc: URL, credentials: FILE}");
+                case PROCESS -> throw YamlException.at(source, node, "process needs settings: "
+                        + "{method: process, command: [PROGRAM, ARGS...]}");
+            };
+        }
+        Fields f = Fields.of(source, node);
+        YamlNode methodNode = f.required("method");
+        FenceConfig fence = switch (f.convert(methodNode, ConfigLoader::fenceMethod)) {
+            case NOVA_DOWN -> new FenceConfig.NovaDown();
+            case AGENT -> new FenceConfig.Agent();
+            case REDFISH -> new FenceConfig.Redfish(f.convert(f.required("bmc"), ConfigLoader::bmcUrl),
+                    f.text("system").orElse(FenceConfig.Redfish.DEFAULT_SYSTEM),
+                    path(base, f.scalar(f.required("credentials")).text()),
+                    f.text("ca").map(p -> path(base, p)),
+                    positive(f, "timeout").orElse(FenceConfig.Redfish.DEFAULT_TIMEOUT));
+            case PROCESS -> new FenceConfig.Process(command(f, base),
+                    positive(f, "timeout").orElse(FenceConfig.Process.DEFAULT_TIMEOUT));
+        };
+        f.finish();
+        return fence;
+    }
+
+    /** The program and its arguments; a program given by a relative path with a slash is relative to the file. */
+    private static List<String> command(Fields f, Path base) {
+        YamlNode node = f.required("command");
+        List<String> command = new ArrayList<>();
+        for (YamlNode item : f.list(node)) {
+            command.add(f.scalar(item).text());
+        }
+        if (command.isEmpty()) {
+            throw YamlException.at(f.source(), node, "needs a program to run");
+        }
+        String program = command.get(0);
+        if (program.contains("/")) {
+            command.set(0, path(base, program).toString());
+        }
+        return command;
     }
 
     /** Two durations, the first wait and the longest, as a backoff; the first may not exceed the longest. */
@@ -190,7 +246,7 @@ public final class ConfigLoader {
         return new Backoff(first, max);
     }
 
-    /** A mapping from compute host names to values, e.g. {@code hosts: {compute1: nova-down}}. */
+    /** A mapping from compute host names to values, e.g. {@code endpoints: {compute1: http://...}}. */
     private static <T> Map<String, T> byHost(Fields f, String key, java.util.function.Function<String, T> convert) {
         Optional<YamlNode> node = f.node(key);
         if (node.isEmpty()) {
@@ -206,7 +262,16 @@ public final class ConfigLoader {
 
     private static FenceMethod fenceMethod(String text) {
         return FenceMethod.byKey(text).orElseThrow(() -> new IllegalArgumentException("'" + text
-                + "' is not a fencing method (known: nova-down)"));
+                + "' is not a fencing method (known: " + FenceMethod.known() + ")"));
+    }
+
+    private static URI bmcUrl(String text) {
+        URI uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("'" + text + "' is not an https://HOST[:PORT] URL (the BMC's "
+                    + "credentials travel to it)");
+        }
+        return uri;
     }
 
     private static URI agentUrl(String text) {

@@ -3,30 +3,43 @@ package io.understudy.scheduler.config;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.nova.action.ActionSettings;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * How moves are carried out ({@code moves:}).
  *
- * @param actions the bridge's limits: {@code moves.serviceDownTime} (Nova's {@code service_down_time};
- *     must match the cloud's, an evacuation waits for that much silence of the source),
- *     {@code liveMigrationTimeout}, {@code liveMigrationTimeoutPerGiB}, {@code onTimeout} (abort or
- *     force-complete), {@code settleTimeout}, {@code evacuationTimeout}, {@code requestAttempts},
- *     {@code retryWait}/{@code retryMaxWait} (between attempts), {@code pollWait}/{@code pollMaxWait}
- *     (between reads while following a move)
+ * @param actions the bridge's limits: {@code liveMigrationTimeout}, {@code liveMigrationTimeoutPerGiB},
+ *     {@code onTimeout} (abort or force-complete), {@code settleTimeout}, {@code evacuationTimeout},
+ *     {@code requestAttempts}, {@code retryWait}/{@code retryMaxWait} (between attempts),
+ *     {@code pollWait}/{@code pollMaxWait} (between reads while following a move)
+ * @param serviceDownTime {@code moves.serviceDownTime}: Nova's {@code service_down_time}, which must match
+ *     the cloud's; only the {@code nova-down} fencer uses it (it waits for that much silence of the host)
  * @param finalSync {@code moves.finalSync}: a replication round on the old primary before a live migration
  * @param defaultFence {@code moves.fencing.default}: how a host is fenced unless named below
  * @param fences {@code moves.fencing.hosts}: per compute host, how it is fenced
+ * @param confirmedFor {@code moves.fencing.confirmedFor}: how long an operator's {@code fence confirm HOST}
+ *     stands as the proof for failovers from that host (unless its agent answers again first)
  */
-public record MovesConfig(ActionSettings actions, boolean finalSync, FenceMethod defaultFence,
-        Map<String, FenceMethod> fences) {
+public record MovesConfig(ActionSettings actions, Duration serviceDownTime, boolean finalSync,
+        FenceConfig defaultFence, Map<String, FenceConfig> fences, Duration confirmedFor) {
 
-    public static final MovesConfig DEFAULT = new MovesConfig(ActionSettings.DEFAULTS, true, FenceMethod.NOVA_DOWN,
-            Map.of());
+    public static final MovesConfig DEFAULT = new MovesConfig(ActionSettings.DEFAULTS, Duration.ofSeconds(60), true,
+            new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30));
 
     public MovesConfig {
         requireNonNull(actions, "actions is null");
+        requireNonNull(serviceDownTime, "serviceDownTime is null");
         requireNonNull(defaultFence, "defaultFence is null");
+        if (defaultFence instanceof FenceConfig.Redfish) {
+            throw new IllegalArgumentException("moves.fencing.default: redfish needs each host's own BMC");
+        }
         fences = Map.copyOf(requireNonNull(fences, "fences is null"));
+        requireNonNull(confirmedFor, "confirmedFor is null");
+    }
+
+    /** How HOST is fenced. */
+    public FenceConfig fence(String host) {
+        return fences.getOrDefault(host, defaultFence);
     }
 }

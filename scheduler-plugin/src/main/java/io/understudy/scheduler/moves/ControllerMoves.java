@@ -70,7 +70,9 @@ public final class ControllerMoves implements MoveExecutor {
             Instant at = clock.instant();
             running.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new Execution(d.vm(), Optional.of(at), mover.start(plan).summary());
+                    MoveState move = mover.start(plan);
+                    // A blocked failover moved nothing: no cooldown, the next round tries again.
+                    return new Execution(d.vm(), Optional.of(at).filter(a -> !move.blocked()), move.summary());
                 } catch (MoveConflictException e) {
                     return new Execution(d.vm(), Optional.empty(), "not started: " + e.getMessage());
                 }

@@ -3,6 +3,7 @@ package io.understudy.scheduler.moves;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
@@ -64,6 +65,21 @@ public final class DirectoryAgents implements MoveAgents {
                 return Optional.empty();
             }
             throw e;
+        }
+    }
+
+    @Override
+    public FenceResult destroyDomain(String host, UUID vm) throws IOException {
+        return directory.agent(host).destroyDomain(vm);
+    }
+
+    @Override
+    public boolean answers(String host) {
+        try {
+            directory.agent(host).health();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
@@ -31,4 +32,10 @@ public interface MoveAgents {
 
     /** HOST's replica of VM, or empty when it holds none. */
     Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException;
+
+    /** Has HOST's agent destroy VM's domain and read libvirt back (the agent fencer). */
+    FenceResult destroyDomain(String host, UUID vm) throws IOException;
+
+    /** Whether HOST's agent answers its health endpoint now. */
+    boolean answers(String host);
 }

@@ -10,11 +10,11 @@ public enum MoveKind {
      */
     LIVE_MIGRATION("live migration", List.of(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE, Step.PUBLISH)),
     /**
-     * The primary is down. Fenced first; the replica is staged before Nova is asked, so that the
-     * evacuation boots it; forced down after, because forcing down rewrites the report time Nova
-     * shows and the bridge would then wait service_down_time before evacuating.
+     * The primary is down. Fenced first, then forced down in Nova (which evacuates only from a
+     * compute it sees down, and sees a forced-down one down at once); the replica is staged
+     * before Nova is asked, so that the evacuation boots it.
      */
-    FAILOVER("failover", List.of(Step.FENCE, Step.STAGE, Step.EVACUATE, Step.FORCE_DOWN, Step.REDESIGNATE,
+    FAILOVER("failover", List.of(Step.FENCE, Step.FORCE_DOWN, Step.STAGE, Step.EVACUATE, Step.REDESIGNATE,
             Step.PUBLISH));
 
     private final String words;

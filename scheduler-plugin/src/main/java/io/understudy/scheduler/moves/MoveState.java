@@ -93,6 +93,15 @@ public record MoveState(MovePlan plan, Status status, int next, boolean attempte
         };
     }
 
+    /**
+     * Whether this is a failover that stopped before Nova was asked to move the VM (the fence, the
+     * force-down or the staging failed): nothing moved, so no cooldown, and the next round tries again.
+     */
+    public boolean blocked() {
+        return status == Status.STOPPED && plan.kind() == MoveKind.FAILOVER
+                && next < plan.kind().steps().indexOf(Step.EVACUATE);
+    }
+
     /** Milliseconds per step, summed over the times a step ran. */
     public Map<Step, Long> millisByStep() {
         Map<Step, Long> by = new LinkedHashMap<>();

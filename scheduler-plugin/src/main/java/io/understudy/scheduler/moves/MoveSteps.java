@@ -24,6 +24,9 @@ import java.util.UUID;
  */
 public final class MoveSteps {
 
+    /** How a failover stopped before Nova was asked to move the VM begins its note. */
+    static final String BLOCKED = "failover blocked: ";
+
     private final NovaMoves nova;
     private final MoveAgents agents;
     private final Fencers fencers;
@@ -110,11 +113,11 @@ public final class MoveSteps {
     }
 
     private StepResult fence(MovePlan plan) {
-        Fencer.Fence fence = fencers.of(plan.source()).fence(plan.source());
+        Fencer.Fence fence = fencers.fence(plan.source(), plan.vm());
         Optional<Fenced> proof = fence.proof();
         return new StepResult(proof.isPresent() ? Result.DONE : Result.STOPPED,
-                proof.isPresent() ? fence.note() : "not fenced: " + fence.note() + "; no evacuation",
-                Duration.ZERO, fence.novaRequests(), 0, List.of(), proof);
+                proof.isPresent() ? fence.note() : BLOCKED + "fence failed: " + fence.note(),
+                Duration.ZERO, fence.novaRequests(), fence.agentRequests(), List.of(), proof);
     }
 
     private StepResult stage(MovePlan plan) {
@@ -123,17 +126,19 @@ public final class MoveSteps {
             return StepResult.agents(Result.DONE, "replica version " + staged.version() + " staged as " + staged.disk()
                     + " on " + plan.target(), 1);
         } catch (IOException | RuntimeException e) {
-            return StepResult.agents(Result.STOPPED, "staging on " + plan.target() + " failed: " + e.getMessage(), 1);
+            return StepResult.agents(Result.STOPPED, BLOCKED + "staging on " + plan.target() + " failed: "
+                    + e.getMessage(), 1);
         }
     }
 
+    /** Fenced, the source need not be seen down first; Nova evacuates only from a compute it sees down. */
     private StepResult forceDown(MovePlan plan) {
         ServiceChange change = nova.forceDown(plan.source());
-        return new StepResult(change.done() ? Result.DONE : Result.WARNED, change.done()
+        return new StepResult(change.done() ? Result.DONE : Result.STOPPED, change.done()
                 ? plan.source() + "'s nova-compute " + change.outcome().name().toLowerCase(java.util.Locale.ROOT)
                         + " forced down"
-                : plan.source() + "'s nova-compute not forced down (" + change.reason() + "); the VM runs on "
-                        + plan.target(), Duration.ZERO, change.requests(), 0, change.requestIds(), Optional.empty());
+                : BLOCKED + plan.source() + "'s nova-compute not forced down: " + change.reason(), Duration.ZERO,
+                change.requests(), 0, change.requestIds(), Optional.empty());
     }
 
     private StepResult redesignate(MovePlan plan) {

@@ -6,7 +6,10 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.understudy.nova.client.NovaClient;
-import io.understudy.scheduler.config.FenceMethod;
+import io.understudy.scheduler.bmc.Bmc;
+import io.understudy.scheduler.bmc.Bmcs;
+import io.understudy.scheduler.bmc.PowerChannel;
+import io.understudy.scheduler.config.FenceConfig;
 import io.understudy.scheduler.config.MovesConfig;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.round.MoveExecutor;
@@ -14,6 +17,7 @@ import io.understudy.scheduler.round.RulesSource;
 import io.understudy.scheduler.stats.AgentDirectory;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -21,10 +25,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Moves: the bridge's actions, the agents, the fencers, the journal ({@code DATADIR/moves}) and
- * the record of assignments ({@code DATADIR/assignments.json}), and what the rounds act through.
+ * Moves: the bridge's actions, the agents, the fencers and the hosts' BMCs, the journal
+ * ({@code DATADIR/moves}), operators' fence confirmations ({@code DATADIR/fences}), the record of
+ * assignments ({@code DATADIR/assignments.json}), and what the rounds act through.
  */
 public final class MovesModule extends AbstractModule {
+
+    /** Between reads of a BMC's power state while a host powers off. */
+    private static final Duration POWER_POLL = Duration.ofMillis(500);
 
     private final MovesConfig config;
     private final Path dataDir;
@@ -52,18 +60,58 @@ public final class MovesModule extends AbstractModule {
         return new FileJournal(dataDir.resolve("moves"));
     }
 
+    /** The BMCs of the hosts fenced by redfish, their credentials and CAs read now: a bad file stops the start. */
     @Provides
     @Singleton
-    Fencers fencers(NovaMoves nova, Clock clock) {
-        Map<String, Fencer> byHost = new TreeMap<>();
-        config.fences().forEach((host, method) -> byHost.put(host, fencer(method, nova, clock)));
-        return new Fencers(byHost, fencer(config.defaultFence(), nova, clock));
+    Bmcs bmcs() {
+        Map<String, Bmc> byHost = new TreeMap<>();
+        config.fences().forEach((host, fence) -> {
+            if (fence instanceof FenceConfig.Redfish redfish) {
+                try {
+                    byHost.put(host, Bmc.of(redfish));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("moves.fencing.hosts." + host + ": " + e.getMessage(), e);
+                }
+            }
+        });
+        return new Bmcs(byHost);
     }
 
-    private Fencer fencer(FenceMethod method, NovaMoves nova, Clock clock) {
-        return switch (method) {
-            case NOVA_DOWN -> new NovaDownFencer(nova, config.actions().serviceDownTime(), config.actions().polling(),
-                    clock);
+    /** The failure detector's second channel: what the BMCs report. */
+    @Provides
+    @Singleton
+    PowerChannel power(Bmcs bmcs) {
+        return bmcs;
+    }
+
+    @Provides
+    @Singleton
+    FenceConfirmations confirmations() {
+        return new FenceConfirmations(dataDir.resolve("fences"), config.confirmedFor());
+    }
+
+    @Provides
+    @Singleton
+    ManualFences manualFences(NovaMoves nova, MoveAgents agents, FenceConfirmations confirmations, Clock clock) {
+        return new ManualFences(nova, agents, confirmations, clock);
+    }
+
+    @Provides
+    @Singleton
+    Fencers fencers(NovaMoves nova, MoveAgents agents, Bmcs bmcs, FenceConfirmations confirmations, Clock clock) {
+        Map<String, Fencer> byHost = new TreeMap<>();
+        config.fences().forEach((host, fence) -> byHost.put(host, fencer(fence, nova, agents, bmcs, clock)));
+        return new Fencers(byHost, fencer(config.defaultFence(), nova, agents, bmcs, clock), confirmations, agents,
+                clock);
+    }
+
+    private Fencer fencer(FenceConfig fence, NovaMoves nova, MoveAgents agents, Bmcs bmcs, Clock clock) {
+        return switch (fence.method()) {
+            case NOVA_DOWN -> new NovaDownFencer(nova, config.serviceDownTime(), config.actions().polling(), clock);
+            case AGENT -> new AgentFencer(agents, clock);
+            case REDFISH -> new RedfishFencer(bmcs, ((FenceConfig.Redfish) fence).timeout(), POWER_POLL, clock);
+            case PROCESS -> new ProcessFencer(((FenceConfig.Process) fence).command(),
+                    ((FenceConfig.Process) fence).timeout(), clock);
         };
     }
 

@@ -10,14 +10,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
- * The fence allowed before confirmed fencing exists (DESIGN.md section 4, issue 6): the host's
+ * The fence of issue 6, kept as the {@code nova-down} method (DESIGN.md section 4): the host's
  * nova-compute must be down in Nova by its own silence, not reporting for longer than
  * {@code service_down_time}. Forced down alone proves nothing (Nova calls a forced-down service
  * down at once, even one that still runs), so a service forced down moments ago is watched until
  * its silence is long enough; one that Nova shows up is refused at once. This proves only what
- * Nova sees: a partitioned host may still run its VMs, which is why issue 9 replaces it.
+ * Nova sees, and only after service_down_time: a partitioned host may still run its VMs. The
+ * confirmed fencers (Redfish, agent, process) prove more, at once.
  */
 public final class NovaDownFencer implements Fencer {
 
@@ -34,7 +36,7 @@ public final class NovaDownFencer implements Fencer {
     }
 
     @Override
-    public Fence fence(String host) {
+    public Fence fence(String host, UUID vm) {
         Instant deadline = clock.instant().plus(serviceDownTime).plus(polling.max());
         int requests = 0;
         for (int poll = 1; ; poll++) {
@@ -55,11 +57,11 @@ public final class NovaDownFencer implements Fencer {
                         + "): it may still run its VMs", requests);
             }
             if (service.silentFor(serviceDownTime, now)) {
-                return new Fence(Optional.of(new Fenced(host, "Nova shows its nova-compute down"
+                return Fence.done(new Fenced(host, "Nova shows its nova-compute down"
                         + (service.forcedDown() ? " (forced down)" : "") + ", silent since " + lastReport(service)
-                        + ", longer than service_down_time " + serviceDownTime.toSeconds() + " s", now)),
+                        + ", longer than service_down_time " + serviceDownTime.toSeconds() + " s", now),
                         host + " fenced: its nova-compute is down in Nova, silent since " + lastReport(service),
-                        requests);
+                        requests, 0);
             }
             if (!now.isBefore(deadline)) {
                 return refused(host + "'s nova-compute is forced down but reported at " + lastReport(service)
@@ -77,7 +79,7 @@ public final class NovaDownFencer implements Fencer {
     }
 
     private static Fence refused(String why, int requests) {
-        return new Fence(Optional.empty(), why, requests);
+        return Fence.refused(why, requests, 0);
     }
 
     private static String lastReport(ComputeService service) {

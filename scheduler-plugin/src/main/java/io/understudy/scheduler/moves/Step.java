@@ -12,7 +12,10 @@ public enum Step {
     STAGE("stage"),
     /** Nova evacuation onto the staged replica, followed until the VM is ACTIVE there. */
     EVACUATE("evacuate"),
-    /** The old primary's nova-compute forced down, so nothing is scheduled there until it is brought back. */
+    /**
+     * The old primary's nova-compute forced down: Nova then sees it down at once and evacuates from
+     * it, and schedules nothing there until it is brought back.
+     */
     FORCE_DOWN("force down"),
     /** The roles flip: the target's agent becomes the primary, the others (the old primary too) its secondaries. */
     REDESIGNATE("re-designate"),

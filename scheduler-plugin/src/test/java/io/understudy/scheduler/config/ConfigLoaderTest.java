@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -80,8 +81,21 @@ class ConfigLoaderTest {
               pollWait: 200ms
               pollMaxWait: 1s
               fencing:
-                default: nova-down
-                hosts: {compute3: nova-down}
+                default: agent
+                confirmedFor: 10m
+                hosts:
+                  compute2:
+                    method: redfish
+                    bmc: https://10.0.1.2/
+                    system: System.Embedded.1
+                    credentials: bmc/compute2
+                    ca: bmc/ca.pem
+                    timeout: 20s
+                  compute3:
+                    method: process
+                    command: [devstack/local-cloud.sh, fence, "{host}"]
+                    timeout: 10s
+                  compute4: nova-down
             """;
 
     @Test
@@ -105,11 +119,12 @@ class ConfigLoaderTest {
         assertThat(c.recordStays()).isFalse();
         // Nova's own service_down_time (60 s), 2 min + 2 min per GiB for a live migration, 3 min for an
         // evacuation; 4 attempts 0.5-2 s apart; polls 0.5-2 s apart.
+        // A host's fence: nova-down unless configured; an operator's confirmation stands for 30 min.
         assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
                 new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2)), Duration.ofMinutes(2), Duration.ofMinutes(2),
-                ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3), Duration.ofSeconds(60)),
-                true, FenceMethod.NOVA_DOWN, Map.of()));
+                ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3)), Duration.ofSeconds(60),
+                true, new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
         assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
     }
 
@@ -135,12 +150,19 @@ class ConfigLoaderTest {
         assertThat(c.historyFile()).contains(Path.of("/var/log/understudy/history.jsonl"));
         assertThat(c.history()).isEqualTo(Path.of("/var/log/understudy/history.jsonl"));
         assertThat(c.recordStays()).isTrue();
-        // nova-down is the only fencing method until issue 9's: the default cannot differ yet.
         assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
                 new RetryPolicy(6, new Backoff(Duration.ofMillis(250), Duration.ofSeconds(4))),
                 new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)), Duration.ofMinutes(5), Duration.ofSeconds(30),
-                ActionSettings.OnTimeout.FORCE_COMPLETE, Duration.ofMinutes(2), Duration.ofMinutes(4),
-                Duration.ofSeconds(10)), false, FenceMethod.NOVA_DOWN, Map.of("compute3", FenceMethod.NOVA_DOWN)));
+                ActionSettings.OnTimeout.FORCE_COMPLETE, Duration.ofMinutes(2), Duration.ofMinutes(4)),
+                Duration.ofSeconds(10), false, new FenceConfig.Agent(), Map.of(
+                        "compute2", new FenceConfig.Redfish(URI.create("https://10.0.1.2"), "System.Embedded.1",
+                                Path.of("/etc/understudy/bmc/compute2"),
+                                Optional.of(Path.of("/etc/understudy/bmc/ca.pem")),
+                                Duration.ofSeconds(20)),
+                        "compute3", new FenceConfig.Process(List.of("/etc/understudy/devstack/local-cloud.sh", "fence",
+                                "{host}"), Duration.ofSeconds(10)),
+                        "compute4", new FenceConfig.NovaDown()), Duration.ofMinutes(10)));
+        assertThat(c.moves().fence("compute9")).isEqualTo(new FenceConfig.Agent());
     }
 
     @Test
@@ -151,6 +173,9 @@ class ConfigLoaderTest {
         Set<String> inFull = leaves(FULL);
         // clusterToken and clusterTokenFile exclude each other; the inline token is mapped below.
         inFull.add("agents.auth.clusterToken");
+        // A host's fence is read under its own name; its keys are pinned by fullMapping.
+        inFull.removeIf(k -> k.startsWith("moves.fencing.hosts."));
+        inFull.add("moves.fencing.hosts");
         assertThat(inFull).isEqualTo(known);
     }
 
@@ -196,7 +221,28 @@ class ConfigLoaderTest {
                 "agents:\n  auth:\n    clusterToken: a\n    clusterTokenFile: b\n", "c.yaml", BASE))
                 .hasMessageStartingWith("c.yaml:4: agents.auth.clusterTokenFile: give clusterToken or clusterTokenFile");
         assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    hosts: {compute1: ipmi}\n", "c.yaml",
-                BASE)).hasMessage("c.yaml:3: moves.fencing.hosts.compute1: 'ipmi' is not a fencing method (known: nova-down)");
+                BASE)).hasMessage("c.yaml:3: moves.fencing.hosts.compute1: 'ipmi' is not a fencing method (known: "
+                + "nova-down, agent, redfish, process)");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    hosts: {compute1: redfish}\n",
+                "c.yaml", BASE)).hasMessage("c.yaml:3: moves.fencing.hosts.compute1: redfish needs settings: "
+                + "{method: redfish, bmc: URL, credentials: FILE}");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    hosts:\n      compute1:\n"
+                + "        method: redfish\n        bmc: http://10.0.1.1\n        credentials: c\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:6: moves.fencing.hosts.compute1.bmc: 'http://10.0.1.1' is not an "
+                        + "https://HOST[:PORT] URL (the BMC's credentials travel to it)");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    hosts:\n      compute1:\n"
+                + "        method: redfish\n        bmc: https://10.0.1.1\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:4: moves.fencing.hosts.compute1.credentials: is required");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    default: {method: redfish, "
+                + "bmc: 'https://b', credentials: c}\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:3: moves.fencing.default: redfish needs each host's own BMC: give it under "
+                        + "moves.fencing.hosts");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    default: {method: process, "
+                + "command: []}\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:3: moves.fencing.default.command: needs a program to run");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  fencing:\n    default: {method: agent, "
+                + "timeout: 3s}\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:3: moves.fencing.default.timeout: unknown key");
         assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  onTimeout: wait\n", "c.yaml", BASE))
                 .hasMessage("c.yaml:2: moves.onTimeout: 'wait' is not abort or force-complete");
         assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  pollWait: 3s\n  pollMaxWait: 1s\n", "c.yaml",

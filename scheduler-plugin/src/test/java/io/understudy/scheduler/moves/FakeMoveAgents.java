@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
@@ -26,6 +27,8 @@ final class FakeMoveAgents implements MoveAgents {
     final Map<String, Protection> protections = new HashMap<>();
     final Map<String, Double> lags = new HashMap<>();
     final Set<String> away = new HashSet<>();
+    /** What each host's agent answers to a destroy; absent: stopped, as a domain it never had. */
+    final Map<String, FenceResult> destroys = new HashMap<>();
 
     FakeMoveAgents holds(String host, double lagSeconds) {
         lags.put(host, lagSeconds);
@@ -71,6 +74,19 @@ final class FakeMoveAgents implements MoveAgents {
         answer(host);
         return Optional.ofNullable(lags.get(host)).map(lag -> new ReplicaInfo(vm, 7, lag, 1 << 20, 1, "compute1",
                 Instant.now(), "00"));
+    }
+
+    @Override
+    public FenceResult destroyDomain(String host, UUID vm) throws IOException {
+        calls.add("destroyDomain " + host);
+        answer(host);
+        return destroys.getOrDefault(host, new FenceResult(vm, host, false, true, "ABSENT"));
+    }
+
+    @Override
+    public boolean answers(String host) {
+        calls.add("health " + host);
+        return !away.contains(host);
     }
 
     private void answer(String host) throws IOException {

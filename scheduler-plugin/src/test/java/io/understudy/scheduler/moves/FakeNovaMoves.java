@@ -32,6 +32,7 @@ final class FakeNovaMoves implements NovaMoves {
     final Map<String, ComputeService> services = new HashMap<>();
     final Map<UUID, Server> servers = new HashMap<>();
     final List<Fenced> proofs = new ArrayList<>();
+    ServiceChange.Outcome forceDown = ServiceChange.Outcome.CHANGED;
 
     FakeNovaMoves service(String host, boolean up, Instant lastReport) {
         services.put(host, new ComputeService(UUID.nameUUIDFromBytes(host.getBytes()), host, true, up, false,
@@ -66,8 +67,8 @@ final class FakeNovaMoves implements NovaMoves {
     @Override
     public ServiceChange forceDown(String host) {
         calls.add("forceDown " + host);
-        return new ServiceChange(host, true, ServiceChange.Outcome.CHANGED, Optional.empty(), "read back from Nova",
-                List.of(), List.of("req-force-down"), 2);
+        return new ServiceChange(host, true, forceDown, Optional.empty(), forceDown == ServiceChange.Outcome.CHANGED
+                ? "read back from Nova" : "as the test said", List.of(), List.of("req-force-down"), 2);
     }
 
     @Override

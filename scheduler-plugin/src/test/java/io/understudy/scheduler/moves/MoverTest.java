@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.understudy.agent.api.Role;
+import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult.Outcome;
+import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.client.Backoff;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +36,10 @@ class MoverTest {
     private static final MovePlan FAILOVER = new MovePlan(VM, MoveKind.FAILOVER, "compute1", "compute2",
             List.of("compute2", "compute3"), INTERVAL, "service_up: false outside = true");
 
+    /** A fencer that always has its proof. */
+    private static final Fencer FENCED = (host, vm) -> Fencer.Fence.done(new Fenced(host, "test: powered off",
+            Instant.now()), host + " fenced", 0, 0);
+
     @TempDir
     Path dir;
 
@@ -40,10 +48,19 @@ class MoverTest {
 
     /** A controller: what a restart makes anew from the same data directory. */
     private Mover controller() {
-        Fencers fencers = new Fencers(Map.of(), new NovaDownFencer(nova, Duration.ofSeconds(10),
+        return controller(new NovaDownFencer(nova, Duration.ofSeconds(10),
                 new Backoff(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC()));
+    }
+
+    /** A controller whose hosts are all fenced by FENCER. */
+    private Mover controller(Fencer fencer) {
+        Fencers fencers = new Fencers(Map.of(), fencer, confirmations(), agents, Clock.systemUTC());
         return new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, dir.resolve("assignments.json")),
                 true), journal(), Clock.systemUTC());
+    }
+
+    private FenceConfirmations confirmations() {
+        return new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30));
     }
 
     private FileJournal journal() {
@@ -87,17 +104,17 @@ class MoverTest {
     }
 
     @Test
-    void aFailoverFencesStagesEvacuatesForcesDownThenFlipsTheRoles() {
+    void aFailoverFencesForcesDownStagesEvacuatesThenFlipsTheRoles() {
         nova.service("compute1", false, Instant.now().minusSeconds(30));
         nova.evacuations.add(Outcome.COMPLETED);
 
         MoveState move = controller().start(FAILOVER);
 
         assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
-        assertThat(move.steps()).extracting(StepRecord::step).containsExactly(Step.FENCE, Step.STAGE, Step.EVACUATE,
-                Step.FORCE_DOWN, Step.REDESIGNATE, Step.PUBLISH);
-        assertThat(nova.calls).containsExactly("computeService compute1", "evacuate compute2 fenced compute1",
-                "forceDown compute1", "publish primary on compute2 [compute3:2.5s]");
+        assertThat(move.steps()).extracting(StepRecord::step).containsExactly(Step.FENCE, Step.FORCE_DOWN, Step.STAGE,
+                Step.EVACUATE, Step.REDESIGNATE, Step.PUBLISH);
+        assertThat(nova.calls).containsExactly("computeService compute1", "forceDown compute1",
+                "evacuate compute2 fenced compute1", "publish primary on compute2 [compute3:2.5s]");
         assertThat(agents.calls).containsExactly("stage compute2", "protect compute1 SECONDARY [compute2]",
                 "protect compute3 SECONDARY [compute2]", "protect compute2 PRIMARY [compute1, compute3]");
         assertThat(nova.proofs).singleElement().satisfies(p -> assertThat(p.how()).contains("down", "silent since"));
@@ -112,11 +129,84 @@ class MoverTest {
         MoveState move = controller().start(FAILOVER);
 
         assertThat(move.status()).isEqualTo(MoveState.Status.STOPPED);
-        assertThat(move.lastNote()).isEqualTo("not fenced: compute1's nova-compute is up in Nova (last report "
-                + nova.services.get("compute1").updatedAt().orElseThrow() + "): it may still run its VMs; no evacuation");
+        assertThat(move.lastNote()).isEqualTo("failover blocked: fence failed: compute1's nova-compute is up in Nova "
+                + "(last report " + nova.services.get("compute1").updatedAt().orElseThrow() + "): it may still run its "
+                + "VMs");
+        assertThat(move.summary()).contains(": STOPPED at fence (failover blocked: fence failed: ");
         assertThat(nova.calls).containsExactly("computeService compute1");
         assertThat(agents.calls).isEmpty();
+        assertThat(move.blocked()).as("nothing moved: no cooldown").isTrue();
         assertThat(journal().open()).as("nothing happened: the VM may be decided on again").isEmpty();
+    }
+
+    @Test
+    void aFenceThatFailsBlocksTheFailoverAndTheNextAttemptGoesOnceItWorks() {
+        Deque<Fencer.Fence> answers = new ArrayDeque<>(List.of(
+                Fencer.Fence.refused("redfish: https://bmc1/redfish/v1/Systems/1 did not answer: no answer within "
+                        + "60000 ms", 0, 0),
+                Fencer.Fence.done(new Fenced("compute1", "redfish: ForceOff, PowerState Off", Instant.now()),
+                        "compute1 fenced: ForceOff", 0, 0)));
+        nova.evacuations.add(Outcome.COMPLETED);
+
+        MoveState blocked = controller((host, vm) -> answers.pop()).start(FAILOVER);
+
+        assertThat(blocked.status()).isEqualTo(MoveState.Status.STOPPED);
+        assertThat(blocked.lastNote()).isEqualTo("failover blocked: fence failed: redfish: "
+                + "https://bmc1/redfish/v1/Systems/1 did not answer: no answer within 60000 ms");
+        assertThat(blocked.blocked()).isTrue();
+        assertThat(nova.calls).as("no force-down, no evacuation without a fence").isEmpty();
+        assertThat(agents.calls).isEmpty();
+
+        MoveState next = controller((host, vm) -> answers.pop()).start(FAILOVER);
+
+        assertThat(next.status()).as(next.summary()).isEqualTo(MoveState.Status.DONE);
+        assertThat(nova.proofs).singleElement().satisfies(p -> assertThat(p.how()).contains("PowerState Off"));
+    }
+
+    @Test
+    void aForceDownNovaRefusesBlocksTheFailoverBeforeAnythingIsStaged() {
+        nova.forceDown = ServiceChange.Outcome.UNRESOLVED;
+
+        MoveState move = controller(FENCED).start(FAILOVER);
+
+        assertThat(move.status()).isEqualTo(MoveState.Status.STOPPED);
+        assertThat(move.blocked()).isTrue();
+        assertThat(move.lastNote()).isEqualTo("failover blocked: compute1's nova-compute not forced down: "
+                + "as the test said");
+        assertThat(nova.calls).containsExactly("forceDown compute1");
+        assertThat(agents.calls).isEmpty();
+    }
+
+    @Test
+    void anOperatorsConfirmationIsTheProofWhileTheHostsAgentIsSilent() {
+        Fencer refusing = (host, vm) -> Fencer.Fence.refused("redfish: BMC unreachable", 0, 0);
+        confirmations().record(new FenceConfirmations.Confirmation("compute1", Instant.now(), "alice",
+                "pulled both power cords"));
+        agents.away.add("compute1");
+        nova.evacuations.add(Outcome.COMPLETED);
+
+        MoveState move = controller(refusing).start(FAILOVER);
+
+        assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
+        assertThat(nova.proofs).singleElement().satisfies(p -> assertThat(p.how())
+                .startsWith("confirmed by hand by alice at ").endsWith(": pulled both power cords"));
+        assertThat(agents.calls).startsWith("health compute1");
+    }
+
+    @Test
+    void aConfirmationIsWithdrawnOnceTheHostsAgentAnswersAgainAndExpires() {
+        Fencer refusing = (host, vm) -> Fencer.Fence.refused("redfish: BMC unreachable", 0, 0);
+        confirmations().record(new FenceConfirmations.Confirmation("compute1", Instant.now(), "alice", ""));
+
+        MoveState back = controller(refusing).start(FAILOVER);
+
+        assertThat(back.lastNote()).isEqualTo("failover blocked: fence failed: redfish: BMC unreachable");
+        assertThat(confirmations().current("compute1", Instant.now())).as("the host came back").isEmpty();
+        assertThat(dir.resolve("fences/compute1.json")).doesNotExist();
+
+        confirmations().record(new FenceConfirmations.Confirmation("compute1", Instant.now().minus(Duration.ofHours(1)),
+                "alice", ""));
+        assertThat(confirmations().current("compute1", Instant.now())).as("older than confirmedFor").isEmpty();
     }
 
     @Test
@@ -165,7 +255,8 @@ class MoverTest {
         MoveState move = controller().start(FAILOVER);
 
         assertThat(move.status()).isEqualTo(MoveState.Status.NEEDS_OPERATOR);
-        assertThat(nova.calls).doesNotContain("forceDown compute1");
+        assertThat(move.blocked()).isFalse();
+        assertThat(nova.calls).containsSubsequence("forceDown compute1", "evacuate compute2 fenced compute1");
         assertThat(journal().open(VM)).get().satisfies(m -> assertThat(m.holdReason()).contains("needs an operator"));
         assertThat(controller().resumeAll()).as("not resumed: held until an operator looks").isEmpty();
         assertThat(journal().close(VM)).isTrue();
