@@ -18,6 +18,12 @@
 #                                          (exit 0: all runs, 3: nothing runs, 1: some)
 #   devstack/local-cloud.sh kill-compute computeN   SIGKILL one nova-compute: a crashed host
 #   devstack/local-cloud.sh start-compute computeN  start it again
+#   devstack/local-cloud.sh fence computeN [--pidfile FILE]... [--domain NAME]...
+#        the controller's process fencer, this cloud's stand-in for a power-off: SIGKILLs that
+#        host's nova-compute and each process named by a PID file (its agent: "PID [STARTTIME]",
+#        the start time as /proc/PID/stat's field 22 guards against a reused PID) and destroys
+#        each libvirt domain named (its guests; virsh, $LIBVIRT_DEFAULT_URI or qemu:///system).
+#        Exit 0 once every one is confirmed gone (or was not running), 1 otherwise.
 #
 # State directory: $UNDERSTUDY_CLOUD_DIR, default /var/lib/understudy-cloud (one cloud per
 # machine, as its ports are). It holds clouds.yaml (cloud "understudy", the admin) and openrc,
@@ -751,6 +757,64 @@ cmd_start_compute() {
   launch "nova-$1"
 }
 
+# Kills the process a PID file names ("PID [STARTTIME]") and waits until it is gone.
+fence_pidfile() {
+  local file=$1 pid start rest deadline
+  if [ ! -f "$file" ]; then
+    echo "$file: no PID file, nothing runs"
+    return 0
+  fi
+  read -r pid start rest <"$file" || true
+  [[ "$pid" =~ ^[0-9]+$ ]] || die "$file: '$pid' is not a PID"
+  if [ ! -d "/proc/$pid" ] || { [ -n "$start" ] && [ "$(starttime "$pid" || true)" != "$start" ]; }; then
+    echo "$file: PID $pid is not running"
+    return 0
+  fi
+  kill -KILL "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + stop_timeout))
+  while [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "$file: PID $pid still runs ${stop_timeout}s after SIGKILL"
+    sleep 0.1
+  done
+  echo "$file: PID $pid killed"
+}
+
+# Destroys a libvirt domain and checks libvirt no longer runs it.
+fence_domain() {
+  local name=$1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} state
+  command -v virsh >/dev/null || die "virsh is not installed: cannot fence domain $name"
+  if ! state="$(virsh -c "$uri" domstate "$name" 2>/dev/null)"; then
+    echo "domain $name: not defined, nothing runs"
+    return 0
+  fi
+  if [ "$state" != "shut off" ]; then
+    virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || true
+    state="$(virsh -c "$uri" domstate "$name" 2>/dev/null)" || state="shut off"
+  fi
+  [ "$state" = "shut off" ] || die "domain $name is still $state after virsh destroy"
+  echo "domain $name: shut off"
+}
+
+cmd_fence() {
+  [ $# -ge 1 ] || die "usage: fence HOST [--pidfile FILE]... [--domain NAME]..."
+  local host=$1 pidfiles=() domains=() item
+  shift
+  compute_name "$host"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --pidfile) [ $# -ge 2 ] || die "fence: --pidfile needs a FILE"; pidfiles+=("$2"); shift 2 ;;
+      --domain) [ $# -ge 2 ] || die "fence: --domain needs a NAME"; domains+=("$2"); shift 2 ;;
+      *) die "fence: unknown argument '$1' (usage: fence HOST [--pidfile FILE]... [--domain NAME]...)" ;;
+    esac
+  done
+  require_root
+  # stop returns once the whole process group is gone, SIGKILLing again if it must.
+  stop "nova-$host" KILL
+  for item in "${pidfiles[@]}"; do fence_pidfile "$item"; done
+  for item in "${domains[@]}"; do fence_domain "$item"; done
+  log "$host fenced: nova-$host, ${#pidfiles[@]} process(es) and ${#domains[@]} domain(s) confirmed stopped"
+}
+
 main() {
   [ $# -ge 1 ] || usage
   local command=$1
@@ -762,6 +826,7 @@ main() {
     status) cmd_status ;;
     kill-compute) cmd_kill_compute "$@" ;;
     start-compute) cmd_start_compute "$@" ;;
+    fence) cmd_fence "$@" ;;
     *) usage ;;
   esac
 }
