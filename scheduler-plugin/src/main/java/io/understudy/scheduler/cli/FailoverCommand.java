@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code understudy failover VM [--to HOST]}: the controller's failover, by hand. */
 @Command(name = "failover", description = "Boot a protected VM's replica elsewhere as the controller would: fence "
-        + "its host (refused while Nova shows it up), stage the replica, evacuate, force the old host down, roles "
-        + "flipped, metadata. Exit 0 done, 5 refused, 6 failed or unresolved.")
+        + "its host (moves.fencing, or an operator's 'fence confirm'; refused without a proof), force it down in Nova, "
+        + "stage the replica, evacuate, roles flipped, metadata. Exit 0 done, 5 refused, 6 failed or unresolved.")
 final class FailoverCommand implements Callable<Integer> {
 
     @Mixin

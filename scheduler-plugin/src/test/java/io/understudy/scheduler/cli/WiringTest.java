@@ -1,8 +1,10 @@
 package io.understudy.scheduler.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.inject.Injector;
+import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
@@ -31,5 +33,26 @@ class WiringTest {
         assertThat(injector.getInstance(RulesSource.class).current().rules()).hasSize(1);
         assertThat(((JsonLinesHistory) injector.getInstance(HistoryStore.class)).file())
                 .isEqualTo(dir.resolve("data/history.jsonl"));
+    }
+
+    @Test
+    void theBmcsAreReadAtStartAndAnUnreadableFileStopsTheControllerInOneLine() throws Exception {
+        Files.writeString(dir.resolve("clouds.yaml"), "clouds: {c: {auth: {auth_url: 'http://127.0.0.1:9/v3', "
+                + "username: u, password: p, project_name: p}}}\n");
+        Files.writeString(dir.resolve("compute2.bmc"), "admin:secret\n");
+        Path config = dir.resolve("controller.yaml");
+        String fencing = "dataDir: data\nopenstack: {cloudsYaml: clouds.yaml, cloud: c}\nmoves:\n  fencing:\n"
+                + "    hosts:\n      compute2: {method: redfish, bmc: 'https://10.0.0.2', credentials: %s}\n";
+        Files.writeString(config, fencing.formatted("compute2.bmc"));
+        Injector injector = ConfigOption.injector(new ConfigLoader().load(config));
+        assertThat(injector.getInstance(PowerChannel.class).hosts()).containsExactly("compute2");
+
+        Files.writeString(config, fencing.formatted("missing.bmc"));
+        Injector broken = ConfigOption.injector(new ConfigLoader().load(config));
+        assertThatThrownBy(() -> broken.getInstance(Controller.class)).satisfies(e -> {
+            assertThat(Main.exitCode(Main.unwrap(e))).isEqualTo(Main.EXIT_BAD_INPUT);
+            assertThat(Main.describe(Main.unwrap(e))).startsWith("moves.fencing.hosts.compute2: BMC credentials "
+                    + dir.resolve("missing.bmc") + " cannot be read: ").doesNotContain("\n");
+        });
     }
 }

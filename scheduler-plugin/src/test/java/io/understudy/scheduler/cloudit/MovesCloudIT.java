@@ -188,7 +188,8 @@ class MovesCloudIT {
 
         assertThat(exit).as(out + "\n" + err).isEqualTo(Main.EXIT_REFUSED);
         assertThat(err.toString().strip()).startsWith("understudy: failover of " + server + " compute1 -> compute2 "
-                + "refused: not fenced: compute1's nova-compute is up in Nova").doesNotContain("\n");
+                + "refused: failover blocked: fence failed: compute1's nova-compute is up in Nova")
+                .doesNotContain("\n");
         assertThat(new Migrations(cloud.nova).ofServer(server)).isEmpty();
         assertThat(show(server).host()).contains("compute1");
         assertThat(agents.client("compute2").protection(server).role()).isEqualTo(Role.SECONDARY);
