@@ -98,4 +98,25 @@ class MainTest {
         assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err().strip()).startsWith("understudy: " + rules + ":2: rules[1].parameter: unknown parameter 'nope'");
     }
+
+    @Test
+    void fenceNeedsAHostAndWithdrawsAConfirmationByName() throws Exception {
+        Run usage = run("fence", "confirm");
+        assertThat(usage.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(usage.err()).contains("HOST").contains("(see --help)");
+
+        Files.writeString(dir.resolve("clouds.yaml"), "clouds: {c: {auth: {auth_url: 'http://127.0.0.1:9/v3', "
+                + "username: u, password: p, project_name: p}}}\n");
+        Path config = dir.resolve("controller.yaml");
+        Files.writeString(config, "dataDir: data\nopenstack: {cloudsYaml: clouds.yaml, cloud: c}\n");
+        Files.createDirectories(dir.resolve("data/fences"));
+        Files.writeString(dir.resolve("data/fences/compute1.json"), "{}");
+
+        Run withdrawn = run("fence", "withdraw", "compute1", "--config", config.toString());
+        assertThat(withdrawn.exit()).as(withdrawn.err()).isZero();
+        assertThat(withdrawn.out().strip()).isEqualTo("compute1's fence confirmation withdrawn");
+        assertThat(dir.resolve("data/fences/compute1.json")).doesNotExist();
+        assertThat(run("fence", "withdraw", "compute1", "--config", config.toString()).out().strip())
+                .isEqualTo("no fence confirmation of compute1 under " + dir.resolve("data/fences"));
+    }
 }
