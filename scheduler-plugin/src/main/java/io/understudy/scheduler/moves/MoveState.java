@@ -55,6 +55,14 @@ public record MoveState(MovePlan plan, Status status, int next, boolean attempte
         if (status == Status.IN_FLIGHT && next == plan.kind().steps().size()) {
             throw new IllegalArgumentException("move of " + plan.vm() + " is in flight with no step left");
         }
+        // The steps done must be the kind's first NEXT: a journal from a version that ordered them
+        // otherwise (the failover's force-down moved before the evacuation) is not resumed blindly.
+        List<Step> done = steps.stream().filter(r -> r.result() == StepResult.Result.DONE
+                || r.result() == StepResult.Result.WARNED).map(StepRecord::step).toList();
+        if (!done.equals(plan.kind().steps().subList(0, next))) {
+            throw new IllegalArgumentException(plan.describe() + ": steps done " + done + " are not the first " + next
+                    + " of its steps " + plan.kind().steps() + " (journaled by another version?)");
+        }
     }
 
     public static MoveState begin(MovePlan plan, Instant at) {

@@ -210,6 +210,20 @@ class MoverTest {
     }
 
     @Test
+    void aJournaledFailoverWhoseStepsDoneAreNotItsFirstIsNotResumedBlindly() {
+        // Journaled before the force-down moved ahead of staging: fenced and staged, evacuating next.
+        Instant at = Instant.now();
+        List<StepRecord> old = List.of(
+                new StepRecord(Step.FENCE, StepResult.Result.DONE, "fenced", at, 1, 0, 1, 0, List.of()),
+                new StepRecord(Step.STAGE, StepResult.Result.DONE, "staged", at, 1, 0, 0, 1, List.of()));
+
+        assertThatThrownBy(() -> new MoveState(FAILOVER, MoveState.Status.IN_FLIGHT, 2, true, Optional.empty(), at, at,
+                old)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(FAILOVER.describe() + ": steps done [fence, stage] are not the first 2 of its steps [fence, "
+                        + "force down, stage, evacuate, re-designate, metadata] (journaled by another version?)");
+    }
+
+    @Test
     void aSourceForcedDownMomentsAgoIsWaitedForUntilItsSilenceIsLongEnough() {
         Instant report = Instant.now().minusSeconds(10).plusMillis(300);
         nova.services.put("compute1", new io.understudy.nova.state.ComputeService(UUID.randomUUID(), "compute1", true,
