@@ -1,0 +1,74 @@
+package io.understudy.scheduler.moves;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.MoveResult.Outcome;
+import io.understudy.scheduler.decide.Candidate;
+import io.understudy.scheduler.decide.Decision;
+import io.understudy.scheduler.round.MoveExecutor.Execution;
+import io.understudy.scheduler.rules.MoveAction;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The rounds' executor: a failover blocked before Nova moved anything starts no cooldown, so the next round retries. */
+class ControllerMovesTest {
+
+    private static final UUID VM = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+
+    @TempDir
+    Path dir;
+
+    private final ExecutorService pool = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    @Test
+    void aFailoverBlockedAtTheFenceStartsNoCooldownAndOneThatRanDoes() {
+        FakeNovaMoves nova = new FakeNovaMoves();
+        FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5);
+        Deque<Fencer.Fence> fences = new ArrayDeque<>(List.of(
+                Fencer.Fence.refused("redfish: compute1 not reported Off within 60000 ms of ForceOff (last read: "
+                        + "PowerState On)", 0, 0),
+                Fencer.Fence.done(new Fenced("compute1", "redfish: PowerState Off", Instant.now()), "fenced", 0, 0)));
+        Journal journal = new FileJournal(dir.resolve("moves"));
+        Fencers fencers = new Fencers(Map.of(), (host, vm) -> fences.pop(),
+                new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30)), agents, Clock.systemUTC());
+        Mover mover = new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents,
+                dir.resolve("assignments.json")), true), journal, Clock.systemUTC());
+        ControllerMoves moves = new ControllerMoves(mover, journal, () -> Duration.ofSeconds(30), pool,
+                Clock.systemUTC());
+        Decision failover = new Decision(VM, "vm", "compute1", io.understudy.scheduler.decide.Outcome.MOVE,
+                Optional.of(MoveAction.EVACUATE), Optional.of("compute2"), true, List.of("host failed"), List.of(),
+                List.of(new Candidate("compute2", 1.5, true, 1.0, List.of())));
+
+        Execution blocked = moves.execute(List.of(failover)).get(0);
+
+        assertThat(blocked.startedAt()).as("nothing moved: no cooldown").isEmpty();
+        assertThat(blocked.note()).contains(": STOPPED at fence (failover blocked: fence failed: redfish: compute1 "
+                + "not reported Off within 60000 ms of ForceOff");
+        assertThat(moves.held()).isEmpty();
+
+        nova.evacuations.add(Outcome.COMPLETED);
+        Execution next = moves.execute(List.of(failover)).get(0);
+
+        assertThat(next.startedAt()).isPresent();
+        assertThat(next.note()).contains("failover of " + VM + " compute1 -> compute2: DONE");
+    }
+}
