@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -150,8 +151,10 @@ public final class Bmc {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             return lines.isEmpty() ? "" : lines.get(0).strip();
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("BMC credentials " + file + ": no such file");
         } catch (IOException e) {
-            throw new IllegalArgumentException("BMC credentials " + file + " cannot be read: " + e);
+            throw new IllegalArgumentException("BMC credentials " + file + " cannot be read: " + e.getMessage());
         }
     }
 

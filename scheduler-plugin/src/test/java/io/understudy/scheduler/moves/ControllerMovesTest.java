@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The rounds' executor: a failover blocked before Nova moved anything starts no cooldown, so the next round retries. */
+/** The rounds' executor: a failover blocked before Nova moved anything starts no cooldown; the next round retries. */
 class ControllerMovesTest {
 
     private static final UUID VM = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");

@@ -186,7 +186,7 @@ class RedfishFencerTest {
         assertThatThrownBy(() -> Bmc.of(new FenceConfig.Redfish(URI.create("https://bmc1"), "1",
                 dir.resolve("missing"), Optional.empty(), Duration.ofSeconds(5))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("BMC credentials " + dir.resolve("missing") + " cannot be read: ");
+                .hasMessage("BMC credentials " + dir.resolve("missing") + ": no such file");
         Path noColon = Files.writeString(dir.resolve("bad"), "admin\n");
         assertThatThrownBy(() -> Bmc.of(new FenceConfig.Redfish(URI.create("https://bmc1"), "1", noColon,
                 Optional.empty(), Duration.ofSeconds(5))))
