@@ -78,7 +78,7 @@ class FencerTest {
         Fencer.Fence slow = process(Duration.ofMillis(300), "sleep 30").fence("compute1", VM);
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(5));
         assertThat(slow.proof()).isEmpty();
-        assertThat(slow.note()).endsWith(" did not end within 300 ms");
+        assertThat(slow.note()).contains(" did not end within 300 ms");
 
         Fencer.Fence missing = new ProcessFencer(List.of(dir.resolve("no-such-script").toString(), "{host}"),
                 Duration.ofSeconds(1), Clock.systemUTC()).fence("compute1", VM);
