@@ -68,8 +68,7 @@ public final class ConfigLoader {
                 o.text("cloudsYaml").map(p -> path(base, p)),
                 o.text("cloud"),
                 positive(o, "requestTimeout").orElse(os.requestTimeout()),
-                o.integer("pageSize", 1, 10_000).orElse(os.pageSize()),
-                positive(o, "novaReportInterval").orElse(os.novaReportInterval()));
+                o.integer("pageSize", 1, 10_000).orElse(os.pageSize()));
         finish(o);
 
         AgentsConfig ad = d.agents();
@@ -151,9 +150,35 @@ public final class ConfigLoader {
         boolean recordStays = h.bool("recordStays").orElse(d.recordStays());
         finish(h);
         MovesConfig moves = moves(section(top, "moves"), d.moves(), base);
+        DetectionConfig detection = detection(section(top, "detection"), d.detection());
         finish(top);
         return new ControllerConfig(listen, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays,
-                moves);
+                moves, detection);
+    }
+
+    private DetectionConfig detection(Fields f, DetectionConfig d) {
+        Duration probeInterval = positive(f, "probeInterval").orElse(d.probeInterval());
+        Duration probeTimeout = positive(f, "probeTimeout")
+                .orElse(d.probeTimeout().compareTo(probeInterval) > 0 ? probeInterval : d.probeTimeout());
+        if (probeTimeout.compareTo(probeInterval) > 0) {
+            throw YamlException.at(f.source(), f.required("probeTimeout"), "is longer than " + f.path("probeInterval"));
+        }
+        Fields hosts = section(f, "hosts");
+        Map<String, Duration> reportIntervals = new java.util.TreeMap<>();
+        for (String host : hosts.mapping().entries().keySet()) {
+            Fields h = section(hosts, host);
+            positive(h, "reportInterval").ifPresent(r -> reportIntervals.put(host, r));
+            finish(h);
+        }
+        finish(hosts);
+        DetectionConfig detection = new DetectionConfig(probeInterval, probeTimeout,
+                f.integer("missedProbes", 1, 100).orElse(d.missedProbes()),
+                positive(f, "reportInterval").orElse(d.reportInterval()),
+                f.duration("reportMargin").orElse(d.reportMargin()),
+                positive(f, "novaReadInterval"),
+                positive(f, "bmcTimeout").orElse(d.bmcTimeout()), reportIntervals);
+        finish(f);
+        return detection;
     }
 
     private MovesConfig moves(Fields m, MovesConfig d, Path base) {

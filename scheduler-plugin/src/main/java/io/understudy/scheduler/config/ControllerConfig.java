@@ -10,17 +10,18 @@ import java.util.Optional;
  * The whole configuration.
  *
  * @param listen {@code listen}: HOST:PORT of the controller's small status API ({@code /v1/health},
- *     {@code /v1/rounds/latest}); empty: none
+ *     {@code /v1/rounds/latest}, {@code /v1/detection}); empty: none
  * @param dataDir {@code dataDir}: where history is kept
  * @param rules {@code rules}: the rules file; {@code none} or absent: no rules (every host in range)
  * @param dryRun {@code dryRun}: decide and record, never act: no move, no protection assignment sent
  * @param historyFile {@code history.file}: default {@code DATADIR/history.jsonl}
  * @param recordStays {@code history.recordStays}: also record the VMs that stay (large clouds: big files)
  * @param moves {@code moves}: how moves are carried out; their journal is {@code DATADIR/moves}
+ * @param detection {@code detection}: failure detection (probes of the agents, Nova's reports)
  */
 public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir, Optional<Path> rules, boolean dryRun,
         OpenStackConfig openstack, AgentsConfig agents, JobsConfig jobs, Optional<Path> historyFile,
-        boolean recordStays, MovesConfig moves) {
+        boolean recordStays, MovesConfig moves, DetectionConfig detection) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/understudy/controller");
 
@@ -33,12 +34,13 @@ public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir,
         requireNonNull(jobs, "jobs is null");
         requireNonNull(historyFile, "historyFile is null");
         requireNonNull(moves, "moves is null");
+        requireNonNull(detection, "detection is null");
     }
 
     public static ControllerConfig defaults() {
         return new ControllerConfig(Optional.empty(), DEFAULT_DATA_DIR, Optional.empty(), false,
                 OpenStackConfig.DEFAULT, AgentsConfig.DEFAULT, JobsConfig.DEFAULT, Optional.empty(), false,
-                MovesConfig.DEFAULT);
+                MovesConfig.DEFAULT, DetectionConfig.DEFAULT);
     }
 
     public Path history() {

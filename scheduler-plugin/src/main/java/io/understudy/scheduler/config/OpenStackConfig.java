@@ -14,19 +14,15 @@ import java.util.Optional;
  * @param cloud {@code openstack.cloud}: the cloud's name in it; empty: {@code OS_CLOUD}, else the {@code OS_*} variables
  * @param requestTimeout {@code openstack.requestTimeout}: per Keystone or Nova request
  * @param pageSize {@code openstack.pageSize}: entries per page of Nova's server and hypervisor listings
- * @param novaReportInterval {@code openstack.novaReportInterval}: Nova's {@code report_interval},
- *     which its API does not expose; read for failure detection (issue 9), not used before it
  */
-public record OpenStackConfig(Optional<Path> cloudsYaml, Optional<String> cloud, Duration requestTimeout, int pageSize,
-        Duration novaReportInterval) {
+public record OpenStackConfig(Optional<Path> cloudsYaml, Optional<String> cloud, Duration requestTimeout, int pageSize) {
 
     public static final OpenStackConfig DEFAULT = new OpenStackConfig(Optional.empty(), Optional.empty(),
-            Duration.ofSeconds(30), 1000, Duration.ofSeconds(10));
+            Duration.ofSeconds(30), 1000);
 
     public OpenStackConfig {
         requireNonNull(cloudsYaml, "cloudsYaml is null");
         requireNonNull(cloud, "cloud is null");
         requireNonNull(requestTimeout, "requestTimeout is null");
-        requireNonNull(novaReportInterval, "novaReportInterval is null");
     }
 }

@@ -37,7 +37,6 @@ class ConfigLoaderTest {
               cloud: understudy
               requestTimeout: 45s
               pageSize: 200
-              novaReportInterval: 2s
             agents:
               port: 9000
               scheme: https
@@ -96,6 +95,15 @@ class ConfigLoaderTest {
                     command: [devstack/local-cloud.sh, fence, "{host}"]
                     timeout: 10s
                   compute4: nova-down
+            detection:
+              probeInterval: 500ms
+              probeTimeout: 300ms
+              missedProbes: 4
+              reportInterval: 2s
+              reportMargin: 1s
+              novaReadInterval: 700ms
+              bmcTimeout: 5s
+              hosts: {compute1: {reportInterval: 5s}}
             """;
 
     @Test
@@ -107,7 +115,7 @@ class ConfigLoaderTest {
         assertThat(c.rules()).isEmpty();
         assertThat(c.dryRun()).isFalse();
         assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.empty(), Optional.empty(),
-                Duration.ofSeconds(30), 1000, Duration.ofSeconds(10)));
+                Duration.ofSeconds(30), 1000));
         assertThat(c.agents()).isEqualTo(new AgentsConfig(9797, "http", Duration.ofSeconds(2), 32, Optional.empty(),
                 Optional.empty(), Optional.empty(), Map.of()));
         assertThat(c.agents().endpoint("compute1")).isEqualTo(URI.create("http://compute1:9797"));
@@ -126,6 +134,12 @@ class ConfigLoaderTest {
                 ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3)), Duration.ofSeconds(60),
                 true, new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
         assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
+        // Probes every second, 500 ms to answer, 3 missed in a row; Nova's own report_interval
+        // (10 s) plus 2 s; Nova read every 5 s (half the report interval); 2 s for a BMC.
+        assertThat(c.detection()).isEqualTo(new DetectionConfig(Duration.ofSeconds(1), Duration.ofMillis(500), 3,
+                Duration.ofSeconds(10), Duration.ofSeconds(2), Optional.empty(), Duration.ofSeconds(2), Map.of()));
+        assertThat(c.detection().novaEvery()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.detection().silenceLimit("compute1")).isEqualTo(Duration.ofSeconds(12));
     }
 
     @Test
@@ -136,7 +150,7 @@ class ConfigLoaderTest {
         assertThat(c.rules()).contains(Path.of("/etc/understudy/rules.yaml"));
         assertThat(c.dryRun()).isTrue();
         assertThat(c.openstack()).isEqualTo(new OpenStackConfig(Optional.of(Path.of("/etc/understudy/clouds.yaml")),
-                Optional.of("understudy"), Duration.ofSeconds(45), 200, Duration.ofSeconds(2)));
+                Optional.of("understudy"), Duration.ofSeconds(45), 200));
         assertThat(c.agents()).isEqualTo(new AgentsConfig(9000, "https", Duration.ofMillis(1500), 8, Optional.empty(),
                 Optional.of(Path.of("/etc/understudy/token")), Optional.of(new AgentsConfig.TlsFiles(
                         Path.of("/etc/understudy/tls/controller.crt"), Path.of("/etc/understudy/tls/controller.key"),
@@ -163,6 +177,35 @@ class ConfigLoaderTest {
                                 "{host}"), Duration.ofSeconds(10)),
                         "compute4", new FenceConfig.NovaDown()), Duration.ofMinutes(10)));
         assertThat(c.moves().fence("compute9")).isEqualTo(new FenceConfig.Agent());
+        assertThat(c.detection()).isEqualTo(new DetectionConfig(Duration.ofMillis(500), Duration.ofMillis(300), 4,
+                Duration.ofSeconds(2), Duration.ofSeconds(1), Optional.of(Duration.ofMillis(700)), Duration.ofSeconds(5),
+                Map.of("compute1", Duration.ofSeconds(5))));
+        assertThat(c.detection().silenceLimit("compute1")).isEqualTo(Duration.ofSeconds(6));
+        assertThat(c.detection().silenceLimit("compute2")).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void detectionReadsNovaEveryHalfTheShortestReportIntervalAndRefusesWhatCannotWork() {
+        DetectionConfig d = new ConfigLoader().parse("""
+                detection:
+                  reportInterval: 10s
+                  hosts: {compute1: {reportInterval: 3s}, compute2: {reportInterval: 20s}}
+                """, "c.yaml", BASE).detection();
+        assertThat(d.novaEvery()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(new ConfigLoader().parse("detection: {probeInterval: 200ms}\n", "c.yaml", BASE).detection()
+                .probeTimeout()).as("the default timeout shortened to the interval").isEqualTo(Duration.ofMillis(200));
+        assertThatThrownBy(() -> new ConfigLoader().parse("detection:\n  probeInterval: 1s\n  probeTimeout: 2s\n",
+                "c.yaml", BASE)).isInstanceOf(YamlException.class)
+                .hasMessage("c.yaml:3: detection.probeTimeout: is longer than detection.probeInterval");
+        assertThatThrownBy(() -> new ConfigLoader().parse("detection: {missedProbes: 0}\n", "c.yaml", BASE))
+                .isInstanceOf(YamlException.class).hasMessageStartingWith("c.yaml:1: detection.missedProbes: ");
+        assertThatThrownBy(() -> new ConfigLoader().parse("detection: {reportInterval: 0s}\n", "c.yaml", BASE))
+                .isInstanceOf(YamlException.class).hasMessage("c.yaml:1: detection.reportInterval: must be longer than 0");
+        assertThatThrownBy(() -> new ConfigLoader().parse("detection:\n  hosts:\n    compute1: {reportIntervl: 3s}\n",
+                "c.yaml", BASE)).isInstanceOf(YamlException.class)
+                .hasMessageStartingWith("c.yaml:3: detection.hosts.compute1.reportIntervl: unknown key");
+        assertThatThrownBy(() -> new ConfigLoader().parse("detection:\n  hosts:\n    compute1: 3s\n", "c.yaml", BASE))
+                .isInstanceOf(YamlException.class).hasMessageStartingWith("c.yaml:3: detection.hosts.compute1: ");
     }
 
     @Test
@@ -187,7 +230,8 @@ class ConfigLoaderTest {
                 openstack:
                   cloudsYaml: /etc/understudy/clouds.yaml
                   cloud: understudy
-                  novaReportInterval: 10s
+                detection:
+                  reportInterval: 10s
                 agents:
                   port: 9797
                   auth:
