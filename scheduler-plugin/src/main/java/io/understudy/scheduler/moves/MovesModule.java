@@ -107,7 +107,8 @@ public final class MovesModule extends AbstractModule {
 
     private Fencer fencer(FenceConfig fence, NovaMoves nova, MoveAgents agents, Bmcs bmcs, Clock clock) {
         return switch (fence.method()) {
-            case NOVA_DOWN -> new NovaDownFencer(nova, config.serviceDownTime(), config.actions().polling(), clock);
+            case NOVA_DOWN -> new NovaDownFencer(nova, agents, config.serviceDownTime(), config.actions().polling(),
+                    clock);
             case AGENT -> new AgentFencer(agents, clock);
             case REDFISH -> new RedfishFencer(bmcs, ((FenceConfig.Redfish) fence).timeout(), POWER_POLL, clock);
             case PROCESS -> new ProcessFencer(((FenceConfig.Process) fence).command(),

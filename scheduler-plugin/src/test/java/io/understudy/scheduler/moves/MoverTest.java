@@ -3,6 +3,7 @@ package io.understudy.scheduler.moves;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.Role;
 import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult.Outcome;
@@ -48,7 +49,7 @@ class MoverTest {
 
     /** A controller: what a restart makes anew from the same data directory. */
     private Mover controller() {
-        return controller(new NovaDownFencer(nova, Duration.ofSeconds(10),
+        return controller(new NovaDownFencer(nova, agents, Duration.ofSeconds(10),
                 new Backoff(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC()));
     }
 
@@ -115,9 +116,12 @@ class MoverTest {
                 Step.EVACUATE, Step.REDESIGNATE, Step.PUBLISH);
         assertThat(nova.calls).containsExactly("computeService compute1", "forceDown compute1",
                 "evacuate compute2 fenced compute1", "publish primary on compute2 [compute3:2.5s]");
-        assertThat(agents.calls).containsExactly("stage compute2", "protect compute1 SECONDARY [compute2]",
-                "protect compute3 SECONDARY [compute2]", "protect compute2 PRIMARY [compute1, compute3]");
-        assertThat(nova.proofs).singleElement().satisfies(p -> assertThat(p.how()).contains("down", "silent since"));
+        assertThat(agents.calls).as("Nova's verdict, then the VM's domain destroyed by the agent that still answers")
+                .containsExactly("health compute1", "destroyDomain compute1", "stage compute2",
+                        "protect compute1 SECONDARY [compute2]", "protect compute3 SECONDARY [compute2]",
+                        "protect compute2 PRIMARY [compute1, compute3]");
+        assertThat(nova.proofs).singleElement().satisfies(p -> assertThat(p.how()).contains("down", "silent since",
+                "agent on compute1: its domain was not running, libvirt now ABSENT"));
         assertThat(move.fence()).contains(nova.proofs.get(0));
         assertThat(agents.protections.get("compute2").role()).isEqualTo(Role.PRIMARY);
     }
@@ -221,6 +225,26 @@ class MoverTest {
                 old)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(FAILOVER.describe() + ": steps done [fence, stage] are not the first 2 of its steps [fence, "
                         + "force down, stage, evacuate, re-designate, metadata] (journaled by another version?)");
+    }
+
+    @Test
+    void novasVerdictIsNoFenceWhileTheHostsAgentAnswersWithoutDestroyingTheVm() {
+        nova.service("compute1", false, Instant.now().minusSeconds(30));
+        agents.destroys.put("compute1", new FenceResult(VM, "compute1", true, false, "RUNNING"));
+
+        MoveState move = controller().start(FAILOVER);
+
+        assertThat(move.status()).isEqualTo(MoveState.Status.STOPPED);
+        assertThat(move.lastNote()).isEqualTo("failover blocked: fence failed: compute1's nova-compute is down in Nova, "
+                + "but its agent answers and did not destroy the VM (agent: compute1's agent reports vm " + VM
+                + " RUNNING after destroying it)");
+        assertThat(nova.calls).containsExactly("computeService compute1");
+
+        agents.away.add("compute1");
+        nova.evacuations.add(Outcome.COMPLETED);
+        MoveState silent = controller().start(FAILOVER);
+        assertThat(silent.status()).as(silent.summary()).isEqualTo(MoveState.Status.DONE);
+        assertThat(silent.fence()).get().satisfies(p -> assertThat(p.how()).endsWith("; its agent silent"));
     }
 
     @Test
