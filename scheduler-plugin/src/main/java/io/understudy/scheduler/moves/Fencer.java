@@ -11,7 +11,8 @@ import java.util.UUID;
  * chosen per host in the configuration ({@code moves.fencing}): a power-off through the host's
  * BMC ({@link RedfishFencer}), the host's agent destroying the domain ({@link AgentFencer}), a
  * command stopping the host's processes ({@link ProcessFencer}), or Nova's own view
- * ({@link NovaDownFencer}); an operator's confirmation stands in for any of them ({@link Fencers}).
+ * ({@link NovaDownFencer}) — the last two completed by the host's agent ({@link AgentChecked});
+ * an operator's confirmation stands in for any of them ({@link Fencers}).
  */
 @FunctionalInterface
 public interface Fencer {

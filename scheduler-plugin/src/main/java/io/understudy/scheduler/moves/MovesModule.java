@@ -107,12 +107,13 @@ public final class MovesModule extends AbstractModule {
 
     private Fencer fencer(FenceConfig fence, NovaMoves nova, MoveAgents agents, Bmcs bmcs, Clock clock) {
         return switch (fence.method()) {
-            case NOVA_DOWN -> new NovaDownFencer(nova, agents, config.serviceDownTime(), config.actions().polling(),
-                    clock);
+            case NOVA_DOWN -> new AgentChecked(new NovaDownFencer(nova, config.serviceDownTime(),
+                    config.actions().polling(), clock), agents, clock);
             case AGENT -> new AgentFencer(agents, clock);
+            // A powered-off host's agent is silent; asking would only add its connect timeout to every failover.
             case REDFISH -> new RedfishFencer(bmcs, ((FenceConfig.Redfish) fence).timeout(), POWER_POLL, clock);
-            case PROCESS -> new ProcessFencer(((FenceConfig.Process) fence).command(),
-                    ((FenceConfig.Process) fence).timeout(), clock);
+            case PROCESS -> new AgentChecked(new ProcessFencer(((FenceConfig.Process) fence).command(),
+                    ((FenceConfig.Process) fence).timeout(), clock), agents, clock);
         };
     }
 

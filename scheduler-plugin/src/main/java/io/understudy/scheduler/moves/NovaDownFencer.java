@@ -17,25 +17,20 @@ import java.util.UUID;
  * nova-compute must be down in Nova by its own silence, not reporting for longer than
  * {@code service_down_time}. Forced down alone proves nothing (Nova calls a forced-down service
  * down at once, even one that still runs), so a service forced down moments ago is watched until
- * its silence is long enough; one that Nova shows up is refused at once. Nova's verdict says
- * nothing of a guest whose QEMU outlived its nova-compute, so when the host's agent still
- * answers it must destroy the VM's domain too (issue 6). This proves only what Nova sees, and
- * only after service_down_time: a partitioned host may still run its VMs. The confirmed fencers
+ * its silence is long enough; one that Nova shows up is refused at once. This proves only what
+ * Nova sees, and only after service_down_time: a partitioned host may still run its VMs, and a
+ * guest may outlive its nova-compute ({@link AgentChecked} completes it). The confirmed fencers
  * (Redfish, agent, process) prove more, at once.
  */
 public final class NovaDownFencer implements Fencer {
 
     private final NovaMoves nova;
-    private final MoveAgents agents;
-    private final AgentFencer agentFencer;
     private final Duration serviceDownTime;
     private final Backoff polling;
     private final Clock clock;
 
-    public NovaDownFencer(NovaMoves nova, MoveAgents agents, Duration serviceDownTime, Backoff polling, Clock clock) {
+    public NovaDownFencer(NovaMoves nova, Duration serviceDownTime, Backoff polling, Clock clock) {
         this.nova = requireNonNull(nova, "nova is null");
-        this.agents = requireNonNull(agents, "agents is null");
-        this.agentFencer = new AgentFencer(agents, clock);
         this.serviceDownTime = requireNonNull(serviceDownTime, "serviceDownTime is null");
         this.polling = requireNonNull(polling, "polling is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -63,10 +58,11 @@ public final class NovaDownFencer implements Fencer {
                         + "): it may still run its VMs", requests);
             }
             if (service.silentFor(serviceDownTime, now)) {
-                return withAgent(host, vm, "Nova shows its nova-compute down" + (service.forcedDown()
-                        ? " (forced down)" : "") + ", silent since " + lastReport(service) + ", longer than "
-                        + "service_down_time " + serviceDownTime.toSeconds() + " s", host + " fenced: its nova-compute "
-                        + "is down in Nova, silent since " + lastReport(service), requests);
+                return Fence.done(new Fenced(host, "Nova shows its nova-compute down"
+                        + (service.forcedDown() ? " (forced down)" : "") + ", silent since " + lastReport(service)
+                        + ", longer than service_down_time " + serviceDownTime.toSeconds() + " s", now),
+                        host + " fenced: its nova-compute is down in Nova, silent since " + lastReport(service),
+                        requests, 0);
             }
             if (!now.isBefore(deadline)) {
                 return refused(host + "'s nova-compute is forced down but reported at " + lastReport(service)
@@ -81,21 +77,6 @@ public final class NovaDownFencer implements Fencer {
                 return refused("interrupted while waiting for " + host + "'s nova-compute to fall silent", requests);
             }
         }
-    }
-
-    /** Nova's verdict HOW, completed by the host's agent: silent, or the VM's domain destroyed through it. */
-    private Fence withAgent(String host, UUID vm, String how, String note, int requests) {
-        if (!agents.answers(host)) {
-            return Fence.done(new Fenced(host, how + "; its agent silent", clock.instant()),
-                    note + "; its agent silent", requests, 1);
-        }
-        Fence destroyed = agentFencer.fence(host, vm);
-        if (destroyed.proof().isEmpty()) {
-            return Fence.refused(host + "'s nova-compute is down in Nova, but its agent answers and did not destroy "
-                    + "the VM (" + destroyed.note() + ")", requests, 2);
-        }
-        return Fence.done(new Fenced(host, how + "; " + destroyed.proof().get().how(), clock.instant()), note + "; "
-                + destroyed.note(), requests, 2);
     }
 
     private static Fence refused(String why, int requests) {

@@ -87,6 +87,27 @@ class FencerTest {
                 .startsWith("process: '" + dir.resolve("no-such-script") + " compute1' could not run: ");
     }
 
+    @Test
+    void aProcessFenceCountsOnceTheHostsAgentIsSilentOrHasDestroyedTheGuest() {
+        Fencer stopped = new AgentChecked(process(Duration.ofSeconds(10), "echo nova-compute-$1 killed"), agents,
+                Clock.systemUTC());
+
+        assertThat(stopped.fence("compute1", VM).proof()).get().satisfies(p -> assertThat(p.how())
+                .endsWith("exited 0: nova-compute-compute1 killed; agent on compute1: its domain was not running, "
+                        + "libvirt now ABSENT"));
+
+        agents.destroys.put("compute1", new FenceResult(VM, "compute1", true, false, "RUNNING"));
+        Fencer.Fence guestRuns = stopped.fence("compute1", VM);
+        assertThat(guestRuns.proof()).isEmpty();
+        assertThat(guestRuns.note()).isEqualTo("compute1's agent answers and did not destroy the VM (agent: "
+                + "compute1's agent reports vm " + VM + " RUNNING after destroying it)");
+
+        agents.away.add("compute1");
+        assertThat(stopped.fence("compute1", VM).note()).endsWith("killed; its agent silent");
+        assertThat(new AgentChecked(process(Duration.ofSeconds(10), "exit 1"), agents, Clock.systemUTC())
+                .fence("compute1", VM).note()).as("a failed fence asks no agent").endsWith("exited 1");
+    }
+
     /** A fencer running SCRIPT with sh, the host and the VM as $1 and $2. */
     private static ProcessFencer process(Duration timeout, String script) {
         return new ProcessFencer(List.of("sh", "-c", script, "fence", "{host}", "{vm}"), timeout, Clock.systemUTC());

@@ -49,8 +49,9 @@ class MoverTest {
 
     /** A controller: what a restart makes anew from the same data directory. */
     private Mover controller() {
-        return controller(new NovaDownFencer(nova, agents, Duration.ofSeconds(10),
-                new Backoff(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC()));
+        Fencer novaDown = new NovaDownFencer(nova, Duration.ofSeconds(10),
+                new Backoff(Duration.ofMillis(5), Duration.ofMillis(10)), Clock.systemUTC());
+        return controller(new AgentChecked(novaDown, agents, Clock.systemUTC()));
     }
 
     /** A controller whose hosts are all fenced by FENCER. */
@@ -223,8 +224,8 @@ class MoverTest {
 
         assertThatThrownBy(() -> new MoveState(FAILOVER, MoveState.Status.IN_FLIGHT, 2, true, Optional.empty(), at, at,
                 old)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage(FAILOVER.describe() + ": steps done [fence, stage] are not the first 2 of its steps [fence, "
-                        + "force down, stage, evacuate, re-designate, metadata] (journaled by another version?)");
+                .hasMessage(FAILOVER.describe() + ": steps done [fence, stage] are not the first 2 of its steps "
+                        + "[fence, force down, stage, evacuate, re-designate, metadata] (journaled by another version?)");
     }
 
     @Test
@@ -235,9 +236,8 @@ class MoverTest {
         MoveState move = controller().start(FAILOVER);
 
         assertThat(move.status()).isEqualTo(MoveState.Status.STOPPED);
-        assertThat(move.lastNote()).isEqualTo("failover blocked: fence failed: compute1's nova-compute is down in Nova, "
-                + "but its agent answers and did not destroy the VM (agent: compute1's agent reports vm " + VM
-                + " RUNNING after destroying it)");
+        assertThat(move.lastNote()).isEqualTo("failover blocked: fence failed: compute1's agent answers and did not "
+                + "destroy the VM (agent: compute1's agent reports vm " + VM + " RUNNING after destroying it)");
         assertThat(nova.calls).containsExactly("computeService compute1");
 
         agents.away.add("compute1");
