@@ -61,22 +61,31 @@ public final class Preservation {
 
     /**
      * Links the VM's instance disk (and the chain files beside it) here, unless the links held are
-     * to those very files. When the instance disk is gone, what was preserved stays as it is.
+     * to those very files. When the instance disk is gone, what was preserved stays as it is. A
+     * failure is logged, not thrown: nothing else waits on it.
      */
-    public synchronized Optional<Preserved> preserve(UUID vm) throws IOException {
+    public synchronized void preserve(UUID vm) {
+        try {
+            link(vm);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("vm {}: could not preserve its disk: {}", vm, e.getMessage());
+        }
+    }
+
+    private void link(UUID vm) throws IOException {
         Path instance = instancesPath.resolve(vm.toString());
         Path disk = instance.resolve(DISK);
         Optional<Preserved> held = get(vm).filter(Preservation::waiting);
         if (!Files.isRegularFile(disk)) {
             LOG.info("vm {}: no instance disk at {}; {}", vm, disk, held.isPresent()
                     ? "keeping the copy preserved at " + held.get().preservedAt() : "nothing to preserve");
-            return held;
+            return;
         }
         List<Path> files = chainFiles(vm, disk, instance.toRealPath());
         Path target = root.resolve(vm.toString());
         if (held.isPresent() && linked(target, files)) {
             LOG.info("vm {}: disk {} already preserved", vm, disk);
-            return held;
+            return;
         }
         Path temp = root.resolve(vm + ".partial");
         ReplicaStore.deleteDir(temp);
@@ -89,11 +98,9 @@ public final class Preservation {
         ReplicaStore.deleteDir(target);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         Durable.fsyncDirectory(root);
-        Preserved p = new Preserved(vm, Preserved.State.PRESERVED, clock.instant(), bytes, null, null);
-        write(p);
+        write(new Preserved(vm, Preserved.State.PRESERVED, clock.instant(), bytes, null, null));
         LOG.info("vm {}: preserved disk {} by hard links ({} files, {} bytes) in {}", vm, disk, files.size(), bytes,
                 target);
-        return Optional.of(p);
     }
 
     /** The chain's files that live in the instance directory, the disk first. */
@@ -132,9 +139,28 @@ public final class Preservation {
         return all;
     }
 
-    /** Whether a preserved disk of {@code vm} waits to become its replica: the VM's replica is not ready here. */
+    /** Whether a preserved disk of {@code vm} waits to become its replica. */
     public boolean pending(UUID vm) {
         return get(vm).filter(Preservation::waiting).isPresent();
+    }
+
+    /**
+     * Whether the VM's replica here is being rebuilt from its preserved disk, so that a primary
+     * must wait rather than seed it: a rejoin runs, or one is due because the disk has left the
+     * instance directory (Nova deleted it; the VM runs elsewhere). While the instance disk is still
+     * the preserved file, the VM may well run here, and this node be its primary.
+     */
+    public boolean rebuilding(UUID vm) {
+        Preserved p = records.get(vm);
+        if (p == null || !waiting(p)) {
+            return false;
+        }
+        Path live = instancesPath.resolve(vm.toString()).resolve(DISK);
+        try {
+            return p.state() == Preserved.State.REJOINING || !Files.exists(live) || !Files.isSameFile(live, disk(vm));
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private static boolean waiting(Preserved p) {

@@ -88,11 +88,33 @@ public final class Replicator implements AutoCloseable {
         }
         if (protection == null || protection.role() != Role.PRIMARY) {
             protections.remove(vm);
+            forget(vm);
             return;
         }
         protections.put(vm, protection);
         long millis = protection.interval().toMillis();
         schedules.put(vm, timer.scheduleWithFixedDelay(() -> scheduledRound(vm), millis, millis, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Drops the VM's primary state once this node no longer runs it: should the VM come back here,
+     * replication goes on from the replica this node holds by then, not from the versions of a
+     * history that went on elsewhere.
+     */
+    private void forget(UUID vm) {
+        Primary p = primaries.remove(vm);
+        Path dir = root.resolve(vm.toString());
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            synchronized (p != null ? p : this) {
+                ReplicaStore.deleteDir(dir);
+            }
+            LOG.info("vm {}: this node no longer runs it; its primary state is dropped", vm);
+        } catch (IOException e) {
+            LOG.warn("vm {}: could not drop its primary state in {}: {}", vm, dir, e.getMessage());
+        }
     }
 
     private void scheduledRound(UUID vm) {
@@ -179,10 +201,14 @@ public final class Replicator implements AutoCloseable {
         AgentClient client = clients.apply(peer.url());
         try {
             long held = known.version();
-            if (held < 0 || known.lastError() != null) {
+            if (held < 0 || known.lastError() != null || known.needsSeed()) {
                 held = heldBy(client, s.vm());
             }
-            if (known.needsSeed() || !canCatchUp(s, held)) {
+            // A seed is owed when the deltas kept cannot lead on from what it holds now, or when it
+            // refused one at the version it still holds. One that was behind and caught up another
+            // way (a former primary rolled back to where this primary started) needs none.
+            boolean refused = known.needsSeed() && known.lastError() != null && held == known.version();
+            if (refused || !canCatchUp(s, held)) {
                 Optional<Path> seed = primary.seedFile();
                 if (seed.isEmpty()) {
                     LOG.info("vm {}: secondary {} at version {} needs a seed; the next round makes one", s.vm(),

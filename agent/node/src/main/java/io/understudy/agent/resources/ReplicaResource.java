@@ -134,7 +134,7 @@ public final class ReplicaResource {
 
     /** While a preserved disk is on its way to becoming the replica, the primary must wait, not seed. */
     private void notRejoining(UUID vm) {
-        if (preservation.pending(vm)) {
+        if (preservation.rebuilding(vm)) {
             throw Ids.error(Response.Status.SERVICE_UNAVAILABLE, "the replica of " + vm
                     + " is being rebuilt from the disk preserved here; try again later");
         }

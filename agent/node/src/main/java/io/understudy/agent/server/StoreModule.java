@@ -11,13 +11,9 @@ import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replication.Protections;
 import java.io.IOException;
 import java.time.Clock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** What the agent keeps on disk, all under its data directory. */
 public final class StoreModule extends AbstractModule {
-
-    private static final Logger LOG = LoggerFactory.getLogger(StoreModule.class);
 
     @Provides
     @Singleton
@@ -42,11 +38,7 @@ public final class StoreModule extends AbstractModule {
                 clock);
         for (Protection p : protections.all()) {
             if (p.role() == Role.PRIMARY) {
-                try {
-                    preservation.preserve(p.vm());
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("vm {}: could not preserve its disk: {}", p.vm(), e.getMessage());
-                }
+                preservation.preserve(p.vm());
             }
         }
         return preservation;

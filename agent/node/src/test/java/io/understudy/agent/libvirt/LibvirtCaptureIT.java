@@ -18,7 +18,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,15 +81,9 @@ class LibvirtCaptureIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        try {
-            hypervisor = Hypervisor.open("qemu:///system");
-        } catch (HypervisorException e) {
-            throw new AssertionError("this test needs libvirtd, as root: " + e.getMessage(), e);
-        }
+        hypervisor = TinyGuest.systemHypervisor();
         guest = TinyGuest.build(SLOTS, STRIDE);
-        // QEMU runs as libvirt-qemu: its files' folders must let it through (a @TempDir is 0700).
-        work = Files.createTempDirectory("understudy-libvirt-it");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = TinyGuest.workDir("understudy-libvirt-it");
         scratch = Files.createDirectory(work.resolve("scratch"));
         vm = UUID.randomUUID();
         capture = new LiveCapture(hypervisor, scratch, Duration.ofSeconds(30));

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
@@ -51,6 +52,22 @@ public final class TinyGuest {
             }
         }
         throw new AssertionError("no devstack/tiny-guest/build.sh above " + Path.of("").toAbsolutePath());
+    }
+
+    /** libvirtd's system instance, which the guest tests need (as root; devstack/libvirt.sh up). */
+    public static Hypervisor systemHypervisor() {
+        try {
+            return Hypervisor.open("qemu:///system");
+        } catch (HypervisorException e) {
+            throw new AssertionError("this test needs libvirtd, as root: " + e.getMessage(), e);
+        }
+    }
+
+    /** A folder for a guest test's files: QEMU runs as libvirt-qemu, so it must let others through. */
+    public static Path workDir(String prefix) throws IOException {
+        Path work = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return work;
     }
 
     /** Bytes the records occupy from the start of the disk. */

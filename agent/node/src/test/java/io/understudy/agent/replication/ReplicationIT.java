@@ -11,7 +11,6 @@ import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
 import io.understudy.agent.libvirt.ConsoleLog;
 import io.understudy.agent.libvirt.Hypervisor;
-import io.understudy.agent.libvirt.HypervisorException;
 import io.understudy.agent.libvirt.TinyGuest;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.testing.Qemu;
@@ -64,15 +63,9 @@ class ReplicationIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        try {
-            hypervisor = Hypervisor.open("qemu:///system");
-        } catch (HypervisorException e) {
-            throw new AssertionError("this test needs libvirtd, as root: " + e.getMessage(), e);
-        }
+        hypervisor = TinyGuest.systemHypervisor();
         guest = TinyGuest.build(SLOTS, STRIDE);
-        // QEMU runs as libvirt-qemu: the folders of its disk and scratch files must let it through.
-        work = Files.createTempDirectory("understudy-replication-it");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = TinyGuest.workDir("understudy-replication-it");
         Files.writeString(work.resolve("token"), TOKEN);
         for (String host : List.of("compute1", "compute2", "compute3")) {
             start(host);
