@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code understudy-agent}. */
 @Command(name = "understudy-agent", mixinStandardHelpOptions = true, version = "understudy-agent 0.1.0",
         description = "Understudy's per-node agent.",
-        subcommands = {ImageCommand.class, io.understudy.agent.bench.BenchCommand.class, ServeCommand.class})
+        subcommands = {ImageCommand.class, io.understudy.agent.bench.BenchCommand.class, ServeCommand.class,
+            PreserveCommand.class})
 public final class Main {
 
     public static final int EXIT_OK = 0;

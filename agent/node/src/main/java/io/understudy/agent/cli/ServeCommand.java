@@ -1,7 +1,7 @@
 package io.understudy.agent.cli;
 
 import com.google.inject.Guice;
-import com.google.inject.Injector;
+import com.google.inject.Module;
 import com.google.inject.ProvisionException;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.config.ConfigReader;
@@ -31,18 +31,21 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "the agent's YAML configuration")
     Path config;
 
-    @Override
-    public Integer call() throws Exception {
-        AgentConfig cfg = ConfigReader.read(config);
-        AgentServer server;
+    /** {@code type} from the agent's modules; what fails while building it becomes the IOException it was. */
+    static <T> T instance(Class<T> type, Module... modules) throws IOException {
         try {
-            Injector injector = Guice.createInjector(new ConfigModule(cfg, Clock.systemUTC()), new StoreModule(),
-                    new LibvirtModule(), new ReplicationModule(), new MetricsModule(), new HttpModule());
-            server = injector.getInstance(AgentServer.class);
+            return Guice.createInjector(modules).getInstance(type);
         } catch (ProvisionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
         }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig cfg = ConfigReader.read(config);
+        AgentServer server = instance(AgentServer.class, new ConfigModule(cfg, Clock.systemUTC()), new StoreModule(),
+                new LibvirtModule(), new ReplicationModule(), new MetricsModule(), new HttpModule());
         int port = server.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

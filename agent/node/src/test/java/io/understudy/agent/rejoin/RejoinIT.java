@@ -3,20 +3,20 @@ package io.understudy.agent.rejoin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.DeltaReceipt;
-import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.Preserved;
-import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.delta.DeltaReader;
 import io.understudy.agent.delta.DeltaStats;
 import io.understudy.agent.delta.Divergence;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.replication.Protections;
+import io.understudy.agent.testing.Agents;
+import io.understudy.agent.testing.Cli;
 import io.understudy.agent.testing.DiskVersions;
 import io.understudy.agent.testing.Qemu;
 import io.understudy.agent.testing.RawClusters;
-import io.understudy.agent.testing.TestAgent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,9 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -54,47 +52,21 @@ class RejoinIT {
     @TempDir
     Path tmp;
 
-    private final Map<String, TestAgent> agents = new HashMap<>();
-    private final Map<String, Integer> ports = new HashMap<>();
+    private Agents agents;
     private DiskVersions history;
 
     @BeforeEach
     void setUp() throws IOException {
         Files.writeString(tmp.resolve("token"), TOKEN);
         history = new DiskVersions(tmp.resolve("history"), VM, 4);
-        start("compute1");
-        start("compute2");
+        agents = new Agents(tmp, "test:///default", tmp.resolve("token"));
+        agents.start("compute1");
+        agents.start("compute2");
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        for (TestAgent a : agents.values()) {
-            a.close();
-        }
-    }
-
-    /** Starts (or restarts, on its data and port) the agent of {@code host}. */
-    private void start(String host) throws IOException {
-        TestAgent old = agents.remove(host);
-        if (old != null) {
-            old.close();
-        }
-        TestAgent a = TestAgent.start(host, tmp.resolve(host + "/data"), instances(host), "test:///default",
-                tmp.resolve("token"), ports.getOrDefault(host, 0), null);
-        agents.put(host, a);
-        ports.put(host, a.port());
-    }
-
-    private Path instances(String host) {
-        return tmp.resolve(host + "/instances");
-    }
-
-    private AgentClient client(String host) {
-        return agents.get(host).client();
-    }
-
-    private Peer peer(String host) {
-        return new Peer(host, agents.get(host).url());
+        agents.close();
     }
 
     @Test
@@ -102,9 +74,9 @@ class RejoinIT {
         secondaryAtVersion2("compute2");
         // compute1's disk as Nova lays it out: an overlay on an image in its cache (_base) holding
         // version 2, plus what the guest wrote after the last round reached compute2.
-        Path base = Files.createDirectories(instances("compute1").resolve("_base")).resolve("base.qcow2");
+        Path base = Files.createDirectories(agents.instances("compute1").resolve("_base")).resolve("base.qcow2");
         Qemu.img("convert", "-O", "qcow2", history.version(2).toString(), base.toString());
-        Path disk = Files.createDirectories(instances("compute1").resolve(VM.toString())).resolve("disk");
+        Path disk = Files.createDirectories(agents.instances("compute1").resolve(VM.toString())).resolve("disk");
         Qemu.img("create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2", disk.toString());
         // Version 2 holds data (pattern 0x50) at 10M..13M and zeros at 40M.
         Qemu.io(disk, "write -P 0x77 11M 1M", "write -P 0x78 40M 5", "write -z 12M 64k",
@@ -133,7 +105,7 @@ class RejoinIT {
     void anOldPrimaryThatDidNotDivergeFetchesNothing() throws Exception {
         secondaryAtVersion2("compute2");
         // compute1's disk as a staged replica leaves it: version 2's layers beside a fresh overlay.
-        Path instance = Files.createDirectories(instances("compute1").resolve(VM.toString()));
+        Path instance = Files.createDirectories(agents.instances("compute1").resolve(VM.toString()));
         for (int v = 0; v <= 2; v++) {
             Files.copy(history.version(v), instance.resolve("v" + v + ".qcow2"));
         }
@@ -154,8 +126,8 @@ class RejoinIT {
     @Test
     void hostileInputAndAnUnknownVmAreRefused() throws Exception {
         secondaryAtVersion2("compute2");
-        URI url1 = agents.get("compute1").url();
-        URI url2 = agents.get("compute2").url();
+        URI url1 = agents.agent("compute1").url();
+        URI url2 = agents.agent("compute2").url();
         for (String bad : List.of("../../etc", "not-a-uuid", VM + "0")) {
             assertThat(status(url1, "GET", "/v1/preserved/" + bad, null)).as(bad).isIn(400, 404);
             assertThat(status(url2, "GET", "/v1/replicas/" + bad + "/manifest?version=2", null)).as(bad).isIn(400, 404);
@@ -174,7 +146,7 @@ class RejoinIT {
         assertThat(status(url2, "POST", clusters, new byte[(int) Divergence.maxBytes(1024) + 16])).isEqualTo(413);
         // A good request: version 2's content at clusters 80..95 (written by version 1) and 160..175 (version 2).
         byte[] good = Divergence.encode(new long[] {80, 16, 160, 16});
-        try (InputStream in = client("compute2").replicaClusters(VM, 2, good)) {
+        try (InputStream in = agents.client("compute2").replicaClusters(VM, 2, good)) {
             DeltaStats stats = DeltaReader.open(in).readAll(new DeltaReader.Sink() {
                 @Override
                 public void data(long cluster, java.nio.ByteBuffer payload, byte[] sha256) {}
@@ -187,29 +159,52 @@ class RejoinIT {
 
         // compute1 preserved a VM compute2 holds nothing of: the rejoin gives up, and a seed will do.
         UUID stranger = UUID.randomUUID();
-        Path instance = Files.createDirectories(instances("compute1").resolve(stranger.toString()));
+        Path instance = Files.createDirectories(agents.instances("compute1").resolve(stranger.toString()));
         Qemu.img("create", "-q", "-f", "qcow2", instance.resolve("disk").toString(), "64M");
-        client("compute1").protect(new Protection(stranger, Role.PRIMARY, List.of(peer("compute2")),
-                Duration.ofHours(1)));
-        assertThat(client("compute1").preserved(stranger).state()).isEqualTo(Preserved.State.PRESERVED);
-        client("compute1").protect(new Protection(stranger, Role.SECONDARY, List.of(peer("compute2")),
-                Duration.ofHours(1)));
-        Preserved failed = settled("compute1", stranger);
+        agents.protect("compute1", stranger, Role.PRIMARY, "compute2");
+        assertThat(agents.client("compute1").preserved(stranger).state()).isEqualTo(Preserved.State.PRESERVED);
+        agents.protect("compute1", stranger, Role.SECONDARY, "compute2");
+        Preserved failed = agents.settled("compute1", stranger, Duration.ofMinutes(1));
         assertThat(failed.state()).isEqualTo(Preserved.State.FAILED);
         assertThat(failed.lastError()).contains("no replica of " + stranger);
-        assertThat(tmp.resolve("compute1/data/preserved").resolve(stranger.toString())).doesNotExist();
-        assertThatThrownBy(() -> client("compute1").replica(stranger))
+        assertThat(agents.dataDir("compute1").resolve("preserved").resolve(stranger.toString())).doesNotExist();
+        assertThatThrownBy(() -> agents.client("compute1").replica(stranger))
                 .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(404));
-        client("compute1").unprotect(stranger);
-        assertThatThrownBy(() -> client("compute1").preserved(stranger))
+        agents.client("compute1").unprotect(stranger);
+        assertThatThrownBy(() -> agents.client("compute1").preserved(stranger))
                 .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(404));
+    }
+
+    @Test
+    void preserveRunsBeforeTheDaemonAndTwiceChangesNothing() throws Exception {
+        Path data = tmp.resolve("compute3/data");
+        Path instance = Files.createDirectories(tmp.resolve("compute3/instances").resolve(VM.toString()));
+        Qemu.img("create", "-q", "-f", "qcow2", instance.resolve("disk").toString(), "64M");
+        new Protections(data.resolve("protection")).put(new Protection(VM, Role.PRIMARY,
+                List.of(agents.peer("compute2")), Duration.ofHours(1)));
+        Path config = tmp.resolve("compute3/agent.yaml");
+        Files.writeString(config, """
+                host: compute3
+                dataDir: %s
+                instancesPath: %s
+                auth:
+                  mode: token
+                  tokenFile: %s
+                """.formatted(data, instance.getParent(), tmp.resolve("token")));
+        for (int i = 0; i < 2; i++) {
+            Cli.Result r = Cli.run("preserve", "--config", config.toString());
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(Files.isSameFile(data.resolve("preserved").resolve(VM.toString()).resolve("disk"),
+                    instance.resolve("disk"))).isTrue();
+        }
+        assertThat(Cli.run("preserve", "--config", tmp.resolve("nothing.yaml").toString()).exit()).isEqualTo(3);
     }
 
     /** {@code host} follows compute1 as its secondary up to version 2. */
     private void secondaryAtVersion2(String host) throws IOException {
-        client(host).protect(new Protection(VM, Role.SECONDARY, List.of(peer("compute1")), Duration.ofHours(1)));
+        agents.protect(host, VM, Role.SECONDARY, "compute1");
         for (int v = 1; v <= 2; v++) {
-            client(host).sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(history.delta(v - 1, v)));
+            agents.client(host).sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(history.delta(v - 1, v)));
         }
     }
 
@@ -220,16 +215,16 @@ class RejoinIT {
      * so a primary waits instead of seeding it.
      */
     private void oldPrimaryReturns() throws IOException {
-        client("compute1").protect(new Protection(VM, Role.PRIMARY, List.of(peer("compute2")), Duration.ofHours(1)));
-        Preserved first = client("compute1").preserved(VM);
+        agents.protect("compute1", VM, Role.PRIMARY, "compute2");
+        Preserved first = agents.client("compute1").preserved(VM);
         assertThat(first.state()).isEqualTo(Preserved.State.PRESERVED);
-        start("compute1");
-        assertThat(client("compute1").preserved(VM)).as("preserving again changes nothing").isEqualTo(first);
-        deleteTree(instances("compute1").resolve(VM.toString()));
-        client("compute2").protect(new Protection(VM, Role.PRIMARY, List.of(peer("compute1")), Duration.ofHours(1)));
-        assertThatThrownBy(() -> client("compute1").replica(VM))
+        agents.start("compute1");
+        assertThat(agents.client("compute1").preserved(VM)).as("preserving again changes nothing").isEqualTo(first);
+        deleteTree(agents.instances("compute1").resolve(VM.toString()));
+        agents.protect("compute2", VM, Role.PRIMARY, "compute1");
+        assertThatThrownBy(() -> agents.client("compute1").replica(VM))
                 .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(503));
-        assertThatThrownBy(() -> client("compute1").sendDelta(VM,
+        assertThatThrownBy(() -> agents.client("compute1").sendDelta(VM,
                 HttpRequest.BodyPublishers.ofByteArray(history.delta(0, 3))))
                 .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(503));
         assertThat(Qemu.check(preservedDisk()).path("corruptions").asLong(0)).isZero();
@@ -237,13 +232,13 @@ class RejoinIT {
 
     /** compute1 is assigned as compute2's secondary and rolls back. */
     private Preserved.Rejoined rejoin() throws Exception {
-        client("compute1").protect(new Protection(VM, Role.SECONDARY, List.of(peer("compute2")), Duration.ofHours(1)));
-        Preserved p = settled("compute1", VM);
+        agents.protect("compute1", VM, Role.SECONDARY, "compute2");
+        Preserved p = agents.settled("compute1", VM, Duration.ofMinutes(1));
         assertThat(p.state()).as(String.valueOf(p.lastError())).isEqualTo(Preserved.State.REJOINED);
         assertThat(preservedDisk()).doesNotExist();
-        var held = client("compute1").replica(VM);
+        var held = agents.client("compute1").replica(VM);
         assertThat(held.version()).isEqualTo(2);
-        assertThat(held.manifest()).isEqualTo(client("compute2").replica(VM).manifest());
+        assertThat(held.manifest()).isEqualTo(agents.client("compute2").replica(VM).manifest());
         return p.rejoined();
     }
 
@@ -254,30 +249,18 @@ class RejoinIT {
     private long catchUpByDeltas() throws IOException {
         long payload = 0;
         for (int v = 3; v <= 4; v++) {
-            DeltaReceipt receipt = client("compute1").sendDelta(VM,
+            DeltaReceipt receipt = agents.client("compute1").sendDelta(VM,
                     HttpRequest.BodyPublishers.ofByteArray(history.delta(v - 1, v)));
             assertThat(receipt.applied()).isTrue();
             payload += receipt.payloadBytes();
         }
-        Path staged = Path.of(client("compute1").stage(VM).disk());
+        Path staged = Path.of(agents.client("compute1").stage(VM).disk());
         assertThat(Qemu.identical(staged, history.version(4))).as("compute1's replica equals version 4").isTrue();
         return payload;
     }
 
-    private Preserved settled(String host, UUID vm) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            Preserved p = client(host).preserved(vm);
-            if (p.state() == Preserved.State.REJOINED || p.state() == Preserved.State.FAILED
-                    || System.nanoTime() > deadline) {
-                return p;
-            }
-            Thread.sleep(100);
-        }
-    }
-
     private Path preservedDisk() {
-        return tmp.resolve("compute1/data/preserved").resolve(VM.toString()).resolve("disk");
+        return agents.dataDir("compute1").resolve("preserved").resolve(VM.toString()).resolve("disk");
     }
 
     private static int status(URI base, String method, String path, byte[] body) throws Exception {
