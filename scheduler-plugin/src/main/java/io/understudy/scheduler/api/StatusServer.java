@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.understudy.scheduler.detect.Detection;
+import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import java.io.IOException;
@@ -12,10 +14,20 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Serves the status API on the JDK's HTTP server: two read-only GETs. */
+/**
+ * Serves the status API on the JDK's HTTP server, read-only: {@code /v1/health},
+ * {@code /v1/rounds/latest}, and {@code /v1/detection} (each host's detection state, as this
+ * controller sees it).
+ */
 public final class StatusServer implements AutoCloseable {
+
+    public static final String DETECTION = "/v1/detection";
+
+    /** {@code GET /v1/detection}: which controller answers, and every host it probes. */
+    public record DetectionReport(String instance, List<HostReport> hosts) {}
 
     private final HttpServer server;
 
@@ -23,8 +35,10 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static StatusServer start(InetSocketAddress listen, HistoryStore history, String instance, boolean dryRun) {
+    public static StatusServer start(InetSocketAddress listen, HistoryStore history, Detection detection,
+            String instance, boolean dryRun) {
         requireNonNull(history, "history is null");
+        requireNonNull(detection, "detection is null");
         ObjectMapper json = JsonLinesHistory.mapper();
         HttpServer server;
         try {
@@ -48,6 +62,8 @@ public final class StatusServer implements AutoCloseable {
                 respond(ex, 200, json.writeValueAsBytes(latest.get()));
             }
         });
+        server.createContext(DETECTION, ex -> respond(ex, 200, json.writeValueAsBytes(
+                new DetectionReport(instance, detection.report()))));
         server.start();
         return new StatusServer(server);
     }

@@ -3,10 +3,14 @@ package io.understudy.scheduler.cli;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Module;
+import com.google.inject.multibindings.OptionalBinder;
+import com.google.inject.util.Modules;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.detect.DetectModule;
 import io.understudy.scheduler.history.HistoryModule;
 import io.understudy.scheduler.moves.MovesModule;
+import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.RoundModule;
 import io.understudy.scheduler.round.RulesModule;
 import io.understudy.scheduler.stats.AgentsModule;
@@ -29,7 +33,7 @@ final class ConfigOption {
         return new ConfigLoader().load(file);
     }
 
-    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history, moves. */
+    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history, moves, detection. */
     static List<Module> modules(ControllerConfig config) {
         List<Module> modules = new ArrayList<>();
         modules.add(new OpenStackModule(config.openstack(), System.getenv()));
@@ -38,10 +42,17 @@ final class ConfigOption {
         modules.add(new RoundModule(config));
         modules.add(new HistoryModule(config.history()));
         modules.add(new MovesModule(config.moves(), config.dataDir()));
+        modules.add(new DetectModule(config.detection(), config.agents()));
         return modules;
     }
 
     static Injector injector(ControllerConfig config) {
         return Guice.createInjector(modules(config));
+    }
+
+    /** The same, with FAILED as the failed hosts: a command's view of the serving controller's detection. */
+    static Injector injector(ControllerConfig config, FailedHosts failed) {
+        return Guice.createInjector(Modules.override(modules(config)).with(binder ->
+                OptionalBinder.newOptionalBinder(binder, FailedHosts.class).setBinding().toInstance(failed)));
     }
 }

@@ -18,15 +18,20 @@ final class RoundOptions {
     @Option(names = "--json", description = "JSON instead of tables")
     boolean json;
 
+    /** The serving controller's detection, as read by {@link #run}. */
+    ServingDetection detection;
+
     /**
      * A dry round from the state the serving controller last recorded (its ongoing breaches and
-     * cooldowns), so that {@code for:} durations count as they do for the controller.
+     * cooldowns) and with the hosts its detection declared failed, so that it judges as the
+     * controller does.
      *
      * @throws NovaReadException when Nova could not be read
      */
     RoundResult run() {
         ControllerConfig c = config.load();
-        Injector injector = ConfigOption.injector(c);
+        detection = ServingDetection.fetch(c.listen());
+        Injector injector = ConfigOption.injector(c, detection);
         RoundResult result = injector.getInstance(EvaluationRound.class)
                 .run(injector.getInstance(Controller.class).resumeState(), false, true);
         if (!result.ok()) {

@@ -4,6 +4,8 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.detect.Detection;
+import io.understudy.scheduler.detect.Prober;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.jobs.Jobs;
 import io.understudy.scheduler.round.Controller;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code understudy serve --config FILE}: runs the controller until SIGTERM. */
-@Command(name = "serve", description = "Run the controller: evaluation and placement rounds on Quartz.")
+@Command(name = "serve", description = "Run the controller: evaluation and placement rounds on Quartz, failure detection.")
 final class ServeCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -38,14 +40,17 @@ final class ServeCommand implements Callable<Integer> {
             log.warn("dryRun: true: decisions are recorded, nothing is moved and no protection is assigned");
         }
         Jobs jobs = Jobs.start(c.jobs(), injector);
+        Prober prober = injector.getInstance(Prober.class);
+        prober.start(jobs::evaluateNow);
         Optional<StatusServer> api = c.listen().isPresent()
                 ? Optional.of(StatusServer.start(c.listen().get(), injector.getInstance(HistoryStore.class),
-                        jobs.scheduler().getSchedulerInstanceId(), c.dryRun()))
+                        injector.getInstance(Detection.class), jobs.scheduler().getSchedulerInstanceId(), c.dryRun()))
                 : Optional.empty();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");
             api.ifPresent(StatusServer::close);
+            prober.close();
             try {
                 jobs.close();
             } catch (Exception e) {

@@ -1,6 +1,9 @@
 package io.understudy.scheduler.cli;
 
+import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.decide.Decision;
+import io.understudy.scheduler.detect.HostReport;
+import io.understudy.scheduler.detect.HostState;
 import io.understudy.scheduler.evaluate.HostVerdict;
 import io.understudy.scheduler.evaluate.RuleVerdict;
 import io.understudy.scheduler.evaluate.Verdict;
@@ -14,7 +17,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -22,8 +27,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-/** {@code understudy status}: hosts with their values and verdicts, protected VMs with their replicas. */
-@Command(name = "status", description = "Read Nova and the agents now: hosts with values and verdicts, protected VMs with their replicas' lag.")
+/**
+ * {@code understudy status}: hosts with their values, verdicts and detection state (the serving
+ * controller's, from its status API), protected VMs with their replicas.
+ */
+@Command(name = "status", description = "Read Nova and the agents now: hosts with values, verdicts and detection state, protected VMs with their replicas' lag.")
 final class StatusCommand implements Callable<Integer> {
 
     /** The columns of the hosts table; every other value is in --json. */
@@ -48,11 +56,13 @@ final class StatusCommand implements Callable<Integer> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("at", r.evaluation().get().at());
             doc.put("notes", r.notes());
+            doc.put("detection", detectionJson(round.detection));
             List<Object> hs = new ArrayList<>();
             for (HostVerdict h : hosts) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("host", h.host());
                 m.put("state", state(h));
+                m.put("detection", round.detection.host(h.host()).orElse(null));
                 Map<String, Object> values = new LinkedHashMap<>();
                 h.sample().values().forEach((p, v) -> values.put(p.key(), json(v)));
                 m.put("values", values);
@@ -77,17 +87,22 @@ final class StatusCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         r.notes().forEach(n -> out.println("note: " + n));
-        List<String> header = new ArrayList<>(List.of("HOST", "STATE"));
+        round.detection.problem().ifPresent(p -> out.println("note: failure detection " + p));
+        List<String> header = new ArrayList<>(List.of("HOST", "STATE", "DETECTION"));
         SHOWN.forEach(p -> header.add(p.key()));
         header.add("VERDICTS");
         Table t = new Table(header.toArray(String[]::new));
         for (HostVerdict h : hosts) {
-            List<Object> row = new ArrayList<>(List.of(h.host(), state(h)));
+            Optional<HostReport> detected = round.detection.host(h.host());
+            List<Object> row = new ArrayList<>(List.of(h.host(), state(h),
+                    detected.map(d -> d.state().name()).orElse("?")));
             SHOWN.forEach(p -> row.add(h.sample().value(p).map(Value::show).orElse("?")));
             String verdicts = h.verdicts().stream().filter(v -> v.verdict() != Verdict.IN_RANGE
                             && v.verdict() != Verdict.NOT_APPLICABLE)
                     .map(v -> v.rule().name() + " " + v.verdict()).collect(Collectors.joining(", "));
-            List<String> problems = h.sample().problems();
+            List<String> problems = new ArrayList<>(h.sample().problems());
+            detected.filter(d -> d.state() != HostState.OK)
+                    .ifPresent(d -> problems.add(0, d.state().name().toLowerCase(Locale.ROOT) + ": " + d.reason()));
             row.add((verdicts.isEmpty() ? "all in range" : verdicts) + (problems.isEmpty() ? "" : "; " + String.join("; ", problems)));
             t.row(row.toArray());
         }
@@ -127,6 +142,14 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         return pending ? "PENDING" : missing ? "UNKNOWN" : "OK";
+    }
+
+    /** Which controller's detection this is, or why it is not known. */
+    private static Map<String, Object> detectionJson(ServingDetection d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("instance", d.report().map(StatusServer.DetectionReport::instance).orElse(null));
+        m.put("problem", d.problem().orElse(null));
+        return m;
     }
 
     private static Object json(Value v) {

@@ -72,6 +72,19 @@ public final class Jobs implements AutoCloseable {
         return new Jobs(scheduler);
     }
 
+    /**
+     * An evaluation round now, beside the scheduled ones (failure detection's: a failed host's VMs
+     * must not wait for the next interval). It goes through Quartz like every round: with the JDBC
+     * store, whichever controller acquires it runs it, and never while another round runs.
+     */
+    public void evaluateNow() {
+        try {
+            scheduler.triggerJob(EVALUATION);
+        } catch (SchedulerException e) {
+            log.error("cannot ask for an evaluation round now: {}", e.getMessage());
+        }
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }

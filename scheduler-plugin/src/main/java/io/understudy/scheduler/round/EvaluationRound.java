@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -69,9 +71,15 @@ public final class EvaluationRound {
         TreeSet<String> hosts = new TreeSet<>();
         snapshot.services().forEach(s -> hosts.add(s.host()));
         snapshot.hypervisors().forEach(h -> hosts.add(h.host()));
-        Map<String, AgentReading> readings = agents.read(hosts);
+        // A failed host's agent is not asked: it has just missed its probes, and waiting out its
+        // timeout would add that much to the failover.
+        Set<String> failed = failedHosts.now();
+        List<String> asked = hosts.stream().filter(h -> !failed.contains(h)).toList();
+        Map<String, AgentReading> readings = new TreeMap<>(agents.read(asked));
+        hosts.stream().filter(failed::contains)
+                .forEach(h -> readings.put(h, AgentReading.failed(h, "not asked: failure detection declared it failed")));
         Instant now = clock.instant();
-        RoundCore.Computed c = core.compute(snapshot, readings, current, failedHosts.now(), now, previous, everyVm,
+        RoundCore.Computed c = core.compute(snapshot, readings, current, failed, now, previous, everyVm,
                 executor.held());
         c.unplaced().forEach(s -> notes.add("protected server " + s.id() + " (" + s.name() + ") has no host (status "
                 + s.status() + ")"));

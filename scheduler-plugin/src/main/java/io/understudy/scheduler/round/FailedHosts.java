@@ -3,8 +3,9 @@ package io.understudy.scheduler.round;
 import java.util.Set;
 
 /**
- * The hosts failure detection has declared failed (DESIGN.md, "Failure"). Detection itself is
- * issue 9's; until it exists no host is ever declared failed, and only the rules move VMs.
+ * The hosts failure detection has declared failed (DESIGN.md, "Failure"): out of range for every
+ * VM on them, whatever the rules say, without waiting for {@code for:} or cooldowns. The
+ * {@code detect} package provides them; {@link #NONE} where detection does not run.
  */
 @FunctionalInterface
 public interface FailedHosts {

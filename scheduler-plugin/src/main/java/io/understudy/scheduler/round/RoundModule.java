@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.OptionalBinder;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.placement.Assignments;
@@ -13,9 +14,9 @@ import io.understudy.scheduler.stats.NovaReader;
 import java.time.Clock;
 
 /**
- * Judging and deciding: the round, the failed hosts it is told of (none until failure
- * detection), and the controller that records each round in history. What the round acts
- * through (its move executor, the assignments) comes from the moves module.
+ * Judging and deciding: the round, the failed hosts it is told of (failure detection's, when
+ * its module is installed), and the controller that records each round in history. What the
+ * round acts through (its move executor, the assignments) comes from the moves module.
  */
 public final class RoundModule extends AbstractModule {
 
@@ -28,7 +29,8 @@ public final class RoundModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(Clock.class).toInstance(Clock.systemUTC());
-        bind(FailedHosts.class).toInstance(FailedHosts.NONE);
+        // Failure detection's module sets the failed hosts; without it, none ever fails.
+        OptionalBinder.newOptionalBinder(binder(), FailedHosts.class).setDefault().toInstance(FailedHosts.NONE);
     }
 
     @Provides

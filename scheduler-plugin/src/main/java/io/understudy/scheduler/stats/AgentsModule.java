@@ -10,6 +10,7 @@ import io.understudy.agent.api.Tls;
 import io.understudy.scheduler.config.AgentsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +30,11 @@ public final class AgentsModule extends AbstractModule {
     @Provides
     @Singleton
     AgentDirectory directory() {
+        return directory(config, config.timeout());
+    }
+
+    /** A client per host, made on first use, with the configured credentials and this TIMEOUT. */
+    public static AgentDirectory directory(AgentsConfig config, Duration timeout) {
         Optional<String> token = config.clusterToken().or(() -> config.clusterTokenFile().map(file -> {
             try {
                 return Files.readAllLines(file).stream().findFirst().orElse("").strip();
@@ -46,7 +52,7 @@ public final class AgentsModule extends AbstractModule {
         }).orElse(null);
         ConcurrentHashMap<String, AgentClient> clients = new ConcurrentHashMap<>();
         return host -> clients.computeIfAbsent(host, h -> new AgentClient(config.endpoint(h), token.orElse(null), ssl,
-                config.timeout()));
+                timeout));
     }
 
     @Provides

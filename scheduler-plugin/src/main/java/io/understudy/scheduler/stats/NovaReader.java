@@ -51,15 +51,8 @@ public final class NovaReader {
      * @throws NovaReadException naming the request and what was wrong
      */
     public NovaSnapshot read(boolean withAggregates) {
-        int[] requests = {0};
-        // Not ComputeServices.list(): it reads a body without a "services" list as no services,
-        // which here would make every host look down.
-        List<ComputeService> services = new ArrayList<>();
-        JsonNode serviceList = read("GET " + SERVICES_PATH, () -> {
-            requests[0]++;
-            return list(nova.get(SERVICES_PATH, ComputeServices.VERSION), "services");
-        });
-        serviceList.forEach(s -> services.add(read("GET " + SERVICES_PATH, () -> ComputeService.fromJson(s))));
+        int[] requests = {1}; // services(): one request
+        List<ComputeService> services = services();
         List<Hypervisor> hypervisors = paged("/os-hypervisors/detail", HYPERVISORS, "hypervisors",
                 NovaReader::hypervisor, h -> h.path("id").asText(), requests);
         List<ServerInfo> servers = paged("/servers/detail?all_tenants=1", SERVERS, "servers",
@@ -71,6 +64,21 @@ public final class NovaReader {
                 })
                 : Map.of();
         return new NovaSnapshot(services, hypervisors, servers, aggregates, requests[0]);
+    }
+
+    /**
+     * Nova's nova-compute services, in one request: what failure detection reads between rounds.
+     *
+     * @throws NovaReadException naming the request and what was wrong
+     */
+    public List<ComputeService> services() {
+        // Not ComputeServices.list(): it reads a body without a "services" list as no services,
+        // which here would make every host look down.
+        List<ComputeService> services = new ArrayList<>();
+        JsonNode serviceList = read("GET " + SERVICES_PATH, () -> list(nova.get(SERVICES_PATH, ComputeServices.VERSION),
+                "services"));
+        serviceList.forEach(s -> services.add(read("GET " + SERVICES_PATH, () -> ComputeService.fromJson(s))));
+        return services;
     }
 
     private <T> List<T> paged(String path, Microversion version, String field, Function<JsonNode, T> parse,

@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.inject.Injector;
 import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.ConfigLoader;
+import io.understudy.scheduler.detect.Detection;
+import io.understudy.scheduler.detect.Prober;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.round.Controller;
+import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.RulesSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +37,13 @@ class WiringTest {
         assertThat(injector.getInstance(RulesSource.class).current().rules()).hasSize(1);
         assertThat(((JsonLinesHistory) injector.getInstance(HistoryStore.class)).file())
                 .isEqualTo(dir.resolve("data/history.jsonl"));
+        // Failure detection tells the rounds which hosts failed; serve starts its prober.
+        assertThat(injector.getInstance(FailedHosts.class)).isSameAs(injector.getInstance(Detection.class));
+        injector.getInstance(Prober.class).close();
+        // plan and status judge with the serving controller's detection instead.
+        FailedHosts served = () -> Set.of("compute1");
+        assertThat(ConfigOption.injector(new ConfigLoader().load(config), served).getInstance(FailedHosts.class))
+                .isSameAs(served);
     }
 
     @Test

@@ -49,6 +49,20 @@ class JobsTest {
         agents.close();
     }
 
+    /** Jobs made by Guice, their controller reading the fake Nova and agents with these RULES. */
+    private Injector injector(Optional<Path> rules, JsonLinesHistory history) {
+        return Guice.createInjector(new AbstractModule() {
+            @Provides
+            Controller controller() {
+                return new Controller(new EvaluationRound(
+                        new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
+                        new AgentReader(agents.directory(), Executors.newFixedThreadPool(2)),
+                        new RulesSource(rules), FailedHosts.NONE, new RecordingMoves(),
+                        Clock.systemUTC()), history, (changes, interval) -> { }, false, false);
+            }
+        });
+    }
+
     @Test
     void roundsRunEveryIntervalAndCarryTheirBreachesUntilTheyCount() throws Exception {
         wireMock.start();
@@ -60,16 +74,7 @@ class JobsTest {
         Path rules = dir.resolve("rules.yaml");
         Files.writeString(rules, "rules: [{parameter: cpu_percent, max: 90, for: 1500ms}]\n");
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        Injector injector = Guice.createInjector(new AbstractModule() {
-            @Provides
-            Controller controller() {
-                return new Controller(new EvaluationRound(
-                        new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
-                        new AgentReader(agents.directory(), Executors.newFixedThreadPool(2)),
-                        new RulesSource(Optional.of(rules)), FailedHosts.NONE, new RecordingMoves(),
-                        Clock.systemUTC()), history, (changes, interval) -> { }, false, false);
-            }
-        });
+        Injector injector = injector(Optional.of(rules), history);
         JobsConfig config = new JobsConfig(Duration.ofMillis(300), Duration.ofHours(1), JobsConfig.Store.MEMORY,
                 Optional.empty(), Optional.empty(), Optional.empty(), 1, false, "test-" + UUID.randomUUID(),
                 Duration.ofSeconds(1));
@@ -89,5 +94,23 @@ class JobsTest {
             assertThat(d.reasons()).anyMatch(x -> x.contains("cpu_percent=99 outside max 90"));
         });
         assertThat(move.executions()).singleElement().asString().contains("recorded only");
+    }
+
+    @Test
+    void aRoundAskedForNowRunsAtOnceBesideTheSchedule() throws Exception {
+        wireMock.start();
+        new FakeNova(wireMock).compute("compute1", true).serve();
+        agents.answer("compute1", FakeAgents.stats("compute1", 1, 500, Map.of()));
+        JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
+        Injector injector = injector(Optional.empty(), history);
+        JobsConfig hourly = new JobsConfig(Duration.ofHours(1), Duration.ofHours(1), JobsConfig.Store.MEMORY,
+                Optional.empty(), Optional.empty(), Optional.empty(), 1, false, "test-" + UUID.randomUUID(),
+                Duration.ofSeconds(1));
+        try (Jobs jobs = Jobs.start(hourly, injector)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> history.last(10).size() == 1);
+            jobs.evaluateNow();
+            await().atMost(Duration.ofSeconds(30)).until(() -> history.last(10).size() == 2);
+        }
+        assertThat(history.last(10)).allMatch(RoundRecord::ok);
     }
 }

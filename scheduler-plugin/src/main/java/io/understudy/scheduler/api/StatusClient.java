@@ -1,0 +1,49 @@
+package io.understudy.scheduler.api;
+
+import io.understudy.scheduler.history.JsonLinesHistory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Reads a serving controller's status API: what {@code status} and {@code plan} learn of its detection. */
+public final class StatusClient {
+
+    private StatusClient() {
+    }
+
+    /** @throws IOException naming the address when the controller does not answer, or not with a report */
+    public static StatusServer.DetectionReport detection(InetSocketAddress listen, Duration timeout) throws IOException {
+        URI uri = URI.create("http://" + hostPart(listen.getHostString()) + ":" + listen.getPort() + StatusServer.DETECTION);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(uri + ": interrupted", e);
+        } catch (IOException e) {
+            throw new IOException(uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException(uri + ": HTTP " + response.statusCode());
+        }
+        try {
+            return JsonLinesHistory.mapper().readValue(response.body(), StatusServer.DetectionReport.class);
+        } catch (IOException e) {
+            throw new IOException(uri + ": not a detection report: " + e.getMessage(), e);
+        }
+    }
+
+    /** Where to connect for a listening address: a wildcard is this machine. */
+    private static String hostPart(String host) {
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+}

@@ -1,0 +1,61 @@
+package io.understudy.scheduler.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.understudy.scheduler.config.DetectionConfig;
+import io.understudy.scheduler.detect.Detection;
+import io.understudy.scheduler.detect.Detector;
+import io.understudy.scheduler.detect.HostState;
+import io.understudy.scheduler.detect.NovaReports;
+import io.understudy.scheduler.history.JsonLinesHistory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The status API serves each host's detection state, and what it serves reads back as it was. */
+class StatusServerTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void detectionIsServedHostByHostWithItsReasonAndSince() throws Exception {
+        Detection detection = new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC());
+        Instant now = Instant.now();
+        detection.novaRead(new NovaReports(now, Map.of("compute1", Optional.of(now.minusSeconds(30)),
+                "compute2", Optional.of(now))));
+        for (int i = 0; i < 3; i++) {
+            detection.probed(Map.of("compute1", Optional.of("connection refused"), "compute2", Optional.empty()));
+        }
+        try (StatusServer server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0),
+                new JsonLinesHistory(dir.resolve("history.jsonl")), detection, "controller-a", false)) {
+            StatusServer.DetectionReport report = StatusClient.detection(
+                    InetSocketAddress.createUnresolved("127.0.0.1", server.port()), Duration.ofSeconds(2));
+            assertThat(report.instance()).isEqualTo("controller-a");
+            assertThat(report.hosts()).isEqualTo(detection.report());
+            assertThat(report.hosts().get(0).state()).isEqualTo(HostState.FAILED);
+            assertThat(report.hosts().get(0).reason()).isEqualTo("agent missed 3 probes in a row (connection refused); "
+                    + "nova-compute silent for 30s (report interval 10s + margin 2s)");
+        }
+    }
+
+    @Test
+    void aControllerThatDoesNotAnswerIsNamedInOneLine() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> StatusClient.detection(InetSocketAddress.createUnresolved("127.0.0.1", port),
+                Duration.ofSeconds(2))).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("http://127.0.0.1:" + port + "/v1/detection: ");
+    }
+}
