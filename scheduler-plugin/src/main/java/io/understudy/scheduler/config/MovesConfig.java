@@ -37,9 +37,4 @@ public record MovesConfig(ActionSettings actions, Duration serviceDownTime, bool
         fences = Map.copyOf(requireNonNull(fences, "fences is null"));
         requireNonNull(confirmedFor, "confirmedFor is null");
     }
-
-    /** How HOST is fenced. */
-    public FenceConfig fence(String host) {
-        return fences.getOrDefault(host, defaultFence);
-    }
 }

@@ -176,7 +176,6 @@ class ConfigLoaderTest {
                         "compute3", new FenceConfig.Process(List.of("/etc/understudy/devstack/local-cloud.sh", "fence",
                                 "{host}"), Duration.ofSeconds(10)),
                         "compute4", new FenceConfig.NovaDown()), Duration.ofMinutes(10)));
-        assertThat(c.moves().fence("compute9")).isEqualTo(new FenceConfig.Agent());
         assertThat(c.detection()).isEqualTo(new DetectionConfig(Duration.ofMillis(500), Duration.ofMillis(300), 4,
                 Duration.ofSeconds(2), Duration.ofSeconds(1), Optional.of(Duration.ofMillis(700)), Duration.ofSeconds(5),
                 Map.of("compute1", Duration.ofSeconds(5))));
