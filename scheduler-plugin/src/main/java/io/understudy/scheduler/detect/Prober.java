@@ -9,6 +9,7 @@ import io.understudy.scheduler.config.DetectionConfig;
 import io.understudy.scheduler.stats.AgentDirectory;
 import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.yaml.Durations;
+import java.net.ConnectException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -158,14 +159,14 @@ public final class Prober implements AutoCloseable {
         }
     }
 
-    /** The first message along the causes (the JDK's client wraps "Connection refused" in bare exceptions). */
+    /** The first message along the causes; the JDK's client says a refused connection with a bare ConnectException. */
     private static String oneLine(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 return t.getMessage().replaceAll("\\s*\\R\\s*", " ").strip();
             }
         }
-        return e.getClass().getSimpleName();
+        return e instanceof ConnectException ? "cannot connect" : e.getClass().getSimpleName();
     }
 
     @Override

@@ -160,7 +160,7 @@ class ProberTest {
         }
         assertThat(report("compute1").state()).isEqualTo(HostState.OK);
         assertThat(report("compute2").state()).isEqualTo(HostState.FAILED);
-        assertThat(report("compute2").reason()).startsWith("agent missed 3 probes in a row (")
+        assertThat(report("compute2").reason()).startsWith("agent missed 3 probes in a row (cannot connect)")
                 .contains("nova-compute silent for 1m (report interval 2s + margin 1s)");
         assertThat(report("compute3").state()).as("too late, its compute reporting").isEqualTo(HostState.SUSPECT);
         assertThat(report("compute4").state()).isEqualTo(HostState.SUSPECT);
