@@ -47,6 +47,12 @@ public final class Migrations {
                 + "&source_compute=" + URLEncoder.encode(requireNonNull(host, "host is null"), StandardCharsets.UTF_8));
     }
 
+    /** Every evacuation away from HOST Nova has a record of, whatever its status, newest first. */
+    public List<Migration> evacuationsFrom(String host) {
+        return query("/os-migrations?migration_type=" + Migration.EVACUATION + "&source_compute="
+                + URLEncoder.encode(requireNonNull(host, "host is null"), StandardCharsets.UTF_8));
+    }
+
     private List<Migration> query(String path) {
         List<Migration> migrations = new ArrayList<>();
         nova.get(path, VERSION).path("migrations").forEach(migration -> migrations.add(Migration.fromJson(migration)));

@@ -14,6 +14,8 @@ import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.Retrying;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
+import io.understudy.nova.state.Migration;
+import io.understudy.nova.state.Migrations;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
 import java.util.List;
@@ -29,6 +31,7 @@ public final class BridgeNova implements NovaMoves {
     private final ServerMetadata metadata;
     private final Servers servers;
     private final ComputeServices services;
+    private final Migrations migrations;
 
     public BridgeNova(NovaCalls nova, ActionSettings settings) {
         requireNonNull(nova, "nova is null");
@@ -40,6 +43,7 @@ public final class BridgeNova implements NovaMoves {
         NovaCalls reads = new Retrying(nova, settings.retry());
         this.servers = new Servers(reads);
         this.services = new ComputeServices(reads);
+        this.migrations = new Migrations(reads);
     }
 
     @Override
@@ -60,6 +64,16 @@ public final class BridgeNova implements NovaMoves {
     @Override
     public ServiceChange forceDown(String host) {
         return forceDown.set(host);
+    }
+
+    @Override
+    public ServiceChange liftForcedDown(String host) {
+        return forceDown.lift(host);
+    }
+
+    @Override
+    public List<Migration> evacuationsFrom(String host) {
+        return migrations.evacuationsFrom(host);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.ComputeService;
+import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Server;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,12 @@ public interface NovaMoves {
     MoveResult evacuate(UUID vm, String host, Fenced fenced);
 
     ServiceChange forceDown(String host);
+
+    /** Lifts HOST's forced_down, once Nova allows it (its evacuations completed). */
+    ServiceChange liftForcedDown(String host);
+
+    /** Every evacuation away from HOST Nova has a record of, whatever its status. */
+    List<Migration> evacuationsFrom(String host);
 
     Optional<Server> server(UUID vm);
 

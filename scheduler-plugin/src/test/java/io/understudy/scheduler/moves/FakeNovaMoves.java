@@ -5,6 +5,7 @@ import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.ComputeService;
+import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Server;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +33,7 @@ final class FakeNovaMoves implements NovaMoves {
     final Map<String, ComputeService> services = new HashMap<>();
     final Map<UUID, Server> servers = new HashMap<>();
     final List<Fenced> proofs = new ArrayList<>();
+    final List<Migration> migrations = new CopyOnWriteArrayList<>();
     ServiceChange.Outcome forceDown = ServiceChange.Outcome.CHANGED;
 
     FakeNovaMoves service(String host, boolean up, Instant lastReport) {
@@ -67,8 +69,48 @@ final class FakeNovaMoves implements NovaMoves {
     @Override
     public ServiceChange forceDown(String host) {
         calls.add("forceDown " + host);
+        if (forceDown == ServiceChange.Outcome.CHANGED && services.containsKey(host)) {
+            forcedDown(host, true);
+        }
         return new ServiceChange(host, true, forceDown, Optional.empty(), forceDown == ServiceChange.Outcome.CHANGED
                 ? "read back from Nova" : "as the test said", List.of(), List.of("req-force-down"), 2);
+    }
+
+    /** Nova's view of HOST's nova-compute, forced down or not. */
+    FakeNovaMoves forcedDown(String host, boolean forcedDown) {
+        ComputeService s = services.get(host);
+        services.put(host, new ComputeService(s.id(), host, s.enabled(), s.up() && !forcedDown, forcedDown,
+                s.updatedAt()));
+        return this;
+    }
+
+    /** Nova's record of VM's evacuation from SOURCE to DEST, in STATUS. */
+    FakeNovaMoves evacuation(UUID vm, String source, String dest, String status) {
+        migrations.removeIf(m -> m.instanceUuid().equals(vm) && m.sourceCompute().equals(Optional.of(source)));
+        migrations.add(new Migration(migrations.size() + 1, vm, Migration.EVACUATION, status, Optional.of(source),
+                Optional.of(dest), Instant.parse("2026-11-29T09:00:00Z"), Optional.empty()));
+        return this;
+    }
+
+    @Override
+    public ServiceChange liftForcedDown(String host) {
+        calls.add("liftForcedDown " + host);
+        List<Migration> pending = evacuationsFrom(host).stream().filter(m -> m.status().equals(Migration.DONE))
+                .toList();
+        if (!pending.isEmpty()) {
+            return new ServiceChange(host, false, ServiceChange.Outcome.AWAITING_CLEANUP, Optional.empty(),
+                    "Nova keeps it forced down", pending, List.of(), 2);
+        }
+        boolean was = services.get(host).forcedDown();
+        forcedDown(host, false);
+        return new ServiceChange(host, false, was ? ServiceChange.Outcome.CHANGED : ServiceChange.Outcome.UNCHANGED,
+                Optional.of(services.get(host)), "read back from Nova", List.of(), List.of("req-lift"), 3);
+    }
+
+    @Override
+    public List<Migration> evacuationsFrom(String host) {
+        calls.add("evacuationsFrom " + host);
+        return migrations.stream().filter(m -> m.sourceCompute().equals(Optional.of(host))).toList();
     }
 
     @Override
