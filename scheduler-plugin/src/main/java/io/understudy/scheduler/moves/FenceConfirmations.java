@@ -4,12 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.scheduler.history.JsonLinesHistory;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -53,14 +51,7 @@ public final class FenceConfirmations {
     public synchronized Path record(Confirmation confirmation) {
         Path file = file(confirmation.host());
         try {
-            Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, confirmation.host() + "-", ".partial");
-            try (FileOutputStream out = new FileOutputStream(temp.toFile())) {
-                out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(confirmation));
-                out.getFD().sync();
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return file;
+            return HostFiles.write(json, dir, confirmation.host(), confirmation);
         } catch (IOException e) {
             throw new UncheckedIOException("fence confirmation " + file + ": " + e.getMessage(), e);
         }
@@ -91,9 +82,6 @@ public final class FenceConfirmations {
     }
 
     private Path file(String host) {
-        if (host.isBlank() || host.contains("/") || host.startsWith(".")) {
-            throw new IllegalArgumentException("host '" + host + "' is not a compute host name");
-        }
-        return dir.resolve(host + ".json");
+        return HostFiles.file(dir, host);
     }
 }
