@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 /**
  * The pure part of a round, from Nova's and the agents' answers to decisions: what the
@@ -58,26 +59,45 @@ public final class RoundCore {
                 quietHosts.add(host);
             }
         });
+        // Each server is sorted on its own, half of them on each core: the round reads 100,000
+        // servers from all over the heap, and two cores wait for their cache misses side by side.
+        List<ServerInfo> servers = nova.servers();
+        Kind[] kinds = new Kind[servers.size()];
+        IntStream.range(0, kinds.length).parallel()
+                .forEach(i -> kinds[i] = kind(servers.get(i), rules, quietHosts, everyVm, held));
         List<ServerInfo> unplaced = new ArrayList<>();
         List<ServerInfo> decided = new ArrayList<>();
         int placed = 0;
-        for (ServerInfo server : nova.servers()) {
-            if (!rules.isProtected(server.metadata(), server.flavor())) {
-                continue;
-            }
-            if (server.host().isEmpty()) {
-                unplaced.add(server);
-                continue;
-            }
-            placed++;
-            // Anti-affinity members are always decided: their hosts count for the others of their group.
-            boolean grouped = server.metadata().containsKey(ProtectedVm.ANTI_AFFINITY_KEY);
-            if (everyVm || !quietHosts.contains(server.host().get()) || grouped || held.containsKey(server.id())) {
-                decided.add(server);
+        for (int i = 0; i < kinds.length; i++) {
+            switch (kinds[i]) {
+                case UNPROTECTED -> { }
+                case UNPLACED -> unplaced.add(servers.get(i));
+                case QUIET -> placed++;
+                case DECIDED -> {
+                    placed++;
+                    decided.add(servers.get(i));
+                }
             }
         }
         List<ProtectedVm> vms = Inventory.protectedVms(decided, merged.replicas(), rules, new ArrayList<>());
         List<Decision> decisions = decider.decide(evaluation, vms, previous.lastMoves(), held);
         return new Computed(samples, evaluation, vms, decisions, placed, placed - vms.size(), unplaced);
+    }
+
+    /** What a round does with a server. */
+    private enum Kind { UNPROTECTED, UNPLACED, QUIET, DECIDED }
+
+    private static Kind kind(ServerInfo server, Rules rules, Set<String> quietHosts, boolean everyVm,
+            Map<UUID, String> held) {
+        if (!rules.isProtected(server.metadata(), server.flavor())) {
+            return Kind.UNPROTECTED;
+        }
+        if (server.host().isEmpty()) {
+            return Kind.UNPLACED;
+        }
+        // Anti-affinity members are always decided: their hosts count for the others of their group.
+        boolean grouped = server.metadata().containsKey(ProtectedVm.ANTI_AFFINITY_KEY);
+        return everyVm || !quietHosts.contains(server.host().get()) || grouped || held.containsKey(server.id())
+                ? Kind.DECIDED : Kind.QUIET;
     }
 }

@@ -11,7 +11,8 @@ import java.util.UUID;
 /**
  * The replicas the agents reported in one round, host by host, filled by
  * {@link Samples#mergeWithReplicas} in the pass that already reads every lag for each host's
- * oldest replica.
+ * oldest replica. Each host has its own slot, so that hosts can be added from several threads;
+ * {@link #of} is called once they all are.
  *
  * <p>A round wants the replicas of a few thousand VMs out of 100,000, and the agents' maps are
  * keyed by VM ids scattered over the heap: reading them all a second time costs a cache miss per
@@ -23,14 +24,18 @@ public final class ReplicaIndex {
     /** One host's agent's map, with its keys and their hashes in arrays. */
     private record Held(String host, Map<UUID, Double> lags, UUID[] vms, int[] hashes) {}
 
-    private final List<Held> held;
+    /** By host, in name order; null for a host whose agent did not answer. */
+    private final Held[] held;
 
     ReplicaIndex(int hosts) {
-        held = new ArrayList<>(hosts);
+        held = new Held[hosts];
     }
 
-    /** @return the oldest of these replicas' lags, 0 when there is none */
-    double add(String host, Map<UUID, Double> lags) {
+    /**
+     * @param index the host's place in name order
+     * @return the oldest of these replicas' lags, 0 when there is none
+     */
+    double add(int index, String host, Map<UUID, Double> lags) {
         UUID[] vms = new UUID[lags.size()];
         int[] hashes = new int[vms.length];
         double oldest = 0;
@@ -41,12 +46,12 @@ public final class ReplicaIndex {
             hashes[i] = vms[i].hashCode();
             i++;
         }
-        held.add(new Held(host, lags, vms, hashes));
+        held[index] = new Held(host, lags, vms, hashes);
         return oldest;
     }
 
     /**
-     * @return the replicas of these VMs, each VM's in the order the hosts were added (name order);
+     * @return the replicas of these VMs, each VM's in the hosts' name order;
      *     a VM no agent reported a usable replica of is absent
      */
     public Map<UUID, List<Replica>> of(Set<UUID> wanted) {
@@ -58,6 +63,9 @@ public final class ReplicaIndex {
         }
         Map<UUID, List<Replica>> out = new HashMap<>(wanted.size() * 2);
         for (Held h : held) {
+            if (h == null) {
+                continue;
+            }
             for (int i = 0; i < h.vms.length; i++) {
                 if (!wantedHashes.get(h.hashes[i] & (bits - 1)) || !wanted.contains(h.vms[i])) {
                     continue;

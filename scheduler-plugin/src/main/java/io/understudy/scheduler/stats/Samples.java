@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Merges Nova's view and the agents' answers into one {@link HostSample} per compute host. Pure.
@@ -37,21 +38,24 @@ public final class Samples {
         nova.hypervisors().forEach(h -> hypervisors.put(h.host(), h));
         List<String> hosts = hostsInNameOrder(nova);
 
-        List<HostSample> out = new ArrayList<>(hosts.size());
+        HostSample[] out = new HostSample[hosts.size()];
         ReplicaIndex replicas = new ReplicaIndex(hosts.size());
-        for (String host : hosts) {
-            out.add(sample(host, services.get(host), hypervisors.get(host), agents.get(host), replicas, now));
-        }
-        return new Merged(out, replicas);
+        // Hosts are merged one by one, half of them on each core: most of the merge is waiting for
+        // the cache misses of reading the agents' lags, and two cores wait for theirs side by side.
+        IntStream.range(0, out.length).parallel().forEach(i -> {
+            String host = hosts.get(i);
+            out[i] = sample(host, services.get(host), hypervisors.get(host), agents.get(host), replicas, i, now);
+        });
+        return new Merged(List.of(out), replicas);
     }
 
     /**
      * One host's values from what Nova and its agent said (any of them null when they said nothing
-     * of it); its replicas go into {@code replicas}. A method of its own, called per host, so that
-     * the JIT compiles it within a round's first thousands of hosts.
+     * of it); its replicas go into {@code replicas} as host number {@code index}. A method of its
+     * own, called per host, so that the JIT compiles it within a round's first thousands of hosts.
      */
     private static HostSample sample(String host, ComputeService service, Hypervisor h, AgentReading agent,
-            ReplicaIndex replicas, Instant now) {
+            ReplicaIndex replicas, int index, Instant now) {
         Map<Parameter, Value> values = new EnumMap<>(Parameter.class);
         List<String> problems = new ArrayList<>();
         if (service == null) {
@@ -86,7 +90,7 @@ public final class Samples {
             values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
             values.put(Parameter.LOAD1, Value.of(s.load1()));
             // One pass over the lags: the index keeps their VMs and gives back the oldest.
-            double oldest = replicas.add(host, s.replicaLagSeconds());
+            double oldest = replicas.add(index, host, s.replicaLagSeconds());
             values.put(Parameter.REPLICA_LAG_MAX, Value.of(oldest));
             lags = s.replicaLagSeconds();
         }

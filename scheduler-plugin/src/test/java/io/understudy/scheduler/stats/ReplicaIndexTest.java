@@ -18,11 +18,11 @@ class ReplicaIndexTest {
         assertThat(sameHash.hashCode()).isEqualTo(wanted.hashCode());
         UUID other = new UUID(7, 7);
         UUID broken = new UUID(9, 9);
-        ReplicaIndex index = new ReplicaIndex(3);
-        assertThat(index.add("a", Map.of(wanted, 3.0, sameHash, 9.0, broken, -1.0))).isEqualTo(9.0);
-        assertThat(index.add("b", Map.of(other, 1.0))).isEqualTo(1.0);
-        assertThat(index.add("c", Map.of(wanted, 0.5))).isEqualTo(0.5);
-        assertThat(index.add("d", Map.of())).isZero();
+        ReplicaIndex index = new ReplicaIndex(4);
+        assertThat(index.add(0, "a", Map.of(wanted, 3.0, sameHash, 9.0, broken, -1.0))).isEqualTo(9.0);
+        assertThat(index.add(1, "b", Map.of(other, 1.0))).isEqualTo(1.0);
+        assertThat(index.add(2, "c", Map.of(wanted, 0.5))).isEqualTo(0.5);
+        assertThat(index.add(3, "d", Map.of())).isZero();
 
         Map<UUID, List<Replica>> found = index.of(Set.of(wanted, broken, new UUID(5, 5)));
         assertThat(found).containsOnlyKeys(wanted);

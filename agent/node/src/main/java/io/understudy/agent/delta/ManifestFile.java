@@ -68,6 +68,20 @@ public final class ManifestFile {
         }
     }
 
+    /**
+     * A reader over no entries: the manifest of an empty disk. Written to {@code scratch} and
+     * unlinked at once; the open reader keeps it readable.
+     */
+    public static Reader empty(Path scratch, int clusterSize, long virtualSize) throws IOException {
+        Files.deleteIfExists(scratch);
+        try (Writer w = new Writer(scratch, clusterSize, virtualSize)) {
+            w.finish();
+        }
+        Reader r = new Reader(scratch);
+        Files.delete(scratch);
+        return r;
+    }
+
     private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
         while (b.hasRemaining()) {
             if (ch.read(b, pos + b.position()) < 0) {

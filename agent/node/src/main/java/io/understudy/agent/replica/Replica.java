@@ -214,7 +214,8 @@ public final class Replica {
         DeltaStats stats;
         try (ManifestFile.Reader old = h.seed() ? null : new ManifestFile.Reader(dir.resolve(state.manifest()));
              ManifestFile.Writer next = new ManifestFile.Writer(manifestTemp, h.clusterSize(), h.newSize())) {
-            ManifestFile.Reader from = old != null ? old : emptyManifest(h);
+            ManifestFile.Reader from = old != null ? old
+                    : ManifestFile.empty(dir.resolve("manifest-empty.bin.partial"), h.clusterSize(), h.newSize());
             try {
                 ManifestUpdate update = new ManifestUpdate(from, next, h);
                 stats = LayerApply.apply(h.seed() ? null : top(), reader, dir.resolve(layer),
@@ -296,18 +297,6 @@ public final class Replica {
                     Optional.of(s.vm()), s.version(), s.version(), s.capturedAtMillis());
             return Divergence.write(chain, runs, new DeltaWriter(out, h));
         }
-    }
-
-    /** An empty manifest for a seed's new size, written once beside the state. */
-    private ManifestFile.Reader emptyManifest(DeltaHeader h) throws IOException {
-        Path empty = dir.resolve("manifest-empty.bin.partial");
-        Files.deleteIfExists(empty);
-        try (ManifestFile.Writer w = new ManifestFile.Writer(empty, h.clusterSize(), h.newSize())) {
-            w.finish();
-        }
-        ManifestFile.Reader r = new ManifestFile.Reader(empty);
-        Files.delete(empty); // the open reader keeps it readable
-        return r;
     }
 
     /**

@@ -31,7 +31,9 @@ import java.util.UUID;
  * One VM's replication state on its primary: the version its last round produced, the libvirt
  * checkpoint that round left (the next round's starting point), the manifest of that version, the
  * deltas of the last {@link #JOURNAL} versions (a secondary that missed a few rounds catches up
- * from them), and where each secondary stands. {@code state.json}, replaced atomically, commits a
+ * from them), where each secondary stands, and the manifest of the version it started from (its
+ * origin: a seed from there brings a former primary rolled back to it up to date with only what
+ * changed since). {@code state.json}, replaced atomically, commits a
  * round: a crash before it leaves the previous version and checkpoint to start from again.
  */
 final class Primary {
@@ -47,7 +49,7 @@ final class Primary {
 
     record State(UUID vm, long version, Optional<String> checkpoint, long virtualSize, String manifest,
             String manifestHash, List<Long> journal, Optional<Long> seed, Map<String, Peer> peers, long lastRoundMillis,
-            double lastRoundSeconds, boolean lastRoundFull, String lastError) {
+            double lastRoundSeconds, boolean lastRoundFull, String lastError, long origin, long seedFrom) {
         State {
             journal = List.copyOf(journal);
             peers = Map.copyOf(peers);
@@ -55,12 +57,12 @@ final class Primary {
 
         State withPeers(Map<String, Peer> p) {
             return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, p,
-                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError);
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError, origin, seedFrom);
         }
 
         State withError(String error) {
             return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, peers,
-                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error);
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error, origin, seedFrom);
         }
     }
 
@@ -100,6 +102,7 @@ final class Primary {
             size = replica.get().virtualSize();
             manifest = manifestName(version);
             Files.copy(replica.get().manifest(), dir.resolve(manifest), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(replica.get().manifest(), dir.resolve(originName(version)), StandardCopyOption.REPLACE_EXISTING);
             hash = ManifestFile.summary(dir.resolve(manifest)).hash();
         } else {
             try (ManifestFile.Writer w = new ManifestFile.Writer(dir.resolve(manifest), CLUSTER, 0)) {
@@ -107,7 +110,7 @@ final class Primary {
             }
         }
         Primary p = new Primary(dir, new State(vm, version, Optional.empty(), size, manifest,
-                HexFormat.of().formatHex(hash), List.of(), Optional.empty(), Map.of(), 0, 0, false, null));
+                HexFormat.of().formatHex(hash), List.of(), Optional.empty(), Map.of(), 0, 0, false, null, version, 0));
         p.write(p.state);
         return p;
     }
@@ -124,12 +127,19 @@ final class Primary {
     }
 
     /**
-     * Runs one capture round and commits its version. A full round (no checkpoint to start from,
-     * or {@code seed} asked for a secondary that must start over) also writes a seed.
+     * Runs one capture round and commits its version. With {@code seedFrom} (0: the empty disk, or
+     * the version this primary started from) the round reads the whole disk and also writes a seed
+     * from there, for secondaries the deltas kept cannot bring up.
      */
-    synchronized Produced round(LiveCapture capture, String disk, long virtualSize, boolean seed, long capturedAtMillis)
-            throws IOException {
+    synchronized Produced round(LiveCapture capture, String disk, long virtualSize, Optional<Long> seedFrom,
+            long capturedAtMillis) throws IOException {
         State s = state;
+        boolean seed = seedFrom.isPresent();
+        if (seed && seedFrom.get() != 0 && seedFrom.get() != s.origin()) {
+            throw new IllegalArgumentException("a seed starts from the empty disk or from version " + s.origin()
+                    + ", not " + seedFrom.get());
+        }
+        boolean fromOrigin = seed && seedFrom.get() != 0;
         long next = s.version() + 1;
         Path deltaTemp = dir.resolve(deltaName(next) + ".partial");
         Path seedTemp = dir.resolve(seedName(next) + ".partial");
@@ -143,8 +153,13 @@ final class Primary {
         DeltaHeader deltaHeader = new DeltaHeader(CLUSTER, virtualSize, baseSize, s.version() == 0,
                 Optional.of(s.version() == 0 ? new Manifest(CLUSTER, virtualSize).finish() : base), Optional.of(s.vm()),
                 s.version(), next, capturedAtMillis);
-        DeltaHeader seedHeader = new DeltaHeader(CLUSTER, virtualSize, virtualSize, true,
-                Optional.of(new Manifest(CLUSTER, virtualSize).finish()), Optional.of(s.vm()), 0, next, capturedAtMillis);
+        ManifestFile.Summary origin = fromOrigin ? ManifestFile.summary(dir.resolve(originName(s.origin()))) : null;
+        DeltaHeader seedHeader = fromOrigin
+                ? new DeltaHeader(CLUSTER, virtualSize, origin.virtualSize(), false, Optional.of(origin.hash()),
+                        Optional.of(s.vm()), s.origin(), next, capturedAtMillis)
+                : new DeltaHeader(CLUSTER, virtualSize, virtualSize, true,
+                        Optional.of(new Manifest(CLUSTER, virtualSize).finish()), Optional.of(s.vm()), 0, next,
+                        capturedAtMillis);
         try {
             RoundSink.Result result;
             LiveCapture.Round round;
@@ -152,9 +167,12 @@ final class Primary {
                  ManifestFile.Writer nextManifest = new ManifestFile.Writer(manifestTemp, CLUSTER, virtualSize);
                  OutputStream deltaOut = new BufferedOutputStream(Files.newOutputStream(deltaTemp), 1 << 20);
                  OutputStream seedOut = full && seed ? new BufferedOutputStream(Files.newOutputStream(seedTemp), 1 << 20)
-                         : OutputStream.nullOutputStream()) {
+                         : OutputStream.nullOutputStream();
+                 ManifestFile.Reader seedBase = !seed ? null : fromOrigin
+                         ? new ManifestFile.Reader(dir.resolve(originName(s.origin())))
+                         : ManifestFile.empty(dir.resolve("manifest-empty.bin.partial"), CLUSTER, virtualSize)) {
                 RoundSink sink = new RoundSink(previous, nextManifest, new DeltaWriter(deltaOut, deltaHeader),
-                        seed ? new DeltaWriter(seedOut, seedHeader) : null);
+                        seed ? new DeltaWriter(seedOut, seedHeader) : null, seedBase);
                 round = capture.run(new LiveCapture.Request(s.vm(), full ? Optional.empty() : s.checkpoint(),
                         checkpointName(s.vm(), next), CLUSTER, Map.of(disk, sink)));
                 result = sink.finish();
@@ -177,7 +195,8 @@ final class Primary {
             }
             write(new State(s.vm(), next, Optional.of(round.checkpoint()), virtualSize, manifestName(next),
                     HexFormat.of().formatHex(result.manifest()), journal, seedVersion, s.peers(), capturedAtMillis,
-                    round.total().toNanos() / 1e9, round.full(), null));
+                    round.total().toNanos() / 1e9, round.full(), null, s.origin(),
+                    seed ? seedFrom.get() : s.seedFrom()));
             removeUnnamed();
             return new Produced(next, delta(next), seedVersion.map(v -> dir.resolve(seedName(v))), result, round);
         } finally {
@@ -187,9 +206,15 @@ final class Primary {
         }
     }
 
-    /** The seed file a secondary that must start over can take, if a round made one. */
-    synchronized Optional<Path> seedFile() {
-        return state.seed().map(v -> dir.resolve(seedName(v)));
+    /** A seed a round made: its file, and the version it starts from (0: the empty disk). */
+    record Seed(Path file, long from) {}
+
+    /**
+     * The seed {@code s} names. From a state already read, not under the lock: the round that
+     * holds it waits for the senders that ask.
+     */
+    Optional<Seed> seed(State s) {
+        return s.seed().map(v -> new Seed(dir.resolve(seedName(v)), s.seedFrom()));
     }
 
     synchronized void updatePeers(Map<String, Peer> peers) throws IOException {
@@ -201,7 +226,7 @@ final class Primary {
         if (state.seed().isPresent()) {
             write(new State(state.vm(), state.version(), state.checkpoint(), state.virtualSize(), state.manifest(),
                     state.manifestHash(), state.journal(), Optional.empty(), state.peers(), state.lastRoundMillis(),
-                    state.lastRoundSeconds(), state.lastRoundFull(), state.lastError()));
+                    state.lastRoundSeconds(), state.lastRoundFull(), state.lastError(), state.origin(), 0));
             removeUnnamed();
         }
     }
@@ -224,6 +249,9 @@ final class Primary {
             keep.add(deltaName(v));
         }
         state.seed().ifPresent(v -> keep.add(seedName(v)));
+        if (state.origin() > 0) {
+            keep.add(originName(state.origin()));
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 if (!keep.contains(f.getFileName().toString())) {
@@ -249,6 +277,11 @@ final class Primary {
 
     static String seedName(long version) {
         return String.format("seed-%010d", version);
+    }
+
+    /** The manifest of the version this primary started from, kept for seeds from there. */
+    static String originName(long version) {
+        return String.format("origin-%010d.bin", version);
     }
 
     static String manifestName(long version) {

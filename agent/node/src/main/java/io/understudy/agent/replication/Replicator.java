@@ -143,14 +143,15 @@ public final class Replicator implements AutoCloseable {
                 try (Qcow2Image top = Qcow2Image.open(disk.source().orElseThrow())) {
                     size = top.virtualSize();
                 }
-                boolean seed = primary.state().peers().values().stream().anyMatch(Primary.Peer::needsSeed);
+                Optional<Long> seed = seedFrom(primary.state());
                 long capturedAt = clock.millis();
                 Primary.Produced produced = primary.round(capture, disk.target(), size, seed, capturedAt);
                 LOG.info("vm {}: round {} {} in {} s: {} new clusters, {} zero, {} bytes{}", vm, produced.version(),
                         produced.round().full() ? "full (" + produced.round().fullBecause().get() + ")" : "incremental",
                         String.format("%.3f", produced.round().total().toNanos() / 1e9),
                         produced.result().stats().newClusters(), produced.result().stats().zeroClusters(),
-                        produced.result().stats().deltaBytes(), seed ? ", with a seed" : "");
+                        produced.result().stats().deltaBytes(),
+                        seed.map(from -> ", with a seed from version " + from).orElse(""));
                 metrics.counter("understudy.rounds", "result", "ok", "kind", produced.round().full() ? "full" : "incremental")
                         .increment();
                 metrics.timer("understudy.round.capture").record(produced.round().total());
@@ -209,15 +210,18 @@ public final class Replicator implements AutoCloseable {
             // way (a former primary rolled back to where this primary started) needs none.
             boolean refused = known.needsSeed() && known.lastError() != null && held == known.version();
             if (refused || !canCatchUp(s, held)) {
-                Optional<Path> seed = primary.seedFile();
+                // One at this primary's starting version waits for a seed from there (see seedFrom).
+                long from = !refused && s.origin() > 0 && held == s.origin() ? s.origin() : 0;
+                Optional<Primary.Seed> seed = primary.seed(s).filter(d -> d.from() == from);
                 if (seed.isEmpty()) {
                     LOG.info("vm {}: secondary {} at version {} needs a seed; the next round makes one", s.vm(),
                             peer.host(), held);
                     return new Primary.Peer(held, true, null);
                 }
-                DeltaReceipt r = client.sendDelta(s.vm(), HttpRequest.BodyPublishers.ofFile(seed.get()));
+                DeltaReceipt r = client.sendDelta(s.vm(), HttpRequest.BodyPublishers.ofFile(seed.get().file()));
                 held = r.version();
-                LOG.info("vm {}: secondary {} seeded to version {}", s.vm(), peer.host(), held);
+                LOG.info("vm {}: secondary {} seeded from version {} to version {} ({} bytes of data)", s.vm(),
+                        peer.host(), seed.get().from(), held, r.payloadBytes());
                 if (!canCatchUp(s, held)) {
                     return new Primary.Peer(held, true, null);
                 }
@@ -240,6 +244,21 @@ public final class Replicator implements AutoCloseable {
             LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
             return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
         }
+    }
+
+    /**
+     * Where the seed this round makes starts, if one is owed: from the version this primary started
+     * from when every secondary owed one holds exactly that and refused nothing (a former primary
+     * rolled back to it: only what changed since travels), else from the empty disk.
+     */
+    private static Optional<Long> seedFrom(Primary.State s) {
+        List<Primary.Peer> owed = s.peers().values().stream().filter(Primary.Peer::needsSeed).toList();
+        if (owed.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean atOrigin = s.origin() > 0
+                && owed.stream().allMatch(p -> p.version() == s.origin() && p.lastError() == null);
+        return Optional.of(atOrigin ? s.origin() : 0L);
     }
 
     /**

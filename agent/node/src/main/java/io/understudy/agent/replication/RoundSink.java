@@ -15,8 +15,10 @@ import java.util.Arrays;
  * and compared with the previous version's manifest at that index; it is a new component when the
  * hash differs, a zero record when it became zeros where there was data, and nothing otherwise.
  * Clusters the capture does not report are unchanged. The next manifest is written as it goes,
- * streamed like the previous one, so memory stays flat for any disk; a seed (every non-zero
- * cluster, for a secondary that must start over) can be written in the same pass.
+ * streamed like the previous one, so memory stays flat for any disk. A seed for a secondary that
+ * cannot catch up from the deltas kept can be written in the same pass: every cluster that differs
+ * from the seed's base, the empty disk (a secondary that starts over) or the version this primary
+ * started from (a former primary rolled back to it).
  */
 final class RoundSink implements ClusterSink {
 
@@ -24,19 +26,24 @@ final class RoundSink implements ClusterSink {
     private final ManifestFile.Writer next;
     private final DeltaWriter delta;
     private final DeltaWriter seed;
+    private final ManifestFile.Reader seedBase;
     private final MessageDigest sha256;
     private final long clusterCount;
     private final byte[] zeros;
     private long last = -1;
     private long examined;
 
-    /** {@code seed} may be null; {@code previous} is positioned before its first entry. */
-    RoundSink(ManifestFile.Reader previous, ManifestFile.Writer next, DeltaWriter delta, DeltaWriter seed)
-            throws IOException {
+    /**
+     * {@code seed} and {@code seedBase} (the content the seed applies to) are both null or both
+     * not; the manifest readers are positioned before their first entries.
+     */
+    RoundSink(ManifestFile.Reader previous, ManifestFile.Writer next, DeltaWriter delta, DeltaWriter seed,
+            ManifestFile.Reader seedBase) throws IOException {
         this.previous = previous;
         this.next = next;
         this.delta = delta;
         this.seed = seed;
+        this.seedBase = seedBase;
         this.clusterCount = delta.header().clusterCount();
         this.zeros = new byte[delta.header().clusterSize()];
         try {
@@ -45,6 +52,9 @@ final class RoundSink implements ClusterSink {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
         previous.next();
+        if (seedBase != null) {
+            seedBase.next();
+        }
     }
 
     @Override
@@ -62,6 +72,9 @@ final class RoundSink implements ClusterSink {
             if (old != null) {
                 delta.zero(cluster);
             }
+            if (seed != null && baseHolds(cluster)) {
+                seed.zero(cluster);
+            }
             return;
         }
         sha256.update(bytes.duplicate());
@@ -70,9 +83,17 @@ final class RoundSink implements ClusterSink {
         if (old == null || !Arrays.equals(old, hash)) {
             delta.data(cluster, bytes.duplicate(), hash);
         }
-        if (seed != null) {
+        if (seed != null && !(baseHolds(cluster) && Arrays.equals(seedBase.hash(), hash))) {
             seed.data(cluster, bytes.duplicate(), hash);
         }
+    }
+
+    /** Moves the seed's base to {@code cluster}; whether it holds data there. */
+    private boolean baseHolds(long cluster) throws IOException {
+        while (seedBase.cluster() < cluster) {
+            seedBase.next();
+        }
+        return seedBase.cluster() == cluster;
     }
 
     @Override
@@ -82,6 +103,13 @@ final class RoundSink implements ClusterSink {
         while (previous.cluster() < first + count) {
             delta.zero(previous.cluster());
             previous.next();
+        }
+        if (seed != null) {
+            baseHolds(first);
+            while (seedBase.cluster() < first + count) {
+                seed.zero(seedBase.cluster());
+                seedBase.next();
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import io.understudy.agent.api.Preserved;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,7 +25,7 @@ public final class Agents implements AutoCloseable {
     private final String libvirtUri;
     private final Path tokenFile;
     private final Map<String, TestAgent> running = new HashMap<>();
-    private final Map<String, Integer> ports = new HashMap<>();
+    private final Map<String, URI> urls = new HashMap<>();
 
     public Agents(Path work, String libvirtUri, Path tokenFile) {
         this.work = work;
@@ -34,15 +35,20 @@ public final class Agents implements AutoCloseable {
 
     /** Starts the agent of {@code host}, or restarts it on its data and port. */
     public TestAgent start(String host) throws IOException {
-        TestAgent old = running.remove(host);
-        if (old != null) {
-            old.close();
-        }
+        stop(host);
         TestAgent a = TestAgent.start(host, dataDir(host), instances(host), libvirtUri, tokenFile,
-                ports.getOrDefault(host, 0), null);
+                urls.containsKey(host) ? urls.get(host).getPort() : 0, null);
         running.put(host, a);
-        ports.put(host, a.port());
+        urls.put(host, a.url());
         return a;
+    }
+
+    /** Stops the agent of {@code host}, as a failed node's would stop. */
+    public void stop(String host) throws IOException {
+        TestAgent a = running.remove(host);
+        if (a != null) {
+            a.close();
+        }
     }
 
     public Path dataDir(String host) {
@@ -61,8 +67,9 @@ public final class Agents implements AutoCloseable {
         return running.get(host).client();
     }
 
+    /** {@code host} as its peers know it, running or not. */
     public Peer peer(String host) {
-        return new Peer(host, running.get(host).url());
+        return new Peer(host, urls.get(host));
     }
 
     /**
