@@ -22,12 +22,14 @@ import java.util.function.Supplier;
 /**
  * The rounds' executor: a MOVE decision becomes a move plan and runs through the {@link Mover},
  * the moves of one round at once (the round waits for them, so that a round, and with standby
- * controllers one controller, acts at a time); moves left in flight are followed first.
+ * controllers one controller, acts at a time); moves left in flight are followed first, and hosts
+ * that failovers forced down are brought back once they return ({@link BringBack}).
  */
 public final class ControllerMoves implements MoveExecutor {
 
     private final Mover mover;
     private final Journal journal;
+    private final BringBack bringBack;
     private final Supplier<Duration> interval;
     private final ExecutorService pool;
     private final Clock clock;
@@ -36,9 +38,11 @@ public final class ControllerMoves implements MoveExecutor {
      * @param interval the replication interval the rules ask for now (what new assignments carry)
      * @param pool where the moves of a round run side by side
      */
-    public ControllerMoves(Mover mover, Journal journal, Supplier<Duration> interval, ExecutorService pool, Clock clock) {
+    public ControllerMoves(Mover mover, Journal journal, BringBack bringBack, Supplier<Duration> interval,
+            ExecutorService pool, Clock clock) {
         this.mover = requireNonNull(mover, "mover is null");
         this.journal = requireNonNull(journal, "journal is null");
+        this.bringBack = requireNonNull(bringBack, "bringBack is null");
         this.interval = requireNonNull(interval, "interval is null");
         this.pool = requireNonNull(pool, "pool is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -51,15 +55,18 @@ public final class ControllerMoves implements MoveExecutor {
         return held;
     }
 
+    /** Follows the moves left in flight, then brings back the hosts failovers forced down that have returned. */
     @Override
     public List<String> settle() {
         List<CompletableFuture<MoveState>> followed = journal.open().stream()
                 .filter(m -> m.status() == MoveState.Status.IN_FLIGHT)
                 .map(m -> CompletableFuture.supplyAsync(() -> mover.resume(m), pool)).toList();
-        return followed.stream().map(f -> {
+        List<String> lines = new ArrayList<>(followed.stream().map(f -> {
             MoveState m = f.join();
             return "vm " + m.plan().vm() + ": " + m.summary();
-        }).toList();
+        }).toList());
+        lines.addAll(bringBack.round());
+        return lines;
     }
 
     @Override

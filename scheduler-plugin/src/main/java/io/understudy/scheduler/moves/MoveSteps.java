@@ -12,6 +12,7 @@ import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.Server;
 import io.understudy.scheduler.moves.StepResult.Result;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,15 +32,23 @@ public final class MoveSteps {
     private final MoveAgents agents;
     private final Fencers fencers;
     private final Designator designator;
+    private final ForcedDownHosts forcedDown;
     private final boolean finalSync;
+    private final Clock clock;
 
-    /** @param finalSync whether a live migration starts with a replication round on the old primary */
-    public MoveSteps(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator, boolean finalSync) {
+    /**
+     * @param forcedDown where the hosts a failover forced down are recorded, to be brought back
+     * @param finalSync whether a live migration starts with a replication round on the old primary
+     */
+    public MoveSteps(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator,
+            ForcedDownHosts forcedDown, boolean finalSync, Clock clock) {
         this.nova = requireNonNull(nova, "nova is null");
         this.agents = requireNonNull(agents, "agents is null");
         this.fencers = requireNonNull(fencers, "fencers is null");
         this.designator = requireNonNull(designator, "designator is null");
+        this.forcedDown = requireNonNull(forcedDown, "forcedDown is null");
         this.finalSync = finalSync;
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     /** Runs MOVE's next step (followed, not asked anew, when the move says it was attempted before). */
@@ -134,6 +143,11 @@ public final class MoveSteps {
     /** Fenced, the source need not be seen down first; Nova evacuates only from a compute it sees down. */
     private StepResult forceDown(MovePlan plan) {
         ServiceChange change = nova.forceDown(plan.source());
+        if (change.done()) {
+            // Forced down already (UNCHANGED) by a failover of another VM of it, or by someone else:
+            // recorded all the same, so that it is brought back once it returns.
+            forcedDown.forcedDown(plan.source(), plan.vm(), clock.instant());
+        }
         return new StepResult(change.done() ? Result.DONE : Result.STOPPED, change.done()
                 ? plan.source() + "'s nova-compute " + change.outcome().name().toLowerCase(java.util.Locale.ROOT)
                         + " forced down"

@@ -12,6 +12,7 @@ import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.FenceConfig;
 import io.understudy.scheduler.config.MovesConfig;
 import io.understudy.scheduler.placement.Assignments;
+import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.MoveExecutor;
 import io.understudy.scheduler.round.RulesSource;
 import io.understudy.scheduler.stats.AgentDirectory;
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Moves: the bridge's actions, the agents, the fencers and the hosts' BMCs, the journal
  * ({@code DATADIR/moves}), operators' fence confirmations ({@code DATADIR/fences}), the record of
- * assignments ({@code DATADIR/assignments.json}), and what the rounds act through.
+ * assignments ({@code DATADIR/assignments.json}), the hosts failovers forced down and bringing
+ * them back ({@code DATADIR/forced-down}), and what the rounds act through.
  */
 public final class MovesModule extends AbstractModule {
 
@@ -125,21 +127,36 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Mover mover(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator, Journal journal,
-            Clock clock) {
-        return new Mover(new MoveSteps(nova, agents, fencers, designator, config.finalSync()), journal, clock);
+    Mover mover(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator, ForcedDownHosts forcedDown,
+            Journal journal, Clock clock) {
+        return new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, config.finalSync(), clock),
+                journal, clock);
     }
 
     @Provides
     @Singleton
-    MoveExecutor executor(Mover mover, Journal journal, RulesSource rules, Clock clock) {
+    ForcedDownHosts forcedDown() {
+        return new ForcedDownHosts(dataDir.resolve("forced-down"));
+    }
+
+    @Provides
+    @Singleton
+    BringBack bringBack(ForcedDownHosts forcedDown, NovaMoves nova, MoveAgents agents, Designator designator,
+            Journal journal, FenceConfirmations confirmations, FailedHosts failed, Clock clock) {
+        return new BringBack(forcedDown, nova, agents, designator, journal, confirmations, failed, clock);
+    }
+
+    @Provides
+    @Singleton
+    MoveExecutor executor(Mover mover, Journal journal, BringBack bringBack, RulesSource rules, Clock clock) {
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "move-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        return new ControllerMoves(mover, journal, () -> rules.current().policy().replicationInterval(), pool, clock);
+        return new ControllerMoves(mover, journal, bringBack, () -> rules.current().policy().replicationInterval(),
+                pool, clock);
     }
 
     @Provides
@@ -150,7 +167,7 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Assignments assignments(Designator designator, Journal journal) {
-        return new PlacementAssignments(designator, journal);
+    Assignments assignments(Designator designator, Journal journal, ForcedDownHosts forcedDown) {
+        return new PlacementAssignments(designator, journal, forcedDown);
     }
 }

@@ -7,30 +7,48 @@ import io.understudy.scheduler.placement.PlacementChange;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
  * Placement's wishes sent to the agents through the {@link Designator} (only what changed or did
  * not get through before); a VM with an open move is left to the move, which re-designates it.
+ * A host a failover forced down keeps its part as a secondary of the VMs evacuated away from it
+ * until it is brought back: placement, which sees no replica there while its agent is silent,
+ * would otherwise have it told to drop its preserved disk when it returns, instead of rolling
+ * it back ({@link BringBack}). Placement may still add other secondaries meanwhile.
  */
 public final class PlacementAssignments implements Assignments {
 
     private final Designator designator;
     private final Journal journal;
+    private final ForcedDownHosts forcedDown;
 
-    public PlacementAssignments(Designator designator, Journal journal) {
+    public PlacementAssignments(Designator designator, Journal journal, ForcedDownHosts forcedDown) {
         this.designator = requireNonNull(designator, "designator is null");
         this.journal = requireNonNull(journal, "journal is null");
+        this.forcedDown = requireNonNull(forcedDown, "forcedDown is null");
     }
 
     @Override
     public void send(List<PlacementChange> changes, Duration interval) {
         Set<UUID> moving = journal.open().stream().map(m -> m.plan().vm()).collect(Collectors.toSet());
+        List<ForcedDownHosts.Host> away = forcedDown.pending();
         for (PlacementChange change : changes) {
             if (!moving.contains(change.vm())) {
-                designator.assign(change.vm(), change.primary(), change.secondaries(), interval, false);
+                Set<String> secondaries = new TreeSet<>(change.secondaries());
+                secondaries.addAll(kept(change.vm(), change.primary(), away));
+                designator.assign(change.vm(), change.primary(), List.copyOf(secondaries), interval, false);
             }
         }
+    }
+
+    /** The hosts not back yet that are still VM's secondaries under PRIMARY as last assigned. */
+    private Set<String> kept(UUID vm, String primary, List<ForcedDownHosts.Host> away) {
+        Set<String> assigned = designator.assigned(vm).filter(d -> d.primary().equals(primary))
+                .map(d -> Set.copyOf(d.secondaries())).orElse(Set.of());
+        return away.stream().filter(h -> h.vms().contains(vm)).map(ForcedDownHosts.Host::host)
+                .filter(assigned::contains).collect(Collectors.toSet());
     }
 }

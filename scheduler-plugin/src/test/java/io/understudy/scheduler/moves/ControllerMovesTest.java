@@ -6,6 +6,7 @@ import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.scheduler.decide.Candidate;
 import io.understudy.scheduler.decide.Decision;
+import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.MoveExecutor.Execution;
 import io.understudy.scheduler.rules.MoveAction;
 import java.nio.file.Path;
@@ -24,7 +25,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The rounds' executor: a failover blocked before Nova moved anything starts no cooldown; the next round retries. */
+/**
+ * The rounds' executor: a failover blocked before Nova moved anything starts no cooldown; the next
+ * round retries; the host a failover forced down is brought back by the next rounds.
+ */
 class ControllerMovesTest {
 
     private static final UUID VM = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
@@ -41,7 +45,7 @@ class ControllerMovesTest {
 
     @Test
     void aFailoverBlockedAtTheFenceStartsNoCooldownAndOneThatRanDoes() {
-        FakeNovaMoves nova = new FakeNovaMoves();
+        FakeNovaMoves nova = new FakeNovaMoves().service("compute1", false, Instant.now());
         FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5);
         Deque<Fencer.Fence> fences = new ArrayDeque<>(List.of(
                 Fencer.Fence.refused("redfish: compute1 not reported Off within 60000 ms of ForceOff (last read: "
@@ -50,9 +54,14 @@ class ControllerMovesTest {
         Journal journal = new FileJournal(dir.resolve("moves"));
         Fencers fencers = new Fencers(Map.of(), (host, vm) -> fences.pop(),
                 new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30)), agents, Clock.systemUTC());
-        Mover mover = new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents,
-                dir.resolve("assignments.json")), true), journal, Clock.systemUTC());
-        ControllerMoves moves = new ControllerMoves(mover, journal, () -> Duration.ofSeconds(30), pool,
+        Designator designator = new Designator(agents, dir.resolve("assignments.json"));
+        ForcedDownHosts forcedDown = new ForcedDownHosts(dir.resolve("forced-down"));
+        Mover mover = new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, true, Clock.systemUTC()),
+                journal, Clock.systemUTC());
+        BringBack bringBack = new BringBack(forcedDown, nova, agents, designator, journal,
+                new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30)), FailedHosts.NONE,
+                Clock.systemUTC());
+        ControllerMoves moves = new ControllerMoves(mover, journal, bringBack, () -> Duration.ofSeconds(30), pool,
                 Clock.systemUTC());
         Decision failover = new Decision(VM, "vm", "compute1", io.understudy.scheduler.decide.Outcome.MOVE,
                 Optional.of(MoveAction.EVACUATE), Optional.of("compute2"), true, List.of("host failed"), List.of(),
@@ -70,5 +79,9 @@ class ControllerMovesTest {
 
         assertThat(next.startedAt()).isPresent();
         assertThat(next.note()).contains("failover of " + VM + " compute1 -> compute2: DONE");
+        assertThat(moves.settle()).as("the next round brings compute1 back: its agent answers, no evacuation "
+                + "record left to clean up").containsExactly("host compute1 BACK: forced_down lifted; secondary of "
+                + VM + " (primary compute2)");
+        assertThat(nova.services.get("compute1").forcedDown()).isFalse();
     }
 }

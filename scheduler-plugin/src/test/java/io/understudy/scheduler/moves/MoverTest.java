@@ -58,7 +58,7 @@ class MoverTest {
     private Mover controller(Fencer fencer) {
         Fencers fencers = new Fencers(Map.of(), fencer, confirmations(), agents, Clock.systemUTC());
         return new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, dir.resolve("assignments.json")),
-                true), journal(), Clock.systemUTC());
+                new ForcedDownHosts(dir.resolve("forced-down")), true, Clock.systemUTC()), journal(), Clock.systemUTC());
     }
 
     private FenceConfirmations confirmations() {
