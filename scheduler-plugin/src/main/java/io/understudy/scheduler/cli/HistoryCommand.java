@@ -66,6 +66,14 @@ final class HistoryCommand implements Callable<Integer> {
             out.println();
             decisions.print(out);
         }
+        Table executions = new Table("STARTED", "MOVES AND HOSTS BROUGHT BACK");
+        for (RoundRecord r : last) {
+            r.executions().forEach(e -> executions.row(r.startedAt(), e));
+        }
+        if (!executions.isEmpty()) {
+            out.println();
+            executions.print(out);
+        }
         return Main.EXIT_OK;
     }
 }

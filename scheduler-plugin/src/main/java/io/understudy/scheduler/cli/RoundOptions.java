@@ -2,6 +2,7 @@ package io.understudy.scheduler.cli;
 
 import com.google.inject.Injector;
 import io.understudy.scheduler.config.ControllerConfig;
+import io.understudy.scheduler.moves.ForcedDownHosts;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.RoundResult;
@@ -21,6 +22,9 @@ final class RoundOptions {
     /** The serving controller's detection, as read by {@link #run}. */
     ServingDetection detection;
 
+    /** The hosts failovers forced down and where bringing them back stands, as read by {@link #run}. */
+    ForcedDownHosts forcedDown;
+
     /**
      * A dry round from the state the serving controller last recorded (its ongoing breaches and
      * cooldowns) and with the hosts its detection declared failed, so that it judges as the
@@ -32,6 +36,7 @@ final class RoundOptions {
         ControllerConfig c = config.load();
         detection = ServingDetection.fetch(c.listen());
         Injector injector = ConfigOption.injector(c, detection);
+        forcedDown = injector.getInstance(ForcedDownHosts.class);
         RoundResult result = injector.getInstance(EvaluationRound.class)
                 .run(injector.getInstance(Controller.class).resumeState(), false, true);
         if (!result.ok()) {

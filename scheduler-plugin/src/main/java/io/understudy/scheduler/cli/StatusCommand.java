@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code understudy status}: hosts with their values, verdicts and detection state (the serving
- * controller's, from its status API), protected VMs with their replicas.
+ * controller's, from its status API) and, for a host a failover forced down, whether it is away,
+ * returning or back; protected VMs with their replicas.
  */
 @Command(name = "status", description = "Read Nova and the agents now: hosts with values, verdicts and detection state, protected VMs with their replicas' lag.")
 final class StatusCommand implements Callable<Integer> {
@@ -63,6 +64,7 @@ final class StatusCommand implements Callable<Integer> {
                 m.put("host", h.host());
                 m.put("state", state(h));
                 m.put("detection", round.detection.host(h.host()).orElse(null));
+                m.put("bringBack", round.forcedDown.get(h.host()).orElse(null));
                 Map<String, Object> values = new LinkedHashMap<>();
                 h.sample().values().forEach((p, v) -> values.put(p.key(), json(v)));
                 m.put("values", values);
@@ -103,6 +105,8 @@ final class StatusCommand implements Callable<Integer> {
             List<String> problems = new ArrayList<>(h.sample().problems());
             detected.filter(d -> d.state() != HostState.OK)
                     .ifPresent(d -> problems.add(0, d.state().name().toLowerCase(Locale.ROOT) + ": " + d.reason()));
+            round.forcedDown.get(h.host()).ifPresent(f -> problems.add(f.state().name().toLowerCase(Locale.ROOT)
+                    + " since " + f.updatedAt() + " (forced down by a failover at " + f.forcedAt() + "): " + f.note()));
             row.add((verdicts.isEmpty() ? "all in range" : verdicts) + (problems.isEmpty() ? "" : "; " + String.join("; ", problems)));
             t.row(row.toArray());
         }

@@ -120,4 +120,21 @@ class MainTest {
         assertThat(run("fence", "withdraw", "compute1", "--config", config.toString()).out().strip())
                 .isEqualTo("no fence confirmation of compute1 under " + dir.resolve("data/fences"));
     }
+
+    @Test
+    void bringBackNeedsAHostAndTouchesNoneThatNoFailoverOfOursForcedDown() throws Exception {
+        Run usage = run("bring-back");
+        assertThat(usage.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(usage.err()).contains("HOST").contains("(see --help)");
+
+        Files.writeString(dir.resolve("clouds.yaml"), "clouds: {c: {auth: {auth_url: 'http://127.0.0.1:9/v3', "
+                + "username: u, password: p, project_name: p}}}\n");
+        Path config = dir.resolve("controller.yaml");
+        Files.writeString(config, "dataDir: data\nopenstack: {cloudsYaml: clouds.yaml, cloud: c}\n");
+
+        Run notOurs = run("bring-back", "compute1", "--config", config.toString());
+        assertThat(notOurs.exit()).as(notOurs.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(notOurs.err().strip()).isEqualTo("understudy: host compute1: not forced down by a failover of this "
+                + "controller (no record in its data directory), so not ours to bring back");
+    }
 }
