@@ -9,8 +9,10 @@ import java.util.UUID;
  * evacuated away, cannot take it; and how its way back as a secondary went.
  *
  * <ul>
- * <li>{@code PRESERVED}: kept, waiting for an assignment as SECONDARY (the node answers 503 for the
- *     VM's replica meanwhile, so that the new primary does not seed it);</li>
+ * <li>{@code PRESERVED}: kept. While the instance disk is the same file, a safety copy of a VM
+ *     that may run here; once Nova deleted it, waiting for an assignment as SECONDARY, and the node
+ *     answers 503 for the VM's replica meanwhile, so that the new primary waits instead of seeding
+ *     it;</li>
  * <li>{@code REJOINING}: rolling back to the new primary's starting version;</li>
  * <li>{@code REJOINED}: the replica holds that version, the preserved files are gone, and the new
  *     primary's deltas take it on;</li>
