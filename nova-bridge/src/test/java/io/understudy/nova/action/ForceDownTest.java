@@ -6,9 +6,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.understudy.nova.action.LiveMigrationTest.FAST;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.Migration;
+import io.understudy.nova.state.Migrations;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -91,5 +93,18 @@ class ForceDownTest {
 
         assertThat(change.outcome()).isEqualTo(ServiceChange.Outcome.UNRESOLVED);
         assertThat(change.reason()).startsWith("GET /os-services?binary=nova-compute&host=compute2 at 2.53: HTTP 500");
+    }
+
+    @Test
+    void everyEvacuationAwayFromAHostIsListedWhateverItsStatus() {
+        nova.existing(Migration.EVACUATION, "compute1", "compute2", List.of("completed"));
+        nova.existing(Migration.LIVE_MIGRATION, "compute1", "compute2", List.of("completed"));
+        nova.existing(Migration.EVACUATION, "compute2", "compute1", List.of("done"));
+        nova.existing(Migration.EVACUATION, "compute1", "compute2", List.of("done"));
+
+        List<Migration> from = new Migrations(nova.client(Duration.ofSeconds(5))).evacuationsFrom("compute1");
+
+        assertThat(from).extracting(Migration::id, Migration::status).containsExactly(tuple(4L, "done"),
+                tuple(1L, "completed"));
     }
 }
