@@ -15,11 +15,16 @@ import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
 import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.nova.state.ComputeServices;
+import io.understudy.nova.state.Server;
+import io.understudy.nova.state.Servers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +69,17 @@ final class Cloud {
         return UUID.fromString(nova.post("/servers", BOOT, body).path("server").path("id").asText());
     }
 
+    Server show(UUID server) {
+        return new Servers(nova).show(server).orElseThrow();
+    }
+
+    /** Deletes SERVER and waits until Nova no longer lists it. */
+    void deleteAndWait(UUID server) {
+        delete(server);
+        await(server + " deleted").atMost(Duration.ofSeconds(120))
+                .until(() -> new Servers(nova).show(server).isEmpty());
+    }
+
     String status(UUID server) {
         return nova.get("/servers/" + server, BASE).path("server").path("status").asText();
     }
@@ -103,6 +119,19 @@ final class Cloud {
         run(List.of("mariadb", "--defaults-file=" + myCnf, "-u", "root", "-e", sql));
     }
 
+    /**
+     * When HOST's nova-compute last reported, as Nova's servicegroup judges it (the cell database's
+     * {@code last_seen_up}, which forcing down leaves alone while it rewrites the API's
+     * {@code updated_at}): Nova by itself calls the host down service_down_time after this.
+     */
+    Instant lastSeenUp(String host) {
+        Path myCnf = state().resolve("etc/mysql/my.cnf");
+        String seen = run(List.of("mariadb", "--defaults-file=" + myCnf, "-u", "root", "-N", "-B", "-e",
+                "SELECT last_seen_up FROM nova.services WHERE `binary` = 'nova-compute' AND deleted = 0 AND host = '"
+                        + host + "'")).strip();
+        return LocalDateTime.parse(seen.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+    }
+
     /** The cloud's state directory: clouds.yaml's folder. */
     Path state() {
         return cloudsYaml.toAbsolutePath().getParent();
@@ -126,9 +155,41 @@ final class Cloud {
         script("kill-compute", host);
     }
 
+    /** Starts HOST's nova-compute again (local-cloud.sh start-compute); nothing happens when it runs. */
+    void startCompute(String host) {
+        script("start-compute", host);
+    }
+
+    /** The script's path: what a process fencer runs as {@code SCRIPT fence HOST}. */
+    static Path script() {
+        return Path.of(System.getProperty("understudy.cloud.script"));
+    }
+
+    /** Each test's start: the computes restored, the tests' leftover servers gone, a fresh agent per host. */
+    AgentDaemons startClean(List<String> hosts, Path dir) throws IOException {
+        restoreComputes(hosts);
+        leftovers().forEach(this::deleteAndWait);
+        return new AgentDaemons(hosts, state(), dir);
+    }
+
+    /** Each test's end: AGENTS stopped, SERVER (if booted) gone with what they staged for it, the computes restored. */
+    void cleanUp(List<String> hosts, AgentDaemons agents, UUID server) throws IOException {
+        try {
+            if (agents != null) {
+                agents.close();
+                if (server != null) {
+                    deleteAndWait(server);
+                    agents.removeStaged(server);
+                }
+            }
+        } finally {
+            restoreComputes(hosts);
+        }
+    }
+
     /** Every compute running, none forced down (asked until Nova allows it), all up. */
     void restoreComputes(List<String> hosts) {
-        hosts.forEach(h -> script("start-compute", h));
+        hosts.forEach(this::startCompute);
         ForceDown forceDown = new ForceDown(nova, ActionSettings.DEFAULTS);
         for (String host : hosts) {
             await(host + " no longer forced down").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
@@ -140,12 +201,13 @@ final class Cloud {
     }
 
     private void script(String... arguments) {
-        List<String> command = new ArrayList<>(List.of("bash", System.getProperty("understudy.cloud.script")));
+        List<String> command = new ArrayList<>(List.of("bash", script().toString()));
         command.addAll(List.of(arguments));
         run(command);
     }
 
-    private static void run(List<String> command) {
+    /** Runs COMMAND to its end within 60 s; its output, or why it failed. */
+    static String run(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -156,6 +218,7 @@ final class Cloud {
             if (p.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
             }
+            return out;
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

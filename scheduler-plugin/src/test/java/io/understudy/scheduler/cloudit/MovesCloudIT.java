@@ -13,7 +13,6 @@ import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Migrations;
 import io.understudy.nova.state.Server;
-import io.understudy.nova.state.Servers;
 import io.understudy.scheduler.cli.Main;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.ControllerConfig;
@@ -88,31 +87,12 @@ class MovesCloudIT {
 
     @BeforeEach
     void start() throws Exception {
-        cloud.restoreComputes(HOSTS);
-        cloud.leftovers().forEach(MovesCloudIT::deleteAndWait);
-        agents = new AgentDaemons(HOSTS, cloud.state(), dir);
+        agents = cloud.startClean(HOSTS, dir);
     }
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (agents != null) {
-                agents.close();
-            }
-            if (server != null) {
-                deleteAndWait(server);
-                for (String host : HOSTS) {
-                    Path staged = cloud.state().resolve(host).resolve("instances").resolve(server.toString());
-                    if (Files.exists(staged)) {
-                        try (var files = Files.walk(staged)) {
-                            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                        }
-                    }
-                }
-            }
-        } finally {
-            cloud.restoreComputes(HOSTS);
-        }
+        cloud.cleanUp(HOSTS, agents, server);
     }
 
     @Test
@@ -129,7 +109,7 @@ class MovesCloudIT {
         assertThat(decision.action()).contains("live-migrate");
         String target = decision.target().orElseThrow();
         assertThat(round.executions()).singleElement().satisfies(e -> assertThat(e).contains(": DONE in "));
-        assertThat(show(server)).extracting(Server::host, Server::status)
+        assertThat(cloud.show(server)).extracting(Server::host, Server::status)
                 .containsExactly(Optional.of(target), "ACTIVE");
         assertThat(new Migrations(cloud.nova).ofServer(server)).singleElement()
                 .satisfies(m -> assertThat(m.isLiveMigration()).isTrue());
@@ -149,7 +129,9 @@ class MovesCloudIT {
 
         long killed = System.nanoTime();
         cloud.killCompute("compute1");
-        await("a round that fails the VM over").atMost(STEP).pollInterval(Duration.ofMillis(500)).until(() -> {
+        // No failure detection here: the rule acts on Nova's own verdict, after service_down_time.
+        await("a round that fails the VM over").atMost(cloud.serviceDownTime().plus(STEP))
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
             state[0] = controller.evaluate(state[0], "it", Optional.empty());
             return !history.latest().orElseThrow().executions().isEmpty();
         });
@@ -161,7 +143,7 @@ class MovesCloudIT {
         String target = decision.target().orElseThrow();
         String execution = round.executions().get(0);
         assertThat(execution).contains("failover of " + server + " compute1 -> " + target + ": DONE");
-        assertThat(show(server)).extracting(Server::host, Server::status)
+        assertThat(cloud.show(server)).extracting(Server::host, Server::status)
                 .containsExactly(Optional.of(target), "ACTIVE");
         assertThat(new Migrations(cloud.nova).ofServer(server)).singleElement().satisfies(m ->
                 assertThat(m.isEvacuation()).isTrue());
@@ -191,7 +173,7 @@ class MovesCloudIT {
                 + "refused: failover blocked: fence failed: compute1's nova-compute is up in Nova")
                 .doesNotContain("\n");
         assertThat(new Migrations(cloud.nova).ofServer(server)).isEmpty();
-        assertThat(show(server).host()).contains("compute1");
+        assertThat(cloud.show(server).host()).contains("compute1");
         assertThat(agents.client("compute2").protection(server).role()).isEqualTo(Role.SECONDARY);
 
         exit = Main.run(new String[] {"failover", server.toString(), "--to", "compute1", "--config",
@@ -223,7 +205,7 @@ class MovesCloudIT {
             assertThat(settled).singleElement().satisfies(s -> assertThat(s).contains(": DONE in "));
         }
         assertThat(injector().getInstance(Journal.class).open()).isEmpty();
-        assertThat(show(server)).extracting(Server::host, Server::status).containsExactly(Optional.of("compute3"),
+        assertThat(cloud.show(server)).extracting(Server::host, Server::status).containsExactly(Optional.of("compute3"),
                 "ACTIVE");
         assertThat(new Migrations(cloud.nova).ofServer(server)).as("Nova saw one migration").singleElement()
                 .satisfies(m -> assertThat(m.status()).isEqualTo(Migration.COMPLETED));
@@ -235,13 +217,9 @@ class MovesCloudIT {
     /** Boots a protected server on HOST; the agents get their parts and the others a replica. */
     private UUID bootProtectedOn(String host) throws Exception {
         UUID vm = cloud.boot("move", host, Map.of("understudy:protect", "true"));
-        await(vm + " ACTIVE on " + host).atMost(STEP).until(() -> show(vm).settledOn(host));
-        List<String> others = HOSTS.stream().filter(h -> !h.equals(host)).toList();
-        agents.client(host).protect(new Protection(vm, Role.PRIMARY, others.stream()
-                .map(h -> new Peer(h, agents.urls().get(h))).toList(), Duration.ofHours(1)));
-        for (String secondary : others) {
-            agents.client(secondary).protect(new Protection(vm, Role.SECONDARY,
-                    List.of(new Peer(host, agents.urls().get(host))), Duration.ofHours(1)));
+        await(vm + " ACTIVE on " + host).atMost(STEP).until(() -> cloud.show(vm).settledOn(host));
+        agents.protect(vm, host);
+        for (String secondary : HOSTS.stream().filter(h -> !h.equals(host)).toList()) {
             agents.client(secondary).sendDelta(vm, HttpRequest.BodyPublishers.ofByteArray(
                     SeedDelta.zeros(vm, 1 << 20, System.currentTimeMillis())));
         }
@@ -295,19 +273,10 @@ class MovesCloudIT {
         }
     }
 
-    private static Server show(UUID vm) {
-        return new Servers(cloud.nova).show(vm).orElseThrow();
-    }
-
     private static Map<String, String> metadata(UUID vm) {
         Map<String, String> out = new java.util.HashMap<>();
         cloud.nova.get("/servers/" + vm + "/metadata", BASE).path("metadata").fields()
                 .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
         return out;
-    }
-
-    private static void deleteAndWait(UUID vm) {
-        cloud.delete(vm);
-        await(vm + " deleted").atMost(STEP).until(() -> new Servers(cloud.nova).show(vm).isEmpty());
     }
 }
