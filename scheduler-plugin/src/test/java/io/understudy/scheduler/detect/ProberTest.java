@@ -213,14 +213,11 @@ class ProberTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> detection.report().size() == 2
                 && detection.report().stream().allMatch(r -> r.state() == HostState.OK));
 
-        Instant down = Instant.now();
         compute1.stop(0);
         silence.put("compute1", Duration.ofSeconds(60));
         await().atMost(Duration.ofSeconds(10)).until(() -> detection.now().contains("compute1"));
-        Duration detected = Duration.between(down, Instant.now());
         assertThat(rounds.get()).isEqualTo(1);
-        // Three probes 200 ms apart and a read of Nova each second: well within 3 s here.
-        assertThat(detected).isLessThan(Duration.ofSeconds(3));
+        // Five more probe cycles (200 ms apart) with compute1 still FAILED must not ask for more rounds.
         Thread.sleep(1000);
         assertThat(rounds.get()).as("one round per change to FAILED, not per probe").isEqualTo(1);
         assertThat(report("compute2").state()).isEqualTo(HostState.OK);
