@@ -55,6 +55,11 @@ public final class Detection implements FailedHosts {
         return apply(detector.novaFailed(state, problem, clock.instant()));
     }
 
+    /** When Nova should next be read for detection's sake ({@link Detector#novaDue}). */
+    public synchronized Optional<Instant> novaDue() {
+        return detector.novaDue(state, clock.instant());
+    }
+
     @Override
     public Set<String> now() {
         return failed;

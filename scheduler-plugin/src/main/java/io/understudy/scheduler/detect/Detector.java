@@ -88,6 +88,44 @@ public final class Detector {
         return judged(state.hosts(), Optional.empty(), Optional.of(problem), state.statuses(), now);
     }
 
+    /**
+     * When Nova should next be read for detection's sake: for every host whose agent is missing
+     * probes and whose nova-compute is not yet silent, the moment its silence would pass its
+     * limit — so that a dead compute is seen at once, not up to a read interval later. Now when
+     * Nova was never read, or could not be; empty when no agent is missing probes. Nova's clock
+     * running ahead of this one (its freshest report newer than the read) brings the moment
+     * forward by as much; a moment already past means read now: the host may have reported late.
+     */
+    public Optional<Instant> novaDue(State state, Instant now) {
+        List<String> silentAgents = state.hosts().entrySet().stream()
+                .filter(e -> e.getValue().missed() > 0)
+                .filter(e -> state.statuses().get(e.getKey()) == null
+                        || state.statuses().get(e.getKey()).state() != HostState.FAILED)
+                .map(Map.Entry::getKey).toList();
+        if (silentAgents.isEmpty()) {
+            return Optional.empty();
+        }
+        if (state.nova().isEmpty()) {
+            return Optional.of(now);
+        }
+        NovaReports r = state.nova().get();
+        Duration ahead = r.freshest().filter(f -> f.isAfter(r.readAt())).map(f -> Duration.between(r.readAt(), f))
+                .orElse(Duration.ZERO);
+        Instant due = null;
+        for (String host : silentAgents) {
+            Optional<Instant> last = r.updatedAt().getOrDefault(host, Optional.empty());
+            if (last.isEmpty()) {
+                // No record, or never reported: nothing to wait for.
+                continue;
+            }
+            Instant silentAt = last.get().plus(config.silenceLimit(host)).minus(ahead).plusMillis(1);
+            if (due == null || silentAt.isBefore(due)) {
+                due = silentAt;
+            }
+        }
+        return Optional.ofNullable(due).map(d -> d.isBefore(now) ? now : d);
+    }
+
     private State judged(Map<String, HostHistory> hosts, Optional<NovaReports> nova, Optional<String> novaProblem,
             Map<String, HostStatus> previous, Instant now) {
         Map<String, HostStatus> statuses = new TreeMap<>();

@@ -139,12 +139,21 @@ final class Cloud {
 
     /** Nova's service_down_time as local-cloud.sh configured it. */
     Duration serviceDownTime() {
+        return novaSeconds("service_down_time");
+    }
+
+    /** Nova's report_interval as local-cloud.sh configured it: how often each nova-compute reports. */
+    Duration reportInterval() {
+        return novaSeconds("report_interval");
+    }
+
+    private Duration novaSeconds(String option) {
         Path conf = state().resolve("etc/nova/nova.conf");
         try {
             return Files.readAllLines(conf).stream().map(l -> l.replace(" ", ""))
-                    .filter(l -> l.startsWith("service_down_time=")).map(l -> Duration.ofSeconds(Long.parseLong(
-                            l.substring("service_down_time=".length())))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException(conf + " sets no service_down_time"));
+                    .filter(l -> l.startsWith(option + "=")).map(l -> Duration.ofSeconds(Long.parseLong(
+                            l.substring(option.length() + 1)))).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(conf + " sets no " + option));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + conf + ": " + e.getMessage(), e);
         }

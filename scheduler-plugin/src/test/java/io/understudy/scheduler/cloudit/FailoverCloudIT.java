@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Failover without waiting for Nova (issue 9), on the single-machine cloud with Nova's default
- * service_down_time (60 s) and a report_interval of 2 s: a controller served as operators run it
+ * service_down_time (60 s) and the cloud's report_interval (2 s in bin/test-all; the benchmark
+ * also runs at Nova's default, 10 s): a controller served as operators run it
  * ({@code understudy serve}: failure detection, Quartz's rounds, the moves' journal), a real agent
  * daemon per compute host, the process fencer ({@code local-cloud.sh fence HOST --pidfile}) as the
  * power switch. A host whose nova-compute and agent die fails over onto its last replicated disk
@@ -268,12 +269,15 @@ class FailoverCloudIT {
             server = null;
             awaitEveryHostOk();
         }
-        System.out.printf("figures: failover benchmark, %d failovers (report_interval 2 s, service_down_time %d s), "
-                        + "median / worst in ms: RTO failure -> ACTIVE %d / %d (target: worst <= 10000) = detect "
+        // Issue 9's targets: worst <= 10 s with a report_interval of 2 s, <= 15 s at Nova's default (10 s).
+        Duration target = Duration.ofSeconds(cloud.reportInterval().compareTo(Duration.ofSeconds(2)) <= 0 ? 10 : 15);
+        System.out.printf("figures: failover benchmark, %d failovers (report_interval %d s, service_down_time %d s), "
+                        + "median / worst in ms: RTO failure -> ACTIVE %d / %d (target: worst <= %d) = detect "
                         + "%d / %d, failure -> failover started %d / %d, fence %d / %d, force down + stage + "
                         + "evacuate %d / %d; Nova's own detection of a dead compute, measured in this run: %d ms; "
                         + "by its records (last heartbeat + service_down_time) %d / %d after each failure%n", runs,
-                cloud.serviceDownTime().toSeconds(), median(timings, Timing::active), worst(timings, Timing::active),
+                cloud.reportInterval().toSeconds(), cloud.serviceDownTime().toSeconds(),
+                median(timings, Timing::active), worst(timings, Timing::active), target.toMillis(),
                 median(timings, Timing::detect), worst(timings, Timing::detect),
                 median(timings, Timing::started), worst(timings, Timing::started),
                 median(timings, Timing::fence), worst(timings, Timing::fence),
@@ -388,8 +392,8 @@ class FailoverCloudIT {
                 + "placement: {interval: 1h}\n"
                 // Every STAY too, so that a round's record shows what it decided of the server.
                 + "history: {recordStays: true}\n"
-                // Nova's report_interval as local-cloud.sh sets it; the rest are detection's defaults.
-                + "detection: {reportInterval: 2s}\n"
+                // Nova's report_interval as local-cloud.sh set it; the rest are detection's defaults.
+                + "detection: {reportInterval: " + cloud.reportInterval().toSeconds() + "s}\n"
                 + "moves:\n  pollWait: 250ms\n  pollMaxWait: 1s\n  fencing:\n    default: " + defaultFence + "\n");
     }
 

@@ -184,6 +184,44 @@ class DetectorTest {
     }
 
     @Test
+    void novaIsDueTheMomentASilentAgentsComputeWouldPassItsLimit() {
+        assertThat(detector.novaDue(state, at(0))).as("nothing missing, nothing due").isEmpty();
+        probe(0, REFUSED);
+        assertThat(detector.novaDue(state, at(0))).as("Nova never read").contains(at(0));
+
+        novaFine(1);
+        // compute1 reported at -2; silent past 10 s + 2 s margin.
+        assertThat(detector.novaDue(state, at(1))).contains(at(10.001));
+        probe(11, REFUSED);
+        assertThat(detector.novaDue(state, at(11))).as("due and passed: read now").contains(at(11));
+
+        probe(12, ANSWERED);
+        assertThat(detector.novaDue(state, at(12))).as("its agent answers again").isEmpty();
+    }
+
+    @Test
+    void novaIsDueEarlierByAsMuchAsItsClockRunsAhead() {
+        probe(0, REFUSED);
+        // Nova's clock 2 s ahead of this one: its freshest report (compute2's) is 2 s in this clock's future.
+        nova(1, at(1), at(3));
+        assertThat(detector.novaDue(state, at(1))).contains(at(11.001));
+    }
+
+    @Test
+    void novaIsNotDueForAFailedHostNorForOneWithoutAReport() {
+        probe(1, REFUSED);
+        probe(2, REFUSED);
+        probe(3, REFUSED);
+        assertThat(novaSilent(4).state()).isEqualTo(HostState.FAILED);
+        assertThat(detector.novaDue(state, at(4))).isEmpty();
+
+        state = Detector.State.INITIAL;
+        probe(5, REFUSED);
+        nova(5, null, at(4));
+        assertThat(detector.novaDue(state, at(5))).isEmpty();
+    }
+
+    @Test
     void thisControllersClockJumpingAheadConfirmsNothing() {
         probe(1, REFUSED);
         probe(2, REFUSED);

@@ -64,7 +64,10 @@ class ProberTest {
     private final Map<String, URI> agents = new ConcurrentHashMap<>();
     /** Per host with a nova-compute, how long ago it last reported. */
     private final Map<String, Duration> silence = new ConcurrentHashMap<>();
-    private final Detection detection = new Detection(new Detector(CONFIG), Clock.systemUTC());
+    /** Per host whose nova-compute stopped, its last report (overrides {@link #silence}). */
+    private final Map<String, Instant> lastReport = new ConcurrentHashMap<>();
+    private final AtomicInteger novaReads = new AtomicInteger();
+    private Detection detection = new Detection(new Detector(CONFIG), Clock.systemUTC());
     private Prober prober;
 
     @AfterEach
@@ -119,11 +122,13 @@ class ProberTest {
 
     private NovaReader nova() throws IOException {
         HttpServer server = server("/v2.1/os-services", ex -> {
+            novaReads.incrementAndGet();
             StringBuilder services = new StringBuilder();
             silence.forEach((host, ago) -> services.append(services.isEmpty() ? "" : ",").append("{\"id\":\"")
                     .append(UUID.nameUUIDFromBytes(host.getBytes(StandardCharsets.UTF_8))).append("\",\"host\":\"")
                     .append(host).append("\",\"binary\":\"nova-compute\",\"status\":\"enabled\",\"state\":\"up\","
-                            + "\"forced_down\":false,\"updated_at\":\"").append(Instant.now().minus(ago)).append("\"}"));
+                            + "\"forced_down\":false,\"updated_at\":\"")
+                    .append(lastReport.getOrDefault(host, Instant.now().minus(ago))).append("\"}"));
             answer(ex, "{\"services\":[" + services + "]}");
         });
         ComputeSession session = new ComputeSession("token", Instant.now().plus(Duration.ofHours(1)),
@@ -133,7 +138,12 @@ class ProberTest {
     }
 
     private Prober prober(Set<String> configured, PowerChannel power) throws IOException {
-        prober = new Prober(CONFIG, host -> new AgentClient(agents.get(host), "token", null, CONFIG.probeTimeout()),
+        return prober(CONFIG, configured, power);
+    }
+
+    private Prober prober(DetectionConfig config, Set<String> configured, PowerChannel power) throws IOException {
+        detection = new Detection(new Detector(config), Clock.systemUTC());
+        prober = new Prober(config, host -> new AgentClient(agents.get(host), "token", null, CONFIG.probeTimeout()),
                 configured, nova(), power, detection, Clock.systemUTC(), Executors.newFixedThreadPool(8));
         return prober;
     }
@@ -221,5 +231,29 @@ class ProberTest {
         Thread.sleep(1000);
         assertThat(rounds.get()).as("one round per change to FAILED, not per probe").isEqualTo(1);
         assertThat(report("compute2").state()).isEqualTo(HostState.OK);
+    }
+
+    @Test
+    void aSilentAgentsComputeIsReadAgainWhenItsSilenceIsDueNotAtTheNextRegularRead() throws Exception {
+        // Nova's regular read: once at the start, then not for an hour.
+        DetectionConfig config = new DetectionConfig(CONFIG.probeInterval(), CONFIG.probeTimeout(), 3,
+                Duration.ofSeconds(2), Duration.ofSeconds(1), Optional.of(Duration.ofHours(1)), Duration.ofSeconds(1),
+                Map.of());
+        HttpServer compute1 = agent("compute1", "compute1", Duration.ZERO);
+        agent("compute2", "compute2", Duration.ZERO);
+        silence.put("compute1", Duration.ZERO);
+        silence.put("compute2", Duration.ZERO);
+        prober(config, Set.of("compute1", "compute2"), NO_BMC).start(() -> { });
+        await().atMost(Duration.ofSeconds(10)).until(() -> detection.report().size() == 2
+                && detection.report().stream().allMatch(r -> r.state() == HostState.OK));
+        int readsBefore = novaReads.get();
+
+        Instant died = Instant.now();
+        lastReport.put("compute1", died);
+        compute1.stop(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> detection.now().contains("compute1"));
+        assertThat(report("compute1").reason()).contains("nova-compute silent for");
+        assertThat(novaReads.get() - readsBefore).as("Nova read near the moment compute1's silence was due, "
+                + "not every probe cycle (every 200 ms) since its agent went").isLessThanOrEqualTo(4);
     }
 }
