@@ -781,17 +781,17 @@ fence_pidfile() {
 
 # Destroys a libvirt domain and checks libvirt no longer runs it.
 fence_domain() {
-  local name=$1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} state
+  local name=$1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} domstate
   command -v virsh >/dev/null || die "virsh is not installed: cannot fence domain $name"
-  if ! state="$(virsh -c "$uri" domstate "$name" 2>/dev/null)"; then
+  if ! domstate="$(virsh -c "$uri" domstate "$name" 2>/dev/null)"; then
     echo "domain $name: not defined, nothing runs"
     return 0
   fi
-  if [ "$state" != "shut off" ]; then
+  if [ "$domstate" != "shut off" ]; then
     virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || true
-    state="$(virsh -c "$uri" domstate "$name" 2>/dev/null)" || state="shut off"
+    domstate="$(virsh -c "$uri" domstate "$name" 2>/dev/null)" || domstate="shut off"
   fi
-  [ "$state" = "shut off" ] || die "domain $name is still $state after virsh destroy"
+  [ "$domstate" = "shut off" ] || die "domain $name is still $domstate after virsh destroy"
   echo "domain $name: shut off"
 }
 
