@@ -153,11 +153,12 @@ public final class Replica {
     }
 
     /**
-     * Applies one delta from the primary. Idempotent by VM and versions: a delta that leads to
-     * the version held is a replay and changes nothing. A delta from another version than the one
-     * held is refused with {@link VersionConflictException} before anything is written.
+     * Applies one delta from PRIMARY, which the replica then names as its primary (after a move,
+     * the new one). Idempotent by VM and versions: a delta that leads to the version held is a
+     * replay and changes nothing. A delta from another version than the one held is refused with
+     * {@link VersionConflictException} before anything is written.
      */
-    public synchronized Receipt receive(DeltaReader reader) throws IOException {
+    public synchronized Receipt receive(DeltaReader reader, String primary) throws IOException {
         DeltaHeader h = reader.header();
         if (h.vm().isEmpty() || !h.vm().get().equals(state.vm())) {
             throw new BadDeltaException("the delta is for VM " + h.vm().map(UUID::toString).orElse("(none)")
@@ -192,7 +193,7 @@ public final class Replica {
             chain.add(layer);
         }
         State next = new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
-                applied.hash(), h.capturedAtMillis(), state.primary());
+                applied.hash(), h.capturedAtMillis(), primary);
         writeState(next);
         removeUnnamed(false);
         return new Receipt(state.vm(), state.version(), true, stats);
@@ -252,7 +253,7 @@ public final class Replica {
             DeltaHeader seed = new DeltaHeader(clusterSize, chain.virtualSize(), chain.virtualSize(), true,
                     Optional.of(new Manifest(clusterSize, chain.virtualSize()).finish()), Optional.of(vm), 0, version,
                     capturedAtMillis);
-            seedFrom(chain, seed, r::receive);
+            seedFrom(chain, seed, reader -> r.receive(reader, primary));
             return r;
         }
     }

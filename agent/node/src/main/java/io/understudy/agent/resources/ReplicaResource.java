@@ -158,14 +158,14 @@ public final class ReplicaResource {
             throw Ids.error(Response.Status.BAD_REQUEST, "the delta is not for " + vm);
         }
         Replica replica = store.get(vm).orElse(null);
+        String primary = protection.peers().isEmpty() ? "" : protection.peers().get(0).host();
         if (replica == null) {
             if (!header.seed() || header.fromVersion() != 0) {
                 throw Ids.error(Response.Status.CONFLICT, "no replica of " + vm + " here yet: send a seed from version 0");
             }
-            String primary = protection.peers().isEmpty() ? "" : protection.peers().get(0).host();
             replica = store.getOrCreate(vm, header, primary);
         }
-        Replica.Receipt receipt = replica.receive(reader);
+        Replica.Receipt receipt = replica.receive(reader, primary);
         housekeeping.squashIfLong(replica);
         long payload = receipt.stats() == null ? 0 : receipt.stats().payloadBytes();
         LOG.info("replica {}: {} delta {} -> {} ({} bytes of data); holds version {}", vm,

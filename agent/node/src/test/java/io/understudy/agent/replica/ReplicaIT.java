@@ -76,7 +76,7 @@ class ReplicaIT {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
         assertThat(r.lagSeconds()).isEmpty();
         for (int v = 1; v <= 5; v++) {
-            Replica.Receipt receipt = r.receive(reader(delta(v - 1, v)));
+            Replica.Receipt receipt = r.receive(reader(delta(v - 1, v)), "compute1");
             assertThat(receipt.applied()).isTrue();
             assertHolds(r, v);
         }
@@ -88,13 +88,23 @@ class ReplicaIT {
     }
 
     @Test
+    void namesThePrimaryItsLastDeltaCameFrom() throws IOException {
+        Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
+        r.receive(reader(delta(0, 1)), "compute1");
+        assertThat(r.state().primary()).isEqualTo("compute1");
+        // The VM moved to compute2, which sends the next delta.
+        r.receive(reader(delta(1, 2)), "compute2");
+        assertThat(Replica.open(store, clock).state().primary()).isEqualTo("compute2");
+    }
+
+    @Test
     void aReplayChangesNothingAndADeltaFromAnotherVersionIsRefused() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
-        r.receive(reader(delta(0, 1)));
-        r.receive(reader(delta(1, 2)));
+        r.receive(reader(delta(0, 1)), "compute1");
+        r.receive(reader(delta(1, 2)), "compute1");
         List<String> before = files();
-        assertThat(r.receive(reader(delta(1, 2))).applied()).isFalse();
-        assertThatThrownBy(() -> r.receive(reader(delta(3, 4))))
+        assertThat(r.receive(reader(delta(1, 2)), "compute1").applied()).isFalse();
+        assertThatThrownBy(() -> r.receive(reader(delta(3, 4)), "compute1"))
                 .isInstanceOf(VersionConflictException.class)
                 .satisfies(e -> assertThat(((VersionConflictException) e).held()).isEqualTo(2));
         assertThat(files()).isEqualTo(before);
@@ -104,12 +114,12 @@ class ReplicaIT {
     @Test
     void aDeltaMadeAgainstOtherContentIsRefused() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
-        r.receive(reader(delta(0, 1)));
+        r.receive(reader(delta(0, 1)), "compute1");
         // Right version numbers, wrong base content: made from v2's content but labelled 1 → 2.
         byte[] wrong = delta(2, 3);
         byte[] relabelled = relabel(wrong, 1, 2);
         List<String> before = files();
-        assertThatThrownBy(() -> r.receive(reader(relabelled))).isInstanceOf(BadDeltaException.class)
+        assertThatThrownBy(() -> r.receive(reader(relabelled), "compute1")).isInstanceOf(BadDeltaException.class)
                 .hasMessageContaining("does not hold the content");
         assertThat(files()).isEqualTo(before);
         assertHolds(r, 1);
@@ -142,7 +152,7 @@ class ReplicaIT {
     @Test
     void aDeltaForAnotherVmIsRefused() throws IOException {
         Replica r = Replica.create(tmp.resolve("other"), UUID.randomUUID(), 64 << 20, 65536, "compute1", clock);
-        assertThatThrownBy(() -> r.receive(reader(delta(0, 1)))).isInstanceOf(BadDeltaException.class)
+        assertThatThrownBy(() -> r.receive(reader(delta(0, 1)), "compute1")).isInstanceOf(BadDeltaException.class)
                 .hasMessageContaining("is for VM " + VM);
     }
 
@@ -150,7 +160,7 @@ class ReplicaIT {
     void squashKeepsTheContentAndShortensTheChain() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
         for (int v = 1; v <= 5; v++) {
-            r.receive(reader(delta(v - 1, v)));
+            r.receive(reader(delta(v - 1, v)), "compute1");
         }
         assertThat(r.squash(3)).isTrue();
         assertThat(r.state().chain()).hasSize(3);
@@ -165,7 +175,7 @@ class ReplicaIT {
     @Test
     void whatACrashLeavesBehindIsRemovedOnOpen() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
-        r.receive(reader(delta(0, 1)));
+        r.receive(reader(delta(0, 1)), "compute1");
         List<String> committed = files();
         // A receive killed after publishing its layer but before the state named it, plus debris.
         Files.copy(store.resolve(r.state().top()), store.resolve(Replica.layerName(2)));
@@ -174,7 +184,7 @@ class ReplicaIT {
         Replica reopened = Replica.open(store, clock);
         assertThat(files()).isEqualTo(committed);
         assertHolds(reopened, 1);
-        assertThat(reopened.receive(reader(delta(1, 2))).applied()).isTrue();
+        assertThat(reopened.receive(reader(delta(1, 2)), "compute1").applied()).isTrue();
         assertHolds(reopened, 2);
     }
 
@@ -182,7 +192,7 @@ class ReplicaIT {
     void stagingLinksTheLayersUnderANewOverlayThatTakesTheGuestsWrites() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
         for (int v = 1; v <= 3; v++) {
-            r.receive(reader(delta(v - 1, v)));
+            r.receive(reader(delta(v - 1, v)), "compute1");
         }
         Path instance = tmp.resolve("instances").resolve(VM.toString());
         Path staged = r.stage(instance, "disk");
@@ -195,11 +205,11 @@ class ReplicaIT {
     @Test
     void aSeedReplacesTheChain() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
-        r.receive(reader(delta(0, 1)));
-        r.receive(reader(delta(1, 2)));
+        r.receive(reader(delta(0, 1)), "compute1");
+        r.receive(reader(delta(1, 2)), "compute1");
         // A primary that lost track of this replica sends everything again, from the version held.
         byte[] seed = relabelSeed(delta(0, 4), 2, 4);
-        assertThat(r.receive(reader(seed)).applied()).isTrue();
+        assertThat(r.receive(reader(seed), "compute1").applied()).isTrue();
         assertThat(r.state().chain()).hasSize(1);
         assertHolds(r, 4);
     }
@@ -212,7 +222,7 @@ class ReplicaIT {
     void aFlattenedStageIsOneStandaloneFileOwnedLikeTheInstancesPath() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
         for (int v = 1; v <= 3; v++) {
-            r.receive(reader(delta(v - 1, v)));
+            r.receive(reader(delta(v - 1, v)), "compute1");
         }
         Path instances = Files.createDirectories(tmp.resolve("nova-instances"));
         // Nova's instances path belongs to Nova's user, not to the agent's (root): "nobody" stands in.
