@@ -15,6 +15,7 @@ import io.understudy.scheduler.yaml.Durations;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
 import org.quartz.JobKey;
+import org.quartz.JobPersistenceException;
 import org.quartz.ObjectAlreadyExistsException;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
@@ -46,6 +47,8 @@ public final class Jobs implements AutoCloseable {
      * has, and starts. With the JDBC store, the peers share the triggers: whichever controller
      * acquires a firing runs it.
      */
+    private static final int SCHEDULE_ATTEMPTS = 5;
+
     public static Jobs start(JobsConfig config, Injector injector) throws SchedulerException {
         requireNonNull(config, "config is null");
         Optional<String> password = password(config);
@@ -96,6 +99,39 @@ public final class Jobs implements AutoCloseable {
     }
 
     private static void schedule(Scheduler scheduler, JobKey key, Class<? extends org.quartz.Job> type,
+            Duration interval) throws SchedulerException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                scheduleOnce(scheduler, key, type, interval);
+                return;
+            } catch (JobPersistenceException e) {
+                // Controllers starting at once on an empty store can deadlock in the database:
+                // the one it picks to fail is meant to try again.
+                if (attempt == SCHEDULE_ATTEMPTS || !transientDatabaseFailure(e)) {
+                    throw e;
+                }
+                log.info("scheduling {}: {}; trying again", key.getName(), e.getMessage());
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A database error that a retried transaction may not meet again: SQLSTATE class 40 (deadlock, serialization). */
+    static boolean transientDatabaseFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("40")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void scheduleOnce(Scheduler scheduler, JobKey key, Class<? extends org.quartz.Job> type,
             Duration interval) throws SchedulerException {
         TriggerKey triggerKey = TriggerKey.triggerKey(key.getName(), key.getGroup());
         Trigger trigger = TriggerBuilder.newTrigger().withIdentity(triggerKey).forJob(key).startNow()

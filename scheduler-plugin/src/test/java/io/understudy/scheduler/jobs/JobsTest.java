@@ -113,4 +113,16 @@ class JobsTest {
         }
         assertThat(history.last(10)).allMatch(RoundRecord::ok);
     }
+
+    @Test
+    void aDeadlockWhileControllersStartTogetherIsTriedAgainOtherDatabaseErrorsAreNot() {
+        // What MariaDB says when two controllers store the same trigger at once.
+        var deadlock = new org.quartz.JobPersistenceException("Couldn't store trigger",
+                new java.sql.SQLTransactionRollbackException("Deadlock found when trying to get lock", "40001", 1213));
+        var denied = new org.quartz.JobPersistenceException("Couldn't store trigger",
+                new java.sql.SQLException("Access denied for user", "28000", 1045));
+        assertThat(Jobs.transientDatabaseFailure(deadlock)).isTrue();
+        assertThat(Jobs.transientDatabaseFailure(denied)).isFalse();
+        assertThat(Jobs.transientDatabaseFailure(new org.quartz.JobPersistenceException("no cause"))).isFalse();
+    }
 }
