@@ -37,7 +37,8 @@ public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMi
      */
     public static final ActionSettings DEFAULTS = new ActionSettings(
             RetryPolicy.DEFAULT,
-            new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2)),
+            // A move's end is seen within about a second: at most one read a second per move in flight.
+            new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1)),
             Duration.ofMinutes(2),
             Duration.ofMinutes(2),
             OnTimeout.ABORT,
