@@ -29,6 +29,10 @@ public final class EvaluationJob implements Job {
 
     @Override
     public void execute(JobExecutionContext context) {
+        Jobs.inTurn(context, "evaluation", () -> evaluate(context));
+    }
+
+    private void evaluate(JobExecutionContext context) {
         JobDataMap data = context.getJobDetail().getJobDataMap();
         RoundState state = StateCodec.decode(data.getString(STATE)).orElseGet(controller::resumeState);
         String instance;

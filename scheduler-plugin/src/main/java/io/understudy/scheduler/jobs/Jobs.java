@@ -37,9 +37,11 @@ public final class Jobs implements AutoCloseable {
     static final JobKey PLACEMENT = JobKey.jobKey("placement", "understudy");
 
     private final Scheduler scheduler;
+    private final RoundLock lock;
 
-    private Jobs(Scheduler scheduler) {
+    private Jobs(Scheduler scheduler, RoundLock lock) {
         this.scheduler = scheduler;
+        this.lock = lock;
     }
 
     /**
@@ -66,13 +68,43 @@ public final class Jobs implements AutoCloseable {
         StdSchedulerFactory factory = new StdSchedulerFactory(QuartzProperties.of(config, password));
         Scheduler scheduler = factory.getScheduler();
         scheduler.setJobFactory(new GuiceJobFactory(injector));
+        RoundLock lock = new RoundLock(config.store() == JobsConfig.Store.JDBC
+                ? Optional.of(() -> connect(config, password)) : Optional.empty());
+        scheduler.getContext().put(RoundLock.KEY, lock);
         schedule(scheduler, EVALUATION, EvaluationJob.class, config.evaluationInterval());
         schedule(scheduler, PLACEMENT, PlacementJob.class, config.placementInterval());
         scheduler.start();
         log.info("scheduler {} started ({} store): evaluation every {}, placement every {}",
                 scheduler.getSchedulerInstanceId(), config.store().name().toLowerCase(java.util.Locale.ROOT),
                 Durations.format(config.evaluationInterval()), Durations.format(config.placementInterval()));
-        return new Jobs(scheduler);
+        return new Jobs(scheduler, lock);
+    }
+
+    private static Connection connect(JobsConfig config, Optional<String> password) {
+        try {
+            return DriverManager.getConnection(config.jdbcUrl().orElseThrow(), config.jdbcUser().orElseThrow(),
+                    password.orElse(""));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to " + config.jdbcUrl().get() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs ROUND holding the lock every controller's rounds share; false when its turn never came. */
+    static boolean inTurn(org.quartz.JobExecutionContext context, String what, Runnable round) {
+        RoundLock lock;
+        try {
+            lock = (RoundLock) context.getScheduler().getContext().get(RoundLock.KEY);
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("the scheduler's context cannot be read: " + e.getMessage(), e);
+        }
+        boolean ran = lock.holding(RoundLock.WAIT, () -> {
+            round.run();
+            return true;
+        }).orElse(false);
+        if (!ran) {
+            log.info("{} round skipped: another round held the lock for {}", what, Durations.format(RoundLock.WAIT));
+        }
+        return ran;
     }
 
     /**
@@ -96,6 +128,7 @@ public final class Jobs implements AutoCloseable {
     public void close() throws SchedulerException {
         // Let a running round finish: its history line and job state are written at its end.
         scheduler.shutdown(true);
+        lock.close();
     }
 
     private static void schedule(Scheduler scheduler, JobKey key, Class<? extends org.quartz.Job> type,

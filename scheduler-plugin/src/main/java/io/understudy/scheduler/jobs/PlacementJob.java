@@ -21,6 +21,6 @@ public final class PlacementJob implements Job {
 
     @Override
     public void execute(JobExecutionContext context) {
-        controller.place(controller.resumeState());
+        Jobs.inTurn(context, "placement", () -> controller.place(controller.resumeState()));
     }
 }

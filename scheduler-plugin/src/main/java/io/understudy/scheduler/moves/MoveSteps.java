@@ -7,6 +7,7 @@ import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.StageResult;
 import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult;
+import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.Server;
@@ -57,12 +58,12 @@ public final class MoveSteps {
         Step step = move.nextStep().orElseThrow(() -> new IllegalArgumentException(plan.describe() + " has ended"));
         return switch (step) {
             case SYNC -> sync(plan);
-            case MIGRATE -> move.attempted() ? followMigration(plan) : nova(nova.liveMigrate(plan.vm(), plan.target()),
-                    false);
+            case MIGRATE -> move.attempted() ? followMigration(plan) : nova(plan, nova.liveMigrate(plan.vm(),
+                    plan.target()), false);
             case FENCE -> fence(plan);
             case STAGE -> stage(plan);
             // The bridge follows an evacuation Nova already has, and never asks a second one.
-            case EVACUATE -> nova(nova.evacuate(plan.vm(), plan.target(), move.fence().orElseThrow(
+            case EVACUATE -> nova(plan, nova.evacuate(plan.vm(), plan.target(), move.fence().orElseThrow(
                     () -> new IllegalStateException(plan.describe() + ": no fence proof journaled before evacuating"))),
                     true);
             case FORCE_DOWN -> forceDown(plan);
@@ -91,7 +92,7 @@ public final class MoveSteps {
     private StepResult followMigration(MovePlan plan) {
         Optional<MoveResult> followed = nova.followLiveMigration(plan.vm());
         if (followed.isPresent()) {
-            return nova(followed.get(), false);
+            return nova(plan, followed.get(), false);
         }
         Optional<Server> server = nova.server(plan.vm());
         String seen = server.map(Server::describe).orElse("unknown to Nova");
@@ -108,16 +109,20 @@ public final class MoveSteps {
     }
 
     /** What the bridge's result of a live migration or evacuation means for the move. */
-    private static StepResult nova(MoveResult r, boolean evacuation) {
+    private static StepResult nova(MovePlan plan, MoveResult r, boolean evacuation) {
         Result result = switch (r.outcome()) {
-            case COMPLETED -> Result.DONE;
+            // Landed elsewhere: a move someone else asked for (the bridge follows what Nova has);
+            // this one's roles and metadata would be wrong.
+            case COMPLETED -> r.target().equals(plan.target()) ? Result.DONE : Result.NEEDS_OPERATOR;
             case REFUSED, ABORTED, NOT_FENCED -> Result.STOPPED;
             // An evacuation elsewhere, in flight or done, is someone else's recovery of this VM.
             case CONFLICT -> evacuation ? Result.NEEDS_OPERATOR : Result.STOPPED;
             case FAILED -> Result.NEEDS_OPERATOR;
             case UNRESOLVED -> Result.PENDING;
         };
-        String note = r.outcome() + ": " + r.reason() + (r.resumed() ? " (followed the move Nova had)" : "");
+        String note = r.outcome() + ": " + r.reason() + (r.resumed() ? " (followed the move Nova had)" : "")
+                + (result == Result.NEEDS_OPERATOR && r.outcome() == Outcome.COMPLETED
+                        ? "; Nova put it on " + r.target() + ", not " + plan.target() + ": not this move's doing" : "");
         return new StepResult(result, note, r.timing().nova(), r.requests(), 0, r.requestIds(), Optional.empty());
     }
 

@@ -130,7 +130,7 @@ class ConfigLoaderTest {
         // A host's fence: nova-down unless configured; an operator's confirmation stands for 30 min.
         assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
-                new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2)), Duration.ofMinutes(2), Duration.ofMinutes(2),
+                new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1)), Duration.ofMinutes(2), Duration.ofMinutes(2),
                 ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3)), Duration.ofSeconds(60),
                 true, new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
         assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
