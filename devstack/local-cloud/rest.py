@@ -8,6 +8,7 @@ checks before it creates: a re-run must never duplicate a service or an endpoint
     rest.py assets                   the flavor and image tests boot, Neutron's warm-up
     rest.py computes-up HOST...      exit 0 when every HOST's nova-compute is up
     rest.py services                 print Nova's compute services
+    rest.py token                    print a token of the admin (valid an hour), for curl
 
 The admin comes from $OS_CLIENT_CONFIG_FILE (cloud "understudy"); service users get
 $SERVICE_PASSWORD.
@@ -180,6 +181,8 @@ def main(argv):
             for s in compute_services(api):
                 print(f"{s['host']:<10} {s['binary']:<14} {s['status']:<9} {s['state']:<5}"
                       f" forced_down={s['forced_down']} updated_at={s['updated_at']} id={s['id']}")
+        elif command == "token":
+            print(api.token)
         else:
             raise SystemExit(f"rest.py: unknown command '{command}'")
     except (ApiError, urllib.error.URLError, OSError) as e:
