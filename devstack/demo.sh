@@ -331,9 +331,9 @@ holders_besides() {
 summary=()
 figure() { summary+=("$1"); }
 
-# HOST's agent's CPU use (user + system, % of one core) over three replication intervals.
+# HOST's agent's CPU use (user + system, % of one core) over three replication intervals (at most 60 s).
 agent_cpu() {
-  local host=$1 pid ticks0 ticks1 t0 t1 window=$((3 * interval)) cpu
+  local host=$1 pid ticks0 ticks1 t0 t1 window=$((3 * interval > 60 ? 60 : 3 * interval)) cpu
   read -r pid _ <"$demo/$host/agent.pid"
   ticks0="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
   t0=$(now)

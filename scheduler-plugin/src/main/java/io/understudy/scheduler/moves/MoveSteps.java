@@ -123,7 +123,9 @@ public final class MoveSteps {
         String note = r.outcome() + ": " + r.reason() + (r.resumed() ? " (followed the move Nova had)" : "")
                 + (result == Result.NEEDS_OPERATOR && r.outcome() == Outcome.COMPLETED
                         ? "; Nova put it on " + r.target() + ", not " + plan.target() + ": not this move's doing" : "");
-        return new StepResult(result, note, r.timing().nova(), r.requests(), 0, r.requestIds(), Optional.empty());
+        // Nova's share: answering the request (its API checks synchronously) and carrying it out.
+        return new StepResult(result, note, r.timing().request().plus(r.timing().nova()), r.requests(), 0,
+                r.requestIds(), Optional.empty());
     }
 
     private StepResult fence(MovePlan plan) {
