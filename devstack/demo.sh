@@ -28,7 +28,7 @@
 # What is simulated: Nova's computes use the fake driver, so the guest is a domain under this
 # machine's libvirtd that the demo moves to where Nova says the VM is (stopping it on the old
 # host, starting it on the replica the new host's agent staged). Everything else is real.
-set -euo pipefail
+set -eEuo pipefail
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(dirname "$here")"
@@ -321,10 +321,17 @@ not_forced_down() { [ "$(os 2.53 GET "$nova/os-services?binary=nova-compute&host
 
 # The holders of the VM's replica other than HOST, from the agents.
 holders_besides() {
-  local host h
+  local h
   for h in "${hosts[@]}"; do
-    [ "$h" = "$1" ] && continue
-    [ "$(replica_version "$h")" -ge 1 ] && echo "$h"
+    if [ "$h" != "$1" ] && [ "$(replica_version "$h")" -ge 1 ]; then echo "$h"; fi
+  done
+}
+
+# The compute host that is neither A nor B.
+third_host() {
+  local h
+  for h in "${hosts[@]}"; do
+    if [ "$h" != "$1" ] && [ "$h" != "$2" ]; then echo "$h"; fi
   done
 }
 
@@ -412,17 +419,18 @@ run() {
   event "compute1 enabled again (maintenance over)"
   wait_for "$step_timeout" "compute1 holding a current replica" caught_up compute1 "$target"
   event "compute1 is a replica holder again: version $(replica_version compute1) (primary $target)"
-  other="$(for h in "${hosts[@]}"; do [ "$h" != "$target" ] && [ "$h" != compute1 ] && echo "$h"; done)"
+  other="$(third_host "$target" compute1)"
   wait_for "$step_timeout" "$other holding a current replica" caught_up "$other" "$target"
 
   # 2. The VM's new host fails, once its guest has written records and a round has captured some.
   failed=$target
   wait_for "$step_timeout" "the guest on $failed writing" guest_writing "$failed"
   sleep $((interval + 1))
-  killed_at=$(now)
-  "$cloud" kill-compute "$failed" >/dev/null 2>&1
+  # The agent first: a round it finished after the instant of failure would make the RPO negative.
   read -r pid _ <"$demo/$failed/agent.pid"
+  killed_at=$(now)
   kill -KILL "$pid"
+  "$cloud" kill-compute "$failed" >/dev/null 2>&1
   event "step 2: $failed fails: its nova-compute and agent killed (its guest still runs until fenced)"
   wait_for "$step_timeout" "the evacuation off $failed" server_away_from "$failed"
   rto="$(seconds_between "$killed_at" "$(now)")"
@@ -501,7 +509,7 @@ run() {
 
 cleanup() {
   local status=$? host i
-  trap - EXIT
+  trap - EXIT ERR
   set +e
   if [ "$keep" = true ] && [ "$status" -eq 0 ]; then
     echo "demo: left running (--keep): agents, controllers, guest $vm; state in $demo" >&2
@@ -527,6 +535,8 @@ cleanup() {
 }
 
 trap cleanup EXIT
+# The line a step failed on, since not every failure has a message of its own.
+trap 'echo "demo: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 prepare
 clear_previous
