@@ -535,8 +535,9 @@ cleanup() {
 }
 
 trap cleanup EXIT
-# The line a step failed on, since not every failure has a message of its own.
-trap 'echo "demo: line $LINENO failed: $BASH_COMMAND" >&2' ERR
+# The line a step failed on, since not every failure has a message of its own; only the demo's own
+# shell's (a command substitution inherits the trap, and a test failing in there is no failure).
+trap '[ "$BASHPID" = "$$" ] && echo "demo: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 prepare
 clear_previous

@@ -10,6 +10,7 @@ import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.detect.DetectModule;
 import io.understudy.scheduler.history.HistoryModule;
 import io.understudy.scheduler.moves.MovesModule;
+import io.understudy.scheduler.records.RecordsModule;
 import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.RoundModule;
 import io.understudy.scheduler.round.RulesModule;
@@ -33,7 +34,7 @@ final class ConfigOption {
         return new ConfigLoader().load(file);
     }
 
-    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history, moves, detection. */
+    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history, shared records, moves, detection. */
     static List<Module> modules(ControllerConfig config) {
         List<Module> modules = new ArrayList<>();
         modules.add(new OpenStackModule(config.openstack(), System.getenv()));
@@ -41,7 +42,8 @@ final class ConfigOption {
         modules.add(new RulesModule(config.rules()));
         modules.add(new RoundModule(config));
         modules.add(new HistoryModule(config.history()));
-        modules.add(new MovesModule(config.moves(), config.dataDir()));
+        modules.add(new RecordsModule(config.jobs(), config.dataDir()));
+        modules.add(new MovesModule(config.moves()));
         modules.add(new DetectModule(config.detection(), config.agents()));
         return modules;
     }

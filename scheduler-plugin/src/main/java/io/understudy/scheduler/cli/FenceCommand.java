@@ -62,9 +62,10 @@ final class FenceCommand {
         @Override
         public Integer call() {
             ControllerConfig c = config.load();
-            boolean had = ConfigOption.injector(c).getInstance(FenceConfirmations.class).withdraw(host);
+            FenceConfirmations confirmations = ConfigOption.injector(c).getInstance(FenceConfirmations.class);
+            boolean had = confirmations.withdraw(host);
             spec.commandLine().getOut().println(had ? host + "'s fence confirmation withdrawn"
-                    : "no fence confirmation of " + host + " under " + c.dataDir().resolve("fences"));
+                    : "no fence confirmation of " + host + " (" + confirmations.where(host) + ")");
             return Main.EXIT_OK;
         }
     }

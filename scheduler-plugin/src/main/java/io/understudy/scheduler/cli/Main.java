@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Understudy's controller: operating parameters, business rules, decisions.",
         subcommands = {ServeCommand.class, RulesCommand.class, PlanCommand.class, StatusCommand.class,
                 HistoryCommand.class, MigrateCommand.class, FailoverCommand.class,
-                FenceCommand.class, BringBackCommand.class,
+                FenceCommand.class, BringBackCommand.class, MovesCommand.class,
                 io.understudy.scheduler.bench.BenchCommand.class})
 public final class Main {
 

@@ -4,10 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Injector;
 import io.understudy.scheduler.config.JobsConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
@@ -53,10 +50,11 @@ public final class Jobs implements AutoCloseable {
 
     public static Jobs start(JobsConfig config, Injector injector) throws SchedulerException {
         requireNonNull(config, "config is null");
-        Optional<String> password = password(config);
-        if (config.store() == JobsConfig.Store.JDBC && config.createSchema()) {
-            try (Connection c = DriverManager.getConnection(config.jdbcUrl().orElseThrow(),
-                    config.jdbcUser().orElseThrow(), password.orElse(""))) {
+        Optional<Database> database = config.store() == JobsConfig.Store.JDBC
+                ? Optional.of(new Database(config)) : Optional.empty();
+        Optional<String> password = database.flatMap(Database::password);
+        if (database.isPresent() && config.createSchema()) {
+            try (Connection c = database.get().open()) {
                 if (QuartzSchema.ensure(c)) {
                     log.info("created Quartz's tables in {}", config.jdbcUrl().get());
                 }
@@ -68,8 +66,7 @@ public final class Jobs implements AutoCloseable {
         StdSchedulerFactory factory = new StdSchedulerFactory(QuartzProperties.of(config, password));
         Scheduler scheduler = factory.getScheduler();
         scheduler.setJobFactory(new GuiceJobFactory(injector));
-        RoundLock lock = new RoundLock(config.store() == JobsConfig.Store.JDBC
-                ? Optional.of(() -> connect(config, password)) : Optional.empty());
+        RoundLock lock = new RoundLock(database.map(Database::connector));
         scheduler.getContext().put(RoundLock.KEY, lock);
         schedule(scheduler, EVALUATION, EvaluationJob.class, config.evaluationInterval());
         schedule(scheduler, PLACEMENT, PlacementJob.class, config.placementInterval());
@@ -78,15 +75,6 @@ public final class Jobs implements AutoCloseable {
                 scheduler.getSchedulerInstanceId(), config.store().name().toLowerCase(java.util.Locale.ROOT),
                 Durations.format(config.evaluationInterval()), Durations.format(config.placementInterval()));
         return new Jobs(scheduler, lock);
-    }
-
-    private static Connection connect(JobsConfig config, Optional<String> password) {
-        try {
-            return DriverManager.getConnection(config.jdbcUrl().orElseThrow(), config.jdbcUser().orElseThrow(),
-                    password.orElse(""));
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot connect to " + config.jdbcUrl().get() + ": " + e.getMessage(), e);
-        }
     }
 
     /** Runs ROUND holding the lock every controller's rounds share; false when its turn never came. */
@@ -189,18 +177,6 @@ public final class Jobs implements AutoCloseable {
         } else {
             log.info("{} interval changed to {}: rescheduling", key.getName(), Durations.format(interval));
             scheduler.rescheduleJob(triggerKey, trigger);
-        }
-    }
-
-    private static Optional<String> password(JobsConfig config) {
-        if (config.jdbcPasswordFile().isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Files.readAllLines(config.jdbcPasswordFile().get()).stream().findFirst().orElse("").strip());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("jdbc.passwordFile " + config.jdbcPasswordFile().get()
-                    + " cannot be read: " + e.getMessage(), e);
         }
     }
 }

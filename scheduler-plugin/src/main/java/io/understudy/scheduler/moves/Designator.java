@@ -2,23 +2,17 @@ package io.understudy.scheduler.moves;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.records.RecordSet;
+import io.understudy.scheduler.records.Records;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -28,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells the agents their part in protecting a VM ({@code PUT /v1/vms/{vm}/protection}): the
  * primary's agent replicates to the secondaries, each secondary accepts deltas from the primary,
- * and a host that has no part any more is told so. What was assigned is kept in a file, so that
- * placement rounds send only what changed or did not get through (an agent away is sent its part
+ * and a host that has no part any more is told so. What was assigned is kept as a record per VM,
+ * seen by every controller, so that placement rounds send only what changed or did not get through (an agent away is sent its part
  * when it answers again). A move's re-designation sends everything, whatever is recorded.
  */
 public final class Designator {
@@ -74,15 +68,14 @@ public final class Designator {
         }
     }
 
-    private final MoveAgents agents;
-    private final Path file;
-    private final ObjectMapper json = JsonLinesHistory.mapper();
-    private final Map<UUID, Designation> assigned;
+    static final String KIND = "assignments";
 
-    public Designator(MoveAgents agents, Path file) {
+    private final MoveAgents agents;
+    private final RecordSet<Designation> assigned;
+
+    public Designator(MoveAgents agents, Records records) {
         this.agents = requireNonNull(agents, "agents is null");
-        this.file = requireNonNull(file, "file is null");
-        this.assigned = new HashMap<>(load(file));
+        this.assigned = new RecordSet<>(records, KIND, JsonLinesHistory.mapper(), Designation.class);
     }
 
     /**
@@ -96,7 +89,7 @@ public final class Designator {
             throw new IllegalArgumentException("vm " + vm + ": primary " + primary + " listed among its secondaries "
                     + secondaries);
         }
-        Designation before = assigned.get(vm);
+        Designation before = assigned.get(vm.toString()).orElse(null);
         boolean changed = before == null || !before.sameParts(wanted);
         Set<String> send = always || changed ? wanted.hosts() : before.undelivered();
         Set<String> remove = new TreeSet<>(before == null ? Set.of() : before.unremoved());
@@ -135,8 +128,7 @@ public final class Designator {
                 unremoved.add(host);
             }
         }
-        assigned.put(vm, new Designation(primary, wanted.secondaries(), interval, undelivered, unremoved));
-        save();
+        assigned.put(vm.toString(), new Designation(primary, wanted.secondaries(), interval, undelivered, unremoved));
         LOG.info("vm {}: primary {}, secondaries {}, every {}{}{}", vm, primary, wanted.secondaries(),
                 io.understudy.scheduler.yaml.Durations.format(interval),
                 remove.isEmpty() ? "" : ", no part any more: " + remove,
@@ -146,7 +138,7 @@ public final class Designator {
 
     /** What was last assigned for VM, if anything. */
     public synchronized java.util.Optional<Designation> assigned(UUID vm) {
-        return java.util.Optional.ofNullable(assigned.get(vm));
+        return assigned.get(vm.toString());
     }
 
     private Protection protection(UUID vm, String host, Designation d) {
@@ -156,28 +148,5 @@ public final class Designator {
         }
         return new Protection(vm, Role.SECONDARY, List.of(new Peer(d.primary(), agents.url(d.primary()))),
                 d.interval());
-    }
-
-    private void save() {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
-            Files.write(temp, json.writeValueAsBytes(assigned));
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("assignments " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Map<UUID, Designation> load(Path from) {
-        if (!Files.exists(from)) {
-            return Map.of();
-        }
-        try {
-            return json.readValue(from.toFile(), new TypeReference<Map<UUID, Designation>>() {});
-        } catch (IOException e) {
-            throw new UncheckedIOException("assignments " + from + " cannot be read: " + e.getMessage(), e);
-        }
     }
 }

@@ -2,16 +2,10 @@ package io.understudy.scheduler.moves;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.scheduler.history.JsonLinesHistory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.understudy.scheduler.records.RecordSet;
+import io.understudy.scheduler.records.Records;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -19,9 +13,9 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * The hosts our failovers forced down in Nova, to be brought back when they return: one file per
- * host ({@link HostFiles}). Only these hosts are ever
- * brought back: a host forced down by someone else is theirs to lift.
+ * The hosts our failovers forced down in Nova, to be brought back when they return: one record
+ * per host, seen by every controller. Only these hosts are ever brought back: a host forced down
+ * by someone else is theirs to lift.
  */
 public final class ForcedDownHosts {
 
@@ -54,11 +48,12 @@ public final class ForcedDownHosts {
         }
     }
 
-    private final Path dir;
-    private final ObjectMapper json = JsonLinesHistory.mapper();
+    static final String KIND = "forced-down";
 
-    public ForcedDownHosts(Path dir) {
-        this.dir = requireNonNull(dir, "dir is null");
+    private final RecordSet<Host> hosts;
+
+    public ForcedDownHosts(Records records) {
+        this.hosts = new RecordSet<>(records, KIND, JsonLinesHistory.mapper(), Host.class);
     }
 
     /**
@@ -77,17 +72,7 @@ public final class ForcedDownHosts {
 
     /** Every host recorded, in name order. */
     public synchronized List<Host> all() {
-        List<Host> hosts = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return hosts;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
-            files.forEach(f -> hosts.add(read(f)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("forced-down hosts " + dir + ": " + e.getMessage(), e);
-        }
-        hosts.sort(Comparator.comparing(Host::host));
-        return hosts;
+        return hosts.all();
     }
 
     /** The hosts not back yet. */
@@ -96,27 +81,10 @@ public final class ForcedDownHosts {
     }
 
     public synchronized Optional<Host> get(String host) {
-        Path file = file(host);
-        return Files.exists(file) ? Optional.of(read(file)) : Optional.empty();
+        return hosts.get(host);
     }
 
     public synchronized void save(Host host) {
-        try {
-            HostFiles.write(json, dir, host.host(), host);
-        } catch (IOException e) {
-            throw new UncheckedIOException("forced-down host " + file(host.host()) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Host read(Path file) {
-        try {
-            return json.readValue(file.toFile(), Host.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("forced-down host " + file + " cannot be read: " + e.getMessage(), e);
-        }
-    }
-
-    private Path file(String host) {
-        return HostFiles.file(dir, host);
+        hosts.put(host.host(), host);
     }
 }

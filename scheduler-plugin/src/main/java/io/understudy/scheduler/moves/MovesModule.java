@@ -12,11 +12,11 @@ import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.FenceConfig;
 import io.understudy.scheduler.config.MovesConfig;
 import io.understudy.scheduler.placement.Assignments;
+import io.understudy.scheduler.records.Records;
 import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.MoveExecutor;
 import io.understudy.scheduler.round.RulesSource;
 import io.understudy.scheduler.stats.AgentDirectory;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -26,10 +26,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Moves: the bridge's actions, the agents, the fencers and the hosts' BMCs, the journal
- * ({@code DATADIR/moves}), operators' fence confirmations ({@code DATADIR/fences}), the record of
- * assignments ({@code DATADIR/assignments.json}), the hosts failovers forced down and bringing
- * them back ({@code DATADIR/forced-down}), and what the rounds act through.
+ * Moves: the bridge's actions, the agents, the fencers and the hosts' BMCs, the journal, operators'
+ * fence confirmations, the record of assignments, the hosts failovers forced down and bringing
+ * them back (all kept in the {@link Records} every controller shares), and what the rounds act
+ * through.
  */
 public final class MovesModule extends AbstractModule {
 
@@ -37,11 +37,9 @@ public final class MovesModule extends AbstractModule {
     private static final Duration POWER_POLL = Duration.ofMillis(500);
 
     private final MovesConfig config;
-    private final Path dataDir;
 
-    public MovesModule(MovesConfig config, Path dataDir) {
+    public MovesModule(MovesConfig config) {
         this.config = requireNonNull(config, "config is null");
-        this.dataDir = requireNonNull(dataDir, "dataDir is null");
     }
 
     @Provides
@@ -58,8 +56,8 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Journal journal() {
-        return new FileJournal(dataDir.resolve("moves"));
+    Journal journal(Records records) {
+        return new RecordJournal(records);
     }
 
     /** The BMCs of the hosts fenced by redfish, their credentials and CAs read now: a bad file stops the start. */
@@ -88,8 +86,8 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    FenceConfirmations confirmations() {
-        return new FenceConfirmations(dataDir.resolve("fences"), config.confirmedFor());
+    FenceConfirmations confirmations(Records records) {
+        return new FenceConfirmations(records, config.confirmedFor());
     }
 
     @Provides
@@ -121,8 +119,8 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Designator designator(MoveAgents agents) {
-        return new Designator(agents, dataDir.resolve("assignments.json"));
+    Designator designator(MoveAgents agents, Records records) {
+        return new Designator(agents, records);
     }
 
     @Provides
@@ -135,8 +133,8 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ForcedDownHosts forcedDown() {
-        return new ForcedDownHosts(dataDir.resolve("forced-down"));
+    ForcedDownHosts forcedDown(Records records) {
+        return new ForcedDownHosts(records);
     }
 
     @Provides

@@ -2,10 +2,19 @@ package io.understudy.scheduler.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.understudy.scheduler.moves.MoveKind;
+import io.understudy.scheduler.moves.MovePlan;
+import io.understudy.scheduler.moves.MoveState;
+import io.understudy.scheduler.moves.RecordJournal;
+import io.understudy.scheduler.records.FileRecords;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,7 +127,36 @@ class MainTest {
         assertThat(withdrawn.out().strip()).isEqualTo("compute1's fence confirmation withdrawn");
         assertThat(dir.resolve("data/fences/compute1.json")).doesNotExist();
         assertThat(run("fence", "withdraw", "compute1", "--config", config.toString()).out().strip())
-                .isEqualTo("no fence confirmation of compute1 under " + dir.resolve("data/fences"));
+                .isEqualTo("no fence confirmation of compute1 (" + dir.resolve("data/fences/compute1.json") + ")");
+    }
+
+    @Test
+    void movesListsTheOpenOnesAndClosesOneAnOperatorLookedAt() throws Exception {
+        Files.writeString(dir.resolve("clouds.yaml"), "clouds: {c: {auth: {auth_url: 'http://127.0.0.1:9/v3', "
+                + "username: u, password: p, project_name: p}}}\n");
+        Path config = dir.resolve("controller.yaml");
+        Files.writeString(config, "dataDir: data\nopenstack: {cloudsYaml: clouds.yaml, cloud: c}\n");
+        assertThat(run("moves", "--config", config.toString()).out().strip()).isEqualTo("no open moves");
+
+        UUID vm = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+        new RecordJournal(new FileRecords(dir.resolve("data"))).begin(MoveState.begin(new MovePlan(vm,
+                MoveKind.LIVE_MIGRATION, "compute1", "compute2", List.of("compute2"), Duration.ofSeconds(30), "test"),
+                Instant.now()));
+        Run listed = run("moves", "--config", config.toString());
+        assertThat(listed.out()).contains(vm.toString()).contains("IN_FLIGHT").contains("compute1")
+                .contains("compute2");
+
+        Run refused = run("moves", "close", vm.toString(), "--config", config.toString());
+        assertThat(refused.exit()).isEqualTo(Main.EXIT_REFUSED);
+        assertThat(refused.err()).contains("in flight").contains("--in-flight");
+        Run closed = run("moves", "close", vm.toString(), "--in-flight", "--config", config.toString());
+        assertThat(closed.exit()).as(closed.err()).isZero();
+        assertThat(closed.out()).contains("closed");
+        assertThat(run("moves", "--config", config.toString()).out().strip()).isEqualTo("no open moves");
+        assertThat(dir.resolve("data/moves/ended")).isDirectoryContaining(p -> p.getFileName().toString()
+                .startsWith(vm + "-"));
+        assertThat(run("moves", "close", vm.toString(), "--config", config.toString()).exit())
+                .isEqualTo(Main.EXIT_REFUSED);
     }
 
     @Test

@@ -24,6 +24,7 @@ import io.understudy.scheduler.moves.Journal;
 import io.understudy.scheduler.moves.ManualMoves;
 import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.moves.MovesModule;
+import io.understudy.scheduler.records.RecordsModule;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.MoveExecutor;
 import io.understudy.scheduler.round.RoundModule;
@@ -261,7 +262,7 @@ class MovesCloudIT {
         ControllerConfig c = new ConfigLoader().load(dir.resolve("controller.yaml"));
         return Guice.createInjector(new OpenStackModule(c.openstack(), System.getenv()), new AgentsModule(c.agents()),
                 new RulesModule(c.rules()), new RoundModule(c), new HistoryModule(c.history()),
-                new MovesModule(c.moves(), c.dataDir()));
+                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves()));
     }
 
     /** The move the journal holds as ended, the newest. */

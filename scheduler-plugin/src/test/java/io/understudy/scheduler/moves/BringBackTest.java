@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.scheduler.records.FileRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,19 +52,19 @@ class BringBackTest {
 
     /** A controller's parts made anew from the data directory: what a restart makes. */
     private Designator designator() {
-        return new Designator(agents, dir.resolve("assignments.json"));
+        return new Designator(agents, new FileRecords(dir));
     }
 
     private ForcedDownHosts forcedDown() {
-        return new ForcedDownHosts(dir.resolve("forced-down"));
+        return new ForcedDownHosts(new FileRecords(dir));
     }
 
-    private FileJournal journal() {
-        return new FileJournal(dir.resolve("moves"));
+    private RecordJournal journal() {
+        return new RecordJournal(new FileRecords(dir));
     }
 
     private FenceConfirmations confirmations() {
-        return new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30));
+        return new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30));
     }
 
     private BringBack bringBack() {

@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.scheduler.records.FileRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.understudy.nova.action.Fenced;
@@ -51,15 +52,15 @@ class ControllerMovesTest {
                 Fencer.Fence.refused("redfish: compute1 not reported Off within 60000 ms of ForceOff (last read: "
                         + "PowerState On)", 0, 0),
                 Fencer.Fence.done(new Fenced("compute1", "redfish: PowerState Off", Instant.now()), "fenced", 0, 0)));
-        Journal journal = new FileJournal(dir.resolve("moves"));
+        Journal journal = new RecordJournal(new FileRecords(dir));
         Fencers fencers = new Fencers(Map.of(), (host, vm) -> fences.pop(),
-                new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30)), agents, Clock.systemUTC());
-        Designator designator = new Designator(agents, dir.resolve("assignments.json"));
-        ForcedDownHosts forcedDown = new ForcedDownHosts(dir.resolve("forced-down"));
+                new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, Clock.systemUTC());
+        Designator designator = new Designator(agents, new FileRecords(dir));
+        ForcedDownHosts forcedDown = new ForcedDownHosts(new FileRecords(dir));
         Mover mover = new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, true, Clock.systemUTC()),
                 journal, Clock.systemUTC());
         BringBack bringBack = new BringBack(forcedDown, nova, agents, designator, journal,
-                new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30)), FailedHosts.NONE,
+                new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), FailedHosts.NONE,
                 Clock.systemUTC());
         ControllerMoves moves = new ControllerMoves(mover, journal, bringBack, () -> Duration.ofSeconds(30), pool,
                 Clock.systemUTC());

@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.scheduler.records.FileRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,6 +51,6 @@ class ManualFencesTest {
     }
 
     private FenceConfirmations confirmations() {
-        return new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30));
+        return new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30));
     }
 }

@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.scheduler.records.FileRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,16 +58,16 @@ class MoverTest {
     /** A controller whose hosts are all fenced by FENCER. */
     private Mover controller(Fencer fencer) {
         Fencers fencers = new Fencers(Map.of(), fencer, confirmations(), agents, Clock.systemUTC());
-        return new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, dir.resolve("assignments.json")),
-                new ForcedDownHosts(dir.resolve("forced-down")), true, Clock.systemUTC()), journal(), Clock.systemUTC());
+        return new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, new FileRecords(dir)),
+                new ForcedDownHosts(new FileRecords(dir)), true, Clock.systemUTC()), journal(), Clock.systemUTC());
     }
 
     private FenceConfirmations confirmations() {
-        return new FenceConfirmations(dir.resolve("fences"), Duration.ofMinutes(30));
+        return new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30));
     }
 
-    private FileJournal journal() {
-        return new FileJournal(dir.resolve("moves"));
+    private RecordJournal journal() {
+        return new RecordJournal(new FileRecords(dir));
     }
 
     @Test

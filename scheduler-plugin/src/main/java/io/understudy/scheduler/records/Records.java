@@ -1,0 +1,47 @@
+package io.understudy.scheduler.records;
+
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * Named records by kind ({@code moves}, {@code fences}, …), each a whole JSON document: a reader
+ * finds a record as last written, or none. Failures to reach the store are
+ * {@link java.io.UncheckedIOException}s naming where and why.
+ */
+public interface Records {
+
+    /** The longest name a record may have (a key in a database index). */
+    int MAX_NAME = 190;
+
+    /**
+     * Stores BODY as NAME among KIND unless such a record exists: the claim on NAME when several
+     * processes may try at once.
+     *
+     * @return false when NAME was there already (nothing written)
+     */
+    boolean create(String kind, String name, byte[] body);
+
+    /** Stores BODY as NAME among KIND, replacing the record there. */
+    void put(String kind, String name, byte[] body);
+
+    Optional<byte[]> get(String kind, String name);
+
+    /** Every record of KIND, by name in name order. */
+    SortedMap<String, byte[]> all(String kind);
+
+    /** Forgets NAME among KIND; returns whether it was there. */
+    boolean delete(String kind, String name);
+
+    /** Where NAME among KIND is kept, for messages: a file, a table row. */
+    String where(String kind, String name);
+
+    /** NAME when it may name a record: a host or a VM, never a path. */
+    static String checkName(String name) {
+        if (name == null || name.isBlank() || name.length() > MAX_NAME || name.startsWith(".")
+                || name.chars().anyMatch(c -> c == '/' || c == '\\' || c < 0x20)) {
+            throw new IllegalArgumentException("'" + name + "' cannot name a record: a host or VM name of at most "
+                    + MAX_NAME + " characters, without '/' or a leading '.'");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,109 @@
+package io.understudy.scheduler.records;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link Records} must do; each implementation's test runs it against the real store. */
+public abstract class RecordsContract {
+
+    /** A store with no records. */
+    protected abstract Records records() throws Exception;
+
+    private static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    private static String s(byte[] b) {
+        return new String(b, UTF_8);
+    }
+
+    @Test
+    public void createClaimsANameOnce() throws Exception {
+        Records r = records();
+        assertThat(r.create("moves", "vm-1", b("{\"a\":1}"))).isTrue();
+        assertThat(r.create("moves", "vm-1", b("{\"a\":2}"))).as("the second claim").isFalse();
+        assertThat(r.get("moves", "vm-1")).map(RecordsContract::s).contains("{\"a\":1}");
+    }
+
+    @Test
+    public void putReplacesAndGetReadsBack() throws Exception {
+        Records r = records();
+        assertThat(r.get("fences", "compute1")).isEmpty();
+        r.put("fences", "compute1", b("first"));
+        r.put("fences", "compute1", b("second"));
+        assertThat(r.get("fences", "compute1")).map(RecordsContract::s).contains("second");
+    }
+
+    @Test
+    public void allListsOneKindInNameOrder() throws Exception {
+        Records r = records();
+        r.put("forced-down", "compute2", b("2"));
+        r.put("forced-down", "compute1", b("1"));
+        r.put("moves", "x", b("not this kind"));
+        r.put("moves/ended", "x-20261129T120000.000Z", b("nor this"));
+        Map<String, byte[]> all = r.all("forced-down");
+        assertThat(all.keySet()).containsExactly("compute1", "compute2");
+        assertThat(s(all.get("compute2"))).isEqualTo("2");
+        assertThat(r.all("moves").keySet()).containsExactly("x");
+        assertThat(r.all("moves/ended").keySet()).containsExactly("x-20261129T120000.000Z");
+        assertThat(r.all("assignments")).isEmpty();
+    }
+
+    @Test
+    public void deleteForgetsAndSaysWhetherThereWasOne() throws Exception {
+        Records r = records();
+        r.put("moves", "vm-1", b("{}"));
+        assertThat(r.delete("moves", "vm-1")).isTrue();
+        assertThat(r.delete("moves", "vm-1")).isFalse();
+        assertThat(r.get("moves", "vm-1")).isEmpty();
+        assertThat(r.create("moves", "vm-1", b("{}"))).as("claimable again").isTrue();
+    }
+
+    @Test
+    public void aNameIsNeverAPath() throws Exception {
+        Records r = records();
+        for (String bad : List.of("", " ", "../etc", "a/b", ".hidden", "x".repeat(Records.MAX_NAME + 1))) {
+            assertThatThrownBy(() -> r.put("fences", bad, b("{}"))).as("'%s'", bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot name a record");
+        }
+        assertThat(r.all("fences")).isEmpty();
+    }
+
+    @Test
+    public void ofManyClaimingAtOnceExactlyOneWins() throws Exception {
+        Records r = records();
+        int n = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Boolean>> claims = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String body = "claim " + i;
+                Callable<Boolean> claim = () -> {
+                    start.await();
+                    return r.create("moves", "vm-contended", b(body));
+                };
+                claims.add(pool.submit(claim));
+            }
+            start.countDown();
+            int won = 0;
+            for (Future<Boolean> f : claims) {
+                won += f.get() ? 1 : 0;
+            }
+            assertThat(won).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
