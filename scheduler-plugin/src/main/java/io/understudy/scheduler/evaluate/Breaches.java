@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * When each ongoing breach began, per host and rule name: the only memory evaluation keeps from
- * one round to the next. Carried in the job's data (shared by standby controllers) and in history.
+ * one round to the next. Kept in the shared records (seen by standby controllers) and in history.
  */
 public record Breaches(Map<String, Map<String, Instant>> since) {
 

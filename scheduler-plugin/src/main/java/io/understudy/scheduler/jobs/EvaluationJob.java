@@ -3,22 +3,19 @@ package io.understudy.scheduler.jobs;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.scheduler.round.Controller;
-import io.understudy.scheduler.round.RoundState;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
-import org.quartz.JobDataMap;
 import org.quartz.JobExecutionContext;
-import org.quartz.PersistJobDataAfterExecution;
 import org.quartz.SchedulerException;
 
-/** One evaluation round per firing; the round's state goes back into the job's data for the next. */
+/**
+ * One evaluation round per firing. Its state (breaches, cooldowns) is not the job's data, which a
+ * firing reads before it waits for the round lock, but the shared records, read in turn.
+ */
 @DisallowConcurrentExecution
-@PersistJobDataAfterExecution
 public final class EvaluationJob implements Job {
-
-    static final String STATE = "state";
 
     private final Controller controller;
 
@@ -33,16 +30,13 @@ public final class EvaluationJob implements Job {
     }
 
     private void evaluate(JobExecutionContext context) {
-        JobDataMap data = context.getJobDetail().getJobDataMap();
-        RoundState state = StateCodec.decode(data.getString(STATE)).orElseGet(controller::resumeState);
         String instance;
         try {
             instance = context.getScheduler().getSchedulerInstanceId();
         } catch (SchedulerException e) {
             instance = "?";
         }
-        RoundState next = controller.evaluate(state, instance,
+        controller.evaluate(controller.resumeState(), instance,
                 Optional.ofNullable(context.getScheduledFireTime()).map(java.util.Date::toInstant));
-        data.put(STATE, StateCodec.encode(next));
     }
 }

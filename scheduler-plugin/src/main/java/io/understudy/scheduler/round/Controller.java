@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the scheduled jobs call: run a round with the state the last one left, record it, and
- * return the state for the next. Holds no state itself: the job carries it (so that a standby
- * controller resumes with the same breaches and cooldowns).
+ * keep the state for the next. Holds no state itself: the shared records carry it (so that a
+ * standby controller resumes with the same breaches and cooldowns).
  */
 public final class Controller {
 
@@ -25,28 +25,31 @@ public final class Controller {
     private final EvaluationRound round;
     private final HistoryStore history;
     private final Assignments assignments;
+    private final RoundStates states;
     private final boolean dryRun;
     private final boolean recordStays;
 
     /** @param dryRun decide and record, never act: no move, no assignment sent */
-    public Controller(EvaluationRound round, HistoryStore history, Assignments assignments, boolean dryRun,
-            boolean recordStays) {
+    public Controller(EvaluationRound round, HistoryStore history, Assignments assignments, RoundStates states,
+            boolean dryRun, boolean recordStays) {
         this.round = requireNonNull(round, "round is null");
         this.history = requireNonNull(history, "history is null");
         this.assignments = requireNonNull(assignments, "assignments is null");
+        this.states = requireNonNull(states, "states is null");
         this.dryRun = dryRun;
         this.recordStays = recordStays;
     }
 
-    /** The state to start from when the job carries none: the last recorded round's, else a fresh one. */
+    /** The state to start from: the last round's (any controller's), else this controller's last recorded one, else a fresh one. */
     public RoundState resumeState() {
-        return history.latest().map(RoundRecord::state).orElse(RoundState.INITIAL);
+        return states.latest().or(() -> history.latest().map(RoundRecord::state)).orElse(RoundState.INITIAL);
     }
 
     public RoundState evaluate(RoundState state, String controller, Optional<Instant> scheduledAt) {
         // Recording every STAY needs a decision for every VM, also those on quiet hosts.
         RoundResult result = round.run(state, !dryRun, recordStays);
         RoundRecord record = RoundRecord.of(result, controller, scheduledAt, recordStays);
+        states.save(result.next());
         history.append(record);
         if (result.ok()) {
             log.info("round {} by {}: {} hosts, {} protected VMs, {} Nova requests, outcomes {} in {} ms{}",

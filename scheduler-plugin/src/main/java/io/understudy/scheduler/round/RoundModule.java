@@ -9,6 +9,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.placement.Assignments;
+import io.understudy.scheduler.records.Records;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.NovaReader;
 import java.time.Clock;
@@ -42,7 +43,8 @@ public final class RoundModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Controller controller(EvaluationRound round, HistoryStore history, Assignments assignments) {
-        return new Controller(round, history, assignments, config.dryRun(), config.recordStays());
+    Controller controller(EvaluationRound round, HistoryStore history, Assignments assignments, Records records) {
+        return new Controller(round, history, assignments, new RoundStates(records), config.dryRun(),
+                config.recordStays());
     }
 }

@@ -12,15 +12,17 @@ import com.google.inject.Provides;
 import io.understudy.scheduler.config.JobsConfig;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.records.FileRecords;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.FailedHosts;
+import io.understudy.scheduler.round.RoundStates;
 import io.understudy.scheduler.round.RulesSource;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.testing.FakeAgents;
-import io.understudy.scheduler.testing.RecordingMoves;
 import io.understudy.scheduler.testing.FakeNova;
+import io.understudy.scheduler.testing.RecordingMoves;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,7 +60,8 @@ class JobsTest {
                         new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
                         new AgentReader(agents.directory(), Executors.newFixedThreadPool(2)),
                         new RulesSource(rules), FailedHosts.NONE, new RecordingMoves(),
-                        Clock.systemUTC()), history, (changes, interval) -> { }, false, false);
+                        Clock.systemUTC()), history, (changes, interval) -> { },
+                        new RoundStates(new FileRecords(dir)), false, false);
             }
         });
     }

@@ -8,16 +8,17 @@ import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.decide.Outcome;
 import io.understudy.scheduler.evaluate.Breaches;
 import io.understudy.scheduler.history.JsonLinesHistory;
-import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.placement.Assignments;
+import io.understudy.scheduler.records.FileRecords;
 import io.understudy.scheduler.rules.MoveAction;
 import io.understudy.scheduler.stats.AgentReader;
 import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.stats.Parameter;
 import io.understudy.scheduler.stats.Value;
 import io.understudy.scheduler.testing.FakeAgents;
-import io.understudy.scheduler.testing.RecordingMoves;
 import io.understudy.scheduler.testing.FakeNova;
+import io.understudy.scheduler.testing.RecordingMoves;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -83,6 +84,11 @@ class EvaluationRoundTest {
               - {parameter: agent_reachable, equals: true}
             """;
 
+    /** The shared round state, as files in the test's directory. */
+    private RoundStates states() {
+        return new RoundStates(new FileRecords(dir));
+    }
+
     @Test
     void aBusyPrimaryIsDecidedOntoItsFreshReplicaAndTheStaleOneIsRejected() throws Exception {
         RoundResult r = round(RULES).run(RoundState.INITIAL, true, false);
@@ -125,7 +131,7 @@ class EvaluationRoundTest {
         assertThat(r.next()).isEqualTo(before);
 
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, false, false);
+        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, states(), false, false);
         controller.evaluate(before, "test", Optional.empty());
         RoundRecord recorded = history.latest().orElseThrow();
         assertThat(recorded.ok()).isFalse();
@@ -138,7 +144,7 @@ class EvaluationRoundTest {
     void aRoundIsRecordedWithItsReasonsAndAControllerResumesFromIt() throws Exception {
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
         Controller controller = new Controller(round(RULES.replace("max: 90}", "max: 90, for: 5m}")), history,
-                NO_ASSIGNMENTS, false, false);
+                NO_ASSIGNMENTS, states(), false, false);
         RoundState next = controller.evaluate(RoundState.INITIAL, "c1", Optional.of(Instant.parse("2026-11-29T06:00:00Z")));
         assertThat(next.breaches().of("compute1", "cpu_percent")).isPresent();
         RoundRecord r = history.latest().orElseThrow();
@@ -147,9 +153,15 @@ class EvaluationRoundTest {
         assertThat(r.outcomes()).containsEntry("STAY", 1);
         assertThat(r.decisions()).as("a STAY is not recorded by default").isEmpty();
         assertThat(controller.resumeState()).isEqualTo(next);
+        JsonLinesHistory otherHistory = new JsonLinesHistory(dir.resolve("other-history.jsonl"));
+        assertThat(new Controller(round(RULES), otherHistory, NO_ASSIGNMENTS, states(), false, false).resumeState())
+                .as("a standby controller, its own history empty, resumes from the shared state").isEqualTo(next);
+        assertThat(new Controller(round(RULES), history, NO_ASSIGNMENTS,
+                new RoundStates(new FileRecords(dir.resolve("elsewhere"))), false, false).resumeState())
+                .as("no shared state kept: this controller's history").isEqualTo(next);
 
         Controller recordingStays = new Controller(round(RULES.replace("max: 90}", "max: 99}")), history,
-                NO_ASSIGNMENTS, false, true);
+                NO_ASSIGNMENTS, states(), false, true);
         recordingStays.evaluate(RoundState.INITIAL, "c1", Optional.empty());
         assertThat(history.latest().orElseThrow().decisions()).as("history.recordStays records VMs on quiet hosts too")
                 .singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("STAY"));

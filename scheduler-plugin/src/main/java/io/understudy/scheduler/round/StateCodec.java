@@ -1,11 +1,10 @@
-package io.understudy.scheduler.jobs;
+package io.understudy.scheduler.round;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.understudy.scheduler.evaluate.Breaches;
 import io.understudy.scheduler.history.JsonLinesHistory;
-import io.understudy.scheduler.round.RoundState;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
@@ -13,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** A round's state as the text Quartz keeps in the job's data (strings only, so the JDBC store can hold it). */
+/** A round's state as JSON text: breaches since when, and the last move of each VM. */
 final class StateCodec {
 
     private static final ObjectMapper JSON = JsonLinesHistory.mapper();
