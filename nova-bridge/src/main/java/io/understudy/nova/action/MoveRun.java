@@ -16,6 +16,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -66,18 +68,39 @@ final class MoveRun {
      * read, else the result that ends the run (no such server, or Nova could not be read).
      */
     Optional<MoveResult> readBefore(String target) {
+        // Both at once: independent reads, each a round trip to Nova's API that the move waits for.
+        CompletableFuture<List<Migration>> reading = CompletableFuture.supplyAsync(() -> migrations.ofServer(server),
+                task -> {
+                    Thread t = new Thread(task, "nova-read-" + server);
+                    t.setDaemon(true);
+                    t.start();
+                });
         try {
             Optional<Server> found = servers.show(server);
+            List<Migration> read = joined(reading);
             if (found.isEmpty()) {
                 return Optional.of(result(MoveResult.Outcome.REFUSED, target, "Nova knows no server " + server,
                         Optional.empty(), Optional.empty()));
             }
             before = found.get();
-            records = migrations.ofServer(server);
+            records = read;
             return Optional.empty();
         } catch (NovaException | IllegalStateException e) {
+            reading.cancel(false);
             return Optional.of(result(MoveResult.Outcome.UNRESOLVED, target, "could not read the server: "
                     + e.getMessage(), Optional.empty(), Optional.empty()));
+        }
+    }
+
+    /** READING's value, or what it threw. */
+    private static List<Migration> joined(CompletableFuture<List<Migration>> reading) {
+        try {
+            return reading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
     }
 

@@ -9,14 +9,16 @@ import io.understudy.nova.client.NovaResponse;
 import io.understudy.nova.client.RetryPolicy;
 import io.understudy.nova.client.Retrying;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 
 /**
  * What one run of an action sent to Nova: every request counted (each retry too), the request
  * ids of those that change something kept, and its steps logged under one subject that names
- * the server and hosts. One per run; not thread-safe.
+ * the server and hosts. One per run; a run's reads at once may count through it together.
  */
 final class Trail implements NovaCalls {
 
@@ -24,8 +26,8 @@ final class Trail implements NovaCalls {
     private final NovaCalls retrying;
     private final Logger log;
     private final String subject;
-    private final List<String> requestIds = new ArrayList<>();
-    private int requests;
+    private final List<String> requestIds = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger requests = new AtomicInteger();
 
     Trail(NovaCalls nova, RetryPolicy retry, Logger log, String subject) {
         this.nova = requireNonNull(nova, "nova is null");
@@ -37,7 +39,7 @@ final class Trail implements NovaCalls {
     /** Sends once, counted; what a request that starts an action goes through. */
     @Override
     public NovaResponse send(NovaRequest request) {
-        requests++;
+        requests.incrementAndGet();
         try {
             NovaResponse response = nova.send(request);
             if (!request.method().equals("GET")) {
@@ -63,12 +65,14 @@ final class Trail implements NovaCalls {
     }
 
     int requests() {
-        return requests;
+        return requests.get();
     }
 
     /** Nova's ids of the requests that changed (or tried to change) something, in order. */
     List<String> requestIds() {
-        return List.copyOf(requestIds);
+        synchronized (requestIds) {
+            return List.copyOf(requestIds);
+        }
     }
 
     static String idOf(Optional<String> requestId) {

@@ -13,12 +13,17 @@ import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.Server;
 import io.understudy.scheduler.moves.StepResult.Result;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Runs one step of a move against Nova (through the bridge) and the agents, and says how it
@@ -172,28 +177,40 @@ public final class MoveSteps {
     }
 
     private StepResult publish(MovePlan plan) {
+        // Every holder asked at once: the move waits for the slowest answer, not their sum.
+        Map<String, CompletableFuture<Optional<ReplicaInfo>>> asking = new LinkedHashMap<>();
+        for (String host : plan.newSecondaries()) {
+            asking.put(host, CompletableFuture.supplyAsync(() -> {
+                try {
+                    return agents.replica(host, plan.vm());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e.getMessage(), e);
+                }
+            }, task -> {
+                Thread t = new Thread(task, "replica-of-" + host);
+                t.setDaemon(true);
+                t.start();
+            }));
+        }
         List<ServerMetadata.Replica> replicas = new ArrayList<>();
         List<String> silent = new ArrayList<>();
-        int asked = 0;
-        for (String host : plan.newSecondaries()) {
-            asked++;
+        asking.forEach((host, answer) -> {
             try {
-                agents.replica(host, plan.vm()).map(ReplicaInfo::lagSeconds).filter(lag -> lag >= 0)
-                        .ifPresent(lag -> replicas.add(new ServerMetadata.Replica(host,
-                                Duration.ofMillis(Math.round(lag * 1000)))));
-            } catch (IOException | RuntimeException e) {
-                silent.add(host);
+                answer.join().map(ReplicaInfo::lagSeconds).filter(lag -> lag >= 0).ifPresent(lag -> replicas.add(
+                        new ServerMetadata.Replica(host, Duration.ofMillis(Math.round(lag * 1000)))));
+            } catch (CompletionException e) {
+                silent.add(host + ": " + e.getCause().getMessage());
             }
-        }
+        });
         UUID vm = plan.vm();
         try {
             nova.publish(vm, "primary on " + plan.target(), replicas);
             return new StepResult(Result.DONE, "understudy:role primary on " + plan.target() + ", replicas " + replicas
-                    + (silent.isEmpty() ? "" : " (agents not answering: " + silent + ")"), Duration.ZERO, 1, asked,
+                    + (silent.isEmpty() ? "" : " (no lag from " + silent + ")"), Duration.ZERO, 1, asking.size(),
                     List.of(), Optional.empty());
         } catch (RuntimeException e) {
-            return new StepResult(Result.WARNED, "metadata not written: " + e.getMessage(), Duration.ZERO, 1, asked,
-                    List.of(), Optional.empty());
+            return new StepResult(Result.WARNED, "metadata not written: " + e.getMessage(), Duration.ZERO, 1,
+                    asking.size(), List.of(), Optional.empty());
         }
     }
 }
