@@ -356,12 +356,15 @@ enabled = false
 [oslo_concurrency]
 lock_path = $state/nova/lock
 EOF
-  # Under uwsgi nothing runs the API's green threads while it is idle, so RabbitMQ drops its
-  # connection for missed heartbeats and the next request waits for a reconnect: send them from
-  # a real thread (the eventlet services must not).
+  # Nova's API on its own eventlet server, one worker, like every other Nova service here: under
+  # uwsgi's threads, eventlet's green threads deadlocked across them ("greenlet.error: cannot
+  # switch to a different thread") and the API stopped answering after minutes of steady load.
   write_config "$etc/nova/nova-api.conf" <<EOF
-[oslo_messaging_rabbit]
-heartbeat_in_pthread = true
+[DEFAULT]
+enabled_apis = osapi_compute
+osapi_compute_listen = 127.0.0.1
+osapi_compute_listen_port = 8774
+osapi_compute_workers = 1
 EOF
   local host
   for host in "${computes[@]}"; do
@@ -468,9 +471,7 @@ command_for() {
       cmd=(env OS_NEUTRON_CONFIG_DIR="$etc/neutron" OS_NEUTRON_CONFIG_FILES="neutron.conf;ml2_conf.ini")
       uwsgi_command 9696 /usr/bin/neutron-api ;;
     nova-api)
-      # Nova's WSGI app takes its paste file from the first file listed.
-      cmd=(env OS_NOVA_CONFIG_DIR="$etc/nova" OS_NOVA_CONFIG_FILES="/etc/nova/api-paste.ini;nova.conf;nova-api.conf")
-      uwsgi_command 8774 /usr/bin/nova-api-wsgi ;;
+      cmd=(nova-api --config-file "$etc/nova/nova.conf" --config-file "$etc/nova/nova-api.conf") ;;
     nova-conductor | nova-scheduler)
       cmd=("$name" --config-file "$etc/nova/nova.conf") ;;
     nova-compute*)
