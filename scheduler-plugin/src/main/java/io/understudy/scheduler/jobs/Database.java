@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
 
 /** The clustered store's database ({@code jobstore: jdbc}): its password and new connections to it. */
 public final class Database {
@@ -50,6 +51,17 @@ public final class Database {
     /** {@link #connect} as a supplier, for what reconnects on its own. */
     public Supplier<Connection> connector() {
         return this::connect;
+    }
+
+    /** Closes CONNECTION if there is one, a failure only logged: it is being given up anyway. */
+    public static void closeQuietly(Connection connection, Logger log, String what) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("{}: closing: {}", what, e.getMessage());
+            }
+        }
     }
 
     private static Optional<String> password(JobsConfig config) {

@@ -110,14 +110,8 @@ public final class RoundLock implements AutoCloseable {
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                log.debug("round lock: closing: {}", e.getMessage());
-            }
-            connection = null;
-        }
+        Database.closeQuietly(connection, log, "round lock");
+        connection = null;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.understudy.scheduler.records;
 
 import static java.util.Objects.requireNonNull;
 
+import io.understudy.scheduler.jobs.Database;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -154,13 +155,7 @@ public final class JdbcRecords implements Records {
     }
 
     private void close() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.debug("records: closing: {}", e.getMessage());
-            }
-            connection = null;
-        }
+        Database.closeQuietly(connection, LOG, "records");
+        connection = null;
     }
 }
