@@ -34,7 +34,10 @@ final class ConfigOption {
         return new ConfigLoader().load(file);
     }
 
-    /** The modules every command uses, one per concern: Nova, agents, rules, rounds, history, shared records, moves, detection. */
+    /**
+     * The modules every command uses, one per concern: Nova, agents, rules, rounds, history,
+     * shared records, moves, detection.
+     */
     static List<Module> modules(ControllerConfig config) {
         List<Module> modules = new ArrayList<>();
         modules.add(new OpenStackModule(config.openstack(), System.getenv()));

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * Tells the agents their part in protecting a VM ({@code PUT /v1/vms/{vm}/protection}): the
  * primary's agent replicates to the secondaries, each secondary accepts deltas from the primary,
  * and a host that has no part any more is told so. What was assigned is kept as a record per VM,
- * seen by every controller, so that placement rounds send only what changed or did not get through (an agent away is sent its part
- * when it answers again). A move's re-designation sends everything, whatever is recorded.
+ * seen by every controller, so that placement rounds send only what changed or did not get
+ * through (an agent away is sent its part when it answers again). A move's re-designation sends
+ * everything, whatever is recorded.
  */
 public final class Designator {
 

@@ -40,7 +40,10 @@ public final class Controller {
         this.recordStays = recordStays;
     }
 
-    /** The state to start from: the last round's (any controller's), else this controller's last recorded one, else a fresh one. */
+    /**
+     * The state to start from: the last round's (any controller's), else this controller's last
+     * recorded one, else a fresh one.
+     */
     public RoundState resumeState() {
         return states.latest().or(() -> history.latest().map(RoundRecord::state)).orElse(RoundState.INITIAL);
     }
