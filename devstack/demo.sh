@@ -491,8 +491,9 @@ run() {
     local migrations versions moves
     migrations="$(os 2.80 GET "$nova/os-migrations?instance_uuid=$vm" | jq '[.migrations[] | {type: .migration_type, source: .source_compute, dest: .dest_compute, status}]')"
     versions="$(for h in "${hosts[@]}"; do jq -n --arg h "$h" --argjson v "$(replica_version "$h")" '{($h): $v}'; done | jq -s add)"
-    moves="$(for c in "$demo"/controller*.log; do grep -E ': DONE in' "$c" | sed "s|^|$(basename "$c" .log) |"; done \
-      | jq -R . | jq -s .)"
+    # Prefixed by the controller that made each; a controller that made none has no line.
+    moves="$({ grep -H -E ': DONE in' "$demo"/controller*.log || true; } \
+      | sed -E 's|^.*/(controller[0-9]+)\.log:|\1 |' | jq -R . | jq -s .)"
     jq -n --arg vm "$vm" --arg failed "$failed" --arg final "$target" --arg rto "$rto" \
       --arg rpo "$(seconds_between "$captured" "$killed_at")" --argjson newest "$newest" --argjson before "$n_before" \
       --argjson interval "$interval" --argjson controllers "$controllers" --rawfile timeline "$demo/timeline.txt" \
