@@ -46,9 +46,15 @@ public final class PlacementAssignments implements Assignments {
 
     /** The hosts not back yet that are still VM's secondaries under PRIMARY as last assigned. */
     private Set<String> kept(UUID vm, String primary, List<ForcedDownHosts.Host> away) {
+        Set<String> awayHosts = away.stream().filter(h -> h.vms().contains(vm)).map(ForcedDownHosts.Host::host)
+                .collect(Collectors.toSet());
+        if (awayHosts.isEmpty()) {
+            // The usual case: no record to read (a shared record, a database row with standby controllers).
+            return awayHosts;
+        }
         Set<String> assigned = designator.assigned(vm).filter(d -> d.primary().equals(primary))
                 .map(d -> Set.copyOf(d.secondaries())).orElse(Set.of());
-        return away.stream().filter(h -> h.vms().contains(vm)).map(ForcedDownHosts.Host::host)
-                .filter(assigned::contains).collect(Collectors.toSet());
+        awayHosts.retainAll(assigned);
+        return awayHosts;
     }
 }
