@@ -10,7 +10,8 @@ import java.time.Duration;
  * Limits of the bridge's actions.
  *
  * @param retry how often a request is sent again after a 5xx, an unreadable answer or none
- * @param polling the waits between reads of Nova while following a move
+ * @param polling the waits between reads of Nova while following a live migration; an evacuation
+ *     is read at the first wait throughout
  * @param liveMigrationTimeout how long a live migration of a server without RAM may take; past
  *     this plus {@code liveMigrationTimeoutPerGiB} per GiB of the server's RAM, {@code onTimeout}
  * @param liveMigrationTimeoutPerGiB the time allowed per GiB of RAM: what a live migration copies

@@ -2,6 +2,7 @@ package io.understudy.nova.action;
 
 import static java.util.Objects.requireNonNull;
 
+import io.understudy.nova.client.Backoff;
 import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.client.NovaRequest;
@@ -192,13 +193,23 @@ final class MoveRun {
                 step(m.describe());
             });
             return record;
-        }, Migration::ended, deadline, settings.polling());
+        }, Migration::ended, deadline, polling());
     }
 
     /** Polls the server until SETTLED holds, for at most the settle timeout. */
     Poll.Outcome<Server> awaitServer(Predicate<Server> settled) {
         return Poll.until(() -> servers.show(server), settled, Deadline.after(settings.settleTimeout()),
-                settings.polling());
+                polling());
+    }
+
+    /**
+     * The waits between reads: growing for a live migration, whose end only frees its source; the
+     * first wait throughout for an evacuation, whose end is the VM's recovery (the RTO counts until
+     * it is seen, and with doubling waits it was seen up to a second late).
+     */
+    private Backoff polling() {
+        Backoff growing = settings.polling();
+        return kind == MoveResult.Kind.EVACUATION ? new Backoff(growing.first(), growing.first()) : growing;
     }
 
     /**
