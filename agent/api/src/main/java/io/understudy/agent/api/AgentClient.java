@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -95,6 +96,11 @@ public final class AgentClient {
      * status 409 means the replica holds another version than the delta starts from (or is not
      * assigned here): nothing changed there.
      */
+    public DeltaReceipt sendDelta(UUID vm, Path delta) throws IOException {
+        return sendDelta(vm, FilePieces.body(delta));
+    }
+
+    /** The same, the delta's bytes from any body publisher. */
     public DeltaReceipt sendDelta(UUID vm, HttpRequest.BodyPublisher delta) throws IOException {
         return send(request("/v1/replicas/" + vm + "/deltas")
                 .header("Content-Type", "application/octet-stream")

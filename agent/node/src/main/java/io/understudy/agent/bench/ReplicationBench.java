@@ -31,7 +31,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -122,7 +121,7 @@ final class ReplicationBench {
                 sends.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         long t0 = System.nanoTime();
-                        client.sendDelta(vm, HttpRequest.BodyPublishers.ofFile(delta));
+                        client.sendDelta(vm, delta);
                         return Files.size(delta) / ((System.nanoTime() - t0) / 1e9) / 1e6;
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);

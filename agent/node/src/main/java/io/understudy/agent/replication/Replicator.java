@@ -14,7 +14,6 @@ import io.understudy.agent.qcow2.Qcow2Image;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -218,7 +217,7 @@ public final class Replicator implements AutoCloseable {
                             peer.host(), held);
                     return new Primary.Peer(held, true, null);
                 }
-                DeltaReceipt r = client.sendDelta(s.vm(), HttpRequest.BodyPublishers.ofFile(seed.get().file()));
+                DeltaReceipt r = client.sendDelta(s.vm(), seed.get().file());
                 held = r.version();
                 LOG.info("vm {}: secondary {} seeded from version {} to version {} ({} bytes of data)", s.vm(),
                         peer.host(), seed.get().from(), held, r.payloadBytes());
@@ -227,7 +226,7 @@ public final class Replicator implements AutoCloseable {
                 }
             }
             for (long v = held + 1; v <= s.version(); v++) {
-                DeltaReceipt r = client.sendDelta(s.vm(), HttpRequest.BodyPublishers.ofFile(primary.delta(v)));
+                DeltaReceipt r = client.sendDelta(s.vm(), primary.delta(v));
                 held = r.version();
             }
             return new Primary.Peer(held, false, null);

@@ -62,8 +62,12 @@ public final class AgentServer implements AutoCloseable {
                     false, true, true);
         }
         server = GrizzlyHttpServerFactory.createHttpServer(uri, app, tls, ssl, false);
-        server.start();
         NetworkListener listener = server.getListeners().iterator().next();
+        // Deltas arrive as bodies of hundreds of MiB: reading them in the socket buffer's size
+        // (Grizzly's default) cost a syscall and a fresh buffer every few KiB (bench replication
+        // on tmpfs: 174 MB/s per secondary, 196 MB/s with 1 MiB reads).
+        listener.getTransport().setReadBufferSize(1 << 20);
+        server.start();
         return listener.getPort();
     }
 
