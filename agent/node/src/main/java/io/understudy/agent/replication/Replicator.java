@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -59,6 +60,8 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, Primary> primaries = new ConcurrentHashMap<>();
     private final Map<UUID, ScheduledFuture<?>> schedules = new ConcurrentHashMap<>();
     private final Map<UUID, Protection> protections = new ConcurrentHashMap<>();
+    /** VMs whose unreplicated disks were already named in the log (once per VM and agent run). */
+    private final Set<UUID> warnedDisks = ConcurrentHashMap.newKeySet();
 
     public Replicator(Path root, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
             Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics) throws IOException {
@@ -135,9 +138,18 @@ public final class Replicator implements AutoCloseable {
             try {
                 DomainDescription domain = hypervisor.describe(vm)
                         .orElseThrow(() -> new IOException("no domain " + vm + " on this node"));
-                DomainDescription.Disk disk = domain.disks().stream().filter(DomainDescription.Disk::checkpointable)
-                        .findFirst().orElseThrow(() -> new IOException("domain " + domain.name()
-                                + " has no disk that can carry a dirty bitmap (a writable qcow2 file)"));
+                List<DomainDescription.Disk> disks = domain.disks().stream()
+                        .filter(DomainDescription.Disk::checkpointable).toList();
+                if (disks.isEmpty()) {
+                    throw new IOException("domain " + domain.name()
+                            + " has no disk that can carry a dirty bitmap (a writable qcow2 file)");
+                }
+                DomainDescription.Disk disk = disks.get(0);
+                if (disks.size() > 1 && warnedDisks.add(vm)) {
+                    LOG.warn("vm {}: only its first disk {} ({}) is replicated; {} not: a failover loses their data", vm,
+                            disk.target(), disk.source().orElseThrow(), disks.subList(1, disks.size()).stream()
+                                    .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList());
+                }
                 long size;
                 try (Qcow2Image top = Qcow2Image.open(disk.source().orElseThrow())) {
                     size = top.virtualSize();
