@@ -14,13 +14,15 @@ import java.util.NoSuchElementException;
 /**
  * A file as a request body in pieces of {@link #PIECE} bytes. The JDK's own file publisher reads
  * 16 KiB at a time ({@code jdk.httpclient.bufsize}), and at that size the cost per piece, not
- * the loopback, held a secondary receiving a delta to about 130 MB/s (measured with {@code bench
- * replication} on tmpfs: 132 MB/s, 174 MB/s with 256 KiB pieces). Each piece opens the file and
- * reads at its offset, so a request given up half-way leaves no file open.
+ * the loopback, held a secondary receiving a delta to about 130 MB/s ({@code bench replication}
+ * on tmpfs, with the server's reads below). 256 KiB measured best: 188-190 MB/s, against
+ * 166-175 with 128 KiB and 161-170 with 1 MiB, whose arrays G1 allocates as humongous objects.
+ * Each piece opens the file and reads at its offset, so a request given up half-way leaves no
+ * file open.
  */
 final class FilePieces implements Iterator<byte[]> {
 
-    static final int PIECE = 1 << 20;
+    static final int PIECE = 1 << 18;
 
     private final Path file;
     private final long size;

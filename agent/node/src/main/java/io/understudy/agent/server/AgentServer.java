@@ -63,10 +63,10 @@ public final class AgentServer implements AutoCloseable {
         }
         server = GrizzlyHttpServerFactory.createHttpServer(uri, app, tls, ssl, false);
         NetworkListener listener = server.getListeners().iterator().next();
-        // Deltas arrive as bodies of hundreds of MiB: reading them in the socket buffer's size
-        // (Grizzly's default) cost a syscall and a fresh buffer every few KiB (bench replication
-        // on tmpfs: 174 MB/s per secondary, 196 MB/s with 1 MiB reads).
-        listener.getTransport().setReadBufferSize(1 << 20);
+        // Deltas arrive as bodies of hundreds of MiB: read in the socket buffer's size (Grizzly's
+        // default), they cost a syscall and a fresh buffer every few KiB. 256 KiB reads, with the
+        // sender's 256 KiB pieces (FilePieces), measured best in bench replication.
+        listener.getTransport().setReadBufferSize(1 << 18);
         server.start();
         return listener.getPort();
     }
