@@ -38,8 +38,10 @@ public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMi
      */
     public static final ActionSettings DEFAULTS = new ActionSettings(
             RetryPolicy.DEFAULT,
-            // A move's end is seen within about a second: at most one read a second per move in flight.
-            new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1)),
+            // A move's end is seen within a quarter of a second: the controller's share of a live
+            // migration counts until then, and waits doubling up to 1 s added about half a second
+            // to it. Four filtered reads a second per move in flight cost Nova little.
+            new Backoff(Duration.ofMillis(250), Duration.ofMillis(250)),
             Duration.ofMinutes(2),
             Duration.ofMinutes(2),
             OnTimeout.ABORT,

@@ -14,7 +14,7 @@ class ActionSettingsTest {
     void pinsEveryDefault() {
         assertThat(ActionSettings.DEFAULTS).isEqualTo(new ActionSettings(
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
-                new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1)),
+                new Backoff(Duration.ofMillis(250), Duration.ofMillis(250)),
                 Duration.ofMinutes(2), Duration.ofMinutes(2), ActionSettings.OnTimeout.ABORT,
                 Duration.ofMinutes(1), Duration.ofMinutes(3)));
     }

@@ -126,11 +126,11 @@ class ConfigLoaderTest {
         assertThat(c.history()).isEqualTo(Path.of("/var/lib/understudy/controller/history.jsonl"));
         assertThat(c.recordStays()).isFalse();
         // Nova's own service_down_time (60 s), 2 min + 2 min per GiB for a live migration, 3 min for an
-        // evacuation; 4 attempts 0.5-2 s apart; polls 0.5-2 s apart.
+        // evacuation; 4 attempts 0.5-2 s apart; polls every 0.25 s.
         // A host's fence: nova-down unless configured; an operator's confirmation stands for 30 min.
         assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
-                new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1)), Duration.ofMinutes(2), Duration.ofMinutes(2),
+                new Backoff(Duration.ofMillis(250), Duration.ofMillis(250)), Duration.ofMinutes(2), Duration.ofMinutes(2),
                 ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3)), Duration.ofSeconds(60),
                 true, new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
         assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
