@@ -10,8 +10,7 @@ import java.time.Duration;
  * Limits of the bridge's actions.
  *
  * @param retry how often a request is sent again after a 5xx, an unreadable answer or none
- * @param polling the waits between reads of Nova while following a live migration; an evacuation
- *     is read at the first wait throughout
+ * @param polling the waits between reads of Nova while following a move
  * @param liveMigrationTimeout how long a live migration of a server without RAM may take; past
  *     this plus {@code liveMigrationTimeoutPerGiB} per GiB of the server's RAM, {@code onTimeout}
  * @param liveMigrationTimeoutPerGiB the time allowed per GiB of RAM: what a live migration copies
@@ -38,9 +37,10 @@ public record ActionSettings(RetryPolicy retry, Backoff polling, Duration liveMi
      */
     public static final ActionSettings DEFAULTS = new ActionSettings(
             RetryPolicy.DEFAULT,
-            // A move's end is seen within a quarter of a second: the controller's share of a live
-            // migration counts until then, and waits doubling up to 1 s added about half a second
-            // to it. Four filtered reads a second per move in flight cost Nova little.
+            // A move's end is seen within a quarter of a second: an evacuation's RTO and the
+            // controller's share of a live migration count until then, and waits doubling up to 1 s
+            // added up to a second to both. Four filtered reads a second per move in flight cost
+            // Nova little.
             new Backoff(Duration.ofMillis(250), Duration.ofMillis(250)),
             Duration.ofMinutes(2),
             Duration.ofMinutes(2),

@@ -2,7 +2,6 @@ package io.understudy.nova.action;
 
 import static java.util.Objects.requireNonNull;
 
-import io.understudy.nova.client.Backoff;
 import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.client.NovaRequest;
@@ -193,23 +192,13 @@ final class MoveRun {
                 step(m.describe());
             });
             return record;
-        }, Migration::ended, deadline, polling());
+        }, Migration::ended, deadline, settings.polling());
     }
 
     /** Polls the server until SETTLED holds, for at most the settle timeout. */
     Poll.Outcome<Server> awaitServer(Predicate<Server> settled) {
         return Poll.until(() -> servers.show(server), settled, Deadline.after(settings.settleTimeout()),
-                polling());
-    }
-
-    /**
-     * The waits between reads: growing for a live migration, whose end only frees its source; the
-     * first wait throughout for an evacuation, whose end is the VM's recovery (the RTO counts until
-     * it is seen, and with doubling waits it was seen up to a second late).
-     */
-    private Backoff polling() {
-        Backoff growing = settings.polling();
-        return kind == MoveResult.Kind.EVACUATION ? new Backoff(growing.first(), growing.first()) : growing;
+                settings.polling());
     }
 
     /**

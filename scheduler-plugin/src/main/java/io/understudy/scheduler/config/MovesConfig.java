@@ -12,8 +12,7 @@ import java.util.Map;
  * @param actions the bridge's limits: {@code liveMigrationTimeout}, {@code liveMigrationTimeoutPerGiB},
  *     {@code onTimeout} (abort or force-complete), {@code settleTimeout}, {@code evacuationTimeout},
  *     {@code requestAttempts}, {@code retryWait}/{@code retryMaxWait} (between attempts),
- *     {@code pollWait}/{@code pollMaxWait} (between reads while following a live migration; an
- *     evacuation is read every {@code pollWait})
+ *     {@code pollWait}/{@code pollMaxWait} (between reads while following a move)
  * @param serviceDownTime {@code moves.serviceDownTime}: Nova's {@code service_down_time}, which must match
  *     the cloud's; only the {@code nova-down} fencer uses it (it waits for that much silence of the host)
  * @param finalSync {@code moves.finalSync}: a replication round on the old primary before a live migration

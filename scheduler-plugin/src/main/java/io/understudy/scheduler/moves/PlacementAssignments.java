@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.placement.PlacementChange;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -47,7 +48,7 @@ public final class PlacementAssignments implements Assignments {
     /** The hosts not back yet that are still VM's secondaries under PRIMARY as last assigned. */
     private Set<String> kept(UUID vm, String primary, List<ForcedDownHosts.Host> away) {
         Set<String> awayHosts = away.stream().filter(h -> h.vms().contains(vm)).map(ForcedDownHosts.Host::host)
-                .collect(Collectors.toSet());
+                .collect(Collectors.toCollection(HashSet::new));
         if (awayHosts.isEmpty()) {
             // The usual case: no record to read (a shared record, a database row with standby controllers).
             return awayHosts;

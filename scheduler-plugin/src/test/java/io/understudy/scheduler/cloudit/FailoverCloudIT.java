@@ -400,7 +400,7 @@ class FailoverCloudIT {
                 + "history: {recordStays: true}\n"
                 // Nova's report_interval as local-cloud.sh set it; the rest are detection's defaults.
                 + "detection: {reportInterval: " + cloud.reportInterval().toSeconds() + "s}\n"
-                + "moves:\n  pollWait: 250ms\n  pollMaxWait: 1s\n  fencing:\n    default: " + defaultFence + "\n");
+                + "moves:\n  fencing:\n    default: " + defaultFence + "\n");
     }
 
     private void awaitEveryHostOk() {
