@@ -92,6 +92,17 @@ public final class AgentClient {
     }
 
     /**
+     * Starts the agent's replica of {@code vm} from its own copy of {@code base} (version 0 holding
+     * the image): 404 when it has no such image, 409 when its image differs or it holds a later
+     * version already. Hashing and copying the image takes a while for a large one.
+     */
+    public ReplicaInfo startFromBase(UUID vm, BaseImage base) throws IOException {
+        return send(request("/v1/replicas/" + vm + "/base").timeout(timeout.multipliedBy(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(base)))
+                .header("Content-Type", "application/json").build(), new TypeReference<>() {});
+    }
+
+    /**
      * Streams one delta to the agent's replica of {@code vm}. An {@link AgentException} with
      * status 409 means the replica holds another version than the delta starts from (or is not
      * assigned here): nothing changed there.

@@ -15,12 +15,15 @@ import java.util.Optional;
  * @param listen        where the API listens
  * @param dataDir       replicas, primary state and scratch files live here, nowhere else
  * @param instancesPath Nova's {@code instances_path}: disk space is measured there and replicas are staged there
+ * @param baseImagesPath Nova's image cache ({@code instances_path/_base}): a VM's disk that is an overlay of
+ *                      an image there replicates only what it wrote above the image to a node that holds it too
  */
 public record AgentConfig(
         String host,
         InetSocketAddress listen,
         Path dataDir,
         Path instancesPath,
+        Path baseImagesPath,
         String libvirtUri,
         Auth auth,
         Replication replication) {
@@ -30,6 +33,7 @@ public record AgentConfig(
         requireNonNull(listen, "listen is null");
         requireNonNull(dataDir, "dataDir is null");
         requireNonNull(instancesPath, "instancesPath is null");
+        requireNonNull(baseImagesPath, "baseImagesPath is null");
         requireNonNull(libvirtUri, "libvirtUri is null");
         requireNonNull(auth, "auth is null");
         requireNonNull(replication, "replication is null");

@@ -37,6 +37,8 @@ public final class ConfigReader {
     public static final String DEFAULT_LISTEN = "0.0.0.0:9797";
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/understudy/agent");
     public static final Path DEFAULT_INSTANCES_PATH = Path.of("/var/lib/nova/instances");
+    /** Nova's {@code [image_cache] subdirectory_name} default, under the instances path. */
+    public static final String NOVA_BASE_FOLDER = "_base";
     public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
     public static final AuthMode DEFAULT_AUTH_MODE = AuthMode.MTLS;
     public static final Path DEFAULT_TOKEN_FILE = Path.of("/etc/understudy/cluster.token");
@@ -46,7 +48,7 @@ public final class ConfigReader {
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Map<String, Set<String>> KEYS = Map.of(
-            "", Set.of("host", "listen", "dataDir", "instancesPath", "libvirt", "auth", "replication"),
+            "", Set.of("host", "listen", "dataDir", "instancesPath", "baseImagesPath", "libvirt", "auth", "replication"),
             "libvirt", Set.of("uri"),
             "auth", Set.of("mode", "tokenFile", "tls"),
             "auth.tls", Set.of("certificate", "key", "ca"),
@@ -102,6 +104,7 @@ public final class ConfigReader {
         InetSocketAddress listen = address(root, "listen");
         Path dataDir = path(root, "dataDir", DEFAULT_DATA_DIR);
         Path instancesPath = path(root, "instancesPath", DEFAULT_INSTANCES_PATH);
+        Path baseImagesPath = path(root, "baseImagesPath", instancesPath.resolve(NOVA_BASE_FOLDER));
         JsonNode libvirt = section(root, "libvirt");
         String uri = text(libvirt, "uri", DEFAULT_LIBVIRT_URI);
 
@@ -133,7 +136,7 @@ public final class ConfigReader {
             throw new ConfigException(source + ": " + errors.get(0)
                     + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""));
         }
-        return new AgentConfig(host, listen, dataDir, instancesPath, uri, new Auth(mode, tokenFile, tls),
+        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, uri, new Auth(mode, tokenFile, tls),
                 new Replication(squashAbove, maxJson, peerTimeout));
     }
 

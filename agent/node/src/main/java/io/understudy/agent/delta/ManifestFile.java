@@ -1,5 +1,6 @@
 package io.understudy.agent.delta;
 
+import io.understudy.agent.qcow2.BackingChain;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -14,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
@@ -36,6 +38,21 @@ public final class ManifestFile {
     private static final int BUFFER = 1 << 16;
 
     private ManifestFile() {}
+
+    /**
+     * Hashes {@code chain}'s whole content into a new manifest file (a base image the primary and a
+     * secondary both hold, say); returns the manifest hash.
+     */
+    public static byte[] write(BackingChain chain, int clusterSize, Path file) throws IOException {
+        try (Writer w = new Writer(file, clusterSize, chain.virtualSize())) {
+            MessageDigest cluster = DeltaFormat.sha256();
+            ClusterScan.forEachNonZero(chain, clusterSize, (index, data) -> {
+                cluster.update(data);
+                w.add(index, cluster.digest());
+            });
+            return w.finish();
+        }
+    }
 
     /** What a manifest file says about itself, read without its entries. */
     public record Summary(int clusterSize, long virtualSize, long entries, byte[] hash) {}

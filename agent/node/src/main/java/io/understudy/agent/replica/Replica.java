@@ -57,6 +57,7 @@ import java.util.concurrent.CompletableFuture;
  * DIR/state.json                 version, chain (bottom first), manifest file and hash, capture time
  * DIR/0000000007.qcow2 ...       layers, named by the version they complete
  * DIR/manifest-0000000007.bin    per-cluster SHA-256 of that version
+ * DIR/base.qcow2, manifest-base.bin   the bottom of a replica started from a base image (version 0)
  * </pre>
  */
 public final class Replica {
@@ -77,6 +78,9 @@ public final class Replica {
     public record Receipt(UUID vm, long version, boolean applied, DeltaStats stats) {}
 
     private static final String STATE = "state.json";
+    /** The bottom layer of a replica started from a base image, and its manifest: version 0. */
+    private static final String BASE_LAYER = "base.qcow2";
+    private static final String BASE_MANIFEST = "manifest-base.bin";
     private static final ObjectMapper JSON = Json.mapper();
 
     private final Path dir;
@@ -256,6 +260,33 @@ public final class Replica {
             seedFrom(chain, seed, reader -> r.receive(reader, primary));
             return r;
         }
+    }
+
+    /**
+     * A replica at version 0 that holds a base image's content (the image a VM's disk is an overlay
+     * of, from this node's own image cache), so that the VM's first delta carries only what it wrote
+     * above the image. The bottom layer is a copy of the image's data, not a link to it: Nova's image
+     * cache deletes an image no instance of this node uses, and the replica must outlive that.
+     */
+    public static Replica fromBase(Path dir, UUID vm, Path image, int clusterSize, String primary, Clock clock)
+            throws IOException {
+        try (BackingChain chain = BackingChain.open(image)) {
+            Replica r = create(dir, vm, chain.virtualSize(), clusterSize, primary, clock);
+            DeltaHeader seed = new DeltaHeader(clusterSize, chain.virtualSize(), chain.virtualSize(), true,
+                    Optional.of(new Manifest(clusterSize, chain.virtualSize()).finish()), Optional.of(vm), 0, 0, 0);
+            seedFrom(chain, seed, r::installBase);
+            return r;
+        }
+    }
+
+    private synchronized DeltaStats installBase(DeltaReader reader) throws IOException {
+        DeltaHeader h = reader.header();
+        Applied applied = apply(reader, BASE_LAYER, BASE_MANIFEST, new Manifest(h.clusterSize(), h.newSize()).finish(),
+                null);
+        writeState(new State(state.vm(), 0, h.clusterSize(), h.newSize(), List.of(BASE_LAYER), BASE_MANIFEST,
+                applied.hash(), 0, state.primary()));
+        removeUnnamed(false);
+        return applied.stats();
     }
 
     /**

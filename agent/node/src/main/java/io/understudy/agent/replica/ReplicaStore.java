@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ReplicaStore {
 
+    private static final String BUILDING = ".base.partial";
+
     private final Path root;
     private final Clock clock;
     private final Map<UUID, Replica> open = new ConcurrentHashMap<>();
@@ -29,6 +31,10 @@ public final class ReplicaStore {
         this.clock = clock;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
             for (Path dir : dirs) {
+                if (dir.getFileName().toString().endsWith(BUILDING)) {
+                    deleteDir(dir); // a replica a crash left half built from a base image
+                    continue;
+                }
                 UUID vm = parse(dir.getFileName().toString());
                 if (vm != null && Files.exists(dir.resolve("state.json"))) {
                     open.put(vm, Replica.open(dir, clock));
@@ -49,6 +55,24 @@ public final class ReplicaStore {
             open.put(vm, r);
         }
         return r;
+    }
+
+    /**
+     * Builds the replica of {@code vm} at version 0 from a local base image ({@link Replica#fromBase})
+     * beside the store, and takes it in, replacing any replica held so far, only when the image's
+     * manifest hash is {@code expected}. Returns the hash the image has here.
+     */
+    public String fromBase(UUID vm, Path image, int clusterSize, String primary, String expected) throws IOException {
+        Path built = root.resolve(vm + "." + UUID.randomUUID() + BUILDING);
+        try {
+            String found = Replica.fromBase(built, vm, image, clusterSize, primary, clock).state().manifestHash();
+            if (found.equals(expected)) {
+                adopt(vm, built);
+            }
+            return found;
+        } finally {
+            deleteDir(built); // gone already once adopted
+        }
     }
 
     /**

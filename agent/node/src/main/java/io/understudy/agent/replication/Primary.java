@@ -7,6 +7,7 @@ import io.understudy.agent.delta.DeltaWriter;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.delta.ManifestFile;
 import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.qcow2.BackingChain;
 import io.understudy.agent.replica.Durable;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -49,27 +50,36 @@ final class Primary {
 
     record State(UUID vm, long version, Optional<String> checkpoint, long virtualSize, String manifest,
             String manifestHash, List<Long> journal, Optional<Long> seed, Map<String, Peer> peers, long lastRoundMillis,
-            double lastRoundSeconds, boolean lastRoundFull, String lastError, long origin, long seedFrom) {
+            double lastRoundSeconds, boolean lastRoundFull, String lastError, long origin, long seedFrom,
+            Optional<Base> base) {
         State {
             journal = List.copyOf(journal);
             peers = Map.copyOf(peers);
+            base = base == null ? Optional.empty() : base; // absent from states written before bases
         }
 
         State withPeers(Map<String, Peer> p) {
             return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, p,
-                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError, origin, seedFrom);
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError, origin, seedFrom, base);
         }
 
         State withError(String error) {
             return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, peers,
-                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error, origin, seedFrom);
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error, origin, seedFrom, base);
         }
     }
+
+    /**
+     * The base image version 0 holds when the VM's disk is an overlay of one in the image cache:
+     * its file name there, and its manifest hash (a secondary's copy must hash the same).
+     */
+    record Base(String image, String manifestHash) {}
 
     /** What one round produced: the new version, its delta (and a seed when asked) and the capture's figures. */
     record Produced(long version, Path delta, Optional<Path> seed, RoundSink.Result result, LiveCapture.Round round) {}
 
     private static final String STATE = "state.json";
+    private static final String BASE_MANIFEST = "manifest-base.bin";
     private static final ObjectMapper JSON = Json.mapper();
 
     private final Path dir;
@@ -110,9 +120,39 @@ final class Primary {
             }
         }
         Primary p = new Primary(dir, new State(vm, version, Optional.empty(), size, manifest,
-                HexFormat.of().formatHex(hash), List.of(), Optional.empty(), Map.of(), 0, 0, false, null, version, 0));
+                HexFormat.of().formatHex(hash), List.of(), Optional.empty(), Map.of(), 0, 0, false, null, version, 0,
+                Optional.empty()));
         p.write(p.state);
         return p;
+    }
+
+    /**
+     * Makes version 0 the base image the VM's disk is an overlay of instead of the empty disk, so
+     * that the first delta carries only what the VM wrote above the image. Only before the first
+     * round and when this primary did not start from a replica; otherwise nothing changes.
+     */
+    synchronized void baseOn(String image, Path file) throws IOException {
+        State s = state;
+        if (s.version() != 0 || s.origin() != 0 || s.base().isPresent()) {
+            return;
+        }
+        Path temp = dir.resolve(BASE_MANIFEST + ".partial");
+        Files.deleteIfExists(temp);
+        long size;
+        byte[] hash;
+        try (BackingChain chain = BackingChain.open(file)) {
+            size = chain.virtualSize();
+            hash = ManifestFile.write(chain, CLUSTER, temp);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        Files.move(temp, dir.resolve(BASE_MANIFEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        String hex = HexFormat.of().formatHex(hash);
+        write(new State(s.vm(), 0, Optional.empty(), size, BASE_MANIFEST, hex, s.journal(), s.seed(), s.peers(),
+                s.lastRoundMillis(), s.lastRoundSeconds(), s.lastRoundFull(), s.lastError(), 0, s.seedFrom(),
+                Optional.of(new Base(image, hex))));
+        removeUnnamed();
     }
 
     /** What the primary needs of a local replica to continue from it. */
@@ -148,11 +188,11 @@ final class Primary {
         Files.deleteIfExists(seedTemp);
         Files.deleteIfExists(manifestTemp);
         boolean full = seed || s.checkpoint().isEmpty();
-        byte[] base = HexFormat.of().parseHex(s.manifestHash());
-        long baseSize = s.version() == 0 ? virtualSize : s.virtualSize();
-        DeltaHeader deltaHeader = new DeltaHeader(CLUSTER, virtualSize, baseSize, s.version() == 0,
-                Optional.of(s.version() == 0 ? new Manifest(CLUSTER, virtualSize).finish() : base), Optional.of(s.vm()),
-                s.version(), next, capturedAtMillis);
+        // From the empty disk, the first delta is a seed; from a base image, a delta like any other.
+        boolean fromEmpty = s.version() == 0 && s.base().isEmpty();
+        byte[] base = fromEmpty ? new Manifest(CLUSTER, virtualSize).finish() : HexFormat.of().parseHex(s.manifestHash());
+        DeltaHeader deltaHeader = new DeltaHeader(CLUSTER, virtualSize, fromEmpty ? virtualSize : s.virtualSize(),
+                fromEmpty, Optional.of(base), Optional.of(s.vm()), s.version(), next, capturedAtMillis);
         ManifestFile.Summary origin = fromOrigin ? ManifestFile.summary(dir.resolve(originName(s.origin()))) : null;
         DeltaHeader seedHeader = fromOrigin
                 ? new DeltaHeader(CLUSTER, virtualSize, origin.virtualSize(), false, Optional.of(origin.hash()),
@@ -196,7 +236,7 @@ final class Primary {
             write(new State(s.vm(), next, Optional.of(round.checkpoint()), virtualSize, manifestName(next),
                     HexFormat.of().formatHex(result.manifest()), journal, seedVersion, s.peers(), capturedAtMillis,
                     round.total().toNanos() / 1e9, round.full(), null, s.origin(),
-                    seed ? seedFrom.get() : s.seedFrom()));
+                    seed ? seedFrom.get() : s.seedFrom(), s.base()));
             removeUnnamed();
             return new Produced(next, delta(next), seedVersion.map(v -> dir.resolve(seedName(v))), result, round);
         } finally {
@@ -226,7 +266,8 @@ final class Primary {
         if (state.seed().isPresent()) {
             write(new State(state.vm(), state.version(), state.checkpoint(), state.virtualSize(), state.manifest(),
                     state.manifestHash(), state.journal(), Optional.empty(), state.peers(), state.lastRoundMillis(),
-                    state.lastRoundSeconds(), state.lastRoundFull(), state.lastError(), state.origin(), 0));
+                    state.lastRoundSeconds(), state.lastRoundFull(), state.lastError(), state.origin(), 0,
+                    state.base()));
             removeUnnamed();
         }
     }

@@ -3,6 +3,7 @@ package io.understudy.agent.replication;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.BaseImage;
 import io.understudy.agent.api.DeltaReceipt;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
@@ -49,6 +50,7 @@ public final class Replicator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
 
     private final Path root;
+    private final Path baseImages;
     private final Hypervisor hypervisor;
     private final LiveCapture capture;
     private final ReplicaStore replicas;
@@ -63,9 +65,14 @@ public final class Replicator implements AutoCloseable {
     /** VMs whose unreplicated disks were already named in the log (once per VM and agent run). */
     private final Set<UUID> warnedDisks = ConcurrentHashMap.newKeySet();
 
-    public Replicator(Path root, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
+    /**
+     * @param baseImages the image cache (Nova's {@code _base}): a disk that is an overlay of an image
+     *                   there is replicated as what it wrote above the image to secondaries that hold it
+     */
+    public Replicator(Path root, Path baseImages, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
             Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics) throws IOException {
         this.root = Files.createDirectories(root);
+        this.baseImages = baseImages.toAbsolutePath().normalize();
         this.hypervisor = hypervisor;
         this.capture = capture;
         this.replicas = replicas;
@@ -150,9 +157,19 @@ public final class Replicator implements AutoCloseable {
                             disk.target(), disk.source().orElseThrow(), disks.subList(1, disks.size()).stream()
                                     .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList());
                 }
+                Path source = disk.source().orElseThrow();
                 long size;
-                try (Qcow2Image top = Qcow2Image.open(disk.source().orElseThrow())) {
+                Optional<Path> backing;
+                try (Qcow2Image top = Qcow2Image.open(source)) {
                     size = top.virtualSize();
+                    backing = top.backingFile().map(b -> source.resolveSibling(b).toAbsolutePath().normalize());
+                }
+                Optional<Path> image = backing.filter(b -> baseImages.equals(b.getParent()) && Files.isRegularFile(b));
+                if (image.isPresent() && primary.state().version() == 0 && primary.state().base().isEmpty()) {
+                    primary.baseOn(image.get().getFileName().toString(), image.get());
+                    primary.state().base().ifPresent(b -> LOG.info("vm {}: its disk {} is an overlay of base image {}; "
+                            + "secondaries holding that image get only what the VM wrote above it", vm, source,
+                            image.get()));
                 }
                 Optional<Long> seed = seedFrom(primary.state());
                 long capturedAt = clock.millis();
@@ -220,6 +237,12 @@ public final class Replicator implements AutoCloseable {
             // refused one at the version it still holds. One that was behind and caught up another
             // way (a former primary rolled back to where this primary started) needs none.
             boolean refused = known.needsSeed() && known.lastError() != null && held == known.version();
+            if (held == 0 && !known.needsSeed() && s.base().isPresent() && canCatchUp(s, 0)) {
+                Optional<String> lacking = startFromBase(client, s, peer);
+                if (lacking.isPresent()) {
+                    return new Primary.Peer(0, true, lacking.get());
+                }
+            }
             if (refused || !canCatchUp(s, held)) {
                 // One at this primary's starting version waits for a seed from there (see seedFrom).
                 long from = !refused && s.origin() > 0 && held == s.origin() ? s.origin() : 0;
@@ -254,6 +277,27 @@ public final class Replicator implements AutoCloseable {
             metrics.counter("understudy.sends.failed", "secondary", peer.host()).increment();
             LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
             return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Has a secondary that holds nothing yet start its replica from its own copy of the base image
+     * this primary's version 0 holds. Returns why it cannot (no such image there, or another one):
+     * it then gets a seed from the empty disk.
+     */
+    private Optional<String> startFromBase(AgentClient client, Primary.State s, io.understudy.agent.api.Peer peer)
+            throws IOException {
+        Primary.Base base = s.base().orElseThrow();
+        try {
+            client.startFromBase(s.vm(), new BaseImage(base.image(), Primary.CLUSTER, base.manifestHash()));
+            return Optional.empty();
+        } catch (AgentException e) {
+            if (e.status() != 404 && e.status() != 409) {
+                throw e;
+            }
+            LOG.info("vm {}: secondary {} cannot start from base image {} ({}); it gets a seed", s.vm(), peer.host(),
+                    base.image(), e.getMessage());
+            return Optional.of("base image: " + e.getMessage());
         }
     }
 

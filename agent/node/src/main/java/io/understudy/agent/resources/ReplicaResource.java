@@ -1,11 +1,13 @@
 package io.understudy.agent.resources;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.understudy.agent.api.BaseImage;
 import io.understudy.agent.api.DeltaReceipt;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
 import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.delta.DeltaHeader;
 import io.understudy.agent.delta.DeltaReader;
 import io.understudy.agent.delta.Divergence;
 import io.understudy.agent.rejoin.Preservation;
@@ -28,10 +30,12 @@ import java.io.BufferedOutputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaResource.class);
+    private static final Pattern IMAGE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}");
+    private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final ReplicaStore store;
     private final Preservation preservation;
@@ -150,15 +156,13 @@ public final class ReplicaResource {
     public DeltaReceipt receive(@PathParam("vm") String id, InputStream body) throws IOException {
         UUID vm = Ids.vm(id);
         notRejoining(vm);
-        var protection = protections.get(vm).filter(p -> p.role() == Role.SECONDARY)
-                .orElseThrow(() -> Ids.error(Response.Status.CONFLICT, "this node is not a secondary of " + vm));
+        String primary = primaryOf(vm);
         DeltaReader reader = DeltaReader.open(new BufferedInputStream(body, 1 << 20));
         var header = reader.header();
         if (header.vm().isEmpty() || !header.vm().get().equals(vm)) {
             throw Ids.error(Response.Status.BAD_REQUEST, "the delta is not for " + vm);
         }
         Replica replica = store.get(vm).orElse(null);
-        String primary = protection.peers().isEmpty() ? "" : protection.peers().get(0).host();
         if (replica == null) {
             if (!header.seed() || header.fromVersion() != 0) {
                 throw Ids.error(Response.Status.CONFLICT, "no replica of " + vm + " here yet: send a seed from version 0");
@@ -174,6 +178,67 @@ public final class ReplicaResource {
         metrics.counter("understudy.deltas.received", "result", receipt.applied() ? "applied" : "replayed").increment();
         metrics.counter("understudy.delta.payload.received", "unit", "bytes").increment(payload);
         return new DeltaReceipt(vm, receipt.version(), receipt.applied(), payload);
+    }
+
+    /**
+     * Starts the replica of {@code vm} from this node's copy of the base image its disk is an
+     * overlay of (see {@link BaseImage}): 404 without such an image here, 409 when it differs from
+     * the primary's or a later version is held. Idempotent: a replica started from the same image
+     * answers at once.
+     */
+    @POST
+    @Path("{vm}/base")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public ReplicaInfo startFromBase(@PathParam("vm") String id, BaseImage base) throws IOException {
+        UUID vm = Ids.vm(id);
+        notRejoining(vm);
+        String primary = primaryOf(vm);
+        if (base == null || base.image() == null || !IMAGE_NAME.matcher(base.image()).matches()) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "base image name '" + (base == null ? null : base.image())
+                    + "' is not a file name (letters, digits, . _ -; not starting with .)");
+        }
+        if (base.manifest() == null || !HEX_SHA256.matcher(base.manifest()).matches()) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "base image manifest '" + base.manifest()
+                    + "' is not 64 hex digits");
+        }
+        if (Integer.bitCount(base.clusterSize()) != 1 || base.clusterSize() < DeltaHeader.MIN_CLUSTER
+                || base.clusterSize() > DeltaHeader.MAX_CLUSTER) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "cluster size " + base.clusterSize()
+                    + " is not a power of two in 512..2 MiB");
+        }
+        Replica held = store.get(vm).orElse(null);
+        if (held != null && held.state().version() > 0) {
+            throw Ids.error(Response.Status.CONFLICT, "replica of " + vm + " holds version " + held.state().version()
+                    + "; a base image only starts a replica");
+        }
+        if (held != null && held.state().manifestHash().equals(base.manifest())) {
+            return info(held);
+        }
+        java.nio.file.Path image = config.baseImagesPath().resolve(base.image());
+        if (!Files.isRegularFile(image)) {
+            throw Ids.error(Response.Status.NOT_FOUND, "no base image " + base.image() + " in "
+                    + config.baseImagesPath());
+        }
+        long t0 = System.nanoTime();
+        String found = store.fromBase(vm, image, base.clusterSize(), primary, base.manifest());
+        if (!found.equals(base.manifest())) {
+            LOG.warn("replica {}: base image {} here differs from the primary's (content {} here, {} there); "
+                    + "it needs a seed", vm, image, found, base.manifest());
+            throw Ids.error(Response.Status.CONFLICT, "base image " + base.image() + " here differs from the "
+                    + "primary's (content " + found + " here, " + base.manifest() + " there)");
+        }
+        Replica r = replica(vm);
+        LOG.info("replica {}: started from base image {} in {} s ({} bytes on disk); the first delta carries only "
+                + "what the VM wrote above it", vm, image, String.format("%.3f", (System.nanoTime() - t0) / 1e9),
+                r.bytes());
+        return info(r);
+    }
+
+    /** The primary that feeds this node's replica of {@code vm}; 409 unless this node is its secondary. */
+    private String primaryOf(UUID vm) {
+        var protection = protections.get(vm).filter(p -> p.role() == Role.SECONDARY)
+                .orElseThrow(() -> Ids.error(Response.Status.CONFLICT, "this node is not a secondary of " + vm));
+        return protection.peers().isEmpty() ? "" : protection.peers().get(0).host();
     }
 
     /**

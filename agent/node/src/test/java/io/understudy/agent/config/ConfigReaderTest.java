@@ -39,6 +39,7 @@ class ConfigReaderTest {
         assertThat(c.listen()).isEqualTo(new InetSocketAddress("0.0.0.0", 9797));
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/understudy/agent"));
         assertThat(c.instancesPath()).isEqualTo(Path.of("/var/lib/nova/instances"));
+        assertThat(c.baseImagesPath()).isEqualTo(Path.of("/var/lib/nova/instances/_base"));
         assertThat(c.libvirtUri()).isEqualTo("qemu:///system");
         assertThat(c.auth().mode()).isEqualTo(AuthMode.MTLS);
         assertThat(c.auth().tokenFile()).isEmpty();
@@ -58,6 +59,7 @@ class ConfigReaderTest {
                 listen: 10.0.0.7:7000
                 dataDir: /srv/understudy
                 instancesPath: /srv/nova/instances
+                baseImagesPath: /srv/nova/image-cache
                 libvirt:
                   uri: qemu+tcp://127.0.0.1/system
                 auth:
@@ -69,7 +71,8 @@ class ConfigReaderTest {
                   peerTimeout: 1500ms
                 """.formatted(token), "test");
         assertThat(c).isEqualTo(new AgentConfig("compute-7.example", new InetSocketAddress("10.0.0.7", 7000),
-                Path.of("/srv/understudy"), Path.of("/srv/nova/instances"), "qemu+tcp://127.0.0.1/system",
+                Path.of("/srv/understudy"), Path.of("/srv/nova/instances"), Path.of("/srv/nova/image-cache"),
+                "qemu+tcp://127.0.0.1/system",
                 new AgentConfig.Auth(AuthMode.TOKEN, Optional.of(token), Optional.empty()),
                 new AgentConfig.Replication(12, 128 * 1024, Duration.ofMillis(1500))));
     }

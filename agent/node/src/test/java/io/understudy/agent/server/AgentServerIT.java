@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.BaseImage;
 import io.understudy.agent.api.DeltaReceipt;
 import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.Protection;
@@ -12,9 +13,15 @@ import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
 import io.understudy.agent.api.Tls;
+import io.understudy.agent.delta.DeltaHeader;
+import io.understudy.agent.delta.DeltaWriter;
+import io.understudy.agent.delta.Differ;
+import io.understudy.agent.delta.Manifest;
+import io.understudy.agent.qcow2.BackingChain;
 import io.understudy.agent.testing.DiskVersions;
 import io.understudy.agent.testing.Qemu;
 import io.understudy.agent.testing.TestAgent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +30,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +127,65 @@ class AgentServerIT {
         assertThat(staged.version()).isEqualTo(3);
         assertThat(Qemu.identical(Path.of(staged.disk()), disk.version(3))).isTrue();
         assertThat(Path.of(staged.disk())).isEqualTo(tmp.resolve("instances").resolve(VM.toString()).resolve("disk"));
+    }
+
+    @Test
+    void aReplicaStartsFromTheBaseImageHeldHereAndTakesOnlyWhatTheVmWroteAboveIt() throws IOException {
+        AgentClient client = client(startWithToken(), TOKEN);
+        // Nova's image cache: a raw image named by the hash of its image id, and an instance disk over it.
+        Path image = Files.createDirectories(tmp.resolve("instances/_base")).resolve("5f3d1c0e9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d");
+        Qemu.img("create", "-q", "-f", "raw", image.toString(), "24M");
+        Qemu.ioAs("raw", image, "write -P 0x61 1M 6M", "write -P 0x62 20M 1M");
+        Path disk = Files.createDirectories(tmp.resolve("primary")).resolve("disk");
+        Qemu.img("create", "-q", "-f", "qcow2", "-b", image.toString(), "-F", "raw", disk.toString(), "64M");
+        Qemu.io(disk, "write -P 0x71 2M 1M", "write -z 20M 64k", "write -P 0x72 40M 2M");
+        byte[] manifest;
+        try (BackingChain chain = BackingChain.open(image)) {
+            manifest = Manifest.of(chain, DiskVersions.CLUSTER);
+        }
+        BaseImage base = new BaseImage(image.getFileName().toString(), DiskVersions.CLUSTER,
+                HexFormat.of().formatHex(manifest));
+
+        assertThatThrownBy(() -> client.startFromBase(VM, base)).hasMessageContaining("not a secondary")
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409));
+        protectAsSecondary(client);
+        assertThatThrownBy(() -> client.startFromBase(VM, new BaseImage("../../etc/passwd", DiskVersions.CLUSTER,
+                base.manifest()))).hasMessageContaining("is not a file name")
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(400));
+        assertThatThrownBy(() -> client.startFromBase(VM, new BaseImage("0123abcd", DiskVersions.CLUSTER,
+                base.manifest()))).hasMessageContaining("no base image 0123abcd in " + image.getParent())
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(404));
+        // Another image under the same name: refused, and nothing is left of the copy.
+        assertThatThrownBy(() -> client.startFromBase(VM, new BaseImage(base.image(), DiskVersions.CLUSTER,
+                "ab".repeat(32)))).hasMessageContaining("differs from the primary's")
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409));
+        assertThat(client.replicas()).isEmpty();
+        assertThat(tmp.resolve("data/replicas")).isEmptyDirectory();
+
+        ReplicaInfo started = client.startFromBase(VM, base);
+        assertThat(started.version()).isZero();
+        assertThat(started.manifest()).isEqualTo(base.manifest());
+        assertThat(client.startFromBase(VM, base)).isEqualTo(started);
+        Path bottom = tmp.resolve("data/replicas").resolve(VM.toString()).resolve("base.qcow2");
+        assertThat(Qemu.identical(bottom, image)).as("version 0 holds the image").isTrue();
+        assertThat(Qemu.check(bottom).path("corruptions").asLong(0)).isZero();
+
+        // The primary's first delta goes from the image: only what the VM wrote above it travels.
+        byte[] first;
+        try (BackingChain old = BackingChain.open(image); BackingChain neu = BackingChain.open(disk)) {
+            DeltaHeader h = new DeltaHeader(DiskVersions.CLUSTER, neu.virtualSize(), old.virtualSize(), false,
+                    Optional.of(manifest), Optional.of(VM), 0, 1, DiskVersions.CAPTURED);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Differ.diff(old, neu, new DeltaWriter(out, h));
+            first = out.toByteArray();
+        }
+        DeltaReceipt receipt = client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(first));
+        assertThat(receipt.version()).isEqualTo(1);
+        assertThat(receipt.payloadBytes()).isEqualTo(3L << 20);
+        assertThatThrownBy(() -> client.startFromBase(VM, base)).hasMessageContaining("holds version 1")
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409));
+        StageResult staged = client.stage(VM);
+        assertThat(Qemu.identical(Path.of(staged.disk()), disk)).as("the staged replica is the disk").isTrue();
     }
 
     @Test
