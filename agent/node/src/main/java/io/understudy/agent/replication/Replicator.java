@@ -175,7 +175,8 @@ public final class Replicator implements AutoCloseable {
                 long capturedAt = clock.millis();
                 Primary.Produced produced = primary.round(capture, disk.target(), size, seed, capturedAt);
                 LOG.info("vm {}: round {} {} in {} s: {} new clusters, {} zero, {} bytes{}", vm, produced.version(),
-                        produced.round().full() ? "full (" + produced.round().fullBecause().get() + ")" : "incremental",
+                        produced.round().full() ? "full (" + (seed.isPresent() ? "a seed is owed"
+                                : produced.round().fullBecause().get()) + ")" : "incremental",
                         String.format("%.3f", produced.round().total().toNanos() / 1e9),
                         produced.result().stats().newClusters(), produced.result().stats().zeroClusters(),
                         produced.result().stats().deltaBytes(),

@@ -17,6 +17,9 @@ import io.understudy.agent.testing.Qemu;
 import io.understudy.agent.testing.TestAgent;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +41,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Three agents on 127.0.0.1 (each its own data directory and port, as three compute nodes) replicate
  * a real running guest: the tiny TCG guest under libvirtd keeps writing numbered records to its
- * disk on compute1 while compute1's rounds stream each version to compute2 and compute3. compute3
+ * disk on compute1 while compute1's rounds stream each version to compute2 and compute3. The disk
+ * is an overlay of a base image in compute1's image cache, as Nova makes it; compute2's cache holds
+ * the same image, so its replica starts from it and only what the guest wrote above it travels;
+ * compute3's does not, and it gets a seed of the whole disk. compute3
  * is stopped for a while and catches up from the primary's journal when it returns. At the end the
  * guest is paused, a last round taken, and both replicas must equal its disk; a replica, staged as
  * an instance disk, boots as a new domain and the guest finds its newest record there.
@@ -51,6 +58,11 @@ class ReplicationIT {
     private static final String TOKEN = "replication-it-cluster-token";
     private static final Duration BOOT = Duration.ofMinutes(4);
     private static final Duration WRITING = Duration.ofMinutes(3);
+    /** Data in the base image, away from the records the guest writes from the disk's start. */
+    private static final long BASE_DATA = 24L << 20;
+    private static final String IMAGE = "0a4c3d8e5b6f7a8192a3b4c5d6e7f8091a2b3c4d";
+    private static final Pattern PAYLOAD = Pattern.compile(
+            "^understudy_delta_payload_received_total\\{unit=\"bytes\"} (\\S+)$", Pattern.MULTILINE);
     private static final Pattern RESUMED = Pattern.compile("^understudy-guest resume (\\d+)\\r?\\n", Pattern.MULTILINE);
 
     private final Map<String, TestAgent> servers = new HashMap<>();
@@ -109,8 +121,13 @@ class ReplicationIT {
     @Test
     void threeAgentsReplicateARunningGuestAndAReplicaBoots() throws Exception {
         UUID vm = UUID.randomUUID();
+        Path image = Files.createDirectories(work.resolve("compute1/instances/_base")).resolve(IMAGE);
+        Qemu.img("create", "-q", "-f", "raw", image.toString(), "48M");
+        Qemu.ioAs("raw", image, "write -P 0x5a 16M " + BASE_DATA);
+        Files.copy(image, Files.createDirectories(work.resolve("compute2/instances/_base")).resolve(IMAGE));
         Path disk = work.resolve("compute1/instances/disk.qcow2");
-        Qemu.img("create", "-q", "-f", "qcow2", "-o", "compat=1.1", disk.toString(), "64M");
+        Qemu.img("create", "-q", "-f", "qcow2", "-o", "compat=1.1", "-b", image.toString(), "-F", "raw",
+                disk.toString(), "64M");
         Path log = work.resolve("console.log");
         ConsoleLog console = new ConsoleLog(log);
         closing.add(console);
@@ -130,12 +147,23 @@ class ReplicationIT {
         AgentClient primary = client("compute1");
         PrimaryStatus first = round(primary, vm, console);
         assertThat(first.lastRoundFull()).isTrue();
-        assertThat(first.secondaries()).extracting(PrimaryStatus.SecondaryStatus::version).containsOnly(first.version());
-        for (int i = 0; i < 2; i++) {
-            PrimaryStatus s = round(primary, vm, console);
-            assertThat(s.lastRoundFull()).isFalse();
-            assertThat(replicaVersion("compute2", vm)).isEqualTo(s.version());
-        }
+        // compute2 started from its copy of the image: the guest's records came, not the image's data.
+        assertThat(secondary(first, "compute2").version()).isEqualTo(first.version());
+        assertThat(received("compute2")).isPositive().isLessThan(BASE_DATA / 2);
+        // compute3 holds no such image: the next round makes it a seed of the whole disk.
+        assertThat(secondary(first, "compute3")).satisfies(s -> {
+            assertThat(s.version()).isZero();
+            assertThat(s.needsSeed()).isTrue();
+            assertThat(s.lastError()).contains("no base image " + IMAGE);
+        });
+        PrimaryStatus seeded = round(primary, vm, console);
+        assertThat(seeded.lastRoundFull()).isTrue();
+        assertThat(seeded.secondaries()).extracting(PrimaryStatus.SecondaryStatus::version)
+                .containsOnly(seeded.version());
+        assertThat(received("compute3")).isGreaterThan(BASE_DATA);
+        PrimaryStatus incremental = round(primary, vm, console);
+        assertThat(incremental.lastRoundFull()).isFalse();
+        assertThat(replicaVersion("compute2", vm)).isEqualTo(incremental.version());
 
         // compute3 goes away for two rounds; compute2 keeps up; compute3 catches up when it is back.
         servers.remove("compute3").close();
@@ -192,6 +220,19 @@ class ReplicationIT {
         System.out.printf("round %d: %s, capture %.3f s, durable on both secondaries after %.3f s%n", s.version(),
                 s.lastRoundFull() ? "full" : "incremental", s.lastRoundSeconds(), total);
         return s;
+    }
+
+    private static PrimaryStatus.SecondaryStatus secondary(PrimaryStatus status, String host) {
+        return status.secondaries().stream().filter(s -> s.host().equals(host)).findFirst().orElseThrow();
+    }
+
+    /** The delta payload bytes {@code host} has received, from its metrics. */
+    private long received(String host) throws Exception {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(urls.get(host).resolve("/metrics"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = PAYLOAD.matcher(text);
+        assertThat(m.find()).as("%s's metrics show the payload received:%n%s", host, text).isTrue();
+        return (long) Double.parseDouble(m.group(1));
     }
 
     private long replicaVersion(String host, UUID vm) throws IOException {
