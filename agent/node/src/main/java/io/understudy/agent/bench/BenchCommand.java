@@ -119,6 +119,11 @@ public final class BenchCommand {
                 description = "random data in the replicated image, whole MiB (default: ${DEFAULT-VALUE})")
         long data;
 
+        @Option(names = "--secondaries", paramLabel = "N", defaultValue = "2",
+                description = "secondary agents receiving at once, 1-4; every agent shares this machine's CPUs "
+                        + "(default: ${DEFAULT-VALUE})")
+        int secondaries;
+
         @Option(names = "--keep", description = "keep the working directory")
         boolean keep;
 
@@ -127,11 +132,14 @@ public final class BenchCommand {
             if (data < Workload.EXTENT || data % Workload.EXTENT != 0) {
                 throw new ParameterException(spec.commandLine(), "--data must be a whole number of MiB, at least 1M");
             }
+            if (secondaries < 1 || secondaries > 4) {
+                throw new ParameterException(spec.commandLine(), "--secondaries must be 1 to 4, not " + secondaries);
+            }
             PrintWriter err = spec.commandLine().getErr();
             try (Scratch scratch = Scratch.create(dir, keep)) {
                 Tools.requireInstalled(scratch.dir());
                 ReplicationBench.Figures f = new ReplicationBench(scratch.dir(), new Tools(scratch.dir()), err)
-                        .run(data);
+                        .run(data, secondaries);
                 ReplicationBench.print(f, spec.commandLine().getOut());
                 if (!f.correct()) {
                     err.println("understudy-agent: bench: FAILED: a replica is not identical to the image");

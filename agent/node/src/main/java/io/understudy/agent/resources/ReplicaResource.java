@@ -34,8 +34,10 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,11 +216,8 @@ public final class ReplicaResource {
         if (held != null && held.state().manifestHash().equals(base.manifest())) {
             return info(held);
         }
-        java.nio.file.Path image = config.baseImagesPath().resolve(base.image());
-        if (!Files.isRegularFile(image)) {
-            throw Ids.error(Response.Status.NOT_FOUND, "no base image " + base.image() + " in "
-                    + config.baseImagesPath());
-        }
+        java.nio.file.Path image = cachedImage(base.image()).orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND,
+                "no base image " + base.image() + " in " + config.baseImagesPath()));
         long t0 = System.nanoTime();
         String found = store.fromBase(vm, image, base.clusterSize(), primary, base.manifest());
         if (!found.equals(base.manifest())) {
@@ -232,6 +231,19 @@ public final class ReplicaResource {
                 + "what the VM wrote above it", vm, image, String.format("%.3f", (System.nanoTime() - t0) / 1e9),
                 r.bytes());
         return info(r);
+    }
+
+    /**
+     * The image of that name in the image cache, found by listing the cache: the path comes from the
+     * folder, never from the request.
+     */
+    private Optional<java.nio.file.Path> cachedImage(String name) throws IOException {
+        if (!Files.isDirectory(config.baseImagesPath())) {
+            return Optional.empty();
+        }
+        try (Stream<java.nio.file.Path> files = Files.list(config.baseImagesPath())) {
+            return files.filter(f -> f.getFileName().toString().equals(name) && Files.isRegularFile(f)).findFirst();
+        }
     }
 
     /** The primary that feeds this node's replica of {@code vm}; 409 unless this node is its secondary. */

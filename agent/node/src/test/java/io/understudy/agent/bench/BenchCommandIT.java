@@ -40,6 +40,27 @@ class BenchCommandIT {
     }
 
     @Test
+    void replicationBenchSendsToEachSecondaryAndEveryReplicaComesOutRight() throws Exception {
+        Cli.Result r = Cli.run("bench", "replication", "--dir", dir.toString(), "--data", "8M", "--secondaries", "3");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<String> lines = r.out().strip().lines().toList();
+        JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        assertThat(json.get("correct").asBoolean()).isTrue();
+        assertThat(json.get("secondaryMBps")).hasSize(3).allSatisfy(rate -> assertThat(rate.asDouble()).isPositive());
+        assertThat(json.get("payloadBytes").asLong()).isEqualTo(8L << 20);
+        assertThat(r.out()).contains("secondary 3 throughput", "bytes on the wire");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).as("the working directory is removed").isEmpty();
+        }
+        for (String bad : List.of("0", "5", "two")) {
+            Cli.Result refused = Cli.run("bench", "replication", "--dir", dir.toString(), "--secondaries", bad);
+            assertThat(refused.exit()).as(bad + ": " + refused.err()).isEqualTo(2);
+            assertThat(refused.err().strip()).as(bad).doesNotContain("\n").startsWith("understudy-agent:");
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithOneLineAndExit2() {
         for (String[] args : new String[][] {
                 {"--change", "150%"}, {"--change", "0"}, {"--size", "64M", "--data", "128M"},
