@@ -34,7 +34,8 @@ import java.util.UUID;
  * deltas of the last {@link #JOURNAL} versions (a secondary that missed a few rounds catches up
  * from them), where each secondary stands, and the manifest of the version it started from (its
  * origin: a seed from there brings a former primary rolled back to it up to date with only what
- * changed since). {@code state.json}, replaced atomically, commits a
+ * changed since). Version 0 is the empty disk, or the base image the disk is an overlay of
+ * ({@link #baseOn}). {@code state.json}, replaced atomically, commits a
  * round: a crash before it leaves the previous version and checkpoint to start from again.
  */
 final class Primary {

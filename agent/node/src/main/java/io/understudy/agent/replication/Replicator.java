@@ -167,9 +167,8 @@ public final class Replicator implements AutoCloseable {
                 Optional<Path> image = backing.filter(b -> baseImages.equals(b.getParent()) && Files.isRegularFile(b));
                 if (image.isPresent() && primary.state().version() == 0 && primary.state().base().isEmpty()) {
                     primary.baseOn(image.get().getFileName().toString(), image.get());
-                    primary.state().base().ifPresent(b -> LOG.info("vm {}: its disk {} is an overlay of base image {}; "
-                            + "secondaries holding that image get only what the VM wrote above it", vm, source,
-                            image.get()));
+                    LOG.info("vm {}: its disk {} is an overlay of base image {}; secondaries holding that image get "
+                            + "only what the VM wrote above it", vm, source, image.get());
                 }
                 Optional<Long> seed = seedFrom(primary.state());
                 long capturedAt = clock.millis();
