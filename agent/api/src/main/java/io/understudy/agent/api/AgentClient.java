@@ -91,6 +91,11 @@ public final class AgentClient {
         return get("/v1/replicas/" + vm, new TypeReference<>() {});
     }
 
+    /** Deletes the agent's replica of {@code vm}; refused (409) while it is assigned there. */
+    public void deleteReplica(UUID vm) throws IOException {
+        send(request("/v1/replicas/" + vm).DELETE().build(), null);
+    }
+
     /**
      * Starts the agent's replica of {@code vm} from its own copy of {@code base} (version 0 holding
      * the image): 404 when it has no such image, 409 when its image differs or it holds a later

@@ -79,8 +79,8 @@ public final class Replica {
 
     private static final String STATE = "state.json";
     /** The bottom layer of a replica started from a base image, and its manifest: version 0. */
-    private static final String BASE_LAYER = "base.qcow2";
-    private static final String BASE_MANIFEST = "manifest-base.bin";
+    static final String BASE_LAYER = "base.qcow2";
+    static final String BASE_MANIFEST = "manifest-base.bin";
     private static final ObjectMapper JSON = Json.mapper();
 
     private final Path dir;
@@ -277,6 +277,25 @@ public final class Replica {
             seedFrom(chain, seed, r::installBase);
             return r;
         }
+    }
+
+    /**
+     * A replica at version 0 whose bottom layer and manifest are links to ones {@link #fromBase}
+     * made before (the same image, for another VM): no copy, no hashing.
+     */
+    public static Replica fromBottom(Path dir, UUID vm, Path layer, Path manifest, String primary, Clock clock)
+            throws IOException {
+        Files.createDirectories(dir);
+        if (Files.exists(dir.resolve(STATE))) {
+            throw new IOException(dir + ": a replica exists already");
+        }
+        ManifestFile.Summary m = ManifestFile.summary(manifest);
+        Files.createLink(dir.resolve(BASE_LAYER), layer);
+        Files.createLink(dir.resolve(BASE_MANIFEST), manifest);
+        Replica r = new Replica(dir, new State(vm, 0, m.clusterSize(), m.virtualSize(), List.of(BASE_LAYER),
+                BASE_MANIFEST, HexFormat.of().formatHex(m.hash()), 0, primary), clock);
+        r.writeState(r.state);
+        return r;
     }
 
     private synchronized DeltaStats installBase(DeltaReader reader) throws IOException {

@@ -3,6 +3,7 @@ package io.understudy.agent.replica;
 import io.understudy.agent.delta.DeltaHeader;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,18 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The replicas a node holds, one directory per VM under {@code root}, named by the VM's UUID
- * and nothing a client sends: a path never comes from the wire.
+ * and nothing a client sends: a path never comes from the wire. {@code root/bases/} keeps the
+ * bottom layer of each base image replicas started from, by content, hard-linked into each.
  */
 public final class ReplicaStore {
 
     private static final String BUILDING = ".base.partial";
 
     private final Path root;
+    private final Path bases;
     private final Clock clock;
     private final Map<UUID, Replica> open = new ConcurrentHashMap<>();
 
     public ReplicaStore(Path root, Clock clock) throws IOException {
         this.root = Files.createDirectories(root);
+        this.bases = root.resolve("bases");
         this.clock = clock;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
             for (Path dir : dirs) {
@@ -41,6 +45,7 @@ public final class ReplicaStore {
                 }
             }
         }
+        pruneBases();
     }
 
     public Optional<Replica> get(UUID vm) {
@@ -58,20 +63,67 @@ public final class ReplicaStore {
     }
 
     /**
-     * Builds the replica of {@code vm} at version 0 from a local base image ({@link Replica#fromBase})
-     * beside the store, and takes it in, replacing any replica held so far, only when the image's
-     * manifest hash is {@code expected}. Returns the hash the image has here.
+     * Starts the replica of {@code vm} at version 0 from a base image whose content hashes to
+     * {@code expected}, replacing any replica held so far. An image seen before with that content
+     * (for another VM) is linked from {@code bases/}, whether or not the image cache still holds it;
+     * otherwise {@code image} is copied ({@link Replica#fromBase}) beside the store, kept in
+     * {@code bases/} for the next VM, and taken in only when it hashes as expected. Returns the hash
+     * the image has here; empty when there is neither such an image nor one seen before.
      */
-    public String fromBase(UUID vm, Path image, int clusterSize, String primary, String expected) throws IOException {
+    public Optional<String> fromBase(UUID vm, Optional<Path> image, int clusterSize, String primary, String expected)
+            throws IOException {
+        Path layer = bases.resolve(expected + "-" + clusterSize + ".qcow2");
+        Path manifest = bases.resolve(expected + "-" + clusterSize + ".bin");
         Path built = root.resolve(vm + "." + UUID.randomUUID() + BUILDING);
         try {
-            String found = Replica.fromBase(built, vm, image, clusterSize, primary, clock).state().manifestHash();
+            if (Files.exists(layer) && Files.exists(manifest)) {
+                Replica.fromBottom(built, vm, layer, manifest, primary, clock);
+                adopt(vm, built);
+                return Optional.of(expected);
+            }
+            if (image.isEmpty()) {
+                return Optional.empty();
+            }
+            String found = Replica.fromBase(built, vm, image.get(), clusterSize, primary, clock).state().manifestHash();
             if (found.equals(expected)) {
+                keepBottom(built, layer, manifest);
                 adopt(vm, built);
             }
-            return found;
+            return Optional.of(found);
         } finally {
             deleteDir(built); // gone already once adopted
+        }
+    }
+
+    /** Links a replica's new bottom into {@code bases/}, the layer last: its presence marks the pair whole. */
+    private void keepBottom(Path built, Path layer, Path manifest) throws IOException {
+        Files.createDirectories(bases);
+        try {
+            Files.deleteIfExists(layer);
+            Files.deleteIfExists(manifest);
+            Files.createLink(manifest, built.resolve(Replica.BASE_MANIFEST));
+            Files.createLink(layer, built.resolve(Replica.BASE_LAYER));
+        } catch (FileAlreadyExistsException e) {
+            // Another VM's start from the same image kept the same content at the same moment.
+        }
+    }
+
+    /**
+     * Deletes the bottoms in {@code bases/} that nothing links any more (their only name left is the
+     * one there): the replicas that started from them were deleted, or a seed replaced their chains,
+     * and no staged disk uses them. A squash keeps a chain's bottom, so a live replica keeps its link.
+     */
+    private synchronized void pruneBases() throws IOException {
+        if (!Files.isDirectory(bases)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(bases)) {
+            for (Path f : files) {
+                if (f.getFileName().toString().endsWith(".qcow2") && (int) Files.getAttribute(f, "unix:nlink") == 1) {
+                    Files.deleteIfExists(f);
+                    Files.deleteIfExists(bases.resolve(f.getFileName().toString().replaceFirst("\\.qcow2$", ".bin")));
+                }
+            }
         }
     }
 
@@ -99,6 +151,7 @@ public final class ReplicaStore {
         Replica r = open.remove(vm);
         if (r != null) {
             deleteDir(r.dir());
+            pruneBases();
         }
     }
 

@@ -216,20 +216,19 @@ public final class ReplicaResource {
         if (held != null && held.state().manifestHash().equals(base.manifest())) {
             return info(held);
         }
-        java.nio.file.Path image = cachedImage(base.image()).orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND,
-                "no base image " + base.image() + " in " + config.baseImagesPath()));
         long t0 = System.nanoTime();
-        String found = store.fromBase(vm, image, base.clusterSize(), primary, base.manifest());
+        String found = store.fromBase(vm, cachedImage(base.image()), base.clusterSize(), primary, base.manifest())
+                .orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND, "no base image " + base.image() + " in "
+                        + config.baseImagesPath()));
         if (!found.equals(base.manifest())) {
-            LOG.warn("replica {}: base image {} here differs from the primary's (content {} here, {} there); "
-                    + "it needs a seed", vm, image, found, base.manifest());
+            LOG.warn("replica {}: base image {} in {} differs from the primary's (content {} here, {} there); "
+                    + "it needs a seed", vm, base.image(), config.baseImagesPath(), found, base.manifest());
             throw Ids.error(Response.Status.CONFLICT, "base image " + base.image() + " here differs from the "
                     + "primary's (content " + found + " here, " + base.manifest() + " there)");
         }
         Replica r = replica(vm);
-        LOG.info("replica {}: started from base image {} in {} s ({} bytes on disk); the first delta carries only "
-                + "what the VM wrote above it", vm, image, String.format("%.3f", (System.nanoTime() - t0) / 1e9),
-                r.bytes());
+        LOG.info("replica {}: started from base image {} in {} s; the first delta carries only what the VM wrote "
+                + "above it", vm, base.image(), String.format("%.3f", (System.nanoTime() - t0) / 1e9));
         return info(r);
     }
 

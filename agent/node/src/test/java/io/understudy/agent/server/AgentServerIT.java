@@ -75,7 +75,11 @@ class AgentServerIT {
     }
 
     private void protectAsSecondary(AgentClient client) throws IOException {
-        client.protect(new Protection(VM, Role.SECONDARY,
+        protectAsSecondary(client, VM);
+    }
+
+    private static void protectAsSecondary(AgentClient client, UUID vm) throws IOException {
+        client.protect(new Protection(vm, Role.SECONDARY,
                 List.of(new Peer("compute1", URI.create("http://127.0.0.1:1/"))), Duration.ofSeconds(30)));
     }
 
@@ -186,6 +190,30 @@ class AgentServerIT {
                 .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409));
         StageResult staged = client.stage(VM);
         assertThat(Qemu.identical(Path.of(staged.disk()), disk)).as("the staged replica is the disk").isTrue();
+
+        // Another VM from the same image, after Nova's cache cleanup took the image away: the bottom
+        // kept for the first one is linked, not copied.
+        Files.delete(image);
+        UUID second = UUID.randomUUID();
+        protectAsSecondary(client, second);
+        assertThat(client.startFromBase(second, base).manifest()).isEqualTo(base.manifest());
+        Path replicas = tmp.resolve("data/replicas");
+        assertThat(Files.isSameFile(replicas.resolve(second.toString()).resolve("base.qcow2"), bottom)).isTrue();
+        UUID third = UUID.randomUUID();
+        protectAsSecondary(client, third);
+        assertThatThrownBy(() -> client.startFromBase(third, new BaseImage(base.image(), DiskVersions.CLUSTER,
+                "cd".repeat(32)))).satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(404));
+        // Once nothing links it (no replica, no staged disk), the kept bottom goes too.
+        try (var staging = Files.list(Path.of(staged.disk()).getParent())) {
+            for (Path f : staging.toList()) {
+                Files.delete(f);
+            }
+        }
+        for (UUID vm : List.of(VM, second)) {
+            client.unprotect(vm);
+            client.deleteReplica(vm);
+        }
+        assertThat(replicas.resolve("bases")).isEmptyDirectory();
     }
 
     @Test
