@@ -4,6 +4,7 @@ import io.understudy.agent.delta.DeltaHeader;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -77,9 +78,13 @@ public final class ReplicaStore {
         Path built = root.resolve(vm + "." + UUID.randomUUID() + BUILDING);
         try {
             if (Files.exists(layer) && Files.exists(manifest)) {
-                Replica.fromBottom(built, vm, layer, manifest, primary, clock);
-                adopt(vm, built);
-                return Optional.of(expected);
+                try {
+                    Replica.fromBottom(built, vm, layer, manifest, primary, clock);
+                    adopt(vm, built);
+                    return Optional.of(expected);
+                } catch (NoSuchFileException e) {
+                    deleteDir(built); // pruned the moment we looked: made anew below
+                }
             }
             if (image.isEmpty()) {
                 return Optional.empty();

@@ -164,7 +164,7 @@ public final class Replicator implements AutoCloseable {
                     size = top.virtualSize();
                     backing = top.backingFile().map(b -> source.resolveSibling(b).toAbsolutePath().normalize());
                 }
-                Optional<Path> image = backing.filter(b -> baseImages.equals(b.getParent()) && Files.isRegularFile(b));
+                Optional<Path> image = backing.filter(this::inImageCache);
                 if (image.isPresent() && primary.state().version() == 0 && primary.state().base().isEmpty()) {
                     primary.baseOn(image.get().getFileName().toString(), image.get());
                     LOG.info("vm {}: its disk {} is an overlay of base image {}; secondaries holding that image get "
@@ -277,6 +277,16 @@ public final class Replicator implements AutoCloseable {
             metrics.counter("understudy.sends.failed", "secondary", peer.host()).increment();
             LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
             return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code file} is an image in the image cache (symbolic links resolved on both sides). */
+    private boolean inImageCache(Path file) {
+        try {
+            return Files.isRegularFile(file) && Files.isDirectory(baseImages)
+                    && file.toRealPath().getParent().equals(baseImages.toRealPath());
+        } catch (IOException e) {
+            return false;
         }
     }
 
