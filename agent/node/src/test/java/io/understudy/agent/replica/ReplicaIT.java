@@ -72,6 +72,34 @@ class ReplicaIT {
     }
 
     @Test
+    void aStartFromABaseImageThatDiedHalfWayLeavesNothingAndItsKeptBottomGoesWithTheLastReplica()
+            throws IOException {
+        Path root = tmp.resolve("replicas");
+        ReplicaStore replicas = new ReplicaStore(root, clock);
+        String expected;
+        try (BackingChain chain = BackingChain.open(disk.version(1))) {
+            expected = HexFormat.of().formatHex(Manifest.of(chain, DiskVersions.CLUSTER));
+        }
+        assertThat(replicas.fromBase(VM, java.util.Optional.of(disk.version(1)), DiskVersions.CLUSTER, "compute1",
+                expected)).contains(expected);
+        Replica started = replicas.get(VM).orElseThrow();
+        assertThat(started.state().version()).isZero();
+        assertThat(started.state().manifestHash()).isEqualTo(expected);
+        assertThat(Qemu.identical(started.top(), disk.version(1))).as("version 0 reads like the image").isTrue();
+        // A crash while the next one was being copied: the half-built folder is gone at the next start.
+        Path halfBuilt = Files.createDirectories(root.resolve(UUID.randomUUID() + ".0.base.partial"));
+        Files.writeString(halfBuilt.resolve("base.qcow2.partial"), "half a layer");
+        replicas = new ReplicaStore(root, clock);
+        assertThat(halfBuilt).doesNotExist();
+        assertThat(root.resolve("bases")).isDirectoryContaining(p -> p.toString().endsWith(".qcow2"));
+        replicas.delete(VM);
+        assertThat(root.resolve("bases")).isEmptyDirectory();
+        try (Stream<Path> left = Files.list(root)) {
+            assertThat(left.map(p -> p.getFileName().toString()).toList()).containsExactly("bases");
+        }
+    }
+
+    @Test
     void followsThePrimaryVersionByVersionAndReportsItsLag() throws IOException {
         Replica r = Replica.create(store, VM, 64 << 20, 65536, "compute1", clock);
         assertThat(r.lagSeconds()).isEmpty();
