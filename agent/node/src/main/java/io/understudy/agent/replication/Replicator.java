@@ -24,7 +24,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -62,8 +61,8 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, Primary> primaries = new ConcurrentHashMap<>();
     private final Map<UUID, ScheduledFuture<?>> schedules = new ConcurrentHashMap<>();
     private final Map<UUID, Protection> protections = new ConcurrentHashMap<>();
-    /** VMs whose unreplicated disks were already named in the log (once per VM and agent run). */
-    private final Set<UUID> warnedDisks = ConcurrentHashMap.newKeySet();
+    /** Each VM's disks beyond the first, which are not replicated, as its last round found them. */
+    private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
 
     /**
      * @param baseImages the image cache (Nova's {@code _base}): a disk that is an overlay of an image
@@ -152,10 +151,12 @@ public final class Replicator implements AutoCloseable {
                             + " has no disk that can carry a dirty bitmap (a writable qcow2 file)");
                 }
                 DomainDescription.Disk disk = disks.get(0);
-                if (disks.size() > 1 && warnedDisks.add(vm)) {
+                List<String> others = disks.subList(1, disks.size()).stream()
+                        .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList();
+                List<String> before = others.isEmpty() ? unreplicated.remove(vm) : unreplicated.put(vm, others);
+                if (!others.isEmpty() && !others.equals(before)) {
                     LOG.warn("vm {}: only its first disk {} ({}) is replicated; {} not: a failover loses their data", vm,
-                            disk.target(), disk.source().orElseThrow(), disks.subList(1, disks.size()).stream()
-                                    .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList());
+                            disk.target(), disk.source().orElseThrow(), others);
                 }
                 Path source = disk.source().orElseThrow();
                 long size;
@@ -378,14 +379,15 @@ public final class Replicator implements AutoCloseable {
         return all;
     }
 
-    private static PrimaryStatus status(UUID vm, Primary primary) {
+    private PrimaryStatus status(UUID vm, Primary primary) {
         Primary.State s = primary.state();
         List<PrimaryStatus.SecondaryStatus> secondaries = s.peers().entrySet().stream()
                 .map(e -> new PrimaryStatus.SecondaryStatus(e.getKey(), e.getValue().version(), e.getValue().needsSeed(),
                         e.getValue().lastError()))
                 .sorted(Comparator.comparing(PrimaryStatus.SecondaryStatus::host)).toList();
         return new PrimaryStatus(vm, s.version(), s.lastRoundMillis() == 0 ? null : Instant.ofEpochMilli(s.lastRoundMillis()),
-                s.lastRoundSeconds(), s.lastRoundFull(), s.lastError(), secondaries);
+                s.lastRoundSeconds(), s.lastRoundFull(), s.lastError(), secondaries,
+                s.base().map(Primary.Base::image).orElse(null), unreplicated.getOrDefault(vm, List.of()));
     }
 
     @Override

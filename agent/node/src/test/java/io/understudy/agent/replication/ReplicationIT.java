@@ -147,6 +147,8 @@ class ReplicationIT {
         AgentClient primary = client("compute1");
         PrimaryStatus first = round(primary, vm, console);
         assertThat(first.lastRoundFull()).isTrue();
+        assertThat(first.baseImage()).isEqualTo(IMAGE);
+        assertThat(first.unreplicatedDisks()).isEmpty();
         // compute2 started from its copy of the image: the guest's records came, not the image's data.
         assertThat(secondary(first, "compute2").version()).isEqualTo(first.version());
         assertThat(received("compute2")).isPositive().isLessThan(BASE_DATA / 2);
