@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +62,8 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, Primary> primaries = new ConcurrentHashMap<>();
     private final Map<UUID, ScheduledFuture<?>> schedules = new ConcurrentHashMap<>();
     private final Map<UUID, Protection> protections = new ConcurrentHashMap<>();
+    /** VMs no longer primary here whose state is being dropped (see assign). */
+    private final Map<UUID, CompletableFuture<Void>> forgetting = new ConcurrentHashMap<>();
     /** Each VM's disks beyond the first, which are not replicated, as its last round found them. */
     private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
 
@@ -96,12 +99,30 @@ public final class Replicator implements AutoCloseable {
         }
         if (protection == null || protection.role() != Role.PRIMARY) {
             protections.remove(vm);
-            forget(vm);
+            // A round in flight holds the VM's lock for as long as its capture and sends take (2.4 s
+            // seen on a loaded host, past the controller's timeout): the assignment is answered at
+            // once, and the state goes once that round has ended.
+            CompletableFuture<Void> f = CompletableFuture.runAsync(() -> forget(vm), senders);
+            forgetting.put(vm, f);
+            f.whenComplete((done, e) -> forgetting.remove(vm, f));
             return;
         }
+        awaitForget(vm);
         protections.put(vm, protection);
         long millis = protection.interval().toMillis();
         schedules.put(vm, timer.scheduleWithFixedDelay(() -> scheduledRound(vm), millis, millis, TimeUnit.MILLISECONDS));
+    }
+
+    /** A VM primary here again waits until the state of its previous time here is gone. */
+    private void awaitForget(UUID vm) {
+        CompletableFuture<Void> f = forgetting.get(vm);
+        if (f != null) {
+            try {
+                f.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                LOG.warn("vm {}: dropping its earlier primary state failed: {}", vm, e.getMessage());
+            }
+        }
     }
 
     /**
