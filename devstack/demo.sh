@@ -508,6 +508,17 @@ run() {
 
 # --- stopping what it started ---------------------------------------------------------------------
 
+# After a failure, what the controllers and agents said last: often all that is left of a run in CI.
+last_words() {
+  local log
+  for log in "$demo"/controller*.log "$demo"/compute*/agent.log; do
+    [ -f "$log" ] || continue
+    echo "demo: the last warnings and actions in ${log#"$demo"/}:" >&2
+    grep -E ' (WARN|ERROR) |: MOVE |DONE in|: FAILED|BACK|RETURNING|secondary again|this node is now|rejoin|seed' "$log" \
+      | grep -v ' Providers: ' | tail -n 15 | cut -c1-260 | sed 's/^/  /' >&2
+  done
+}
+
 cleanup() {
   local status=$? host i
   trap - EXIT ERR
@@ -531,7 +542,10 @@ cleanup() {
   done
   [ "$started_cloud" = true ] && "$cloud" down
   [ "$started_libvirt" = true ] && "$libvirt" down
-  [ "$status" -eq 0 ] || echo "demo: failed; logs in $demo (controllerN.log, computeN/agent.log, timeline.txt)" >&2
+  if [ "$status" -ne 0 ]; then
+    last_words
+    echo "demo: failed; logs in $demo (controllerN.log, computeN/agent.log, timeline.txt)" >&2
+  fi
   exit "$status"
 }
 

@@ -50,6 +50,7 @@ public final class Replicator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
 
     private final Path root;
+    private final Path instancesPath;
     private final Path baseImages;
     private final Hypervisor hypervisor;
     private final LiveCapture capture;
@@ -68,12 +69,15 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
 
     /**
+     * @param instancesPath Nova's instances path on this node: only a domain whose disk lies there is
+     *                   this node's to capture
      * @param baseImages the image cache (Nova's {@code _base}): a disk that is an overlay of an image
      *                   there is replicated as what it wrote above the image to secondaries that hold it
      */
-    public Replicator(Path root, Path baseImages, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
+    public Replicator(Path root, Path instancesPath, Path baseImages, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
             Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics) throws IOException {
         this.root = Files.createDirectories(root);
+        this.instancesPath = instancesPath.toAbsolutePath().normalize();
         this.baseImages = baseImages.toAbsolutePath().normalize();
         this.hypervisor = hypervisor;
         this.capture = capture;
@@ -180,6 +184,13 @@ public final class Replicator implements AutoCloseable {
                             disk.target(), disk.source().orElseThrow(), others);
                 }
                 Path source = disk.source().orElseThrow();
+                if (!under(source, instancesPath)) {
+                    // Several compute hosts on one libvirtd (the demo, a devstack with several
+                    // nova-computes) see each other's domains: an agent that still believes itself
+                    // primary after the VM moved must not capture the new host's domain.
+                    throw new IOException("its disk " + source + " is not in this node's instances path "
+                            + instancesPath + ": the domain is not this node's; nothing captured");
+                }
                 long size;
                 Optional<Path> backing;
                 try (Qcow2Image top = Qcow2Image.open(source)) {
@@ -299,6 +310,15 @@ public final class Replicator implements AutoCloseable {
             metrics.counter("understudy.sends.failed", "secondary", peer.host()).increment();
             LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
             return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code file} lies below {@code dir} (symbolic links resolved on both sides). */
+    private static boolean under(Path file, Path dir) {
+        try {
+            return file.toRealPath().startsWith(dir.toRealPath());
+        } catch (IOException e) {
+            return false;
         }
     }
 

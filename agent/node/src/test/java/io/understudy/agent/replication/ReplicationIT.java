@@ -1,8 +1,10 @@
 package io.understudy.agent.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
@@ -134,6 +136,15 @@ class ReplicationIT {
         hypervisor.defineAndStart(guest.spec("understudy-rep-" + vm.toString().substring(0, 8), vm, disk, log, "0.02"));
         domains.add(vm);
         console.await(RESUMED, 1, BOOT);
+
+        // These agents share one libvirtd, so compute2 sees compute1's domain. Told it is primary, as an
+        // agent restarted after its VM moved away still believes, it must leave that domain alone.
+        client("compute2").protect(new Protection(vm, Role.PRIMARY, List.of(new Peer("compute3", urls.get("compute3"))),
+                Duration.ofHours(1)));
+        assertThatThrownBy(() -> client("compute2").sync(vm)).isInstanceOf(AgentException.class)
+                .hasMessageContaining("its disk " + disk + " is not in this node's instances path");
+        assertThat(Qemu.ok("virsh", "-c", "qemu:///system", "checkpoint-list", vm.toString(), "--name").strip())
+                .as("checkpoints on the domain").isEmpty();
 
         for (String secondary : List.of("compute2", "compute3")) {
             client(secondary).protect(new Protection(vm, Role.SECONDARY,
