@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ public final class Rejoiner implements AutoCloseable {
     private final Path work;
     private final Function<URI, AgentClient> clients;
     private final Clock clock;
+    private final Consumer<UUID> primaryDropped;
     private final Map<UUID, Peer> wanted = new ConcurrentHashMap<>();
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "understudy-rejoin");
@@ -66,14 +68,19 @@ public final class Rejoiner implements AutoCloseable {
         return t;
     });
 
-    /** {@code work}: where replicas are built, on the replica store's file system. */
+    /**
+     * @param work           where replicas are built, on the replica store's file system
+     * @param primaryDropped returns once this node's primary state of a VM is gone: its last round as
+     *                       primary has ended, and the new primary holds what that round sent
+     */
     public Rejoiner(Preservation preservation, ReplicaStore replicas, Path work, Function<URI, AgentClient> clients,
-            Clock clock) {
+            Clock clock, Consumer<UUID> primaryDropped) {
         this.preservation = preservation;
         this.replicas = replicas;
         this.work = work;
         this.clients = clients;
         this.clock = clock;
+        this.primaryDropped = primaryDropped;
     }
 
     /** After an assignment changed (null: removed): a secondary with a preserved disk rejoins from it. */
@@ -94,6 +101,8 @@ public final class Rejoiner implements AutoCloseable {
             return;
         }
         try {
+            // A round of ours still sending would move the new primary's replica under the rejoin.
+            primaryDropped.accept(vm);
             rejoin(vm, primary);
             wanted.remove(vm);
         } catch (AgentException e) {

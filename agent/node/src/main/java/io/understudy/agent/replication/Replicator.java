@@ -111,14 +111,18 @@ public final class Replicator implements AutoCloseable {
             f.whenComplete((done, e) -> forgetting.remove(vm, f));
             return;
         }
-        awaitForget(vm);
+        awaitDropped(vm);
         protections.put(vm, protection);
         long millis = protection.interval().toMillis();
         schedules.put(vm, timer.scheduleWithFixedDelay(() -> scheduledRound(vm), millis, millis, TimeUnit.MILLISECONDS));
     }
 
-    /** A VM primary here again waits until the state of its previous time here is gone. */
-    private void awaitForget(UUID vm) {
+    /**
+     * Returns once the VM's primary state here, if any, is gone: its last round has ended and sent
+     * what it made. A VM primary here again waits for it, so does a rejoin, which must see the new
+     * primary's replica as that last round left it.
+     */
+    public void awaitDropped(UUID vm) {
         CompletableFuture<Void> f = forgetting.get(vm);
         if (f != null) {
             try {
@@ -305,11 +309,17 @@ public final class Replicator implements AutoCloseable {
                 return new Primary.Peer(known.version(), true, e.getMessage());
             }
             LOG.warn("vm {}: secondary {} failed: {}", s.vm(), peer.host(), e.getMessage());
-            return new Primary.Peer(known.version(), known.needsSeed(), e.getMessage());
+            // 503: it rebuilds its replica from a disk it preserved (a former primary rejoining). What it
+            // holds afterwards decides whether it needs a seed, so rounds meanwhile do not read the
+            // whole disk to make one.
+            return new Primary.Peer(known.version(), e.status() != 503 && known.needsSeed(), e.getMessage());
         } catch (IOException e) {
             metrics.counter("understudy.sends.failed", "secondary", peer.host()).increment();
-            LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), e.getMessage());
-            return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + e.getMessage());
+            // The JDK's client says a refused connection with a bare ConnectException.
+            String why = e.getMessage() != null ? e.getMessage()
+                    : e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
+            LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), why);
+            return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + why);
         }
     }
 

@@ -60,9 +60,9 @@ public final class ReplicationModule extends AbstractModule {
     @Provides
     @Singleton
     Rejoiner rejoiner(AgentConfig config, Preservation preservation, ReplicaStore replicas, Protections protections,
-            Clock clock) throws IOException {
+            Replicator replicator, Clock clock) throws IOException {
         Rejoiner rejoiner = new Rejoiner(preservation, replicas, config.dataDir().resolve("rejoin"), clients(config),
-                clock);
+                clock, replicator::awaitDropped);
         for (Protection p : protections.all()) {
             rejoiner.assign(p.vm(), p);
         }
