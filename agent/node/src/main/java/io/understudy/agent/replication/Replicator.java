@@ -188,7 +188,7 @@ public final class Replicator implements AutoCloseable {
                             disk.target(), disk.source().orElseThrow(), others);
                 }
                 Path source = disk.source().orElseThrow();
-                if (!under(source, instancesPath)) {
+                if (Files.exists(source) && !under(source, instancesPath)) {
                     // Several compute hosts on one libvirtd (the demo, a devstack with several
                     // nova-computes) see each other's domains: an agent that still believes itself
                     // primary after the VM moved must not capture the new host's domain.
