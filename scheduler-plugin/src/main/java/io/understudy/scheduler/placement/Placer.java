@@ -13,6 +13,7 @@ import io.understudy.scheduler.stats.Value;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,13 +45,18 @@ public final class Placer {
             List<String> keep = new ArrayList<>();
             List<String> drop = new ArrayList<>();
             List<String> reasons = new ArrayList<>();
+            // Out of range but alive, in order of lag: dropped only where an in-range host takes the place.
+            Map<String, String> outOfRange = new LinkedHashMap<>();
             List<Replica> byLag = vm.replicas().stream()
                     .sorted(Comparator.comparingDouble(Replica::lagSeconds).thenComparing(Replica::host)).toList();
             for (Replica r : byLag) {
+                Optional<HostVerdict> host = evaluation.host(r.host());
                 Optional<String> why = r.host().equals(vm.primary())
                         ? Optional.of("it is the primary")
-                        : evaluation.host(r.host()).map(h -> breached(h, vm)).orElse(Optional.empty());
-                if (why.isPresent()) {
+                        : host.map(h -> breached(h, vm)).orElse(Optional.empty());
+                if (why.isPresent() && host.filter(h -> !h.failed() && !r.host().equals(vm.primary())).isPresent()) {
+                    outOfRange.put(r.host(), why.get());
+                } else if (why.isPresent()) {
                     drop.add(r.host());
                     reasons.add("drop " + r.host() + ": " + why.get());
                 } else if (keep.size() >= wanted) {
@@ -68,6 +74,7 @@ public final class Placer {
                     }
                     String host = h.host();
                     if (host.equals(vm.primary()) || keep.contains(host) || drop.contains(host)
+                            || outOfRange.containsKey(host)
                             || usable(h, vm).isPresent()
                             || diskFree.getOrDefault(host, 0.0) < vm.diskGib()) {
                         continue;
@@ -77,10 +84,23 @@ public final class Placer {
                 }
                 if (keep.size() + add.size() < wanted) {
                     reasons.add("only " + (keep.size() + add.size()) + " of " + wanted
-                            + " secondaries: no other host is in range with room for " + vm.diskGib() + " GiB");
+                            + " secondaries in range: no other host is in range with room for " + vm.diskGib() + " GiB");
                 }
                 if (!add.isEmpty()) {
                     reasons.add("add " + add + ": in range, agent answers, room for " + vm.diskGib() + " GiB");
+                }
+            }
+            // A replica out of range still beats none: the old primary after a move (its host is in
+            // maintenance, say) keeps its replica and rejoins, rather than being seeded again from
+            // empty once it is back in range.
+            int room = wanted - keep.size() - add.size();
+            for (Map.Entry<String, String> e : outOfRange.entrySet()) {
+                if (room-- > 0) {
+                    keep.add(e.getKey());
+                    reasons.add("keep " + e.getKey() + " though " + e.getValue() + ": no host in range takes its place");
+                } else {
+                    drop.add(e.getKey());
+                    reasons.add("drop " + e.getKey() + ": " + e.getValue());
                 }
             }
             List<String> secondaries = new ArrayList<>(keep);

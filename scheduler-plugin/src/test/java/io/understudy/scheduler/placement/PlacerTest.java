@@ -62,6 +62,40 @@ class PlacerTest {
     }
 
     @Test
+    void keepsASecondaryOutOfRangeWhileNoHostInRangeCanTakeItsPlace() {
+        // After a move off a host in maintenance, that host is the only other holder there is.
+        List<HostSample> hosts = List.of(Samples.host("a").build(),
+                Samples.host("b").set(Parameter.CPU_PERCENT, 99).build(),
+                Samples.host("c").build());
+        PlacementChange c = place("policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", hosts,
+                vm("a", 1, new Replica("b", 1), new Replica("c", 1))).get(0);
+        assertThat(c.secondaries()).containsExactlyInAnyOrder("b", "c");
+        assertThat(c.dropped()).isEmpty();
+        assertThat(c.added()).isEmpty();
+        assertThat(c.reasons()).anyMatch(r -> r.startsWith("only 1 of 2 secondaries in range"))
+                .anyMatch(r -> r.startsWith("keep b though cpu_percent") && r.endsWith("no host in range takes its place"));
+
+        // Never more than wanted: the one that lags most goes first; a failed host goes at once.
+        List<HostSample> failing = List.of(Samples.host("a").build(),
+                Samples.host("b").set(Parameter.CPU_PERCENT, 99).build(),
+                Samples.host("d").set(Parameter.CPU_PERCENT, 99).build(),
+                Samples.host("c").build());
+        PlacementChange two = place("policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", failing,
+                vm("a", 1, new Replica("b", 9), new Replica("d", 2), new Replica("c", 1))).get(0);
+        assertThat(two.secondaries()).containsExactlyInAnyOrder("c", "d");
+        assertThat(two.dropped()).containsExactly("b");
+
+        Evaluation dFailed = new Evaluator().evaluate(failing, new RulesParser().parse(
+                "policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", "t.yaml"), Map.of(), Set.of("d"),
+                NOW, Breaches.NONE);
+        PlacementChange gone = new Placer().place(dFailed, List.of(vm("a", 1, new Replica("d", 2), new Replica("c", 1))))
+                .get(0);
+        assertThat(gone.secondaries()).containsExactly("c");
+        assertThat(gone.dropped()).containsExactly("d");
+        assertThat(gone.reasons()).anyMatch(r -> r.equals("drop d: host failed"));
+    }
+
+    @Test
     void keepsTheFreshestWhenThereAreTooManyAndSaysWhenTooFewFit() {
         List<HostSample> hosts = List.of(Samples.host("a").build(), Samples.host("b").build(),
                 Samples.host("c").build(), Samples.host("d").build());
