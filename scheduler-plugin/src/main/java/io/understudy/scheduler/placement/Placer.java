@@ -50,11 +50,14 @@ public final class Placer {
             List<Replica> byLag = vm.replicas().stream()
                     .sorted(Comparator.comparingDouble(Replica::lagSeconds).thenComparing(Replica::host)).toList();
             for (Replica r : byLag) {
+                if (r.host().equals(vm.primary())) {
+                    // The version a primary started from, which its agent keeps for a former primary's
+                    // rejoin: not a secondary's replica, so neither kept nor dropped here.
+                    continue;
+                }
                 Optional<HostVerdict> host = evaluation.host(r.host());
-                Optional<String> why = r.host().equals(vm.primary())
-                        ? Optional.of("it is the primary")
-                        : host.map(h -> breached(h, vm)).orElse(Optional.empty());
-                if (why.isPresent() && host.filter(h -> !h.failed() && !r.host().equals(vm.primary())).isPresent()) {
+                Optional<String> why = host.map(h -> breached(h, vm)).orElse(Optional.empty());
+                if (why.isPresent() && !host.get().failed()) {
                     outOfRange.put(r.host(), why.get());
                 } else if (why.isPresent()) {
                     drop.add(r.host());

@@ -63,12 +63,13 @@ class PlacerTest {
 
     @Test
     void keepsASecondaryOutOfRangeWhileNoHostInRangeCanTakeItsPlace() {
-        // After a move off a host in maintenance, that host is the only other holder there is.
+        // After a move off a host in maintenance, that host is the only other holder there is. The new
+        // primary still holds the version it started from: not a secondary, nothing to drop.
         List<HostSample> hosts = List.of(Samples.host("a").build(),
                 Samples.host("b").set(Parameter.CPU_PERCENT, 99).build(),
                 Samples.host("c").build());
         PlacementChange c = place("policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", hosts,
-                vm("a", 1, new Replica("b", 1), new Replica("c", 1))).get(0);
+                vm("a", 1, new Replica("a", 0), new Replica("b", 1), new Replica("c", 1))).get(0);
         assertThat(c.secondaries()).containsExactlyInAnyOrder("b", "c");
         assertThat(c.dropped()).isEmpty();
         assertThat(c.added()).isEmpty();
