@@ -160,6 +160,8 @@ public final class Rejoiner implements AutoCloseable {
         ReplicaStore.deleteDir(built);
         Replica replica = Replica.adopt(built, vm, preservation.disk(vm), start.version(), CLUSTER,
                 start.capturedAt() == null ? 0 : start.capturedAt().toEpochMilli(), primary.host(), clock);
+        long copied = System.nanoTime();
+        long compared = copied;
         long diverged = 0;
         long payload = 0;
         long wire = 0;
@@ -183,6 +185,7 @@ public final class Rejoiner implements AutoCloseable {
             } finally {
                 Files.deleteIfExists(theirs);
             }
+            compared = System.nanoTime();
             byte[] request = Divergence.encode(runs);
             diverged = Divergence.clusters(runs);
             try (Counting in = new Counting(client.replicaClusters(vm, start.version(), request))) {
@@ -191,13 +194,21 @@ public final class Rejoiner implements AutoCloseable {
                 wire += request.length + in.count;
             }
         }
+        long repaired = System.nanoTime();
         replicas.adopt(vm, built);
-        double seconds = (System.nanoTime() - started) / 1e9;
+        long ended = System.nanoTime();
+        double seconds = (ended - started) / 1e9;
         preservation.done(vm, new Preserved.Rejoined(primary.host(), start.version(), diverged, payload, wire, seconds),
                 null);
         LOG.info("vm {}: rejoined as secondary of {} at version {}: {} clusters had diverged, {} bytes of their data "
-                + "fetched, {} bytes on the wire, {} s", vm, primary.host(), start.version(), diverged, payload, wire,
-                String.format("%.3f", seconds));
+                + "fetched, {} bytes on the wire, {} s (copying the preserved disk {} s, comparing manifests {} s, "
+                + "repairing {} s, taking it in {} s)", vm, primary.host(), start.version(), diverged, payload, wire,
+                String.format("%.3f", seconds), secondsBetween(started, copied), secondsBetween(copied, compared),
+                secondsBetween(compared, repaired), secondsBetween(repaired, ended));
+    }
+
+    private static String secondsBetween(long fromNanos, long toNanos) {
+        return String.format("%.3f", (toNanos - fromNanos) / 1e9);
     }
 
     /** Counts the bytes of the repair stream as they arrive. */
