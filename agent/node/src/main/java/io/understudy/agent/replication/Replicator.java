@@ -180,13 +180,6 @@ public final class Replicator implements AutoCloseable {
                             + " has no disk that can carry a dirty bitmap (a writable qcow2 file)");
                 }
                 DomainDescription.Disk disk = disks.get(0);
-                List<String> others = disks.subList(1, disks.size()).stream()
-                        .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList();
-                List<String> before = others.isEmpty() ? unreplicated.remove(vm) : unreplicated.put(vm, others);
-                if (!others.isEmpty() && !others.equals(before)) {
-                    LOG.warn("vm {}: only its first disk {} ({}) is replicated; {} not: a failover loses their data", vm,
-                            disk.target(), disk.source().orElseThrow(), others);
-                }
                 Path source = disk.source().orElseThrow();
                 if (Files.exists(source) && !under(source, instancesPath)) {
                     // Several compute hosts on one libvirtd (the demo, a devstack with several
@@ -194,6 +187,13 @@ public final class Replicator implements AutoCloseable {
                     // primary after the VM moved must not capture the new host's domain.
                     throw new IOException("its disk " + source + " is not in this node's instances path "
                             + instancesPath + ": the domain is not this node's; nothing captured");
+                }
+                List<String> others = disks.subList(1, disks.size()).stream()
+                        .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList();
+                List<String> before = others.isEmpty() ? unreplicated.remove(vm) : unreplicated.put(vm, others);
+                if (!others.isEmpty() && !others.equals(before)) {
+                    LOG.warn("vm {}: only its first disk {} ({}) is replicated; {} not: a failover loses their data", vm,
+                            disk.target(), source, others);
                 }
                 long size;
                 Optional<Path> backing;
