@@ -15,19 +15,30 @@ public final class StatusClient {
     private StatusClient() {
     }
 
-    /** @throws IOException naming the address when the controller does not answer, or not with a report */
-    public static StatusServer.DetectionReport detection(InetSocketAddress listen, Duration timeout) throws IOException {
+    /**
+     * {@code GET /v1/detection} with the cluster token.
+     *
+     * @throws IOException naming the address when the controller does not answer, refuses the
+     *     token, or does not answer with a report
+     */
+    public static StatusServer.DetectionReport detection(InetSocketAddress listen, String clusterToken,
+            Duration timeout) throws IOException {
         URI uri = URI.create("http://" + hostPart(listen.getHostString()) + ":" + listen.getPort() + StatusServer.DETECTION);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
         HttpResponse<byte[]> response;
         try {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+            response = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Authorization", "Bearer " + clusterToken).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(uri + ": interrupted", e);
         } catch (IOException e) {
             throw new IOException(uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+        }
+        if (response.statusCode() == 401) {
+            throw new IOException(uri + ": HTTP 401: the controller refused this configuration's cluster token "
+                    + "(agents.auth)");
         }
         if (response.statusCode() != 200) {
             throw new IOException(uri + ": HTTP " + response.statusCode());

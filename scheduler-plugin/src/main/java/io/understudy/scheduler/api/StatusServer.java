@@ -3,24 +3,34 @@ package io.understudy.scheduler.api;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.understudy.scheduler.config.AgentsConfig;
+import io.understudy.scheduler.config.ApiConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import jakarta.ws.rs.ext.ContextResolver;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.ServerConfiguration;
+import org.glassfish.grizzly.nio.transport.TCPNIOTransport;
+import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
+import org.glassfish.jersey.jackson.JacksonFeature;
+import org.glassfish.jersey.server.ContainerFactory;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.ServerProperties;
 
 /**
- * Serves the status API on the JDK's HTTP server, read-only: {@code /v1/health},
- * {@code /v1/rounds/latest}, and {@code /v1/detection} (each host's detection state, as this
- * controller sees it).
+ * Serves the status API, read-only, on Grizzly with Jersey: {@code /v1/health} to anyone, and
+ * {@code /v1/rounds/latest} and {@code /v1/detection} (each host's detection state, as this
+ * controller sees it) with the cluster token only.
  */
 public final class StatusServer implements AutoCloseable {
 
@@ -35,57 +45,72 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static StatusServer start(InetSocketAddress listen, HistoryStore history, Detection detection,
+    /**
+     * The token the status API accepts: the agents' cluster token, read now.
+     *
+     * @throws IllegalArgumentException when none is configured, its file cannot be read, or it is
+     *     too short to be a secret
+     */
+    public static String clusterToken(AgentsConfig agents) {
+        String token = agents.readClusterToken().orElseThrow(() -> new IllegalArgumentException("the status API "
+                + "answers only with the cluster token: give agents.auth.clusterToken or clusterTokenFile"));
+        Authentication.check(token);
+        return token;
+    }
+
+    /**
+     * Listens on {@code api.listen()} (present) and answers requests carrying CLUSTER_TOKEN.
+     *
+     * @throws IllegalArgumentException when the token is too short to be a secret
+     * @throws UncheckedIOException naming the address when it cannot listen there
+     */
+    public static StatusServer start(ApiConfig api, String clusterToken, HistoryStore history, Detection detection,
             String instance, boolean dryRun) {
         requireNonNull(history, "history is null");
         requireNonNull(detection, "detection is null");
+        InetSocketAddress listen = api.listen().orElseThrow(() -> new IllegalArgumentException("no listen address"));
         ObjectMapper json = JsonLinesHistory.mapper();
-        HttpServer server;
+        ResourceConfig app = new ResourceConfig()
+                .property(ServerProperties.WADL_FEATURE_DISABLE, true)
+                .register(JacksonFeature.withoutExceptionMappers())
+                .register((ContextResolver<ObjectMapper>) type -> json)
+                .register(new Authentication(clusterToken))
+                .register(new ErrorMapper())
+                .register(new StatusResource(history, detection, instance, dryRun));
+
+        HttpServer server = new HttpServer();
+        NetworkListener listener = new NetworkListener("understudy-status", listen.getHostString(), listen.getPort());
+        int idleSeconds = (int) api.idleTimeout().toSeconds();
+        // Grizzly closes a connection whose idle time runs out; a request that has not reached the
+        // end of its headers does not reset it, so the same timeout bounds how long headers may take.
+        listener.getKeepAlive().setIdleTimeoutInSeconds(idleSeconds);
+        TCPNIOTransport transport = listener.getTransport();
+        transport.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().setPoolName("status-api")
+                .setCorePoolSize(api.workers()).setMaxPoolSize(api.workers()));
+        transport.setReadTimeout(idleSeconds, TimeUnit.SECONDS);
+        transport.setWriteTimeout(idleSeconds, TimeUnit.SECONDS);
+        server.addListener(listener);
+        ServerConfiguration config = server.getServerConfiguration();
+        config.setDefaultQueryEncoding(StandardCharsets.UTF_8);
+        config.setDefaultErrorPageGenerator(JsonErrors::page);
+        config.addHttpHandler(new JsonErrors.Guard(ContainerFactory.createContainer(GrizzlyHttpContainer.class, app)),
+                "/");
         try {
-            server = HttpServer.create(new InetSocketAddress(listen.getHostString(), listen.getPort()), 16);
+            server.start();
         } catch (IOException e) {
+            server.shutdownNow();
             throw new UncheckedIOException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
                     + ": " + e.getMessage(), e);
         }
-        server.createContext("/v1/health", ex -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", "ok");
-            body.put("instance", instance);
-            body.put("dryRun", dryRun);
-            respond(ex, 200, json.writeValueAsBytes(body));
-        });
-        server.createContext("/v1/rounds/latest", ex -> {
-            var latest = history.latest();
-            if (latest.isEmpty()) {
-                respond(ex, 404, json.writeValueAsBytes(Map.of("status", 404, "message", "no round recorded yet")));
-            } else {
-                respond(ex, 200, json.writeValueAsBytes(latest.get()));
-            }
-        });
-        server.createContext(DETECTION, ex -> respond(ex, 200, json.writeValueAsBytes(
-                new DetectionReport(instance, detection.report()))));
-        server.start();
         return new StatusServer(server);
     }
 
-    private static void respond(HttpExchange ex, int status, byte[] body) throws IOException {
-        if (!"GET".equals(ex.getRequestMethod())) {
-            status = 405;
-            body = "{\"status\":405,\"message\":\"GET only\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
-    }
-
     public int port() {
-        return server.getAddress().getPort();
+        return server.getListener("understudy-status").getPort();
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        server.shutdownNow();
     }
 }

@@ -1,5 +1,6 @@
 /**
- * The controller's small HTTP status API ({@code listen:}): {@code GET /v1/health} and
- * {@code GET /v1/rounds/latest}, read-only, for monitoring and for seeing which standby is active.
+ * The controller's small HTTP status API ({@code listen:}), read-only: {@code GET /v1/health} for
+ * anyone (monitoring), {@code GET /v1/rounds/latest} and {@code GET /v1/detection} with the
+ * cluster token; and the client the commands read the serving controller's detection with.
  */
 package io.understudy.scheduler.api;

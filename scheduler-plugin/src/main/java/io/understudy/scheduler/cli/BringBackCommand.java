@@ -30,7 +30,7 @@ final class BringBackCommand implements Callable<Integer> {
     public Integer call() {
         ControllerConfig c = config.load();
         // Judged with the serving controller's failure detection, as its rounds judge.
-        ForcedDownHosts.Host h = ConfigOption.injector(c, ServingDetection.fetch(c.listen()))
+        ForcedDownHosts.Host h = ConfigOption.injector(c, ServingDetection.fetch(c))
                 .getInstance(BringBack.class).host(host);
         spec.commandLine().getOut().println(BringBack.line(h));
         return h.state() == ForcedDownHosts.State.BACK ? Main.EXIT_OK : Main.EXIT_REFUSED;

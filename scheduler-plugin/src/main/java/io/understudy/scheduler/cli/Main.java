@@ -8,6 +8,7 @@ import io.understudy.scheduler.moves.MoveRefusedException;
 import io.understudy.scheduler.yaml.YamlException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -37,6 +38,9 @@ public final class Main {
             + "decisions unless it runs with dryRun: true.";
 
     public static void main(String[] args) {
+        // The status API's Jersey and Grizzly log through java.util.logging: route it to our one log format.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

@@ -34,7 +34,7 @@ final class RoundOptions {
      */
     RoundResult run() {
         ControllerConfig c = config.load();
-        detection = ServingDetection.fetch(c.listen());
+        detection = ServingDetection.fetch(c);
         Injector injector = ConfigOption.injector(c, detection);
         forcedDown = injector.getInstance(ForcedDownHosts.class);
         RoundResult result = injector.getInstance(EvaluationRound.class)

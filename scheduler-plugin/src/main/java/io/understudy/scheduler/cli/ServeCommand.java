@@ -39,13 +39,17 @@ final class ServeCommand implements Callable<Integer> {
         if (c.dryRun()) {
             log.warn("dryRun: true: decisions are recorded, nothing is moved and no protection is assigned");
         }
+        // Before any round runs: a status API without a usable token stops the controller here.
+        Optional<String> apiToken = c.api().listen().map(l -> StatusServer.clusterToken(c.agents()));
         Jobs jobs = Jobs.start(c.jobs(), injector);
         Prober prober = injector.getInstance(Prober.class);
         prober.start(jobs::evaluateNow);
-        Optional<StatusServer> api = c.listen().isPresent()
-                ? Optional.of(StatusServer.start(c.listen().get(), injector.getInstance(HistoryStore.class),
-                        injector.getInstance(Detection.class), jobs.scheduler().getSchedulerInstanceId(), c.dryRun()))
-                : Optional.empty();
+        String instance = jobs.scheduler().getSchedulerInstanceId();
+        Optional<StatusServer> api = apiToken.map(token -> StatusServer.start(c.api(), token,
+                injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class), instance, c.dryRun()));
+        c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open, the rest with the cluster "
+                + "token; idle timeout {}s)", l.getHostString(), api.orElseThrow().port(),
+                c.api().idleTimeout().toSeconds()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");

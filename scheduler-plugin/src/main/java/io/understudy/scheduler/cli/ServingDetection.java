@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.understudy.scheduler.api.StatusClient;
 import io.understudy.scheduler.api.StatusServer;
+import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.detect.HostState;
 import io.understudy.scheduler.round.FailedHosts;
@@ -29,13 +30,16 @@ record ServingDetection(Optional<StatusServer.DetectionReport> report, Optional<
         requireNonNull(problem, "problem is null");
     }
 
-    static ServingDetection fetch(Optional<InetSocketAddress> listen) {
+    /** From the controller serving CONFIG's status API, with its cluster token. */
+    static ServingDetection fetch(ControllerConfig config) {
+        Optional<InetSocketAddress> listen = config.api().listen();
         if (listen.isEmpty()) {
             return new ServingDetection(Optional.empty(), Optional.of("unknown: no status API configured (listen)"));
         }
         try {
-            return new ServingDetection(Optional.of(StatusClient.detection(listen.get(), TIMEOUT)), Optional.empty());
-        } catch (IOException e) {
+            return new ServingDetection(Optional.of(StatusClient.detection(listen.get(),
+                    StatusServer.clusterToken(config.agents()), TIMEOUT)), Optional.empty());
+        } catch (IOException | IllegalArgumentException e) {
             return new ServingDetection(Optional.empty(), Optional.of("unknown: " + e.getMessage()));
         }
     }

@@ -2,7 +2,9 @@ package io.understudy.scheduler.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -15,7 +17,8 @@ import java.util.Optional;
  * @param scheme {@code agents.scheme}: http or https
  * @param timeout {@code agents.timeout}: to connect and for each answer; a slower agent counts as not answering
  * @param parallelism {@code agents.parallelism}: requests in flight at once
- * @param clusterToken {@code agents.auth.clusterToken}: the bearer token agents accept
+ * @param clusterToken {@code agents.auth.clusterToken}: the bearer token agents accept, and the
+ *     controller's own status API
  * @param clusterTokenFile {@code agents.auth.clusterTokenFile}: or a file holding it (first line)
  * @param tls {@code agents.tls.certificate}, {@code .key}, {@code .ca}: the controller's certificate
  *     and PKCS#8 key and the cluster CA, for agents in mutual-TLS mode (their default); needs https
@@ -50,6 +53,22 @@ public record AgentsConfig(int port, String scheme, Duration timeout, int parall
         if (tls.isPresent() && !scheme.equals("https")) {
             throw new IllegalArgumentException("agents.tls needs agents.scheme https");
         }
+    }
+
+    /**
+     * The cluster token, inline or read from its file now.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read
+     */
+    public Optional<String> readClusterToken() {
+        return clusterToken.or(() -> clusterTokenFile.map(file -> {
+            try {
+                return Files.readAllLines(file).stream().findFirst().orElse("").strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("agents.auth.clusterTokenFile " + file + " cannot be read: "
+                        + e.getMessage(), e);
+            }
+        }));
     }
 
     /** The base URL of HOST's agent. */

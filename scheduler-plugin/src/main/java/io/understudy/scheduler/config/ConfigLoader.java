@@ -57,7 +57,8 @@ public final class ConfigLoader {
     public ControllerConfig parse(String text, String source, Path base) {
         ControllerConfig d = ControllerConfig.defaults();
         Fields top = Fields.of(source, yaml.read(text, source));
-        Optional<InetSocketAddress> listen = top.node("listen").map(n -> top.convert(n, ConfigLoader::address));
+        Optional<YamlNode> listenNode = top.node("listen");
+        Optional<InetSocketAddress> listen = listenNode.map(n -> top.convert(n, ConfigLoader::address));
         Path dataDir = top.text("dataDir").map(p -> path(base, p)).orElse(d.dataDir());
         Optional<Path> rules = top.text("rules").filter(r -> !"none".equals(r)).map(p -> path(base, p));
         boolean dryRun = top.bool("dryRun").orElse(d.dryRun());
@@ -108,6 +109,11 @@ public final class ConfigLoader {
                 a.integer("parallelism", 1, 1024).orElse(ad.parallelism()),
                 token, tokenFile, tlsFiles, endpoints);
         finish(a);
+        if (listen.isPresent() && token.isEmpty() && tokenFile.isEmpty()) {
+            throw YamlException.at(source, listenNode.orElseThrow(), "the status API answers only with the cluster "
+                    + "token: give agents.auth.clusterToken or clusterTokenFile");
+        }
+        ApiConfig api = api(section(top, "api"), listen, d.api());
 
         JobsConfig jd = d.jobs();
         Fields ev = section(top, "evaluation");
@@ -152,8 +158,18 @@ public final class ConfigLoader {
         MovesConfig moves = moves(section(top, "moves"), d.moves(), base);
         DetectionConfig detection = detection(section(top, "detection"), d.detection());
         finish(top);
-        return new ControllerConfig(listen, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays,
+        return new ControllerConfig(api, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays,
                 moves, detection);
+    }
+
+    private ApiConfig api(Fields f, Optional<InetSocketAddress> listen, ApiConfig d) {
+        Duration idleTimeout = positive(f, "idleTimeout").orElse(d.idleTimeout());
+        if (idleTimeout.toMillis() % 1000 != 0) {
+            throw YamlException.at(f.source(), f.required("idleTimeout"), "must be whole seconds");
+        }
+        ApiConfig api = new ApiConfig(listen, idleTimeout, f.integer("workers", 1, 256).orElse(d.workers()));
+        finish(f);
+        return api;
     }
 
     private DetectionConfig detection(Fields f, DetectionConfig d) {

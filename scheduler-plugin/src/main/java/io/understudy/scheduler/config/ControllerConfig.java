@@ -2,15 +2,13 @@ package io.understudy.scheduler.config;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * The whole configuration.
  *
- * @param listen {@code listen}: HOST:PORT of the controller's small status API ({@code /v1/health},
- *     {@code /v1/rounds/latest}, {@code /v1/detection}); empty: none
+ * @param api {@code listen} and {@code api}: the controller's small status API
  * @param dataDir {@code dataDir}: where history is kept
  * @param rules {@code rules}: the rules file; {@code none} or absent: no rules (every host in range)
  * @param dryRun {@code dryRun}: decide and record, never act: no move, no protection assignment sent
@@ -19,14 +17,14 @@ import java.util.Optional;
  * @param moves {@code moves}: how moves are carried out; their journal is {@code DATADIR/moves}
  * @param detection {@code detection}: failure detection (probes of the agents, Nova's reports)
  */
-public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir, Optional<Path> rules, boolean dryRun,
+public record ControllerConfig(ApiConfig api, Path dataDir, Optional<Path> rules, boolean dryRun,
         OpenStackConfig openstack, AgentsConfig agents, JobsConfig jobs, Optional<Path> historyFile,
         boolean recordStays, MovesConfig moves, DetectionConfig detection) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/understudy/controller");
 
     public ControllerConfig {
-        requireNonNull(listen, "listen is null");
+        requireNonNull(api, "api is null");
         requireNonNull(dataDir, "dataDir is null");
         requireNonNull(rules, "rules is null");
         requireNonNull(openstack, "openstack is null");
@@ -38,7 +36,7 @@ public record ControllerConfig(Optional<InetSocketAddress> listen, Path dataDir,
     }
 
     public static ControllerConfig defaults() {
-        return new ControllerConfig(Optional.empty(), DEFAULT_DATA_DIR, Optional.empty(), false,
+        return new ControllerConfig(ApiConfig.DEFAULT, DEFAULT_DATA_DIR, Optional.empty(), false,
                 OpenStackConfig.DEFAULT, AgentsConfig.DEFAULT, JobsConfig.DEFAULT, Optional.empty(), false,
                 MovesConfig.DEFAULT, DetectionConfig.DEFAULT);
     }

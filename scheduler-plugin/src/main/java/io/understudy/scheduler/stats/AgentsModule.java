@@ -9,7 +9,6 @@ import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.Tls;
 import io.understudy.scheduler.config.AgentsConfig;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,14 +34,7 @@ public final class AgentsModule extends AbstractModule {
 
     /** A client per host, made on first use, with the configured credentials and this TIMEOUT. */
     public static AgentDirectory directory(AgentsConfig config, Duration timeout) {
-        Optional<String> token = config.clusterToken().or(() -> config.clusterTokenFile().map(file -> {
-            try {
-                return Files.readAllLines(file).stream().findFirst().orElse("").strip();
-            } catch (IOException e) {
-                throw new IllegalArgumentException("agents.auth.clusterTokenFile " + file + " cannot be read: "
-                        + e.getMessage(), e);
-            }
-        }));
+        Optional<String> token = config.readClusterToken();
         SSLContext ssl = config.tls().map(files -> {
             try {
                 return Tls.context(files.certificate(), files.key(), files.ca());

@@ -9,6 +9,7 @@ import io.understudy.scheduler.detect.Detector;
 import io.understudy.scheduler.detect.HostState;
 import io.understudy.scheduler.detect.NovaReports;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.testing.LocalStatusApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -36,10 +37,10 @@ class StatusServerTest {
         for (int i = 0; i < 3; i++) {
             detection.probed(Map.of("compute1", Optional.of("connection refused"), "compute2", Optional.empty()));
         }
-        try (StatusServer server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new JsonLinesHistory(dir.resolve("history.jsonl")), detection, "controller-a", false)) {
+        try (StatusServer server = LocalStatusApi.start(
+                new JsonLinesHistory(dir.resolve("history.jsonl")), detection, "controller-a")) {
             StatusServer.DetectionReport report = StatusClient.detection(
-                    InetSocketAddress.createUnresolved("127.0.0.1", server.port()), Duration.ofSeconds(2));
+                    InetSocketAddress.createUnresolved("127.0.0.1", server.port()), LocalStatusApi.TOKEN, Duration.ofSeconds(2));
             assertThat(report.instance()).isEqualTo("controller-a");
             assertThat(report.hosts()).isEqualTo(detection.report());
             assertThat(report.hosts().get(0).state()).isEqualTo(HostState.FAILED);
@@ -55,7 +56,7 @@ class StatusServerTest {
             port = s.getLocalPort();
         }
         assertThatThrownBy(() -> StatusClient.detection(InetSocketAddress.createUnresolved("127.0.0.1", port),
-                Duration.ofSeconds(2))).isInstanceOf(IOException.class)
+                LocalStatusApi.TOKEN, Duration.ofSeconds(2))).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("http://127.0.0.1:" + port + "/v1/detection: ");
     }
 }

@@ -82,8 +82,8 @@ class MainTest {
         Run r = run("history", "--config", config.toString());
         assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err().strip()).isEqualTo("understudy: " + config + ":2: histroy: unknown key (known here: listen, "
-                + "dataDir, rules, dryRun, openstack, agents, evaluation, placement, jobstore, jdbc, cluster, history, moves, "
-                + "detection)");
+                + "dataDir, rules, dryRun, openstack, agents, api, evaluation, placement, jobstore, jdbc, cluster, history, "
+                + "moves, detection)");
     }
 
     @Test

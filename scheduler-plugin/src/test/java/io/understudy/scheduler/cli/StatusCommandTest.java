@@ -15,9 +15,9 @@ import io.understudy.scheduler.detect.NovaReports;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.FakeNova;
+import io.understudy.scheduler.testing.LocalStatusApi;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -87,12 +87,13 @@ class StatusCommandTest {
         }
         Files.writeString(dir.resolve("clouds.yaml"), "clouds: {c: {auth: {auth_url: '" + openstack.baseUrl()
                 + "/v3', username: admin, password: pw, project_name: admin}}}\n");
-        try (StatusServer serving = StatusServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new JsonLinesHistory(dir.resolve("history.jsonl")), detection, "controller-a", false)) {
+        try (StatusServer serving = LocalStatusApi.start(new JsonLinesHistory(dir.resolve("history.jsonl")), detection,
+                "controller-a")) {
             Files.writeString(dir.resolve("controller.yaml"), String.join("\n",
                     "listen: 127.0.0.1:" + serving.port(), "dataDir: " + dir,
                     "openstack: {cloudsYaml: clouds.yaml, cloud: c}",
-                    "agents:", "  endpoints: {compute1: '" + agents.url("compute1") + "', compute2: '"
+                    "agents:", "  auth: {clusterToken: " + LocalStatusApi.TOKEN + "}",
+                    "  endpoints: {compute1: '" + agents.url("compute1") + "', compute2: '"
                             + agents.url("compute2") + "', compute3: '" + agents.url("compute3") + "'}", ""));
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();

@@ -1,6 +1,8 @@
 package io.understudy.scheduler.cloudit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.understudy.scheduler.api.StatusServer;
+import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.detect.HostState;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
@@ -25,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A controller as operators run it: {@code java -jar understudy.jar serve --config FILE}, its own
  * JVM (Quartz's rounds, failure detection, the status API), read back through what it leaves:
- * {@code GET /v1/detection}, its history file and its moves' journal.
+ * {@code GET /v1/detection} (with the cluster token), its history file and its moves' journal.
  */
 final class ServedController implements AutoCloseable {
 
@@ -35,6 +37,7 @@ final class ServedController implements AutoCloseable {
     private final Path dataDir;
     private final Path log;
     private final URI api;
+    private final String token;
     private final Process process;
 
     /**
@@ -49,6 +52,8 @@ final class ServedController implements AutoCloseable {
         dataDir = dir.resolve("controller");
         config = Files.writeString(dir.resolve("controller.yaml"), "dataDir: " + dataDir + "\n"
                 + "listen: 127.0.0.1:" + port + "\n" + configBody);
+        // The token its status API asks for: the agents' cluster token, which CONFIG_BODY gives.
+        token = StatusServer.clusterToken(new ConfigLoader().load(config).agents());
         log = dir.resolve("controller.log");
         api = URI.create("http://127.0.0.1:" + port);
         process = new ProcessBuilder("java", "-Xmx256m", "-jar", System.getProperty("understudy.controller.jar"),
@@ -58,7 +63,8 @@ final class ServedController implements AutoCloseable {
     /** Each host's detection state, reason and since when, as {@code GET /v1/detection} says. */
     Map<String, Detected> detection() throws IOException, InterruptedException {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(api.resolve("/v1/detection"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("GET /v1/detection: HTTP " + response.statusCode() + ": " + response.body());
         }

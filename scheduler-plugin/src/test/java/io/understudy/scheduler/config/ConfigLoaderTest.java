@@ -49,6 +49,9 @@ class ConfigLoaderTest {
                 key: tls/controller.key
                 ca: tls/ca.crt
               endpoints: {compute1: "http://127.0.0.1:9801", compute2: "https://10.0.0.2:9797"}
+            api:
+              idleTimeout: 20s
+              workers: 2
             evaluation:
               interval: 5s
             placement:
@@ -110,7 +113,8 @@ class ConfigLoaderTest {
     void defaults() {
         ControllerConfig c = new ConfigLoader().parse("{}", "c.yaml", BASE);
         assertThat(c).isEqualTo(ControllerConfig.defaults());
-        assertThat(c.listen()).isEmpty();
+        // No status API; when listening: 10 s for a client's headers or between its requests, 4 threads.
+        assertThat(c.api()).isEqualTo(new ApiConfig(Optional.empty(), Duration.ofSeconds(10), 4));
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/understudy/controller"));
         assertThat(c.rules()).isEmpty();
         assertThat(c.dryRun()).isFalse();
@@ -145,7 +149,8 @@ class ConfigLoaderTest {
     @Test
     void fullMapping() {
         ControllerConfig c = new ConfigLoader().parse(FULL, "c.yaml", BASE);
-        assertThat(c.listen()).contains(InetSocketAddress.createUnresolved("127.0.0.1", 9798));
+        assertThat(c.api()).isEqualTo(new ApiConfig(Optional.of(InetSocketAddress.createUnresolved("127.0.0.1", 9798)),
+                Duration.ofSeconds(20), 2));
         assertThat(c.dataDir()).isEqualTo(Path.of("/srv/understudy"));
         assertThat(c.rules()).contains(Path.of("/etc/understudy/rules.yaml"));
         assertThat(c.dryRun()).isTrue();
@@ -240,6 +245,25 @@ class ConfigLoaderTest {
                 """, "controller.yaml", BASE);
         assertThat(c.agents().clusterToken()).contains("s3cret");
         assertThat(c.rules()).isEmpty();
+    }
+
+    @Test
+    void aStatusApiNeedsTheClusterTokenAndWholeSecondsOfIdleTime() {
+        assertThatThrownBy(() -> new ConfigLoader().parse("listen: 127.0.0.1:9798\n", "c.yaml", BASE))
+                .isInstanceOf(YamlException.class).hasMessage("c.yaml:1: listen: the status API answers only with "
+                        + "the cluster token: give agents.auth.clusterToken or clusterTokenFile");
+        assertThat(new ConfigLoader().parse("listen: 127.0.0.1:9798\nagents: {auth: {clusterTokenFile: token}}\n",
+                "c.yaml", BASE).api().listen()).isPresent();
+        assertThat(new ConfigLoader().parse("api: {idleTimeout: 2m}\n", "c.yaml", BASE).api().idleTimeout())
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {idleTimeout: 1500ms}\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:1: api.idleTimeout: must be whole seconds");
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {idleTimeout: 0s}\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:1: api.idleTimeout: must be longer than 0");
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {workers: 0}\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:1: api.workers: ");
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {headerTimeout: 5s}\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:1: api.headerTimeout: unknown key");
     }
 
     @Test
