@@ -35,8 +35,7 @@ final class Authentication implements ContainerRequestFilter {
     }
 
     static String check(String clusterToken) {
-        if (clusterToken == null || clusterToken.strip().length() < MIN_TOKEN_LENGTH
-                || !clusterToken.equals(clusterToken.strip())) {
+        if (clusterToken == null || clusterToken.strip().length() < MIN_TOKEN_LENGTH) {
             throw new IllegalArgumentException("the cluster token (agents.auth.clusterToken or clusterTokenFile) "
                     + "must have at least " + MIN_TOKEN_LENGTH + " characters: the status API answers only with it");
         }
