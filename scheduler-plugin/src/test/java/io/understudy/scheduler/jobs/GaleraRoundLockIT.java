@@ -25,7 +25,9 @@ class GaleraRoundLockIT {
 
     @AfterEach
     void close() throws Exception {
-        cluster.close();
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     /** Whether a controller on node SECOND gets the round lock while one on node FIRST holds it. */

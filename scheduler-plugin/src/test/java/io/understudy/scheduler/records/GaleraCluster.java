@@ -40,7 +40,7 @@ public final class GaleraCluster implements AutoCloseable {
         try {
             password = Files.readString(secret).strip();
         } catch (IOException e) {
-            assumeTrue(false, "the two-node Galera cluster is not running (" + secret + ": " + e.getMessage()
+            assumeTrue(false, "the two-node Galera cluster is not running (no readable " + secret
                     + "); start it as root with devstack/galera.sh up, as bin/test-all does");
             throw new IllegalStateException("unreachable");
         }
