@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Within a controller a plain lock; across controllers on the clustered store, the database's
  * named lock ({@code GET_LOCK}), held by a connection of its own, so that it is released when a
- * controller dies.
+ * controller dies. Galera keeps such locks per node: controllers writing through different nodes
+ * both hold it. It keeps rounds apart where every controller reaches one node (a single server,
+ * or Galera behind a proxy that sends every write to one node); that no VM is moved twice rests
+ * on each move's claim in the shared records, not on this lock.
  */
 public final class RoundLock implements AutoCloseable {
 

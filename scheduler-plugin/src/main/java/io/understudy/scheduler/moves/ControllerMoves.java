@@ -17,13 +17,16 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * The rounds' executor: a MOVE decision becomes a move plan and runs through the {@link Mover},
  * the moves of one round at once (the round waits for them, so that a round, and with standby
  * controllers one controller, acts at a time); moves left in flight are followed first, and hosts
- * that failovers forced down are brought back once they return ({@link BringBack}).
+ * that failovers forced down are brought back once they return ({@link BringBack}). A round's moves
+ * are claimed from the claims as its settling left them, before it read Nova: a VM another
+ * controller moved since is not moved again on this round's older view of it.
  */
 public final class ControllerMoves implements MoveExecutor {
 
@@ -33,6 +36,11 @@ public final class ControllerMoves implements MoveExecutor {
     private final Supplier<Duration> interval;
     private final ExecutorService pool;
     private final Clock clock;
+    /**
+     * The claims as this round's settling left them, before it read Nova: what its decisions were
+     * made on. Taken by the round's execution; without a settling first, the claims as they are then.
+     */
+    private final AtomicReference<Map<UUID, Long>> decidedOn = new AtomicReference<>();
 
     /**
      * @param interval the replication interval the rules ask for now (what new assignments carry)
@@ -58,26 +66,30 @@ public final class ControllerMoves implements MoveExecutor {
     /** Follows the moves left in flight, then brings back the hosts failovers forced down that have returned. */
     @Override
     public List<String> settle() {
+        Map<UUID, Long> claims = journal.claims();
         List<CompletableFuture<MoveState>> followed = journal.open().stream()
                 .filter(m -> m.status() == MoveState.Status.IN_FLIGHT)
-                .map(m -> CompletableFuture.supplyAsync(() -> mover.resume(m), pool)).toList();
+                .map(m -> CompletableFuture.supplyAsync(() -> mover.resume(m, claims.getOrDefault(m.plan().vm(), 0L)),
+                        pool)).toList();
         List<String> lines = new ArrayList<>(followed.stream().map(f -> {
             MoveState m = f.join();
             return "vm " + m.plan().vm() + ": " + m.summary();
         }).toList());
         lines.addAll(bringBack.round());
+        decidedOn.set(journal.claims());
         return lines;
     }
 
     @Override
     public List<Execution> execute(List<Decision> moves) {
+        Map<UUID, Long> seen = Optional.ofNullable(decidedOn.getAndSet(null)).orElseGet(journal::claims);
         List<CompletableFuture<Execution>> running = new ArrayList<>();
         for (Decision d : moves) {
             MovePlan plan = plan(d, interval.get());
             Instant at = clock.instant();
             running.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    MoveState move = mover.start(plan);
+                    MoveState move = mover.start(plan, seen.getOrDefault(d.vm(), 0L));
                     // A blocked failover moved nothing: no cooldown, the next round tries again.
                     return new Execution(d.vm(), Optional.of(at).filter(a -> !move.blocked()), move.summary());
                 } catch (MoveConflictException e) {

@@ -1,7 +1,10 @@
 package io.understudy.scheduler.moves;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -16,6 +19,22 @@ public interface Journal {
      * @throws MoveConflictException when the VM has an open move (in flight, or awaiting an operator)
      */
     void begin(MoveState move);
+
+    /**
+     * The version of each VM's claim, by VM (none: never claimed): read before a controller decides
+     * on a VM, and claimed from.
+     */
+    Map<UUID, Long> claims();
+
+    /**
+     * Claims VM at AT for WHAT (a move's beginning, or its next step) if no one claimed it since SEEN (0:
+     * never claimed), by compare-and-set in one transaction: of the controllers that decided on a VM
+     * at once, through any node of the database, one goes on.
+     *
+     * @return the claim's new version, to claim the next step from; empty when another controller
+     *     claimed the VM first (nothing written)
+     */
+    OptionalLong claim(UUID vm, long seen, String what, Instant at);
 
     /** Records the move as it stands now; an ended move is kept as history and no longer open. */
     void save(MoveState move);

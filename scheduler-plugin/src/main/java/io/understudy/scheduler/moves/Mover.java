@@ -6,6 +6,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * move goes on until it ends or Nova's state is unresolved. A restarted controller resumes every
  * move left in flight from its recorded step. One log line per step: the move (VM, hosts), the
  * step, how it ended, Nova's request ids, and why the VM moves.
+ *
+ * <p>Before a move begins and before each of its steps, the VM is claimed in the journal from the
+ * claim version read before the decision ({@link Journal#claim}): of two controllers that decided
+ * on the same VM at once, the one that loses the claim logs that another controller claimed it
+ * and carries out nothing, whichever database node each writes through.
  */
 public final class Mover {
 
@@ -31,32 +39,61 @@ public final class Mover {
     }
 
     /**
-     * Begins PLAN and runs it until it ends or waits on Nova.
+     * Begins PLAN, decided on now, and runs it until it ends or waits on Nova.
      *
-     * @throws MoveConflictException when the VM has an open move already
+     * @throws MoveConflictException when the VM has an open move already, or another controller claimed it
      */
     public MoveState start(MovePlan plan) {
+        return start(plan, journal.claims().getOrDefault(plan.vm(), 0L));
+    }
+
+    /**
+     * Begins PLAN, decided on when the VM's claim was at SEEN, and runs it until it ends or waits on Nova.
+     *
+     * @throws MoveConflictException when the VM has an open move already, or another controller
+     *     claimed it since SEEN
+     */
+    public MoveState start(MovePlan plan, long seen) {
         MoveState move = MoveState.begin(plan, clock.instant());
+        long claimed = journal.claim(plan.vm(), seen, "begin " + plan.describe(), move.startedAt())
+                .orElseThrow(() -> {
+                    LOG.info("{}: not started: another controller claimed the VM since this one read its claim"
+                            + " (version {})", plan.describe(), seen);
+                    return new MoveConflictException("another controller claimed vm " + plan.vm()
+                            + " since this one decided");
+                });
         journal.begin(move);
         LOG.info("{}: begins ({})", plan.describe(), plan.reason());
-        return run(move);
+        return run(move, claimed);
     }
 
     /** Follows every move the journal has in flight, from its recorded step. */
     public List<MoveState> resumeAll() {
-        return journal.open().stream().filter(m -> m.status() == MoveState.Status.IN_FLIGHT).map(this::resume).toList();
+        Map<UUID, Long> claims = journal.claims();
+        return journal.open().stream().filter(m -> m.status() == MoveState.Status.IN_FLIGHT)
+                .map(m -> resume(m, claims.getOrDefault(m.plan().vm(), 0L))).toList();
     }
 
-    /** Follows MOVE from its recorded step. */
-    public MoveState resume(MoveState move) {
+    /** Follows MOVE from its recorded step, read when the VM's claim was at SEEN. */
+    public MoveState resume(MoveState move, long seen) {
         LOG.info("{}: resumed at {} ({})", move.plan().describe(), move.nextStep().orElseThrow(), move.lastNote());
-        return run(move);
+        return run(move, seen);
     }
 
-    private MoveState run(MoveState begun) {
+    /** Runs BEGUN's steps, each claimed first, from the claim at version CLAIMED. */
+    private MoveState run(MoveState begun, long claimed) {
         MoveState move = begun;
+        long version = claimed;
         while (move.status() == MoveState.Status.IN_FLIGHT) {
             Step step = move.nextStep().orElseThrow();
+            OptionalLong next = journal.claim(move.plan().vm(), version, step + " of " + move.plan().describe(),
+                    clock.instant());
+            if (next.isEmpty()) {
+                LOG.info("{}: {} not carried out here: another controller claimed the VM (claim version {} gone)",
+                        move.plan().describe(), step, version);
+                break;
+            }
+            version = next.getAsLong();
             MoveState attempt = move.attempting(clock.instant());
             journal.save(attempt);
             long began = System.nanoTime();

@@ -5,13 +5,21 @@ import static java.util.Objects.requireNonNull;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -19,10 +27,13 @@ import java.util.TreeMap;
  * Records as files, {@code ROOT/KIND/NAME.json}: written aside, fsynced, then renamed in (or
  * linked in, for {@link #create}, which fails when the name exists), so that a reader in any
  * process finds a whole record or none. For one controller and the command line beside it.
+ * A record's version is a digest of its content; {@link #compareAndSet} holds an exclusive lock
+ * on {@code ROOT/KIND/.lock} (released by the system when a process dies) while it compares.
  */
 public final class FileRecords implements Records {
 
     private static final String SUFFIX = ".json";
+    private static final String LOCK = ".lock";
 
     private final Path root;
 
@@ -91,6 +102,48 @@ public final class FileRecords implements Records {
             throw failure(dir, e);
         }
         return records;
+    }
+
+    @Override
+    public SortedMap<String, Long> versions(String kind) {
+        SortedMap<String, Long> versions = new TreeMap<>();
+        all(kind).forEach((name, body) -> versions.put(name, version(body)));
+        return versions;
+    }
+
+    @Override
+    public synchronized OptionalLong compareAndSet(String kind, String name, long version, byte[] body) {
+        Path lock = file(kind, name).resolveSibling(LOCK);
+        try {
+            Files.createDirectories(dir(kind));
+            try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock held = channel.tryLock()) {
+                // Another process claiming at this moment: it claims, not this one.
+                if (held == null) {
+                    return OptionalLong.empty();
+                }
+                if (get(kind, name).map(FileRecords::version).orElse(0L) != version) {
+                    return OptionalLong.empty();
+                }
+                put(kind, name, body);
+                return OptionalLong.of(version(body));
+            } catch (OverlappingFileLockException e) {
+                // Another records of this directory in this process, claiming at this moment.
+                return OptionalLong.empty();
+            }
+        } catch (IOException e) {
+            throw failure(lock, e);
+        }
+    }
+
+    /** A digest of BODY as the record's version: a rewrite with other content changes it. */
+    private static long version(byte[] body) {
+        try {
+            long v = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(body)).getLong();
+            return v == 0 ? 1 : v;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     @Override

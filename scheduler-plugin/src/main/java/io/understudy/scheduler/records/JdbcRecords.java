@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.Statement;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Records as rows of {@code UNDERSTUDY_RECORDS} in the clustered store's MariaDB database, shared
  * by every controller there: creating a row whose key exists fails, which makes {@link #create}
- * the claim on a name among controllers as among processes. The table is created when missing.
+ * the claim on a name among controllers as among processes. Every write counts up the row's
+ * {@code VERSION}, which {@link #compareAndSet} compares in a transaction of its own. The table is
+ * created when missing, the version column added to a table from before it.
  */
 public final class JdbcRecords implements Records {
 
@@ -30,7 +33,12 @@ public final class JdbcRecords implements Records {
     private static final String SCHEMA = "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
             + "KIND VARCHAR(40) NOT NULL, NAME VARCHAR(" + MAX_NAME + ") NOT NULL, BODY MEDIUMBLOB NOT NULL, "
             + "UPDATED_AT TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), "
+            + "VERSION BIGINT NOT NULL DEFAULT 1, "
             + "PRIMARY KEY (KIND, NAME)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+    private static final String VERSION_COLUMN = "ALTER TABLE " + TABLE
+            + " ADD COLUMN IF NOT EXISTS VERSION BIGINT NOT NULL DEFAULT 1";
+    /** MariaDB's deadlock, which is also how Galera fails a commit that lost certification to another node's. */
+    private static final int DEADLOCK = 1213;
 
     private final Supplier<Connection> connect;
     private final String database;
@@ -68,7 +76,8 @@ public final class JdbcRecords implements Records {
     public void put(String kind, String name, byte[] body) {
         run(kind, name, c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO " + TABLE
-                    + " (KIND, NAME, BODY) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE BODY = VALUES(BODY)")) {
+                    + " (KIND, NAME, BODY) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE BODY = VALUES(BODY),"
+                    + " VERSION = VERSION + 1")) {
                 s.setString(1, kind);
                 s.setString(2, name);
                 s.setBytes(3, body);
@@ -102,6 +111,62 @@ public final class JdbcRecords implements Records {
                     }
                 }
                 return records;
+            }
+        });
+    }
+
+    @Override
+    public SortedMap<String, Long> versions(String kind) {
+        return run(kind, null, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT NAME, VERSION FROM " + TABLE + " WHERE KIND = ?")) {
+                s.setString(1, kind);
+                SortedMap<String, Long> versions = new TreeMap<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        versions.put(r.getString(1), r.getLong(2));
+                    }
+                }
+                return versions;
+            }
+        });
+    }
+
+    @Override
+    public OptionalLong compareAndSet(String kind, String name, long version, byte[] body) {
+        return run(kind, name, c -> {
+            c.setAutoCommit(false);
+            try {
+                boolean set;
+                try (PreparedStatement s = c.prepareStatement(version == 0
+                        ? "INSERT INTO " + TABLE + " (BODY, KIND, NAME, VERSION) VALUES (?, ?, ?, 1)"
+                        : "UPDATE " + TABLE + " SET BODY = ?, VERSION = VERSION + 1 WHERE KIND = ? AND NAME = ?"
+                                + " AND VERSION = ?")) {
+                    s.setBytes(1, body);
+                    s.setString(2, kind);
+                    s.setString(3, name);
+                    if (version != 0) {
+                        s.setLong(4, version);
+                    }
+                    set = s.executeUpdate() == 1;
+                } catch (SQLIntegrityConstraintViolationException e) {
+                    set = false;
+                }
+                if (!set) {
+                    c.rollback();
+                    return OptionalLong.empty();
+                }
+                c.commit();
+                return OptionalLong.of(version + 1);
+            } catch (SQLException e) {
+                if (e.getErrorCode() != DEADLOCK) {
+                    throw e;
+                }
+                // Another node's transaction on the row was certified first (or, on one server, a
+                // deadlock with another claimer): it claimed the row.
+                c.rollback();
+                return OptionalLong.empty();
+            } finally {
+                c.setAutoCommit(true);
             }
         });
     }
@@ -145,6 +210,7 @@ public final class JdbcRecords implements Records {
             Connection c = connect.get();
             try (Statement s = c.createStatement()) {
                 s.execute(SCHEMA);
+                s.execute(VERSION_COLUMN);
             } catch (SQLException e) {
                 c.close();
                 throw e;

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SortedMap;
 
 /**
  * The records of one kind as values of one type, written as pretty JSON. A record that cannot be
@@ -49,6 +51,16 @@ public final class RecordSet<T> {
             values.add(value(e.getKey(), e.getValue()));
         }
         return values;
+    }
+
+    /** The version of every value, by name ({@link Records#versions}). */
+    public SortedMap<String, Long> versions() {
+        return records.versions(kind);
+    }
+
+    /** Stores VALUE as NAME only if it is still at VERSION ({@link Records#compareAndSet}). */
+    public OptionalLong compareAndSet(String name, long version, T value) {
+        return records.compareAndSet(kind, name, version, bytes(name, value));
     }
 
     public boolean delete(String name) {

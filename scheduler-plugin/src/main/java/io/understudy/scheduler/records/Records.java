@@ -1,6 +1,7 @@
 package io.understudy.scheduler.records;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 
 /**
@@ -28,6 +29,23 @@ public interface Records {
 
     /** Every record of KIND, by name in name order. */
     SortedMap<String, byte[]> all(String kind);
+
+    /**
+     * The version of every record of KIND, by name: changed by every write of the record, and
+     * what {@link #compareAndSet} compares. Never 0, which stands for no record.
+     */
+    SortedMap<String, Long> versions(String kind);
+
+    /**
+     * Stores BODY as NAME among KIND only if the record is still at VERSION (0: only if there is
+     * none), in one transaction: the claim on NAME among controllers that may each have read it at
+     * once, also through different nodes of a Galera cluster (where the loser's commit fails
+     * certification). Losing is an answer, not an error.
+     *
+     * @return the record's new version; empty when it was no longer at VERSION, or another writer
+     *     was claiming it at the same moment (nothing written)
+     */
+    OptionalLong compareAndSet(String kind, String name, long version, byte[] body);
 
     /** Forgets NAME among KIND; returns whether it was there. */
     boolean delete(String kind, String name);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The rounds' executor: a failover blocked before Nova moved anything starts no cooldown; the next
- * round retries; the host a failover forced down is brought back by the next rounds.
+ * round retries; the host a failover forced down is brought back by the next rounds; a round does
+ * not move a VM another controller moved since the round began.
  */
 class ControllerMovesTest {
 
@@ -44,16 +45,10 @@ class ControllerMovesTest {
         pool.shutdownNow();
     }
 
-    @Test
-    void aFailoverBlockedAtTheFenceStartsNoCooldownAndOneThatRanDoes() {
-        FakeNovaMoves nova = new FakeNovaMoves().service("compute1", false, Instant.now());
-        FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5);
-        Deque<Fencer.Fence> fences = new ArrayDeque<>(List.of(
-                Fencer.Fence.refused("redfish: compute1 not reported Off within 60000 ms of ForceOff (last read: "
-                        + "PowerState On)", 0, 0),
-                Fencer.Fence.done(new Fenced("compute1", "redfish: PowerState Off", Instant.now()), "fenced", 0, 0)));
+    /** A controller on the records in DIR, its hosts fenced by FENCER. */
+    private ControllerMoves controller(FakeNovaMoves nova, FakeMoveAgents agents, Fencer fencer) {
         Journal journal = new RecordJournal(new FileRecords(dir));
-        Fencers fencers = new Fencers(Map.of(), (host, vm) -> fences.pop(),
+        Fencers fencers = new Fencers(Map.of(), fencer,
                 new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, Clock.systemUTC());
         Designator designator = new Designator(agents, new FileRecords(dir));
         ForcedDownHosts forcedDown = new ForcedDownHosts(new FileRecords(dir));
@@ -62,11 +57,48 @@ class ControllerMovesTest {
         BringBack bringBack = new BringBack(forcedDown, nova, agents, designator, journal,
                 new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), FailedHosts.NONE,
                 Clock.systemUTC());
-        ControllerMoves moves = new ControllerMoves(mover, journal, bringBack, () -> Duration.ofSeconds(30), pool,
-                Clock.systemUTC());
-        Decision failover = new Decision(VM, "vm", "compute1", io.understudy.scheduler.decide.Outcome.MOVE,
-                Optional.of(MoveAction.EVACUATE), Optional.of("compute2"), true, List.of("host failed"), List.of(),
+        return new ControllerMoves(mover, journal, bringBack, () -> Duration.ofSeconds(30), pool, Clock.systemUTC());
+    }
+
+    private static Decision decision(MoveAction action, String reason) {
+        return new Decision(VM, "vm", "compute1", io.understudy.scheduler.decide.Outcome.MOVE, Optional.of(action),
+                Optional.of("compute2"), true, List.of(reason), List.of(),
                 List.of(new Candidate("compute2", 1.5, true, 1.0, List.of())));
+    }
+
+    @Test
+    void aRoundDoesNotMoveAVmAnotherControllerMovedAfterItSettledAndReadNova() {
+        FakeNovaMoves nova = new FakeNovaMoves();
+        nova.liveMigrations.add(Outcome.COMPLETED);
+        FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5);
+        Fencer none = (host, vm) -> {
+            throw new AssertionError("a live migration fences nothing");
+        };
+        ControllerMoves here = controller(nova, agents, none);
+        ControllerMoves other = controller(nova, agents, none);
+        Decision migrate = decision(MoveAction.LIVE_MIGRATE, "cpu: 97 outside max 90");
+
+        assertThat(here.settle()).isEmpty();
+        assertThat(other.execute(List.of(migrate))).singleElement().satisfies(e -> assertThat(e.note())
+                .contains("live migration of " + VM + " compute1 -> compute2: DONE"));
+        assertThat(other.held()).as("nothing open to hold the VM by").isEmpty();
+        Execution late = here.execute(List.of(migrate)).get(0);
+
+        assertThat(late.startedAt()).isEmpty();
+        assertThat(late.note()).isEqualTo("not started: another controller claimed vm " + VM + " since this one decided");
+        assertThat(nova.calls.stream().filter(c -> c.startsWith("liveMigrate"))).hasSize(1);
+    }
+
+    @Test
+    void aFailoverBlockedAtTheFenceStartsNoCooldownAndOneThatRanDoes() {
+        FakeNovaMoves nova = new FakeNovaMoves().service("compute1", false, Instant.now());
+        FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5);
+        Deque<Fencer.Fence> fences = new ArrayDeque<>(List.of(
+                Fencer.Fence.refused("redfish: compute1 not reported Off within 60000 ms of ForceOff (last read: "
+                        + "PowerState On)", 0, 0),
+                Fencer.Fence.done(new Fenced("compute1", "redfish: PowerState Off", Instant.now()), "fenced", 0, 0)));
+        ControllerMoves moves = controller(nova, agents, (host, vm) -> fences.pop());
+        Decision failover = decision(MoveAction.EVACUATE, "host failed");
 
         Execution blocked = moves.execute(List.of(failover)).get(0);
 

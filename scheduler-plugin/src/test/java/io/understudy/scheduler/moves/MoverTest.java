@@ -91,6 +91,42 @@ class MoverTest {
     }
 
     @Test
+    void aMoveDecidedBeforeAnotherControllerMovedTheVmIsNotCarriedOut() {
+        long seen = journal().claims().getOrDefault(VM, 0L);
+        nova.liveMigrations.add(Outcome.COMPLETED);
+        assertThat(controller().start(LIVE).status()).as("another controller's move, since").isEqualTo(
+                MoveState.Status.DONE);
+        nova.calls.clear();
+        agents.calls.clear();
+
+        assertThatThrownBy(() -> controller().start(LIVE, seen)).isInstanceOf(MoveConflictException.class)
+                .hasMessageContaining("another controller claimed vm " + VM);
+
+        assertThat(nova.calls).isEmpty();
+        assertThat(agents.calls).isEmpty();
+        assertThat(journal().open()).isEmpty();
+    }
+
+    @Test
+    void aControllerWhoseVmAnotherClaimedMidMoveStopsBeforeItsNextStep() {
+        nova.service("compute1", false, Instant.now().minusSeconds(30));
+        nova.evacuations.add(Outcome.COMPLETED);
+        // While this controller fences, another one takes the move over (a round of its own).
+        Fencer fencedWhileAnotherClaims = (host, vm) -> {
+            journal().claim(VM, journal().claims().get(VM), "fence by another controller", Instant.now())
+                    .orElseThrow();
+            return FENCED.fence(host, vm);
+        };
+
+        MoveState move = controller(fencedWhileAnotherClaims).start(FAILOVER);
+
+        assertThat(move.status()).isEqualTo(MoveState.Status.IN_FLIGHT);
+        assertThat(move.nextStep()).contains(Step.FORCE_DOWN);
+        assertThat(nova.calls).noneMatch(c -> c.startsWith("forceDown") || c.startsWith("evacuate"));
+        assertThat(journal().open(VM)).get().satisfies(m -> assertThat(m.nextStep()).contains(Step.FORCE_DOWN));
+    }
+
+    @Test
     void aFailedFinalSyncOrAnAgentAwayWarnsAndTheMoveGoesOn() {
         agents.away.add("compute1");
         agents.away.add("compute3");

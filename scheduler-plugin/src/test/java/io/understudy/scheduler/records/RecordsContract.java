@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 
 /** What every {@link Records} must do; each implementation's test runs it against the real store. */
@@ -81,27 +82,59 @@ public abstract class RecordsContract {
     }
 
     @Test
+    public void compareAndSetWritesOnlyOverTheVersionItWasGiven() throws Exception {
+        Records r = records();
+        assertThat(r.compareAndSet("claims", "vm-1", 1, b("first"))).as("no record at version 1").isEmpty();
+        long first = r.compareAndSet("claims", "vm-1", 0, b("first")).orElseThrow();
+        assertThat(r.versions("claims")).containsExactly(Map.entry("vm-1", first));
+        assertThat(r.compareAndSet("claims", "vm-1", 0, b("again"))).as("one there already").isEmpty();
+        long second = r.compareAndSet("claims", "vm-1", first, b("second")).orElseThrow();
+        assertThat(second).isNotIn(0L, first);
+        assertThat(r.compareAndSet("claims", "vm-1", first, b("stale"))).as("over a version gone").isEmpty();
+        r.put("claims", "vm-1", b("put"));
+        assertThat(r.compareAndSet("claims", "vm-1", second, b("after put"))).as("a put changed it").isEmpty();
+        assertThat(r.get("claims", "vm-1")).map(RecordsContract::s).contains("put");
+        assertThat(r.versions("claims").get("vm-1")).isNotIn(0L, first, second);
+    }
+
+    @Test
+    public void ofManyComparingAndSettingOneVersionAtOnceExactlyOneWins() throws Exception {
+        Records r = records();
+        long seen = r.compareAndSet("claims", "vm-contended", 0, b("start")).orElseThrow();
+        List<Integer> won = winners(i -> r.compareAndSet("claims", "vm-contended", seen, b("claim " + i)).isPresent());
+        assertThat(won).hasSize(1);
+        assertThat(r.get("claims", "vm-contended")).map(RecordsContract::s).contains("claim " + won.get(0));
+    }
+
+    @Test
     public void ofManyClaimingAtOnceExactlyOneWins() throws Exception {
         Records r = records();
+        assertThat(winners(i -> r.create("moves", "vm-contended", b("claim " + i)))).hasSize(1);
+    }
+
+    /** Which of 8 claimers, released together, say they won. */
+    private static List<Integer> winners(IntPredicate claim) throws Exception {
         int n = 8;
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<Boolean>> claims = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                String body = "claim " + i;
-                Callable<Boolean> claim = () -> {
+                int claimer = i;
+                Callable<Boolean> one = () -> {
                     start.await();
-                    return r.create("moves", "vm-contended", b(body));
+                    return claim.test(claimer);
                 };
-                claims.add(pool.submit(claim));
+                claims.add(pool.submit(one));
             }
             start.countDown();
-            int won = 0;
-            for (Future<Boolean> f : claims) {
-                won += f.get() ? 1 : 0;
+            List<Integer> won = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (claims.get(i).get()) {
+                    won.add(i);
+                }
             }
-            assertThat(won).isEqualTo(1);
+            return won;
         } finally {
             pool.shutdownNow();
         }
