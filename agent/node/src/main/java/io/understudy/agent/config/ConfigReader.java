@@ -41,7 +41,7 @@ public final class ConfigReader {
     public static final String NOVA_BASE_FOLDER = "_base";
     public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
     public static final Duration DEFAULT_LIBVIRT_RECONNECT_MAX = Duration.ofSeconds(10);
-    /** The first retry comes after 0.5 s: a maximum below would not double at all; above, a restart goes unseen too long. */
+    /** Below the first delay (0.5 s) nothing doubles; above 5 minutes a daemon that is back goes unseen too long. */
     private static final Duration MIN_LIBVIRT_RECONNECT_MAX = Duration.ofMillis(500);
     private static final Duration MAX_LIBVIRT_RECONNECT_MAX = Duration.ofMinutes(5);
     public static final AuthMode DEFAULT_AUTH_MODE = AuthMode.MTLS;
@@ -112,8 +112,10 @@ public final class ConfigReader {
         JsonNode libvirt = section(root, "libvirt");
         String uri = text(libvirt, "uri", DEFAULT_LIBVIRT_URI);
         Duration reconnectMax = duration(libvirt, "reconnectMaxDelay", DEFAULT_LIBVIRT_RECONNECT_MAX);
-        if (reconnectMax.compareTo(MIN_LIBVIRT_RECONNECT_MAX) < 0 || reconnectMax.compareTo(MAX_LIBVIRT_RECONNECT_MAX) > 0) {
-            fail("libvirt.reconnectMaxDelay", "'" + libvirt.path("reconnectMaxDelay").asText() + "' is not between 500ms and 5m");
+        if (reconnectMax.compareTo(MIN_LIBVIRT_RECONNECT_MAX) < 0
+                || reconnectMax.compareTo(MAX_LIBVIRT_RECONNECT_MAX) > 0) {
+            fail("libvirt.reconnectMaxDelay",
+                    "'" + libvirt.path("reconnectMaxDelay").asText() + "' is not between 500ms and 5m");
         }
 
         JsonNode authNode = section(root, "auth");

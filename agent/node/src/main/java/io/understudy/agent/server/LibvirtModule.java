@@ -23,7 +23,7 @@ public final class LibvirtModule extends AbstractModule {
     @Provides
     @Singleton
     Hypervisor hypervisor(AgentConfig config) throws IOException {
-        return Hypervisor.connect(config.libvirtUri(), config.libvirtReconnectMax());
+        return Hypervisor.connect(config.libvirtUri(), config.libvirtReconnectMaxDelay());
     }
 
     @Provides

@@ -41,7 +41,7 @@ class ConfigReaderTest {
         assertThat(c.instancesPath()).isEqualTo(Path.of("/var/lib/nova/instances"));
         assertThat(c.baseImagesPath()).isEqualTo(Path.of("/var/lib/nova/instances/_base"));
         assertThat(c.libvirtUri()).isEqualTo("qemu:///system");
-        assertThat(c.libvirtReconnectMax()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.libvirtReconnectMaxDelay()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.auth().mode()).isEqualTo(AuthMode.MTLS);
         assertThat(c.auth().tokenFile()).isEmpty();
         assertThat(c.replication().squashAbove()).isEqualTo(8);
