@@ -1,6 +1,7 @@
 package io.understudy.agent.libvirt;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -128,8 +129,8 @@ final class Link implements AutoCloseable {
 
     private LibvirtUnreachableException unreachable() {
         double seconds = (System.nanoTime() - lostNanos) / 1e9;
-        return new LibvirtUnreachableException(String.format("libvirt unreachable at %s for %.1f s (%s); reconnecting",
-                uri, seconds, reason));
+        return new LibvirtUnreachableException(String.format(Locale.ROOT,
+                "libvirt unreachable at %s for %.1f s (%s); reconnecting", uri, seconds, reason));
     }
 
     /**
@@ -173,7 +174,7 @@ final class Link implements AutoCloseable {
             current = c;
             attempts++;
             LOG.info("libvirt at {} reachable again after {} s ({} tries)", uri,
-                    String.format("%.1f", (System.nanoTime() - lostNanos) / 1e9), attempts);
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - lostNanos) / 1e9), attempts);
             reason = null;
         }
     }
