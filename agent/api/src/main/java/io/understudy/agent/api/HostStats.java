@@ -9,6 +9,9 @@ import java.util.UUID;
  * {@code GET /v1/host/stats}: the operating-parameter values a node measures about itself
  * (CLAIM.md, step 3). CPU is a percentage over the agent's last sampling interval; disk is the
  * file system of the instances path; {@code replicaLagSeconds} covers the replicas this node holds.
+ * While {@code libvirtReachable} is false (libvirtd stopped or restarting; the agent reconnects by
+ * itself) the node's own figures are measured, but {@code runningDomains} and {@code domains}
+ * are unknown and given as 0 and empty.
  */
 public record HostStats(
         String host,
@@ -23,7 +26,8 @@ public record HostStats(
         double load15,
         int runningDomains,
         List<DomainStats> domains,
-        Map<UUID, Double> replicaLagSeconds) {
+        Map<UUID, Double> replicaLagSeconds,
+        boolean libvirtReachable) {
 
     public HostStats {
         domains = List.copyOf(domains);

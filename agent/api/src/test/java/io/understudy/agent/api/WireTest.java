@@ -22,7 +22,7 @@ class WireTest {
     void hostStatsRoundTrip() throws IOException {
         HostStats stats = new HostStats("compute1", Instant.parse("2026-11-29T06:00:00Z"), 37.5, 1L << 30, 4L << 30,
                 10L << 30, 100L << 30, 0.5, 0.4, 0.3, 2,
-                List.of(new DomainStats(vm, "instance-00000001", 12.5, 4096, 8192)), Map.of(vm, 3.25));
+                List.of(new DomainStats(vm, "instance-00000001", 12.5, 4096, 8192)), Map.of(vm, 3.25), true);
         String text = json.writeValueAsString(stats);
         assertThat(text).contains("\"time\":\"2026-11-29T06:00:00Z\"").contains("\"" + vm + "\":3.25");
         assertThat(json.readValue(text, HostStats.class)).isEqualTo(stats);

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param instancesPath Nova's {@code instances_path}: disk space is measured there and replicas are staged there
  * @param baseImagesPath Nova's image cache ({@code instances_path/_base}): a VM's disk that is an overlay of
  *                      an image there replicates only what it wrote above the image to a node that holds it too
+ * @param libvirtReconnectMaxDelay the longest wait between two tries to reach a libvirtd that stopped
+ *                      answering
  */
 public record AgentConfig(
         String host,
@@ -25,6 +27,7 @@ public record AgentConfig(
         Path instancesPath,
         Path baseImagesPath,
         String libvirtUri,
+        Duration libvirtReconnectMaxDelay,
         Auth auth,
         Replication replication) {
 
@@ -35,6 +38,7 @@ public record AgentConfig(
         requireNonNull(instancesPath, "instancesPath is null");
         requireNonNull(baseImagesPath, "baseImagesPath is null");
         requireNonNull(libvirtUri, "libvirtUri is null");
+        requireNonNull(libvirtReconnectMaxDelay, "libvirtReconnectMaxDelay is null");
         requireNonNull(auth, "auth is null");
         requireNonNull(replication, "replication is null");
     }

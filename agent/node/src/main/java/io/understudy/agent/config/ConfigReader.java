@@ -40,6 +40,10 @@ public final class ConfigReader {
     /** Nova's {@code [image_cache] subdirectory_name} default, under the instances path. */
     public static final String NOVA_BASE_FOLDER = "_base";
     public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
+    public static final Duration DEFAULT_LIBVIRT_RECONNECT_MAX = Duration.ofSeconds(10);
+    /** Below the first delay (0.5 s) nothing doubles; above 5 minutes a daemon that is back goes unseen too long. */
+    private static final Duration MIN_LIBVIRT_RECONNECT_MAX = Duration.ofMillis(500);
+    private static final Duration MAX_LIBVIRT_RECONNECT_MAX = Duration.ofMinutes(5);
     public static final AuthMode DEFAULT_AUTH_MODE = AuthMode.MTLS;
     public static final Path DEFAULT_TOKEN_FILE = Path.of("/etc/understudy/cluster.token");
     public static final Path DEFAULT_TLS_DIR = Path.of("/etc/understudy/tls");
@@ -49,7 +53,7 @@ public final class ConfigReader {
 
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("host", "listen", "dataDir", "instancesPath", "baseImagesPath", "libvirt", "auth", "replication"),
-            "libvirt", Set.of("uri"),
+            "libvirt", Set.of("uri", "reconnectMaxDelay"),
             "auth", Set.of("mode", "tokenFile", "tls"),
             "auth.tls", Set.of("certificate", "key", "ca"),
             "replication", Set.of("squashAbove", "maxJsonBytes", "peerTimeout"));
@@ -107,6 +111,12 @@ public final class ConfigReader {
         Path baseImagesPath = path(root, "baseImagesPath", instancesPath.resolve(NOVA_BASE_FOLDER));
         JsonNode libvirt = section(root, "libvirt");
         String uri = text(libvirt, "uri", DEFAULT_LIBVIRT_URI);
+        Duration reconnectMax = duration(libvirt, "reconnectMaxDelay", DEFAULT_LIBVIRT_RECONNECT_MAX);
+        if (reconnectMax.compareTo(MIN_LIBVIRT_RECONNECT_MAX) < 0
+                || reconnectMax.compareTo(MAX_LIBVIRT_RECONNECT_MAX) > 0) {
+            fail("libvirt.reconnectMaxDelay",
+                    "'" + libvirt.path("reconnectMaxDelay").asText() + "' is not between 500ms and 5m");
+        }
 
         JsonNode authNode = section(root, "auth");
         AuthMode mode = authMode(authNode);
@@ -136,7 +146,9 @@ public final class ConfigReader {
             throw new ConfigException(source + ": " + errors.get(0)
                     + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""));
         }
-        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, uri, new Auth(mode, tokenFile, tls),
+        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, uri,
+                reconnectMax,
+                new Auth(mode, tokenFile, tls),
                 new Replication(squashAbove, maxJson, peerTimeout));
     }
 

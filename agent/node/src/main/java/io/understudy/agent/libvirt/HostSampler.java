@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -24,6 +25,8 @@ import java.util.UUID;
  * {@code virNodeGetCPUStats}, and the kernel's figures are what libvirt reads anyway);
  * domains and their counters from libvirt. A domain's CPU percentage is on the node's scale:
  * 100 means every host CPU busy with it, so the domains' figures add up to at most the node's.
+ * While libvirtd does not answer the sample says so and holds no domains; a domain's first
+ * figure after that is 0, as after the agent's start.
  */
 public final class HostSampler {
 
@@ -55,7 +58,7 @@ public final class HostSampler {
         this.cpus = Runtime.getRuntime().availableProcessors();
         this.lastCpu = CpuTimes.read(proc);
         this.lastNanos = System.nanoTime();
-        this.lastDomainCpu = domainCpu(hypervisor.counters());
+        this.lastDomainCpu = domainCpu(countersIfReachable().orElse(List.of()));
     }
 
     /** One sample; {@code replicaLagSeconds} is the agent's own knowledge, passed through. */
@@ -67,7 +70,8 @@ public final class HostSampler {
         // No tick between two samples taken in the same instant: keep the last figure rather than divide by 0.
         double cpuPercent = total > 0 ? 100.0 * busy / total : lastCpuPercent;
 
-        List<Hypervisor.Counters> counters = hypervisor.counters();
+        Optional<List<Hypervisor.Counters>> reachable = countersIfReachable();
+        List<Hypervisor.Counters> counters = reachable.orElse(List.of());
         double wallNanos = Math.max(1, now - lastNanos) * (double) cpus;
         List<DomainStats> domains = new ArrayList<>();
         for (Hypervisor.Counters c : counters) {
@@ -86,7 +90,16 @@ public final class HostSampler {
         lastDomainCpu = domainCpu(counters);
         return new HostStats(host, Instant.now(clock), cpuPercent, kib(mem, "MemAvailable"), kib(mem, "MemTotal"),
                 store.getUsableSpace(), store.getTotalSpace(), load[0], load[1], load[2], counters.size(), domains,
-                replicaLagSeconds);
+                replicaLagSeconds, reachable.isPresent());
+    }
+
+    /** Empty while libvirtd does not answer: the node's own figures are still worth reporting. */
+    private Optional<List<Hypervisor.Counters>> countersIfReachable() throws HypervisorException {
+        try {
+            return Optional.of(hypervisor.counters());
+        } catch (LibvirtUnreachableException e) {
+            return Optional.empty();
+        }
     }
 
     private static Map<UUID, Long> domainCpu(List<Hypervisor.Counters> counters) {

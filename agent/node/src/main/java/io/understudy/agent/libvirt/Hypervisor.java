@@ -1,5 +1,7 @@
 package io.understudy.agent.libvirt;
 
+import io.understudy.agent.config.ConfigReader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,45 +13,59 @@ import org.libvirt.DomainBlockStats;
 import org.libvirt.DomainInfo;
 import org.libvirt.Error;
 import org.libvirt.LibvirtException;
-import org.libvirt.jna.Libvirt;
 
 /**
  * One connection to a libvirt driver ({@code qemu:///system} on a compute node,
- * {@code test:///default} in tests). Domains are addressed by UUID: under Nova that is the
- * server's UUID, while names ({@code instance-XXXXXXXX}) are Nova's internal numbering.
+ * {@code test:///default} in tests), opened again by itself when the daemon restarts: while it
+ * is down every call throws {@link LibvirtUnreachableException}. Domains are addressed by UUID:
+ * under Nova that is the server's UUID, while names ({@code instance-XXXXXXXX}) are Nova's
+ * internal numbering.
  */
 public final class Hypervisor implements AutoCloseable {
 
     private static final int LIST_ACTIVE = 1;
-    /**
-     * libvirt prints every error to stderr unless a handler is set; ours come back as exceptions
-     * anyway. Held here for good: JNA must not collect a callback the C library still calls.
-     */
-    private static final Libvirt.VirErrorCallback QUIET = (data, error) -> { };
     private static final int UNDEFINE_CHECKPOINTS_METADATA = 1 << 4;
 
-    private final Connect connect;
+    private final Link link;
     private final String uri;
 
-    private Hypervisor(Connect connect, String uri) {
-        this.connect = connect;
-        this.uri = uri;
+    private Hypervisor(Link link) {
+        this.link = link;
+        this.uri = link.uri();
     }
 
-    /** Connects read-write; a daemon that does not answer gives a message that says how to start it. */
+    /**
+     * Connects read-write, now: a daemon that does not answer gives a message that says how to
+     * start it. For tools and tests (it reconnects as the daemon's does by default); the daemon uses
+     * {@link #connect}.
+     */
     public static Hypervisor open(String uri) throws HypervisorException {
-        Objects.requireNonNull(uri, "uri");
-        try {
-            Connect.setErrorCallback(QUIET);
-            return new Hypervisor(new Connect(uri), uri);
-        } catch (LibvirtException e) {
-            String hint = uri.startsWith("qemu:") ? " (is libvirtd running? devstack/libvirt.sh up starts it)" : "";
-            throw new HypervisorException("cannot connect to " + uri + hint, e);
-        }
+        return new Hypervisor(Link.open(uri, ConfigReader.DEFAULT_LIBVIRT_RECONNECT_MAX, true));
+    }
+
+    /**
+     * Connects read-write, at once if the daemon answers, otherwise as soon as it does: tries
+     * 0.5 s apart at first, doubling up to {@code maxRetry}. Only a URI no daemon could answer
+     * (no such driver, unparsable, refused credentials) is an error.
+     */
+    public static Hypervisor connect(String uri, Duration maxRetry) throws HypervisorException {
+        return new Hypervisor(Link.open(uri, maxRetry, false));
     }
 
     public String uri() {
         return uri;
+    }
+
+    /** Whether libvirtd answers now: one call to it (a dead connection is noticed here, too). */
+    public boolean reachable() {
+        try {
+            link.get().getLibVersion();
+            return true;
+        } catch (LibvirtUnreachableException e) {
+            return false;
+        } catch (LibvirtException e) {
+            return !(link.failed("ask for its version", e) instanceof LibvirtUnreachableException);
+        }
     }
 
     /** The domain with this UUID, if this hypervisor has one (running or only defined). */
@@ -66,7 +82,7 @@ public final class Hypervisor implements AutoCloseable {
                 all.add(DomainDescription.parse(d.getXMLDesc(0)));
             } catch (LibvirtException e) {
                 if (!gone(e)) {
-                    throw new HypervisorException("read the XML of a running domain on " + uri, e);
+                    throw link.failed("read the XML of a running domain on " + uri, e);
                 }
             }
         }
@@ -102,7 +118,7 @@ public final class Hypervisor implements AutoCloseable {
             } catch (LibvirtException e) {
                 // It may have stopped by itself in between; the state read back decides.
                 if (e.getError().getCode() != Error.ErrorNumber.VIR_ERR_OPERATION_INVALID) {
-                    throw new HypervisorException("destroy domain " + vm, e);
+                    throw link.failed("destroy domain " + vm, e);
                 }
             }
         }
@@ -121,7 +137,7 @@ public final class Hypervisor implements AutoCloseable {
         try {
             domain(vm).suspend();
         } catch (LibvirtException e) {
-            throw new HypervisorException("pause domain " + vm, e);
+            throw link.failed("pause domain " + vm, e);
         }
     }
 
@@ -129,14 +145,14 @@ public final class Hypervisor implements AutoCloseable {
     public DomainDescription defineAndStart(DomainSpec spec) throws HypervisorException {
         Domain d;
         try {
-            d = connect.domainDefineXML(spec.toXml());
+            d = link.get().domainDefineXML(spec.toXml());
         } catch (LibvirtException e) {
-            throw new HypervisorException("define domain " + spec.name() + " on " + spec.disk(), e);
+            throw link.failed("define domain " + spec.name() + " on " + spec.disk(), e);
         }
         try {
             d.create();
         } catch (LibvirtException e) {
-            throw new HypervisorException("start domain " + spec.name() + " on " + spec.disk(), e);
+            throw link.failed("start domain " + spec.name() + " on " + spec.disk(), e);
         }
         return describe(d, spec.uuid());
     }
@@ -154,13 +170,13 @@ public final class Hypervisor implements AutoCloseable {
             d.get().undefine(UNDEFINE_CHECKPOINTS_METADATA);
         } catch (LibvirtException e) {
             if (e.getError().getCode() != Error.ErrorNumber.VIR_ERR_INVALID_ARG) {
-                throw new HypervisorException("undefine domain " + vm, e);
+                throw link.failed("undefine domain " + vm, e);
             }
             // A driver without checkpoints refuses the flag, and has no checkpoint metadata to drop.
             try {
                 d.get().undefine(0);
             } catch (LibvirtException again) {
-                throw new HypervisorException("undefine domain " + vm, again);
+                throw link.failed("undefine domain " + vm, again);
             }
         }
     }
@@ -191,7 +207,7 @@ public final class Hypervisor implements AutoCloseable {
                 all.add(new Counters(desc.uuid(), desc.name(), info.cpuTime, read, written));
             } catch (LibvirtException e) {
                 if (!gone(e)) {
-                    throw new HypervisorException("read counters of a domain on " + uri, e);
+                    throw link.failed("read counters of a domain on " + uri, e);
                 }
             }
         }
@@ -200,21 +216,21 @@ public final class Hypervisor implements AutoCloseable {
 
     private List<Domain> active() throws HypervisorException {
         try {
-            return List.of(connect.listAllDomains(LIST_ACTIVE));
+            return List.of(link.get().listAllDomains(LIST_ACTIVE));
         } catch (LibvirtException e) {
-            throw new HypervisorException("list running domains on " + uri, e);
+            throw link.failed("list running domains on " + uri, e);
         }
     }
 
     private Optional<Domain> find(UUID vm) throws HypervisorException {
         Objects.requireNonNull(vm, "vm");
         try {
-            return Optional.of(connect.domainLookupByUUID(vm));
+            return Optional.of(link.get().domainLookupByUUID(vm));
         } catch (LibvirtException e) {
             if (e.getError().getCode() == Error.ErrorNumber.VIR_ERR_NO_DOMAIN) {
                 return Optional.empty();
             }
-            throw new HypervisorException("look up domain " + vm + " on " + uri, e);
+            throw link.failed("look up domain " + vm + " on " + uri, e);
         }
     }
 
@@ -242,10 +258,6 @@ public final class Hypervisor implements AutoCloseable {
 
     @Override
     public void close() throws HypervisorException {
-        try {
-            connect.close();
-        } catch (LibvirtException e) {
-            throw new HypervisorException("close the connection to " + uri, e);
-        }
+        link.close();
     }
 }

@@ -4,7 +4,7 @@ import java.io.IOException;
 import org.libvirt.LibvirtException;
 
 /** A libvirt call failed; the message names the call, its subject and libvirt's own words. */
-public final class HypervisorException extends IOException {
+public class HypervisorException extends IOException {
 
     private static final long serialVersionUID = 1L;
 

@@ -2,6 +2,7 @@ package io.understudy.agent.server;
 
 import io.understudy.agent.api.ApiError;
 import io.understudy.agent.delta.BadDeltaException;
+import io.understudy.agent.libvirt.LibvirtUnreachableException;
 import io.understudy.agent.qcow2.BadImageException;
 import io.understudy.agent.replica.VersionConflictException;
 import jakarta.ws.rs.WebApplicationException;
@@ -31,6 +32,8 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
             status = 409;
         } else if (e instanceof BadDeltaException || e instanceof BadImageException) {
             status = 400;
+        } else if (e instanceof LibvirtUnreachableException) {
+            status = 503;
         } else if (e instanceof java.io.IOException && String.valueOf(e.getMessage()).contains("No space left")) {
             status = 507;
         } else {

@@ -7,7 +7,6 @@ import io.understudy.agent.api.HostStats;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.libvirt.HostSampler;
 import io.understudy.agent.libvirt.Hypervisor;
-import io.understudy.agent.libvirt.HypervisorException;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.resources.HostStatsSource;
@@ -24,7 +23,7 @@ public final class LibvirtModule extends AbstractModule {
     @Provides
     @Singleton
     Hypervisor hypervisor(AgentConfig config) throws IOException {
-        return Hypervisor.open(config.libvirtUri());
+        return Hypervisor.connect(config.libvirtUri(), config.libvirtReconnectMaxDelay());
     }
 
     @Provides
@@ -48,12 +47,7 @@ public final class LibvirtModule extends AbstractModule {
 
             @Override
             public boolean hypervisorReachable() {
-                try {
-                    hypervisor.runningDomains();
-                    return true;
-                } catch (HypervisorException e) {
-                    return false;
-                }
+                return hypervisor.reachable();
             }
         };
     }

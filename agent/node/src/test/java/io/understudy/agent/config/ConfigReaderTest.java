@@ -41,6 +41,7 @@ class ConfigReaderTest {
         assertThat(c.instancesPath()).isEqualTo(Path.of("/var/lib/nova/instances"));
         assertThat(c.baseImagesPath()).isEqualTo(Path.of("/var/lib/nova/instances/_base"));
         assertThat(c.libvirtUri()).isEqualTo("qemu:///system");
+        assertThat(c.libvirtReconnectMaxDelay()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.auth().mode()).isEqualTo(AuthMode.MTLS);
         assertThat(c.auth().tokenFile()).isEmpty();
         assertThat(c.replication().squashAbove()).isEqualTo(8);
@@ -62,6 +63,7 @@ class ConfigReaderTest {
                 baseImagesPath: /srv/nova/image-cache
                 libvirt:
                   uri: qemu+tcp://127.0.0.1/system
+                  reconnectMaxDelay: 30s
                 auth:
                   mode: token
                   tokenFile: %s
@@ -72,7 +74,7 @@ class ConfigReaderTest {
                 """.formatted(token), "test");
         assertThat(c).isEqualTo(new AgentConfig("compute-7.example", new InetSocketAddress("10.0.0.7", 7000),
                 Path.of("/srv/understudy"), Path.of("/srv/nova/instances"), Path.of("/srv/nova/image-cache"),
-                "qemu+tcp://127.0.0.1/system",
+                "qemu+tcp://127.0.0.1/system", Duration.ofSeconds(30),
                 new AgentConfig.Auth(AuthMode.TOKEN, Optional.of(token), Optional.empty()),
                 new AgentConfig.Replication(12, 128 * 1024, Duration.ofMillis(1500))));
     }
@@ -91,6 +93,9 @@ class ConfigReaderTest {
         assertRefused("host: c1\nreplication:\n  peerTimeout: soon\n" + token,
                 "key replication.peerTimeout: 'soon' is not a positive duration");
         assertRefused("host: c1\nreplication:\n  maxJsonBytes: 1TiB\n" + token, "key replication.maxJsonBytes");
+        assertRefused("host: c1\nlibvirt:\n  reconnectMaxDelay: 100ms\n" + token,
+                "key libvirt.reconnectMaxDelay: '100ms' is not between 500ms and 5m");
+        assertRefused("host: c1\nlibvirt:\n  reconnectMaxDelay: 1h\n" + token, "key libvirt.reconnectMaxDelay: '1h'");
         assertRefused("host: c1\nlistne: 0.0.0.0:1\n" + token, "key listne: is not a configuration key");
         assertRefused("host: c1\nauth:\n  tls:\n    cert: x\n", "key auth.tls.cert: is not a configuration key");
         assertRefused("host: [c1\n", "not valid YAML");

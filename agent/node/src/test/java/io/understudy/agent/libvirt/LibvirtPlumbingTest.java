@@ -220,6 +220,7 @@ class LibvirtPlumbingTest {
         assertThat(s.domains().get(0).cpuPercent()).isNotNegative();
         assertThat(s.domains().get(0).readBytes()).isNotNegative();
         assertThat(s.replicaLagSeconds()).containsEntry(replica, 3.5);
+        assertThat(s.libvirtReachable()).isTrue();
 
         hypervisor.destroy(TEST_DOMAIN);
         HostStats after = sampler.sample(Map.of());
@@ -291,5 +292,33 @@ class LibvirtPlumbingTest {
                 .isInstanceOf(HypervisorException.class)
                 .hasMessageContaining("cannot connect to qemu:///system?socket=/nonexistent/libvirt-sock")
                 .hasMessageContaining("devstack/libvirt.sh up");
+    }
+
+    @Test
+    void theDaemonsConnectionWaitsForAnAbsentDaemonAndSaysSoOnEveryCall(@TempDir Path instances) throws Exception {
+        String uri = "qemu:///system?socket=/nonexistent/libvirt-sock";
+        try (Hypervisor absent = Hypervisor.connect(uri, Duration.ofSeconds(1))) {
+            assertThat(absent.reachable()).isFalse();
+            assertThatThrownBy(() -> absent.describe(TEST_DOMAIN)).isInstanceOf(LibvirtUnreachableException.class)
+                    .hasMessageStartingWith("libvirt unreachable at " + uri + " for ")
+                    .hasMessageContaining("Failed to connect socket to '/nonexistent/libvirt-sock'")
+                    .hasMessageEndingWith("; reconnecting");
+            assertThatThrownBy(() -> absent.destroy(TEST_DOMAIN)).isInstanceOf(LibvirtUnreachableException.class);
+            // The node's own figures still count; the domains are unknown, not none.
+            HostStats s = new HostSampler(absent, "compute1", instances, Path.of("/proc"), Clock.systemUTC())
+                    .sample(Map.of());
+            assertThat(s.libvirtReachable()).isFalse();
+            assertThat(s.memoryTotalBytes()).isPositive();
+            assertThat(s.domains()).isEmpty();
+        }
+    }
+
+    @Test
+    void aUriNoDaemonCouldAnswerIsRefusedAtOnce() {
+        assertThatThrownBy(() -> Hypervisor.connect("foo:///bar", Duration.ofSeconds(1)))
+                .isNotInstanceOf(LibvirtUnreachableException.class).isInstanceOf(HypervisorException.class)
+                .hasMessage("cannot connect to foo:///bar: no connection driver available for foo:///bar");
+        assertThatThrownBy(() -> Hypervisor.connect("qemu:///nonsense", Duration.ofSeconds(1)))
+                .hasMessageContaining("unexpected qemu URI path '/nonsense'");
     }
 }

@@ -41,17 +41,18 @@ public final class TinyGuest {
      */
     public static TinyGuest build(int slots, int stride) {
         Path dir = Path.of(System.getProperty("understudy.tinyGuest", "/var/lib/understudy/tiny-guest"));
-        Qemu.ok(repoRoot().resolve("devstack/tiny-guest/build.sh").toString(), dir.toString());
+        Qemu.ok(repoFile("devstack/tiny-guest/build.sh").toString(), dir.toString());
         return new TinyGuest(dir, slots, stride);
     }
 
-    private static Path repoRoot() {
+    /** A file of this repository, such as a devstack script, found from wherever the tests run. */
+    public static Path repoFile(String relative) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("devstack/tiny-guest/build.sh"))) {
-                return p;
+            if (Files.isRegularFile(p.resolve(relative))) {
+                return p.resolve(relative);
             }
         }
-        throw new AssertionError("no devstack/tiny-guest/build.sh above " + Path.of("").toAbsolutePath());
+        throw new AssertionError("no " + relative + " above " + Path.of("").toAbsolutePath());
     }
 
     /** libvirtd's system instance, which the guest tests need (as root; devstack/libvirt.sh up). */
