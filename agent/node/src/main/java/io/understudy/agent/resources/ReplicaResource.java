@@ -121,7 +121,7 @@ public final class ReplicaResource {
         Replica.State s = r.state();
         long clusterCount = (s.virtualSize() + s.clusterSize() - 1) / s.clusterSize();
         long max = Divergence.maxBytes(clusterCount);
-        byte[] request = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        byte[] request = read(vm, body, in -> in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1)));
         if (request.length > max) {
             throw Ids.error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "cluster runs for " + vm + " exceed " + max
                     + " bytes");
@@ -163,12 +163,22 @@ public final class ReplicaResource {
         UUID vm = Ids.vm(id);
         notRejoining(vm);
         String primary = primaryOf(vm);
+        return read(vm, body, in -> receive(vm, primary, DeltaReader.open(new BufferedInputStream(in, 1 << 20))));
+    }
+
+    /** What consumes a request body. */
+    private interface BodyUse<T> {
+        T apply(InputStream body) throws IOException;
+    }
+
+    /** Runs {@code use} on {@code body}; a body that stopped arriving (the server's read timeout) answers 408. */
+    private <T> T read(UUID vm, InputStream body, BodyUse<T> use) throws IOException {
         CountingBody counted = new CountingBody(body);
         try {
-            return receive(vm, primary, DeltaReader.open(new BufferedInputStream(counted, 1 << 20)));
+            return use.apply(counted);
         } catch (IOException e) {
             if (counted.timedOut()) {
-                String message = "the delta's body stopped arriving: nothing for "
+                String message = "the request body stopped arriving: nothing for "
                         + config.replication().bodyTimeout().toMillis() + " ms after " + counted.bytes()
                         + " bytes (replication.bodyTimeout); nothing was changed";
                 LOG.warn("replica {}: {}", vm, message);
