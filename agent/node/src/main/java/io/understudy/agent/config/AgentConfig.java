@@ -77,10 +77,14 @@ public record AgentConfig(
      * @param squashAbove   merge a replica's layers when its chain grows longer than this
      * @param maxJsonBytes  the largest JSON body accepted (deltas stream and are bounded by their own format)
      * @param peerTimeout   connect and answer timeout towards other agents
+     * @param bodyTimeout   a request body (a delta) from which nothing arrives for this long is given up (408)
+     * @param maxDiskBytes  the largest virtual disk a delta may claim; a larger claim is refused before anything is written
      */
-    public record Replication(int squashAbove, long maxJsonBytes, Duration peerTimeout) {
+    public record Replication(int squashAbove, long maxJsonBytes, Duration peerTimeout, Duration bodyTimeout,
+            long maxDiskBytes) {
         public Replication {
             requireNonNull(peerTimeout, "peerTimeout is null");
+            requireNonNull(bodyTimeout, "bodyTimeout is null");
         }
     }
 }

@@ -50,16 +50,18 @@ public final class ConfigReader {
     public static final int DEFAULT_SQUASH_ABOVE = 8;
     public static final long DEFAULT_MAX_JSON_BYTES = 64 * 1024;
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_MAX_DISK_BYTES = 16L << 40;
 
     private static final Map<String, Set<String>> KEYS = Map.of(
             "", Set.of("host", "listen", "dataDir", "instancesPath", "baseImagesPath", "libvirt", "auth", "replication"),
             "libvirt", Set.of("uri", "reconnectMaxDelay"),
             "auth", Set.of("mode", "tokenFile", "tls"),
             "auth.tls", Set.of("certificate", "key", "ca"),
-            "replication", Set.of("squashAbove", "maxJsonBytes", "peerTimeout"));
+            "replication", Set.of("squashAbove", "maxJsonBytes", "peerTimeout", "bodyTimeout", "maxDiskBytes"));
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KiB|MiB|GiB|TiB)?");
 
     private final String source;
     private final List<String> errors = new ArrayList<>();
@@ -141,15 +143,16 @@ public final class ConfigReader {
         int squashAbove = (int) number(rep, "squashAbove", DEFAULT_SQUASH_ABOVE, 2, 1000);
         long maxJson = size(rep, "maxJsonBytes", DEFAULT_MAX_JSON_BYTES, 1024, 16L << 20);
         Duration peerTimeout = duration(rep, "peerTimeout", DEFAULT_PEER_TIMEOUT);
+        Duration bodyTimeout = duration(rep, "bodyTimeout", DEFAULT_BODY_TIMEOUT);
+        long maxDisk = size(rep, "maxDiskBytes", DEFAULT_MAX_DISK_BYTES, 1L << 20, 1L << 50);
 
         if (!errors.isEmpty()) {
             throw new ConfigException(source + ": " + errors.get(0)
                     + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""));
         }
-        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, uri,
-                reconnectMax,
+        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, uri, reconnectMax,
                 new Auth(mode, tokenFile, tls),
-                new Replication(squashAbove, maxJson, peerTimeout));
+                new Replication(squashAbove, maxJson, peerTimeout, bodyTimeout, maxDisk));
     }
 
     private void checkKeys(JsonNode node, String path) {
@@ -262,14 +265,26 @@ public final class ConfigReader {
         Matcher m = SIZE.matcher(value);
         long bytes = -1;
         if (m.matches()) {
-            long unit = m.group(2) == null || m.group(2).equals("B") ? 1 : m.group(2).equals("KiB") ? 1024 : 1 << 20;
-            bytes = Long.parseLong(m.group(1)) * unit;
+            int shift = m.group(2) == null ? 0 : List.of("B", "KiB", "MiB", "GiB", "TiB").indexOf(m.group(2)) * 10;
+            long n = Long.parseLong(m.group(1));
+            bytes = n > max >> shift ? -1 : n << shift;
         }
         if (bytes < min || bytes > max) {
-            fail(pathOf(parent, key), "'" + value + "' is not a size between " + min + " B and " + (max >> 20) + " MiB");
+            fail(pathOf(parent, key), "'" + value + "' is not a size between " + bytes(min) + " and " + bytes(max));
             return dflt;
         }
         return bytes;
+    }
+
+    /** The size in the largest unit that writes it whole: 65536 is 64 KiB. */
+    private static String bytes(long n) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        int u = 0;
+        while (u < units.length - 1 && n >= 1024 && n % 1024 == 0) {
+            n /= 1024;
+            u++;
+        }
+        return n + " " + units[u];
     }
 
     private Duration duration(JsonNode parent, String key, Duration dflt) {

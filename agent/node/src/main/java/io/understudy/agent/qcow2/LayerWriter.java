@@ -38,6 +38,15 @@ public final class LayerWriter {
     private boolean finished;
 
     /**
+     * The largest virtual size a layer with {@code 2^clusterBits}-byte clusters can have: its L1
+     * table must fit the limit QEMU sets (32 MiB).
+     */
+    public static long maxVirtualSize(int clusterBits) {
+        long perL2 = (1L << clusterBits) / 8 << clusterBits;
+        return Math.min(Header.MAX_VIRTUAL_SIZE, Header.MAX_L1_BYTES / 8 * perL2);
+    }
+
+    /**
      * @param out           an empty file opened for writing
      * @param backingFile   the name to record (relative names resolve from the layer's directory), or null
      * @param backingFormat "qcow2" or "raw"; libvirt refuses chains without one
@@ -85,17 +94,14 @@ public final class LayerWriter {
         l2[(int) (cluster % l2Entries)] = host | Qcow2Image.OFLAG_COPIED;
     }
 
-    /** Marks {@code count} guest clusters from {@code first} as reading zeros, whatever lies below. */
+    /**
+     * Marks {@code count} guest clusters from {@code first} as reading zeros, whatever lies below.
+     * Costs an L2 entry per cluster: where nothing below holds data, {@link #skip} says the same
+     * for free.
+     */
     public void writeZeros(long first, long count) throws IOException {
-        if (count <= 0) {
-            throw new IllegalArgumentException("zero run of " + count + " clusters");
-        }
+        long end = run(first, count);
         long cluster = first;
-        long end = first + count;
-        if (end > clusterCount || end < first) {
-            throw new IllegalArgumentException("zero run " + first + "+" + count + " past the disk's "
-                    + clusterCount + " clusters");
-        }
         advanceTo(cluster);
         while (cluster < end) {
             if (cluster / l2Entries != currentL2) {
@@ -107,6 +113,31 @@ public final class LayerWriter {
             cluster += to - from;
         }
         lastCluster = end - 1;
+    }
+
+    /**
+     * Leaves {@code count} guest clusters from {@code first} unallocated: they read as the backing
+     * file does there, zeros without one. No table is made for them.
+     */
+    public void skip(long first, long count) {
+        long end = run(first, count);
+        if (finished) {
+            throw new IllegalStateException("layer already finished");
+        }
+        if (first <= lastCluster) {
+            throw new IllegalArgumentException("cluster " + first + " out of order");
+        }
+        lastCluster = end - 1;
+    }
+
+    /** The end of a run of clusters, checked to lie within the disk. */
+    private long run(long first, long count) {
+        long end = first + count;
+        if (count <= 0 || first < 0 || end > clusterCount || end < first) {
+            throw new IllegalArgumentException("run of clusters " + first + "+" + count + " outside the disk's "
+                    + clusterCount + " clusters");
+        }
+        return end;
     }
 
     private void advanceTo(long cluster) throws IOException {

@@ -6,6 +6,7 @@ import io.understudy.agent.delta.DeltaStats;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.qcow2.BackingChain;
 import io.understudy.agent.qcow2.LayerWriter;
+import io.understudy.agent.qcow2.MapEntry;
 import io.understudy.agent.qcow2.Qcow2Check;
 import io.understudy.agent.qcow2.Qcow2Image;
 import java.io.IOException;
@@ -100,7 +101,7 @@ public final class LayerApply {
 
                         @Override
                         public void zeros(long first, long count) throws IOException {
-                            writer.writeZeros(first, count);
+                            zeroRun(chain, header.clusterSize(), writer, first, count);
                             if (tee != null) {
                                 tee.zeros(first, count);
                             }
@@ -117,6 +118,45 @@ public final class LayerApply {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /**
+     * Writes a run of zero clusters with as few tables as reads the same: clusters that already
+     * read as zeros below (the chain has no data there, or there is no chain: a seed) stay
+     * unallocated; only clusters over data below need zero entries. A claim of a huge empty disk
+     * thus costs a header and an L1 table, not L2 tables for all of it.
+     */
+    static void zeroRun(BackingChain chain, int clusterSize, LayerWriter writer, long first, long count)
+            throws IOException {
+        long end = first + count;
+        long baseSize = chain == null ? 0 : chain.virtualSize();
+        long cluster = first;
+        while (cluster < end) {
+            long offset = cluster * clusterSize;
+            if (offset >= baseSize) {
+                writer.skip(cluster, end - cluster); // past the chain's end, everything reads zeros
+                return;
+            }
+            MapEntry below = chain.resolve(offset, (end - cluster) * clusterSize);
+            long reach = below.end() - offset;
+            if (below.zero()) {
+                // Only whole clusters are zero below; a partial one at the chain's end is, since beyond it reads zero.
+                long n = below.end() >= baseSize ? ceilDiv(reach, clusterSize) : reach / clusterSize;
+                if (n > 0) {
+                    n = Math.min(n, end - cluster);
+                    writer.skip(cluster, n);
+                    cluster += n;
+                    continue;
+                }
+            }
+            long n = Math.min(Math.max(1, ceilDiv(reach, clusterSize)), end - cluster);
+            writer.writeZeros(cluster, n);
+            cluster += n;
+        }
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
     }
 
     /** The layer records its backing file by name alone when both share a directory, as Nova's chains do. */

@@ -28,9 +28,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
@@ -45,6 +48,7 @@ import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One VM's replica on a secondary: a chain of immutable qcow2 layers, the per-cluster hashes of
@@ -52,6 +56,12 @@ import java.util.concurrent.CompletableFuture;
  * every change. A delta becomes a new layer (published by rename) and a new manifest file first;
  * only then does the state name them. A crash at any instant therefore leaves the previous
  * version whole; {@link #open} deletes whatever the state does not name.
+ *
+ * <p>Readers of the state never wait for a writer: a delta's body streams in for as long as its
+ * sender takes, so a writer holds the replica's writer lock throughout, while the state itself is
+ * an immutable snapshot replaced at each commit. Only the commit (the new state and the removal of
+ * the files it no longer names) and readers that follow the state's names to files share a short
+ * lock, never held over network input.
  *
  * <pre>
  * DIR/state.json                 version, chain (bottom first), manifest file and hash, capture time
@@ -85,7 +95,11 @@ public final class Replica {
 
     private final Path dir;
     private final Clock clock;
-    private State state;
+    /** One change at a time: held by a delta's receipt for as long as its body streams in. */
+    private final ReentrantLock writer = new ReentrantLock();
+    /** A commit, and a reader following the state's names to files: short, never over network input. */
+    private final Object files = new Object();
+    private volatile State state;
 
     private Replica(Path dir, State state, Clock clock) {
         this.dir = dir;
@@ -102,11 +116,15 @@ public final class Replica {
         }
         String layer = layerName(0);
         Path temp = dir.resolve(layer + ".partial");
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            new LayerWriter(out, virtualSize, Integer.numberOfTrailingZeros(clusterSize), null, null).finish();
-            out.force(true);
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                new LayerWriter(out, virtualSize, Integer.numberOfTrailingZeros(clusterSize), null, null).finish();
+                out.force(true);
+            }
+            Files.move(temp, dir.resolve(layer), StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
         }
-        Files.move(temp, dir.resolve(layer), StandardCopyOption.ATOMIC_MOVE);
         String manifest = manifestName(0);
         byte[] hash;
         try (ManifestFile.Writer w = new ManifestFile.Writer(dir.resolve(manifest), clusterSize, virtualSize)) {
@@ -114,7 +132,7 @@ public final class Replica {
         }
         Replica r = new Replica(dir, new State(vm, 0, clusterSize, virtualSize, List.of(layer), manifest,
                 HexFormat.of().formatHex(hash), 0, primary), clock);
-        r.writeState(r.state);
+        r.commit(r.state);
         return r;
     }
 
@@ -126,7 +144,7 @@ public final class Replica {
         return r;
     }
 
-    public synchronized State state() {
+    public State state() {
         return state;
     }
 
@@ -135,25 +153,29 @@ public final class Replica {
     }
 
     /** Seconds between the capture of the guest state held and now; empty before the first delta. */
-    public synchronized OptionalDouble lagSeconds() {
-        if (state.capturedAtMillis() == 0) {
+    public OptionalDouble lagSeconds() {
+        long captured = state.capturedAtMillis();
+        if (captured == 0) {
             return OptionalDouble.empty();
         }
-        return OptionalDouble.of(Math.max(0, clock.millis() - state.capturedAtMillis()) / 1000.0);
+        return OptionalDouble.of(Math.max(0, clock.millis() - captured) / 1000.0);
     }
 
     /** The top layer: the image that reads as the replica's disk. */
-    public synchronized Path top() {
+    public Path top() {
         return dir.resolve(state.top());
     }
 
     /** Bytes of all layers and the manifest. */
-    public synchronized long bytes() throws IOException {
-        long total = Files.size(dir.resolve(state.manifest()));
-        for (String layer : state.chain()) {
-            total += Files.size(dir.resolve(layer));
+    public long bytes() throws IOException {
+        synchronized (files) {
+            State s = state;
+            long total = Files.size(dir.resolve(s.manifest()));
+            for (String layer : s.chain()) {
+                total += Files.size(dir.resolve(layer));
+            }
+            return total;
         }
-        return total;
     }
 
     /**
@@ -162,7 +184,16 @@ public final class Replica {
      * replay and changes nothing. A delta from another version than the one held is refused with
      * {@link VersionConflictException} before anything is written.
      */
-    public synchronized Receipt receive(DeltaReader reader, String primary) throws IOException {
+    public Receipt receive(DeltaReader reader, String primary) throws IOException {
+        writer.lock();
+        try {
+            return receiveLocked(reader, primary);
+        } finally {
+            writer.unlock();
+        }
+    }
+
+    private Receipt receiveLocked(DeltaReader reader, String primary) throws IOException {
         DeltaHeader h = reader.header();
         if (h.vm().isEmpty() || !h.vm().get().equals(state.vm())) {
             throw new BadDeltaException("the delta is for VM " + h.vm().map(UUID::toString).orElse("(none)")
@@ -196,10 +227,8 @@ public final class Replica {
         if (!empty) {
             chain.add(layer);
         }
-        State next = new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
-                applied.hash(), h.capturedAtMillis(), primary);
-        writeState(next);
-        removeUnnamed(false);
+        commit(new State(state.vm(), h.toVersion(), h.clusterSize(), h.newSize(), chain, manifest,
+                applied.hash(), h.capturedAtMillis(), primary));
         return new Receipt(state.vm(), state.version(), true, stats);
     }
 
@@ -294,18 +323,22 @@ public final class Replica {
         Files.createLink(dir.resolve(BASE_MANIFEST), manifest);
         Replica r = new Replica(dir, new State(vm, 0, m.clusterSize(), m.virtualSize(), List.of(BASE_LAYER),
                 BASE_MANIFEST, HexFormat.of().formatHex(m.hash()), 0, primary), clock);
-        r.writeState(r.state);
+        r.commit(r.state);
         return r;
     }
 
-    private synchronized DeltaStats installBase(DeltaReader reader) throws IOException {
-        DeltaHeader h = reader.header();
-        Applied applied = apply(reader, BASE_LAYER, BASE_MANIFEST, new Manifest(h.clusterSize(), h.newSize()).finish(),
-                null);
-        writeState(new State(state.vm(), 0, h.clusterSize(), h.newSize(), List.of(BASE_LAYER), BASE_MANIFEST,
-                applied.hash(), 0, state.primary()));
-        removeUnnamed(false);
-        return applied.stats();
+    private DeltaStats installBase(DeltaReader reader) throws IOException {
+        writer.lock();
+        try {
+            DeltaHeader h = reader.header();
+            Applied applied = apply(reader, BASE_LAYER, BASE_MANIFEST,
+                    new Manifest(h.clusterSize(), h.newSize()).finish(), null);
+            commit(new State(state.vm(), 0, h.clusterSize(), h.newSize(), List.of(BASE_LAYER), BASE_MANIFEST,
+                    applied.hash(), 0, state.primary()));
+            return applied.stats();
+        } finally {
+            writer.unlock();
+        }
     }
 
     /**
@@ -313,7 +346,16 @@ public final class Replica {
      * content at every cluster where this replica differs from it (see Divergence) and becomes one
      * more layer. The result must hash to {@code expected}, else nothing changes. The version stays.
      */
-    public synchronized DeltaStats rollBack(DeltaReader repair, byte[] expected) throws IOException {
+    public DeltaStats rollBack(DeltaReader repair, byte[] expected) throws IOException {
+        writer.lock();
+        try {
+            return rollBackLocked(repair, expected);
+        } finally {
+            writer.unlock();
+        }
+    }
+
+    private DeltaStats rollBackLocked(DeltaReader repair, byte[] expected) throws IOException {
         DeltaHeader h = repair.header();
         if (h.seed() || !h.vm().equals(Optional.of(state.vm())) || h.toVersion() != state.version()
                 || h.clusterSize() != state.clusterSize() || h.newSize() != state.virtualSize()) {
@@ -325,15 +367,16 @@ public final class Replica {
         Applied applied = apply(repair, suffix + ".qcow2", "manifest-" + suffix + ".bin", null, expected);
         List<String> chain = new ArrayList<>(state.chain());
         chain.add(suffix + ".qcow2");
-        writeState(new State(state.vm(), state.version(), state.clusterSize(), state.virtualSize(), chain,
+        commit(new State(state.vm(), state.version(), state.clusterSize(), state.virtualSize(), chain,
                 "manifest-" + suffix + ".bin", applied.hash(), state.capturedAtMillis(), state.primary()));
-        removeUnnamed(false);
         return applied.stats();
     }
 
     /** The per-cluster hashes of the version held, opened for reading. */
-    public synchronized InputStream manifest() throws IOException {
-        return Files.newInputStream(dir.resolve(state.manifest()));
+    public InputStream manifest() throws IOException {
+        synchronized (files) {
+            return Files.newInputStream(dir.resolve(state.manifest()));
+        }
     }
 
     /**
@@ -381,7 +424,9 @@ public final class Replica {
             try (InputStream in = new BufferedInputStream(Files.newInputStream(delta), 1 << 20)) {
                 LayerApply.apply(bottom, DeltaReader.open(in), merged, LayerApply.Options.DEFAULT);
             }
-            synchronized (this) {
+            // A writer names the layers it builds on when it commits: the squash must not commit between.
+            writer.lock();
+            try {
                 List<String> now = state.chain();
                 if (now.size() <= k || !now.subList(0, k + 1).equals(chain.subList(0, k + 1))) {
                     return false; // a seed replaced the chain meanwhile
@@ -391,9 +436,10 @@ public final class Replica {
                 List<String> squashed = new ArrayList<>();
                 squashed.add(now.get(0));
                 squashed.addAll(now.subList(k, now.size()));
-                writeState(new State(state.vm(), state.version(), state.clusterSize(), state.virtualSize(), squashed,
+                commit(new State(state.vm(), state.version(), state.clusterSize(), state.virtualSize(), squashed,
                         state.manifest(), state.manifestHash(), state.capturedAtMillis(), state.primary()));
-                removeUnnamed(false);
+            } finally {
+                writer.unlock();
             }
             return true;
         } finally {
@@ -406,32 +452,38 @@ public final class Replica {
      * Puts the replica where the next boot uses it: its layers are linked (or copied, across file
      * systems) into {@code instanceDir}, and a new empty overlay named {@code diskName} on top takes
      * the guest's writes, so the replica's own layers never change. Takes milliseconds whatever
-     * the disk's size: this is on the recovery path. Everything it creates belongs to the owner of
-     * {@code instanceDir}'s parent (Nova's instances path), as Nova's own files there do.
+     * the disk's size: this is on the recovery path. The overlay (and {@code instanceDir}, when
+     * staging makes it) belongs to the owner of {@code instanceDir}'s parent (Nova's instances
+     * path), as Nova's own files there do; the layers keep their owner, since a link is the
+     * replica's own file.
      */
-    public synchronized Path stage(Path instanceDir, String diskName) throws IOException {
+    public Path stage(Path instanceDir, String diskName) throws IOException {
         Path disk = prepareStage(instanceDir, diskName);
-        for (String layer : state.chain()) {
-            Path link = instanceDir.resolve(layer);
-            if (Files.exists(link)) {
-                continue;
+        // The commit lock keeps the layers named here from being deleted while they are linked.
+        synchronized (files) {
+            State s = state;
+            for (String layer : s.chain()) {
+                Path link = instanceDir.resolve(layer);
+                if (present(link)) {
+                    continue; // staged before: a layer's name always reads the same content
+                }
+                try {
+                    Files.createLink(link, dir.resolve(layer));
+                } catch (IOException | UnsupportedOperationException e) {
+                    Files.copy(dir.resolve(layer), link, StandardCopyOption.COPY_ATTRIBUTES,
+                            LinkOption.NOFOLLOW_LINKS);
+                }
             }
-            try {
-                Files.createLink(link, dir.resolve(layer));
-            } catch (IOException | UnsupportedOperationException e) {
-                Files.copy(dir.resolve(layer), link, StandardCopyOption.COPY_ATTRIBUTES);
+            Path temp = instanceDir.resolve("." + diskName + ".partial");
+            Files.deleteIfExists(temp);
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                new LayerWriter(out, s.virtualSize(), Integer.numberOfTrailingZeros(s.clusterSize()), s.top(),
+                        "qcow2").finish();
+                out.force(true);
             }
-            ownLike(instanceDir, link);
+            ownLike(instanceDir, temp);
+            Files.move(temp, disk, StandardCopyOption.ATOMIC_MOVE);
         }
-        Path temp = instanceDir.resolve("." + diskName + ".partial");
-        Files.deleteIfExists(temp);
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            new LayerWriter(out, state.virtualSize(), Integer.numberOfTrailingZeros(state.clusterSize()), state.top(),
-                    "qcow2").finish();
-            out.force(true);
-        }
-        ownLike(instanceDir, temp);
-        Files.move(temp, disk, StandardCopyOption.ATOMIC_MOVE);
         Durable.fsyncDirectory(instanceDir);
         return disk;
     }
@@ -442,10 +494,7 @@ public final class Replica {
      */
     public Path stageFlat(Path instanceDir, String diskName) throws IOException {
         State s = state();
-        Path disk;
-        synchronized (this) {
-            disk = prepareStage(instanceDir, diskName);
-        }
+        Path disk = prepareStage(instanceDir, diskName);
         // Layers never change once named, so the copy reads a fixed version without holding the lock.
         try (BackingChain chain = BackingChain.open(dir.resolve(s.top()))) {
             DeltaHeader seed = new DeltaHeader(s.clusterSize(), s.virtualSize(), s.virtualSize(), true,
@@ -478,23 +527,52 @@ public final class Replica {
         diff.join();
     }
 
-    private Path prepareStage(Path instanceDir, String diskName) throws IOException {
-        if (!Files.isDirectory(instanceDir)) {
-            Files.createDirectories(instanceDir);
+    /**
+     * The instance directory, made when missing, and the disk's path in it. Nothing in it is
+     * followed: the directory's owner (Nova) could otherwise point the agent's writes anywhere.
+     */
+    private static Path prepareStage(Path instanceDir, String diskName) throws IOException {
+        if (!present(instanceDir)) {
+            Files.createDirectories(instanceDir.toAbsolutePath().getParent());
+            Files.createDirectory(instanceDir);
             ownLike(instanceDir, instanceDir);
         }
+        BasicFileAttributes found = Files.readAttributes(instanceDir, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (!found.isDirectory()) {
+            throw new UnsafePathException(instanceDir, found.isSymbolicLink() ? "is a symbolic link"
+                    : "is not a directory");
+        }
         Path disk = instanceDir.resolve(diskName);
-        if (Files.exists(disk)) {
+        if (present(disk)) {
             throw new FileAlreadyExistsException(disk.toString(), null, "refusing to replace a disk");
         }
         return disk;
     }
 
-    /** Gives {@code file} the owner and group of the instance directory's parent. */
+    /**
+     * Whether anything is at {@code path}, a link included (not followed); a symbolic link is
+     * refused, since what staging writes or links there must be the file it names.
+     */
+    private static boolean present(Path path) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        if (a.isSymbolicLink()) {
+            throw new UnsafePathException(path, "is a symbolic link");
+        }
+        return true;
+    }
+
+    /** Gives {@code file} (not a link's target) the owner and group of the instance directory's parent. */
     private static void ownLike(Path instanceDir, Path file) throws IOException {
         Path parent = instanceDir.toAbsolutePath().getParent();
         PosixFileAttributes owner = Files.readAttributes(parent, PosixFileAttributes.class);
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
         view.setOwner(owner.owner());
         view.setGroup(owner.group());
     }
@@ -527,9 +605,13 @@ public final class Replica {
         }
     }
 
-    private void writeState(State next) throws IOException {
-        Durable.replace(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next));
-        state = next;
+    /** Makes {@code next} the replica's state, durably, and deletes what it no longer names. */
+    private void commit(State next) throws IOException {
+        synchronized (files) {
+            Durable.replace(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next));
+            state = next;
+            removeUnnamed(false);
+        }
     }
 
     /**

@@ -1,48 +1,74 @@
 package io.understudy.agent.replica;
 
 import io.understudy.agent.delta.DeltaHeader;
+import io.understudy.agent.delta.DeltaReader;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicas a node holds, one directory per VM under {@code root}, named by the VM's UUID
  * and nothing a client sends: a path never comes from the wire. {@code root/bases/} keeps the
  * bottom layer of each base image replicas started from, by content, hard-linked into each.
+ * A replica is built (a first seed, a start from a base image) in a directory of its own whose
+ * name ends in {@code .partial} and takes its VM's place by one rename once whole, so a failure or
+ * a crash on the way leaves nothing that stands in the next try's way. Only the agent writes here
+ * (the directory is 0700) and nothing here is followed out of it: a symbolic link is ignored.
  */
 public final class ReplicaStore {
 
-    private static final String BUILDING = ".base.partial";
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaStore.class);
+    private static final String BUILDING = ".partial";
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private final Path root;
     private final Path bases;
     private final Clock clock;
     private final Map<UUID, Replica> open = new ConcurrentHashMap<>();
+    private final Set<UUID> seeding = ConcurrentHashMap.newKeySet();
 
     public ReplicaStore(Path root, Clock clock) throws IOException {
         this.root = Files.createDirectories(root);
+        Files.setPosixFilePermissions(root, OWNER_ONLY);
         this.bases = root.resolve("bases");
         this.clock = clock;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
             for (Path dir : dirs) {
-                if (dir.getFileName().toString().endsWith(BUILDING)) {
-                    deleteDir(dir); // a replica a crash left half built from a base image
+                String name = dir.getFileName().toString();
+                if (Files.isSymbolicLink(dir)) {
+                    LOG.warn("replica store: ignoring {}: a symbolic link; replicas live only in {}", dir, root);
                     continue;
                 }
-                UUID vm = parse(dir.getFileName().toString());
-                if (vm != null && Files.exists(dir.resolve("state.json"))) {
+                if (name.endsWith(BUILDING)) {
+                    deleteDir(dir); // a replica a crash left half built
+                    continue;
+                }
+                UUID vm = parse(name);
+                if (vm == null) {
+                    continue;
+                }
+                if (Files.exists(dir.resolve("state.json"), LinkOption.NOFOLLOW_LINKS)) {
                     open.put(vm, Replica.open(dir, clock));
+                } else {
+                    LOG.warn("replica store: deleting {}: a replica without a state (an unfinished first seed)", dir);
+                    deleteDir(dir);
                 }
             }
         }
@@ -53,14 +79,34 @@ public final class ReplicaStore {
         return Optional.ofNullable(open.get(vm));
     }
 
-    /** The replica of {@code vm}, created empty from a seed delta's header when there is none yet. */
-    public synchronized Replica getOrCreate(UUID vm, DeltaHeader seed, String primary) throws IOException {
-        Replica r = open.get(vm);
-        if (r == null) {
-            r = Replica.create(root.resolve(vm.toString()), vm, seed.newSize(), seed.clusterSize(), primary, clock);
-            open.put(vm, r);
+    /**
+     * Receives the first seed of {@code vm}, of which no replica is held yet: built beside the store
+     * and taken in once whole. Another first seed of the same VM meanwhile is refused (409); a
+     * replica that appeared meanwhile (a start from a base image, a rejoin) stays unless the seed
+     * is newer.
+     */
+    public Replica.Receipt seed(UUID vm, DeltaReader reader, String primary) throws IOException {
+        DeltaHeader h = reader.header();
+        if (!seeding.add(vm)) {
+            throw new FileAlreadyExistsException(root.resolve(vm.toString()).toString(), null,
+                    "a first seed of " + vm + " is being received already");
         }
-        return r;
+        Path built = root.resolve(vm + "." + UUID.randomUUID() + BUILDING);
+        try {
+            Replica r = Replica.create(built, vm, h.newSize(), h.clusterSize(), primary, clock);
+            Replica.Receipt receipt = r.receive(reader, primary);
+            synchronized (this) {
+                Replica held = open.get(vm);
+                if (held != null && held.state().version() >= receipt.version()) {
+                    throw new VersionConflictException(vm, held.state().version(), h.fromVersion());
+                }
+                adopt(vm, built);
+            }
+            return receipt;
+        } finally {
+            deleteDir(built); // gone already once adopted
+            seeding.remove(vm);
+        }
     }
 
     /**
@@ -160,9 +206,13 @@ public final class ReplicaStore {
         }
     }
 
-    /** Deletes a directory of plain files (a replica's, or one being built), if it exists. */
+    /**
+     * Deletes a directory of plain files (a replica's, or one being built), if it exists; a
+     * symbolic link in its place goes, not what it points to.
+     */
     public static void deleteDir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(dir);
             return;
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {

@@ -13,6 +13,8 @@ import io.understudy.agent.delta.Divergence;
 import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
+import io.understudy.agent.replica.UnsafePathException;
+import io.understudy.agent.qcow2.LayerWriter;
 import io.understudy.agent.replication.Protections;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -119,7 +121,7 @@ public final class ReplicaResource {
         Replica.State s = r.state();
         long clusterCount = (s.virtualSize() + s.clusterSize() - 1) / s.clusterSize();
         long max = Divergence.maxBytes(clusterCount);
-        byte[] request = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        byte[] request = read(vm, body, in -> in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1)));
         if (request.length > max) {
             throw Ids.error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "cluster runs for " + vm + " exceed " + max
                     + " bytes");
@@ -150,7 +152,9 @@ public final class ReplicaResource {
 
     /**
      * Receives one delta as a streamed body. Only for a VM this node is a secondary of; a delta
-     * from another version than the one held answers 409 and changes nothing.
+     * from another version than the one held answers 409 and changes nothing. A body from which
+     * nothing arrives for {@code replication.bodyTimeout} is given up with 408, leaving the
+     * replica as it was.
      */
     @POST
     @Path("{vm}/deltas")
@@ -159,20 +163,48 @@ public final class ReplicaResource {
         UUID vm = Ids.vm(id);
         notRejoining(vm);
         String primary = primaryOf(vm);
-        DeltaReader reader = DeltaReader.open(new BufferedInputStream(body, 1 << 20));
+        return read(vm, body, in -> receive(vm, primary, DeltaReader.open(new BufferedInputStream(in, 1 << 20))));
+    }
+
+    /** What consumes a request body. */
+    private interface BodyUse<T> {
+        T apply(InputStream body) throws IOException;
+    }
+
+    /** Runs {@code use} on {@code body}; a body that stopped arriving (the server's read timeout) answers 408. */
+    private <T> T read(UUID vm, InputStream body, BodyUse<T> use) throws IOException {
+        CountingBody counted = new CountingBody(body);
+        try {
+            return use.apply(counted);
+        } catch (IOException e) {
+            if (counted.timedOut()) {
+                String message = "the request body stopped arriving: nothing for "
+                        + config.replication().bodyTimeout().toMillis() + " ms after " + counted.bytes()
+                        + " bytes (replication.bodyTimeout); nothing was changed";
+                LOG.warn("replica {}: {}", vm, message);
+                throw Ids.error(Response.Status.REQUEST_TIMEOUT, message);
+            }
+            throw e;
+        }
+    }
+
+    private DeltaReceipt receive(UUID vm, String primary, DeltaReader reader) throws IOException {
         var header = reader.header();
         if (header.vm().isEmpty() || !header.vm().get().equals(vm)) {
             throw Ids.error(Response.Status.BAD_REQUEST, "the delta is not for " + vm);
         }
+        withinLimits(vm, header);
         Replica replica = store.get(vm).orElse(null);
+        Replica.Receipt receipt;
         if (replica == null) {
             if (!header.seed() || header.fromVersion() != 0) {
                 throw Ids.error(Response.Status.CONFLICT, "no replica of " + vm + " here yet: send a seed from version 0");
             }
-            replica = store.getOrCreate(vm, header, primary);
+            receipt = store.seed(vm, reader, primary);
+        } else {
+            receipt = replica.receive(reader, primary);
+            housekeeping.squashIfLong(replica);
         }
-        Replica.Receipt receipt = replica.receive(reader, primary);
-        housekeeping.squashIfLong(replica);
         long payload = receipt.stats() == null ? 0 : receipt.stats().payloadBytes();
         LOG.info("replica {}: {} delta {} -> {} ({} bytes of data); holds version {}", vm,
                 receipt.applied() ? "applied" : "already had", header.fromVersion(), header.toVersion(), payload,
@@ -180,6 +212,24 @@ public final class ReplicaResource {
         metrics.counter("understudy.deltas.received", "result", receipt.applied() ? "applied" : "replayed").increment();
         metrics.counter("understudy.delta.payload.received", "unit", "bytes").increment(payload);
         return new DeltaReceipt(vm, receipt.version(), receipt.applied(), payload);
+    }
+
+    /**
+     * A delta may claim no larger disk than this agent takes ({@code replication.maxDiskBytes})
+     * and a qcow2 layer of its unit can address: refused before anything is written. The replica's
+     * own size is no bound, since a resize grows the disk by a delta.
+     */
+    private void withinLimits(UUID vm, DeltaHeader header) {
+        long configured = config.replication().maxDiskBytes();
+        long addressable = LayerWriter.maxVirtualSize(Integer.numberOfTrailingZeros(header.clusterSize()));
+        if (header.newSize() > Math.min(configured, addressable)) {
+            String message = "delta field newSize: " + header.newSize() + " bytes is more than "
+                    + (configured <= addressable ? "this agent takes (replication.maxDiskBytes " + configured + ")"
+                    : "a qcow2 layer with " + header.clusterSize() + "-byte clusters can address (" + addressable
+                    + ")");
+            LOG.warn("replica {}: refused a delta: {}", vm, message);
+            throw Ids.error(Response.Status.BAD_REQUEST, message);
+        }
     }
 
     /**
@@ -262,7 +312,13 @@ public final class ReplicaResource {
         UUID vm = Ids.vm(id);
         Replica r = replica(vm);
         java.nio.file.Path instance = config.instancesPath().resolve(vm.toString());
-        java.nio.file.Path disk = flatten ? r.stageFlat(instance, "disk") : r.stage(instance, "disk");
+        java.nio.file.Path disk;
+        try {
+            disk = flatten ? r.stageFlat(instance, "disk") : r.stage(instance, "disk");
+        } catch (UnsafePathException e) {
+            LOG.warn("replica {}: refused to stage: {}", vm, e.getMessage());
+            throw Ids.error(Response.Status.CONFLICT, e.getMessage());
+        }
         LOG.info("replica {}: staged version {} as {}", vm, r.state().version(), disk);
         return new StageResult(vm, r.state().version(), disk.toString());
     }

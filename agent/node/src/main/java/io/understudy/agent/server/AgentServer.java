@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
@@ -67,6 +68,8 @@ public final class AgentServer implements AutoCloseable {
         // default), they cost a syscall and a fresh buffer every few KiB. 256 KiB reads, with the
         // sender's 256 KiB pieces (FilePieces), measured best in bench replication.
         listener.getTransport().setReadBufferSize(1 << 18);
+        // A body from which nothing arrives is given up after this long (ReplicaResource answers 408).
+        listener.getTransport().setReadTimeout(config.replication().bodyTimeout().toMillis(), TimeUnit.MILLISECONDS);
         server.start();
         return listener.getPort();
     }

@@ -20,6 +20,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -36,10 +37,11 @@ public final class ReplicationModule extends AbstractModule {
     @Provides
     @Singleton
     LiveCapture capture(Hypervisor hypervisor, AgentConfig config) throws IOException {
-        // QEMU (its own user under qemu:///system) writes the backup's scratch data here: world-searchable.
+        // QEMU (its own user under qemu:///system) writes the backup's scratch data here, in a file
+        // libvirtd (root) creates and hands to it: QEMU only has to reach it by name, no one else
+        // may create, rename or delete files in it.
         Path scratch = Files.createDirectories(config.dataDir().resolve("scratch"));
-        scratch.toFile().setExecutable(true, false);
-        scratch.toFile().setWritable(true, false);
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
         return new LiveCapture(hypervisor, scratch.toAbsolutePath(), NBD_TIMEOUT);
     }
 

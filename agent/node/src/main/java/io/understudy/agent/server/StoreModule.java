@@ -10,15 +10,24 @@ import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replication.Protections;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 
 /** What the agent keeps on disk, all under its data directory. */
 public final class StoreModule extends AbstractModule {
 
+    /**
+     * Only the agent writes in its data directory; others may pass through it (0711), since QEMU
+     * opens the backup's scratch file in it by name.
+     */
     @Provides
     @Singleton
     ReplicaStore replicas(AgentConfig config, Clock clock) throws IOException {
-        return new ReplicaStore(config.dataDir().resolve("replicas"), clock);
+        Path data = Files.createDirectories(config.dataDir());
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx--x--x"));
+        return new ReplicaStore(data.resolve("replicas"), clock);
     }
 
     @Provides

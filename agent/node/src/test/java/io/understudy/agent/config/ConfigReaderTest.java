@@ -47,6 +47,8 @@ class ConfigReaderTest {
         assertThat(c.replication().squashAbove()).isEqualTo(8);
         assertThat(c.replication().maxJsonBytes()).isEqualTo(64 * 1024);
         assertThat(c.replication().peerTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.replication().bodyTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.replication().maxDiskBytes()).isEqualTo(16L << 40);
         assertThat(ConfigReader.DEFAULT_TLS_DIR).isEqualTo(Path.of("/etc/understudy/tls"));
         assertThat(ConfigReader.DEFAULT_TOKEN_FILE).isEqualTo(Path.of("/etc/understudy/cluster.token"));
         assertThat(tls).exists();
@@ -71,12 +73,14 @@ class ConfigReaderTest {
                   squashAbove: 12
                   maxJsonBytes: 128KiB
                   peerTimeout: 1500ms
+                  bodyTimeout: 2m
+                  maxDiskBytes: 2TiB
                 """.formatted(token), "test");
         assertThat(c).isEqualTo(new AgentConfig("compute-7.example", new InetSocketAddress("10.0.0.7", 7000),
                 Path.of("/srv/understudy"), Path.of("/srv/nova/instances"), Path.of("/srv/nova/image-cache"),
                 "qemu+tcp://127.0.0.1/system", Duration.ofSeconds(30),
                 new AgentConfig.Auth(AuthMode.TOKEN, Optional.of(token), Optional.empty()),
-                new AgentConfig.Replication(12, 128 * 1024, Duration.ofMillis(1500))));
+                new AgentConfig.Replication(12, 128 * 1024, Duration.ofMillis(1500), Duration.ofMinutes(2), 2L << 40)));
     }
 
     @Test
@@ -96,6 +100,12 @@ class ConfigReaderTest {
         assertRefused("host: c1\nlibvirt:\n  reconnectMaxDelay: 100ms\n" + token,
                 "key libvirt.reconnectMaxDelay: '100ms' is not between 500ms and 5m");
         assertRefused("host: c1\nlibvirt:\n  reconnectMaxDelay: 1h\n" + token, "key libvirt.reconnectMaxDelay: '1h'");
+        assertRefused("host: c1\nreplication:\n  bodyTimeout: 0s\n" + token,
+                "key replication.bodyTimeout: '0s' is not a positive duration");
+        assertRefused("host: c1\nreplication:\n  maxDiskBytes: 2048TiB\n" + token,
+                "key replication.maxDiskBytes: '2048TiB' is not a size between 1 MiB and 1 PiB");
+        assertRefused("host: c1\nreplication:\n  maxDiskBytes: 999999999999999TiB\n" + token,
+                "key replication.maxDiskBytes: '999999999999999TiB' is not a size");
         assertRefused("host: c1\nlistne: 0.0.0.0:1\n" + token, "key listne: is not a configuration key");
         assertRefused("host: c1\nauth:\n  tls:\n    cert: x\n", "key auth.tls.cert: is not a configuration key");
         assertRefused("host: [c1\n", "not valid YAML");

@@ -94,7 +94,22 @@ class LayerWriterTest {
             assertThatThrownBy(() -> w.writeData(5, filled(1, 65536))).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> w.writeZeros(6, 11)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> w.writeData(16, filled(1, 65536))).isInstanceOf(IllegalArgumentException.class);
+            w.skip(6, 4);
+            assertThatThrownBy(() -> w.skip(9, 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> w.writeData(9, filled(1, 65536))).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> w.skip(10, 7)).isInstanceOf(IllegalArgumentException.class);
+            w.writeData(10, filled(1, 65536));
         }
+    }
+
+    @Test
+    void theLargestDiskALayerCanAddressIsWhatItsL1TableAllows() {
+        assertThat(LayerWriter.maxVirtualSize(9)).isEqualTo(128L << 30);
+        assertThat(LayerWriter.maxVirtualSize(16)).isEqualTo(2L << 50);
+        assertThat(LayerWriter.maxVirtualSize(21)).isEqualTo(1L << 56);
+        new LayerWriter(null, LayerWriter.maxVirtualSize(9), 9, null, null);
+        assertThatThrownBy(() -> new LayerWriter(null, LayerWriter.maxVirtualSize(9) + 1, 9, null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32 MiB");
     }
 
     @Test

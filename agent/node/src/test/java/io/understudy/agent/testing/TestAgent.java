@@ -3,6 +3,9 @@ package io.understudy.agent.testing;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.Peer;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Role;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.config.ConfigReader;
 import io.understudy.agent.libvirt.Hypervisor;
@@ -22,6 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 
 /**
  * An agent daemon in this JVM, wired exactly as {@code serve} wires it, from a YAML configuration
@@ -47,6 +52,12 @@ public final class TestAgent implements AutoCloseable {
      */
     public static TestAgent start(String host, Path dataDir, Path instancesPath, String libvirtUri, Path tokenFile,
             int port, String auth) throws IOException {
+        return start(host, dataDir, instancesPath, libvirtUri, tokenFile, port, auth, "");
+    }
+
+    /** As above, with {@code more} (top-level YAML, e.g. a {@code replication:} section) added to the configuration. */
+    public static TestAgent start(String host, Path dataDir, Path instancesPath, String libvirtUri, Path tokenFile,
+            int port, String auth, String more) throws IOException {
         Files.createDirectories(instancesPath);
         String authSection = auth != null ? auth : "mode: token\ntokenFile: " + tokenFile;
         AgentConfig config = ConfigReader.parse("""
@@ -58,7 +69,8 @@ public final class TestAgent implements AutoCloseable {
                   uri: %s
                 auth:
                 %s
-                """.formatted(host, port, dataDir, instancesPath, libvirtUri, authSection.indent(2)), host);
+                %s
+                """.formatted(host, port, dataDir, instancesPath, libvirtUri, authSection.indent(2), more), host);
         Injector injector = Guice.createInjector(new ConfigModule(config, Clock.systemUTC()), new StoreModule(),
                 new LibvirtModule(), new ReplicationModule(), new MetricsModule(), new HttpModule());
         AgentServer server = injector.getInstance(AgentServer.class);
@@ -75,6 +87,12 @@ public final class TestAgent implements AutoCloseable {
 
     public int port() {
         return url.getPort();
+    }
+
+    /** Makes this agent the secondary of {@code vm}, fed by a primary it never needs to reach. */
+    public void secondaryOf(UUID vm) throws IOException {
+        client().protect(new Protection(vm, Role.SECONDARY,
+                List.of(new Peer("compute1", URI.create("http://127.0.0.1:1/"))), Duration.ofHours(1)));
     }
 
     /** A client with the cluster token. */
