@@ -1,0 +1,370 @@
+package io.understudy.agent.systemd;
+
+import static java.util.stream.Collectors.joining;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.Health;
+import io.understudy.agent.api.Peer;
+import io.understudy.agent.api.Preserved;
+import io.understudy.agent.api.Protection;
+import io.understudy.agent.api.Role;
+import io.understudy.agent.config.ConfigReader;
+import io.understudy.agent.testing.DiskVersions;
+import io.understudy.agent.testing.Qemu;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's systemd unit, checked where systemd does not run as PID 1: {@code systemd-analyze}
+ * verifies it without a word and scores its sandbox; the real agent, started by the unit's own
+ * commands under {@code setpriv} with exactly the unit's capability bounding set, umask and
+ * no-new-privileges, answers its health check, receives deltas, stages the replica into an
+ * instances path of another owner (QEMU's user then opens it) and keeps a disk of QEMU's user by
+ * hard links, all over HTTP; without any one of those capabilities one of these fails.
+ */
+class SystemdUnitIT {
+
+    private static final Path REPO = Path.of(System.getProperty("understudy.repo", "."));
+    private static final String NAME = "understudy-agent.service";
+    private static final Path UNIT = REPO.resolve("devstack/systemd").resolve(NAME);
+    /** Where the unit expects the repository and the configuration. */
+    private static final String INSTALLED = "/opt/understudy/";
+    private static final String CONFIG = "/etc/understudy/agent.yaml";
+    /** Measured 2.2 ("OK") for this unit; the unit without a sandbox scored 9.6 ("UNSAFE"). */
+    private static final double MAX_EXPOSURE = 2.2;
+    /** Debian's nova and libvirt-qemu: the instances path's owner, and a running domain's disks'. */
+    private static final int NOVA_UID = 64060;
+    private static final int QEMU_UID = 64055;
+    private static final UUID VM = UUID.fromString("3c1f0a52-8d4e-4b7a-9e26-5f0b7c9d1e84");
+    private static final String TOKEN = "a-cluster-token-of-enough-length";
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    private UnitFile unit;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeEach
+    void readUnit() throws IOException {
+        unit = UnitFile.read(UNIT);
+        // QEMU's user must reach the staged disk through the test's folder, as it reaches Nova's.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @AfterEach
+    void stopAgents() throws InterruptedException {
+        for (Process p : started) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void systemdAnalyzeVerifiesTheUnitWithoutAWord() throws IOException {
+        Qemu.Run r = Qemu.exec(List.of("systemd-analyze", "verify", "--root=" + analysisRoot(), NAME));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out() + r.err()).as("what systemd-analyze verify says about the unit").isBlank();
+    }
+
+    @Test
+    void systemdAnalyzeScoresTheSandboxAtMostTheMeasuredExposure() throws IOException {
+        Qemu.Run r = Qemu.exec(List.of("systemd-analyze", "security", "--offline=yes", "--root=" + analysisRoot(), NAME));
+        Matcher m = Pattern.compile("Overall exposure level for " + Pattern.quote(NAME) + ": ([0-9.]+) (\\S+)")
+                .matcher(r.out());
+        assertThat(m.find()).as(r.out() + r.err()).isTrue();
+        double exposure = Double.parseDouble(m.group(1));
+        System.out.printf("systemd-analyze security: %s exposure %.1f %s (at most %.1f)%n", NAME, exposure, m.group(2),
+                MAX_EXPOSURE);
+        assertThat(exposure).as(r.out()).isLessThanOrEqualTo(MAX_EXPOSURE);
+    }
+
+    /** The paths the unit leaves writable are the agent's defaults, and its commands run inside the sandbox. */
+    @Test
+    void theUnitWritesWhereTheAgentsDefaultsAreAndRunsEveryCommandSandboxed() {
+        assertThat(unit.words("Service.ReadWritePaths")).containsExactlyInAnyOrder(
+                ConfigReader.DEFAULT_DATA_DIR.toString(), ConfigReader.DEFAULT_INSTANCES_PATH.toString());
+        for (String key : List.of("Service.ExecStartPre", "Service.ExecStart")) {
+            String command = unit.one(key, "");
+            // A '+' or '!' prefix would run the command with full privileges, outside the sandbox.
+            assertThat(command).as(key).startsWith(INSTALLED + "bin/understudy-agent ").endsWith(" --config " + CONFIG);
+        }
+        assertThat(unit.capabilities("Service.AmbientCapabilities")).isEmpty();
+        assertThat(unit.yes("Service.NoNewPrivileges")).isTrue();
+    }
+
+    @Test
+    void withTheUnitsCapabilitiesTheAgentStagesAndPreservesAndHasNoOther() throws Exception {
+        List<String> caps = unit.capabilities("Service.CapabilityBoundingSet");
+        Map<String, String> steps = run(tmp.resolve("unit"), caps);
+        System.out.println("with " + caps + ": " + steps);
+        assertThat(steps).as("every step").allSatisfy((step, outcome) -> assertThat(outcome).as(step).isEqualTo("ok"));
+    }
+
+    @Test
+    void withoutAnyOneOfTheUnitsCapabilitiesStagingOrPreservingFails() throws Exception {
+        List<String> caps = unit.capabilities("Service.CapabilityBoundingSet");
+        assertThat(caps).isNotEmpty();
+        for (String dropped : caps) {
+            List<String> fewer = caps.stream().filter(c -> !c.equals(dropped)).toList();
+            Map<String, String> steps = run(tmp.resolve("without-" + dropped), fewer);
+            System.out.println("without " + dropped + ": " + steps);
+            assertThat(steps.values()).as("without %s: %s", dropped, steps).anyMatch(outcome -> !outcome.equals("ok"));
+            stopAgents();
+            started.clear();
+        }
+    }
+
+    /**
+     * The unit's commands with {@code caps} as the bounding set, on a data directory of root's
+     * (0700, as the README installs it) and an instances path of Nova's; each step's outcome,
+     * "ok" or what failed, up to the first that failed.
+     */
+    private Map<String, String> run(Path dir, List<String> caps) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        Path instances = Files.createDirectories(dir.resolve("instances"));
+        Files.setAttribute(instances, "unix:uid", NOVA_UID);
+        Files.setAttribute(instances, "unix:gid", NOVA_UID);
+        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        Path config = Files.writeString(dir.resolve("agent.yaml"), """
+                host: compute2
+                listen: 127.0.0.1:0
+                dataDir: %s
+                instancesPath: %s
+                libvirt: {uri: "test:///default"}
+                auth: {mode: token, tokenFile: %s}
+                """.formatted(data, instances, dir.resolve("token")));
+        DiskVersions disk = new DiskVersions(dir.resolve("primary"), VM, 2);
+
+        Map<String, String> steps = new LinkedHashMap<>();
+        Process pre = start(sandboxed(caps, command("Service.ExecStartPre", config)), dir.resolve("preserve.log"));
+        boolean ended = pre.waitFor(2, TimeUnit.MINUTES);
+        if (!step(steps, "ExecStartPre (preserve)", ended && pre.exitValue() == 0,
+                () -> "exit " + (ended ? pre.exitValue() : "none") + ": " + Files.readString(dir.resolve("preserve.log")))) {
+            return steps;
+        }
+        Process serve = start(sandboxed(caps, command("Service.ExecStart", config)), dir.resolve("serve.log"));
+        Optional<Integer> port = port(serve, dir.resolve("serve.log"));
+        if (!step(steps, "ExecStart (serve)", port.isPresent(), () -> Files.readString(dir.resolve("serve.log")))) {
+            return steps;
+        }
+        TreeSet<String> effective = effective(serve);
+        step(steps, "capabilities", effective.equals(new TreeSet<>(caps)), () -> "effective " + effective);
+        AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port.get() + "/"), TOKEN, null,
+                Duration.ofSeconds(30));
+
+        Health health = client.health();
+        step(steps, "health", health.host().equals("compute2") && health.libvirtReachable(), health::toString);
+
+        // A secondary's replica, seeded and brought forward over HTTP.
+        String received = attempt(() -> {
+            client.protect(new Protection(VM, Role.SECONDARY,
+                    List.of(new Peer("compute1", URI.create("http://127.0.0.1:1/"))), Duration.ofHours(1)));
+            for (int v = 1; v <= 2; v++) {
+                client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(disk.delta(v - 1, v)));
+            }
+            return client.replica(VM).version() == 2 ? "ok" : "at version " + client.replica(VM).version();
+        });
+        if (!step(steps, "receive", received.equals("ok"), () -> received)) {
+            return steps;
+        }
+
+        // Staged into Nova's instances path: the instance directory and disk are Nova's.
+        Path instance = instances.resolve(VM.toString());
+        String staged = attempt(() -> {
+            Path staging = Path.of(client.stage(VM).disk());
+            if (!staging.equals(instance.resolve("disk")) || !Qemu.identical(staging, disk.version(2))) {
+                return staging + " is not version 2 at " + instance.resolve("disk");
+            }
+            int dirOwner = (int) Files.getAttribute(instance, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int diskOwner = (int) Files.getAttribute(staging, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            return dirOwner == NOVA_UID && diskOwner == NOVA_UID ? "ok"
+                    : "instance directory of uid " + dirOwner + ", disk of uid " + diskOwner + ", not " + NOVA_UID;
+        });
+        if (!step(steps, "stage", staged.equals("ok"), () -> staged)) {
+            return steps;
+        }
+
+        // A domain started on it: libvirt gives the disk's chain to QEMU's user, which opens it.
+        try (Stream<Path> files = Files.list(instance)) {
+            for (Path f : files.toList()) {
+                Files.setAttribute(f, "unix:uid", QEMU_UID, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:gid", QEMU_UID, LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+        Qemu.Run qemu = Qemu.exec(List.of("setpriv", "--reuid=" + QEMU_UID, "--regid=" + QEMU_UID, "--clear-groups",
+                "qemu-img", "info", "--backing-chain", instance.resolve("disk").toString()));
+        step(steps, "QEMU's user opens the staged disk", qemu.exit() == 0, qemu::err);
+
+        // Made its primary, this node keeps the disk (now QEMU's user's) by hard links in its data directory.
+        String preserved = attempt(() -> {
+            client.protect(new Protection(VM, Role.PRIMARY,
+                    List.of(new Peer("compute1", URI.create("http://127.0.0.1:1/"))), Duration.ofHours(1)));
+            Preserved p = client.preserved(VM);
+            Path kept = data.resolve("preserved").resolve(VM.toString()).resolve("disk");
+            return p.state() == Preserved.State.PRESERVED && Files.isSameFile(kept, instance.resolve("disk")) ? "ok"
+                    : p.toString();
+        });
+        step(steps, "preserve a disk of QEMU's user", preserved.equals("ok"), () -> preserved);
+        return steps;
+    }
+
+    private interface Step {
+        String run() throws IOException;
+    }
+
+    /** What {@code step} returns, or the agent's answer when it refused. */
+    private static String attempt(Step step) throws IOException {
+        try {
+            return step.run();
+        } catch (AgentException e) {
+            return e.status() + " " + e.getMessage();
+        }
+    }
+
+    /** Records {@code ok} or {@code why}'s text for {@code name}; whether it went well. */
+    private static boolean step(Map<String, String> steps, String name, boolean ok, Step why) throws IOException {
+        steps.put(name, ok ? "ok" : why.run().strip());
+        return ok;
+    }
+
+    /**
+     * One of the unit's commands as this machine runs it: the repository stands where the unit
+     * expects {@code /opt/understudy}, {@code config} where it expects its configuration.
+     */
+    private List<String> command(String key, Path config) {
+        return Arrays.stream(unit.one(key, "").split("\\s+"))
+                .map(w -> w.equals(CONFIG) ? config.toString()
+                        : w.startsWith(INSTALLED) ? REPO.resolve(w.substring(INSTALLED.length())).toString() : w)
+                .toList();
+    }
+
+    /**
+     * {@code command} as systemd would start it from the unit, but with {@code caps} as the
+     * bounding set: its umask, no-new-privileges, user and ambient capabilities.
+     */
+    private List<String> sandboxed(List<String> caps, List<String> command) {
+        List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", "umask " + unit.one("Service.UMask", "0022")
+                + " && exec \"$@\"", "sh", "setpriv", "--bounding-set=-all" + caps.stream().map(x -> ",+" + x).collect(joining())));
+        List<String> ambient = unit.capabilities("Service.AmbientCapabilities");
+        if (!ambient.isEmpty()) {
+            String set = "-all" + ambient.stream().map(x -> ",+" + x).collect(joining());
+            c.add("--inh-caps=" + set);
+            c.add("--ambient-caps=" + set);
+        }
+        if (unit.yes("Service.NoNewPrivileges")) {
+            c.add("--no-new-privs");
+        }
+        String user = unit.one("Service.User", "root");
+        if (!user.equals("root")) {
+            c.addAll(List.of("--reuid=" + user, "--regid=" + user, "--init-groups"));
+        }
+        c.addAll(command);
+        return c;
+    }
+
+    private Process start(List<String> command, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        for (String assignment : unit.words("Service.Environment")) {
+            int eq = assignment.indexOf('=');
+            env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
+        }
+        // The script runs the java on the PATH: this JVM's.
+        env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    /** The port the agent says it listens on, once it does; empty if it ended first. */
+    private static Optional<Integer> port(Process serve, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            Matcher m = LISTENING.matcher(Files.readString(log));
+            if (m.find()) {
+                return Optional.of(Integer.parseInt(m.group(1)));
+            }
+            if (serve.waitFor(100, TimeUnit.MILLISECONDS)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The process's effective capabilities, by setpriv's names (which it lists in the kernel's order). */
+    private static TreeSet<String> effective(Process p) throws IOException {
+        String status = Files.readString(Path.of("/proc", Long.toString(p.pid()), "status"));
+        Matcher m = Pattern.compile("CapEff:\\s*([0-9a-f]+)").matcher(status);
+        assertThat(m.find()).as(status).isTrue();
+        BigInteger bits = new BigInteger(m.group(1), 16);
+        List<String> names = Arrays.asList(Qemu.ok("setpriv", "--list-caps").strip().split("\\s+"));
+        TreeSet<String> caps = new TreeSet<>();
+        for (int i = 0; i < bits.bitLength(); i++) {
+            if (bits.testBit(i)) {
+                caps.add(i < names.size() ? names.get(i) : "cap_" + i);
+            }
+        }
+        return caps;
+    }
+
+    /**
+     * A root for {@code systemd-analyze}: the unit where the README installs it, systemd's own
+     * units (the targets it is ordered against; not this machine's other services, whose own
+     * warnings are not the unit's), and a stand-in for each command it runs.
+     */
+    private Path analysisRoot() throws IOException {
+        Path root = tmp.resolve("root");
+        Path units = Files.createDirectories(root.resolve("usr/lib/systemd/system"));
+        Files.createSymbolicLink(root.resolve("lib"), Path.of("usr/lib"));
+        Files.copy(UNIT, Files.createDirectories(root.resolve("etc/systemd/system")).resolve(NAME));
+        for (String file : Qemu.ok("dpkg-query", "-L", "systemd").split("\n")) {
+            Path f = Path.of(file);
+            boolean unitFile = file.matches("/(usr/)?lib/systemd/system/[^/]+")
+                    && (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(f));
+            if (unitFile && !Files.exists(units.resolve(f.getFileName()), LinkOption.NOFOLLOW_LINKS)) {
+                Files.copy(f, units.resolve(f.getFileName()), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        Set<String> made = new HashSet<>();
+        for (String key : List.of("Service.ExecStartPre", "Service.ExecStart")) {
+            String binary = unit.one(key, "").split("\\s+")[0];
+            if (made.add(binary)) {
+                Path stub = root.resolve(binary.substring(1));
+                Files.createDirectories(stub.getParent());
+                Files.writeString(stub, "#!/bin/sh\n");
+                Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        return root;
+    }
+}
