@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -40,7 +41,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AnnotatedElementContext;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.io.TempDirFactory;
 
 /**
  * The agent's systemd unit, checked where systemd does not run as PID 1: {@code systemd-analyze}
@@ -67,17 +71,25 @@ class SystemdUnitIT {
     private static final String TOKEN = "a-cluster-token-of-enough-length";
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
 
-    @TempDir
+    /** Not under /tmp: the unit's PrivateTmp= hides /tmp from the agent. */
+    @TempDir(factory = BuildDirectory.class)
     Path tmp;
 
     private UnitFile unit;
     private final List<Process> started = new ArrayList<>();
 
+    /** Makes the test's folders in the build directory. */
+    static final class BuildDirectory implements TempDirFactory {
+        @Override
+        public Path createTempDirectory(AnnotatedElementContext element, ExtensionContext context) throws IOException {
+            Path target = Path.of(System.getProperty("understudy.agent.jar", "target/understudy-agent.jar")).getParent();
+            return Files.createTempDirectory(target.toAbsolutePath(), "systemd-unit-");
+        }
+    }
+
     @BeforeEach
     void readUnit() throws IOException {
         unit = UnitFile.read(UNIT);
-        // QEMU's user must reach the staged disk through the test's folder, as it reaches Nova's.
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     @AfterEach
@@ -106,11 +118,12 @@ class SystemdUnitIT {
         assertThat(exposure).as(r.out()).isLessThanOrEqualTo(MAX_EXPOSURE);
     }
 
-    /** The paths the unit leaves writable are the agent's defaults, and its commands run inside the sandbox. */
+    /** The agent's default data directory and instances path share a writable mount; its commands run sandboxed. */
     @Test
-    void theUnitWritesWhereTheAgentsDefaultsAreAndRunsEveryCommandSandboxed() {
-        assertThat(unit.words("Service.ReadWritePaths")).containsExactlyInAnyOrder(
-                ConfigReader.DEFAULT_DATA_DIR.toString(), ConfigReader.DEFAULT_INSTANCES_PATH.toString());
+    void oneWritablePathHoldsTheDataDirectoryAndTheInstancesPathAndEveryCommandIsSandboxed() {
+        // Each writable path is a mount of its own, and a hard link cannot cross mounts (EXDEV).
+        assertThat(unit.words("Service.ReadWritePaths")).map(Path::of).as("a writable path with both")
+                .anyMatch(p -> ConfigReader.DEFAULT_DATA_DIR.startsWith(p) && ConfigReader.DEFAULT_INSTANCES_PATH.startsWith(p));
         for (String key : List.of("Service.ExecStartPre", "Service.ExecStart")) {
             String command = unit.one(key, "");
             // A '+' or '!' prefix would run the command with full privileges, outside the sandbox.
@@ -137,41 +150,45 @@ class SystemdUnitIT {
             Map<String, String> steps = run(tmp.resolve("without-" + dropped), fewer);
             System.out.println("without " + dropped + ": " + steps);
             assertThat(steps.values()).as("without %s: %s", dropped, steps).anyMatch(outcome -> !outcome.equals("ok"));
-            stopAgents();
-            started.clear();
+            for (Process p : started) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 
     /**
-     * The unit's commands with {@code caps} as the bounding set, on a data directory of root's
-     * (0700, as the README installs it) and an instances path of Nova's; each step's outcome,
-     * "ok" or what failed, up to the first that failed.
+     * The unit's commands with {@code caps} as the bounding set, {@code root} standing for the
+     * file system's root: the agent's default data directory (root's, 0700, as the README
+     * installs it) and instances path (Nova's) below it; each step's outcome, "ok" or what failed,
+     * up to the first that failed.
      */
-    private Map<String, String> run(Path dir, List<String> caps) throws Exception {
-        Path data = Files.createDirectories(dir.resolve("data"));
+    private Map<String, String> run(Path root, List<String> caps) throws Exception {
+        Path data = Files.createDirectories(under(root, ConfigReader.DEFAULT_DATA_DIR.toString()));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-        Path instances = Files.createDirectories(dir.resolve("instances"));
+        Path instances = Files.createDirectories(under(root, ConfigReader.DEFAULT_INSTANCES_PATH.toString()));
         Files.setAttribute(instances, "unix:uid", NOVA_UID);
         Files.setAttribute(instances, "unix:gid", NOVA_UID);
-        Files.writeString(dir.resolve("token"), TOKEN + "\n");
-        Path config = Files.writeString(dir.resolve("agent.yaml"), """
+        Path config = under(root, CONFIG);
+        Path token = Files.writeString(Files.createDirectories(config.getParent()).resolve("cluster.token"), TOKEN + "\n");
+        Files.writeString(config, """
                 host: compute2
                 listen: 127.0.0.1:0
                 dataDir: %s
                 instancesPath: %s
                 libvirt: {uri: "test:///default"}
                 auth: {mode: token, tokenFile: %s}
-                """.formatted(data, instances, dir.resolve("token")));
+                """.formatted(data, instances, token));
+        Path dir = Files.createDirectories(root.resolve("test"));
         DiskVersions disk = new DiskVersions(dir.resolve("primary"), VM, 2);
 
         Map<String, String> steps = new LinkedHashMap<>();
-        Process pre = start(sandboxed(caps, command("Service.ExecStartPre", config)), dir.resolve("preserve.log"));
+        Process pre = start(sandboxed(caps, root, command("Service.ExecStartPre", root)), dir.resolve("preserve.log"));
         boolean ended = pre.waitFor(2, TimeUnit.MINUTES);
         if (!step(steps, "ExecStartPre (preserve)", ended && pre.exitValue() == 0,
                 () -> "exit " + (ended ? pre.exitValue() : "none") + ": " + Files.readString(dir.resolve("preserve.log")))) {
             return steps;
         }
-        Process serve = start(sandboxed(caps, command("Service.ExecStart", config)), dir.resolve("serve.log"));
+        Process serve = start(sandboxed(caps, root, command("Service.ExecStart", root)), dir.resolve("serve.log"));
         Optional<Integer> port = port(serve, dir.resolve("serve.log"));
         if (!step(steps, "ExecStart (serve)", port.isPresent(), () -> Files.readString(dir.resolve("serve.log")))) {
             return steps;
@@ -206,8 +223,16 @@ class SystemdUnitIT {
             }
             int dirOwner = (int) Files.getAttribute(instance, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             int diskOwner = (int) Files.getAttribute(staging, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            return dirOwner == NOVA_UID && diskOwner == NOVA_UID ? "ok"
-                    : "instance directory of uid " + dirOwner + ", disk of uid " + diskOwner + ", not " + NOVA_UID;
+            if (dirOwner != NOVA_UID || diskOwner != NOVA_UID) {
+                return "instance directory of uid " + dirOwner + ", disk of uid " + diskOwner + ", not " + NOVA_UID;
+            }
+            // The replica's layers are hard links, not copies: staging takes milliseconds whatever the size.
+            Path replica = data.resolve("replicas").resolve(VM.toString());
+            try (Stream<Path> files = Files.list(instance)) {
+                List<String> copied = files.filter(f -> !f.equals(staging)).filter(f -> !sameFile(f,
+                        replica.resolve(f.getFileName()))).map(f -> f.getFileName().toString()).toList();
+                return copied.isEmpty() ? "ok" : "copied, not linked from " + replica + ": " + copied;
+            }
         });
         if (!step(steps, "stage", staged.equals("ok"), () -> staged)) {
             return steps;
@@ -220,9 +245,12 @@ class SystemdUnitIT {
                 Files.setAttribute(f, "unix:gid", QEMU_UID, LinkOption.NOFOLLOW_LINKS);
             }
         }
-        Qemu.Run qemu = Qemu.exec(List.of("setpriv", "--reuid=" + QEMU_UID, "--regid=" + QEMU_UID, "--clear-groups",
-                "qemu-img", "info", "--backing-chain", instance.resolve("disk").toString()));
-        step(steps, "QEMU's user opens the staged disk", qemu.exit() == 0, qemu::err);
+        // From within the instance directory: the directories above it are Nova's (and here the test's).
+        Process qemu = new ProcessBuilder("setpriv", "--reuid=" + QEMU_UID, "--regid=" + QEMU_UID, "--clear-groups",
+                "qemu-img", "info", "--backing-chain", "disk").directory(instance.toFile()).redirectErrorStream(true)
+                .start();
+        String opened = new String(qemu.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        step(steps, "QEMU's user opens the staged disk", qemu.waitFor() == 0, () -> opened);
 
         // Made its primary, this node keeps the disk (now QEMU's user's) by hard links in its data directory.
         String preserved = attempt(() -> {
@@ -235,6 +263,19 @@ class SystemdUnitIT {
         });
         step(steps, "preserve a disk of QEMU's user", preserved.equals("ok"), () -> preserved);
         return steps;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The absolute {@code path} below {@code root}. */
+    private static Path under(Path root, String path) {
+        return root.resolve(path.substring(1));
     }
 
     private interface Step {
@@ -258,22 +299,45 @@ class SystemdUnitIT {
 
     /**
      * One of the unit's commands as this machine runs it: the repository stands where the unit
-     * expects {@code /opt/understudy}, {@code config} where it expects its configuration.
+     * expects {@code /opt/understudy}, the configuration under {@code root}.
      */
-    private List<String> command(String key, Path config) {
+    private List<String> command(String key, Path root) {
         return Arrays.stream(unit.one(key, "").split("\\s+"))
-                .map(w -> w.equals(CONFIG) ? config.toString()
+                .map(w -> w.equals(CONFIG) ? under(root, CONFIG).toString()
                         : w.startsWith(INSTALLED) ? REPO.resolve(w.substring(INSTALLED.length())).toString() : w)
                 .toList();
     }
 
     /**
      * {@code command} as systemd would start it from the unit, but with {@code caps} as the
-     * bounding set: its umask, no-new-privileges, user and ambient capabilities.
+     * bounding set: in a mount namespace of its own, {@code root} standing for the file system's
+     * root in ReadWritePaths=, the file system as the unit's ProtectSystem=, ReadWritePaths=,
+     * PrivateTmp= and ProtectHome= leave it (each writable path a mount of its own, as systemd
+     * makes it); then its umask, no-new-privileges, user and ambient capabilities.
      */
-    private List<String> sandboxed(List<String> caps, List<String> command) {
-        List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", "umask " + unit.one("Service.UMask", "0022")
-                + " && exec \"$@\"", "sh", "setpriv", "--bounding-set=-all" + caps.stream().map(x -> ",+" + x).collect(joining())));
+    private List<String> sandboxed(List<String> caps, Path root, List<String> command) throws IOException {
+        StringBuilder script = new StringBuilder("set -e\n");
+        if (unit.one("Service.ProtectSystem", "no").equals("strict")) {
+            script.append("""
+                    for m in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do
+                      case "$m" in /proc*|/sys*|/dev*) ;; *) mount -o remount,bind,ro "$m" ;; esac
+                    done
+                    """);
+        }
+        for (String path : unit.words("Service.ReadWritePaths")) {
+            String rw = Files.createDirectories(under(root, path)).toString();
+            script.append("mount --bind ").append(rw).append(' ').append(rw)
+                    .append(" && mount -o remount,bind,rw ").append(rw).append('\n');
+        }
+        if (unit.yes("Service.PrivateTmp")) {
+            script.append("mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /var/tmp\n");
+        }
+        if (unit.yes("Service.ProtectHome")) {
+            script.append("for h in /root /home /run/user; do [ ! -d $h ] || mount -t tmpfs -o ro,mode=000 tmpfs $h; done\n");
+        }
+        script.append("umask ").append(unit.one("Service.UMask", "0022")).append("\nexec \"$@\"\n");
+        List<String> c = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                script.toString(), "sh", "setpriv", "--bounding-set=-all" + caps.stream().map(x -> ",+" + x).collect(joining())));
         List<String> ambient = unit.capabilities("Service.AmbientCapabilities");
         if (!ambient.isEmpty()) {
             String set = "-all" + ambient.stream().map(x -> ",+" + x).collect(joining());
