@@ -77,6 +77,8 @@ class SystemdUnitIT {
 
     private UnitFile unit;
     private final List<Process> started = new ArrayList<>();
+    /** Set: the commands run under strace, which writes what they call here. */
+    private Path traces;
 
     /** Makes the test's folders in the build directory. */
     static final class BuildDirectory implements TempDirFactory {
@@ -95,8 +97,10 @@ class SystemdUnitIT {
     @AfterEach
     void stopAgents() throws InterruptedException {
         for (Process p : started) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
+        started.clear();
     }
 
     @Test
@@ -150,10 +154,68 @@ class SystemdUnitIT {
             Map<String, String> steps = run(tmp.resolve("without-" + dropped), fewer);
             System.out.println("without " + dropped + ": " + steps);
             assertThat(steps.values()).as("without %s: %s", dropped, steps).anyMatch(outcome -> !outcome.equals("ok"));
-            for (Process p : started) {
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            stopAgents();
+        }
+    }
+
+    /**
+     * The agent through the same steps under strace: every system call it makes is in the unit's
+     * SystemCallFilter=, every socket it opens of a family in its RestrictAddressFamilies=.
+     */
+    @Test
+    void theAgentMakesOnlyTheCallsAndOpensOnlyTheSocketsTheUnitAllows() throws Exception {
+        Path root = tmp.resolve("traced");
+        traces = under(root, unit.words("Service.ReadWritePaths").get(0)).resolve("strace");
+        Map<String, String> steps = run(root, unit.capabilities("Service.CapabilityBoundingSet"));
+        for (Process p : started) {
+            // The agent ends; strace, its parent, then writes out the rest and ends too.
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertThat(steps).as("every step").allSatisfy((step, outcome) -> assertThat(outcome).as(step).isEqualTo("ok"));
+
+        Pattern call = Pattern.compile("^\\d+\\s+(\\w+)\\(");
+        Pattern socket = Pattern.compile("socket\\((AF_\\w+)");
+        Set<String> calls = new TreeSet<>();
+        Set<String> families = new TreeSet<>();
+        try (Stream<Path> files = Files.list(traces)) {
+            for (Path f : files.toList()) {
+                try (Stream<String> lines = Files.lines(f)) {
+                    lines.forEach(line -> {
+                        Matcher c = call.matcher(line);
+                        if (c.find()) {
+                            calls.add(c.group(1));
+                        }
+                        Matcher s = socket.matcher(line);
+                        if (s.find()) {
+                            families.add(s.group(1));
+                        }
+                    });
+                }
             }
         }
+        Set<String> allowed = new TreeSet<>();
+        unit.words("Service.SystemCallFilter").forEach(entry -> allowed.addAll(syscalls(entry)));
+        System.out.println("the agent made " + calls.size() + " distinct system calls " + calls + ", sockets " + families);
+        assertThat(calls).as("system calls outside SystemCallFilter=").hasSizeGreaterThan(20).isSubsetOf(allowed);
+        assertThat(families).as("socket families").isNotEmpty()
+                .isSubsetOf(unit.words("Service.RestrictAddressFamilies"));
+    }
+
+    /** A SystemCallFilter= entry ({@code @group} or a call) as the calls it allows, as systemd-analyze lists them. */
+    private static Set<String> syscalls(String entry) {
+        if (!entry.startsWith("@")) {
+            return Set.of(entry);
+        }
+        Set<String> calls = new TreeSet<>();
+        String[] lines = Qemu.ok("systemd-analyze", "syscall-filter", entry).split("\n");
+        for (String line : Arrays.asList(lines).subList(1, lines.length)) {
+            String word = line.strip();
+            if (!word.isEmpty() && !word.startsWith("#")) {
+                calls.addAll(syscalls(word.split("\\s+")[0]));
+            }
+        }
+        return calls;
     }
 
     /**
@@ -350,6 +412,10 @@ class SystemdUnitIT {
         String user = unit.one("Service.User", "root");
         if (!user.equals("root")) {
             c.addAll(List.of("--reuid=" + user, "--regid=" + user, "--init-groups"));
+        }
+        if (traces != null) {
+            c.addAll(List.of("strace", "-f", "-qq", "-o",
+                    Files.createDirectories(traces).resolve(command.get(1) + ".strace").toString()));
         }
         c.addAll(command);
         return c;
