@@ -49,10 +49,13 @@ import org.junit.jupiter.api.io.TempDirFactory;
 /**
  * The agent's systemd unit, checked where systemd does not run as PID 1: {@code systemd-analyze}
  * verifies it without a word and scores its sandbox; the real agent, started by the unit's own
- * commands under {@code setpriv} with exactly the unit's capability bounding set, umask and
- * no-new-privileges, answers its health check, receives deltas, stages the replica into an
- * instances path of another owner (QEMU's user then opens it) and keeps a disk of QEMU's user by
- * hard links, all over HTTP; without any one of those capabilities one of these fails.
+ * commands in a mount namespace laid out as the unit's ProtectSystem=, ReadWritePaths=,
+ * PrivateTmp= and ProtectHome= lay it out, under {@code setpriv} with exactly the unit's
+ * capability bounding set, umask and no-new-privileges, answers its health check, receives
+ * deltas, stages the replica into an instances path of another owner by hard links (QEMU's user
+ * then opens it) and keeps a disk of QEMU's user by hard links, all over HTTP; without any one of
+ * those capabilities one of these fails. Under strace, it calls only what the unit's
+ * SystemCallFilter= and RestrictAddressFamilies= allow; and it reaches the machine's libvirtd.
  */
 class SystemdUnitIT {
 
@@ -77,7 +80,7 @@ class SystemdUnitIT {
 
     private UnitFile unit;
     private final List<Process> started = new ArrayList<>();
-    /** Set: the commands run under strace, which writes what they call here. */
+    /** When set, the commands run under strace, which writes what they call into this directory. */
     private Path traces;
 
     /** Makes the test's folders in the build directory. */
@@ -158,6 +161,19 @@ class SystemdUnitIT {
         }
     }
 
+    /** As root, the sandboxed agent reaches the machine's libvirtd through its socket on the read-only /run. */
+    @Test
+    void inTheSandboxTheAgentReachesTheMachinesLibvirtd() throws Exception {
+        Map<String, String> steps = new LinkedHashMap<>();
+        Optional<AgentClient> agent = startUnit(tmp.resolve("system"), unit.capabilities("Service.CapabilityBoundingSet"),
+                "qemu:///system", steps);
+        assertThat(agent).as("%s", steps).isPresent();
+        assertThat(steps).as("every step").allSatisfy((step, outcome) -> assertThat(outcome).as(step).isEqualTo("ok"));
+        Health health = agent.get().health();
+        assertThat(health.libvirtReachable()).as(health.toString()).isTrue();
+        assertThat(agent.get().hostStats().memoryTotalBytes()).isPositive();
+    }
+
     /**
      * The agent through the same steps under strace: every system call it makes is in the unit's
      * SystemCallFilter=, every socket it opens of a family in its RestrictAddressFamilies=.
@@ -225,40 +241,15 @@ class SystemdUnitIT {
      * up to the first that failed.
      */
     private Map<String, String> run(Path root, List<String> caps) throws Exception {
-        Path data = Files.createDirectories(under(root, ConfigReader.DEFAULT_DATA_DIR.toString()));
-        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-        Path instances = Files.createDirectories(under(root, ConfigReader.DEFAULT_INSTANCES_PATH.toString()));
-        Files.setAttribute(instances, "unix:uid", NOVA_UID);
-        Files.setAttribute(instances, "unix:gid", NOVA_UID);
-        Path config = under(root, CONFIG);
-        Path token = Files.writeString(Files.createDirectories(config.getParent()).resolve("cluster.token"), TOKEN + "\n");
-        Files.writeString(config, """
-                host: compute2
-                listen: 127.0.0.1:0
-                dataDir: %s
-                instancesPath: %s
-                libvirt: {uri: "test:///default"}
-                auth: {mode: token, tokenFile: %s}
-                """.formatted(data, instances, token));
-        Path dir = Files.createDirectories(root.resolve("test"));
-        DiskVersions disk = new DiskVersions(dir.resolve("primary"), VM, 2);
-
         Map<String, String> steps = new LinkedHashMap<>();
-        Process pre = start(sandboxed(caps, root, command("Service.ExecStartPre", root)), dir.resolve("preserve.log"));
-        boolean ended = pre.waitFor(2, TimeUnit.MINUTES);
-        if (!step(steps, "ExecStartPre (preserve)", ended && pre.exitValue() == 0,
-                () -> "exit " + (ended ? pre.exitValue() : "none") + ": " + Files.readString(dir.resolve("preserve.log")))) {
+        Optional<AgentClient> agent = startUnit(root, caps, "test:///default", steps);
+        if (agent.isEmpty()) {
             return steps;
         }
-        Process serve = start(sandboxed(caps, root, command("Service.ExecStart", root)), dir.resolve("serve.log"));
-        Optional<Integer> port = port(serve, dir.resolve("serve.log"));
-        if (!step(steps, "ExecStart (serve)", port.isPresent(), () -> Files.readString(dir.resolve("serve.log")))) {
-            return steps;
-        }
-        TreeSet<String> effective = effective(serve);
-        step(steps, "capabilities", effective.equals(new TreeSet<>(caps)), () -> "effective " + effective);
-        AgentClient client = new AgentClient(URI.create("http://127.0.0.1:" + port.get() + "/"), TOKEN, null,
-                Duration.ofSeconds(30));
+        AgentClient client = agent.get();
+        Path data = under(root, ConfigReader.DEFAULT_DATA_DIR.toString());
+        Path instances = under(root, ConfigReader.DEFAULT_INSTANCES_PATH.toString());
+        DiskVersions disk = new DiskVersions(root.resolve("test/primary"), VM, 2);
 
         Health health = client.health();
         step(steps, "health", health.host().equals("compute2") && health.libvirtReachable(), health::toString);
@@ -325,6 +316,47 @@ class SystemdUnitIT {
         });
         step(steps, "preserve a disk of QEMU's user", preserved.equals("ok"), () -> preserved);
         return steps;
+    }
+
+    /**
+     * Starts the agent as the unit does (preserve, then serve) on {@code libvirtUri}, {@code root}
+     * standing for the file system's root; its client once it listens, empty if it did not (what
+     * failed in {@code steps}, and whether it runs with exactly {@code caps}).
+     */
+    private Optional<AgentClient> startUnit(Path root, List<String> caps, String libvirtUri, Map<String, String> steps)
+            throws IOException, InterruptedException {
+        Path data = Files.createDirectories(under(root, ConfigReader.DEFAULT_DATA_DIR.toString()));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        Path instances = Files.createDirectories(under(root, ConfigReader.DEFAULT_INSTANCES_PATH.toString()));
+        Files.setAttribute(instances, "unix:uid", NOVA_UID);
+        Files.setAttribute(instances, "unix:gid", NOVA_UID);
+        Path config = under(root, CONFIG);
+        Path token = Files.writeString(Files.createDirectories(config.getParent()).resolve("cluster.token"), TOKEN + "\n");
+        Files.writeString(config, """
+                host: compute2
+                listen: 127.0.0.1:0
+                dataDir: %s
+                instancesPath: %s
+                libvirt: {uri: "%s"}
+                auth: {mode: token, tokenFile: %s}
+                """.formatted(data, instances, libvirtUri, token));
+        Path logs = Files.createDirectories(root.resolve("test"));
+
+        Process pre = start(sandboxed(caps, root, command("Service.ExecStartPre", root)), logs.resolve("preserve.log"));
+        boolean ended = pre.waitFor(2, TimeUnit.MINUTES);
+        if (!step(steps, "ExecStartPre (preserve)", ended && pre.exitValue() == 0,
+                () -> "exit " + (ended ? pre.exitValue() : "none") + ": " + Files.readString(logs.resolve("preserve.log")))) {
+            return Optional.empty();
+        }
+        Process serve = start(sandboxed(caps, root, command("Service.ExecStart", root)), logs.resolve("serve.log"));
+        Optional<Integer> port = port(serve, logs.resolve("serve.log"));
+        if (!step(steps, "ExecStart (serve)", port.isPresent(), () -> Files.readString(logs.resolve("serve.log")))) {
+            return Optional.empty();
+        }
+        TreeSet<String> effective = effective(serve);
+        step(steps, "capabilities", effective.equals(new TreeSet<>(caps)), () -> "effective " + effective);
+        return Optional.of(new AgentClient(URI.create("http://127.0.0.1:" + port.get() + "/"), TOKEN, null,
+                Duration.ofSeconds(30)));
     }
 
     private static boolean sameFile(Path a, Path b) {
