@@ -56,10 +56,6 @@ final class UnitFile {
         return new UnitFile(file, values);
     }
 
-    Path file() {
-        return file;
-    }
-
     /** Every value of {@code key} ("Service.ExecStart"), in order. */
     List<String> all(String key) {
         return values.getOrDefault(key, List.of());
