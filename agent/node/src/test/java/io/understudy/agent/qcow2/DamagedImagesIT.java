@@ -374,14 +374,32 @@ class DamagedImagesIT {
         return cases.stream().map(d -> dynamicTest(d.name(), () -> assertRefused(d)));
     }
 
+    /**
+     * LUKS times its key derivation on the thread's CPU clock, which counts in scheduler ticks: on a
+     * busy machine the first timing can read 0 ms and qemu-img gives up ("Unable to get accurate CPU
+     * usage"). That is qemu-img's measurement, not the image: try again, a few times.
+     */
+    private static void createEncrypted(Path p, String format) {
+        List<String> create = List.of("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=secret",
+                "-o", "encrypt.format=" + format + ",encrypt.key-secret=s0", p.toString(), Long.toString(SIZE));
+        for (int attempt = 1; ; attempt++) {
+            Qemu.Run r = Qemu.exec(create);
+            if (r.exit() == 0) {
+                return;
+            }
+            if (attempt == 5 || !r.err().contains("Unable to get accurate CPU usage")) {
+                throw new AssertionError(String.join(" ", create) + " failed (" + r.exit() + "): " + r.err());
+            }
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> refusedFeaturesAndChainsMadeByQemu() throws IOException {
         List<Damage> cases = new ArrayList<>();
         for (String format : List.of("luks", "aes")) {
             Path dir = caseDir("encrypted-" + format);
             Path p = dir.resolve(format + ".qcow2");
-            Qemu.img("create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=secret", "-o",
-                    "encrypt.format=" + format + ",encrypt.key-secret=s0", p.toString(), Long.toString(SIZE));
+            createEncrypted(p, format);
             cases.add(new Damage("encrypted-" + format, Scope.OPEN, p, p.getFileName().toString(), "encrypted"));
         }
         Path dataFileDir = caseDir("external-data-file");
