@@ -58,11 +58,15 @@ public final class AgentServer implements AutoCloseable {
         SSLEngineConfigurator ssl = null;
         if (tls) {
             AgentConfig.Tls material = config.auth().tls().orElseThrow();
+            // Need, and not also want: in the JDK, asking for a certificate cancels requiring one.
             ssl = new SSLEngineConfigurator(Tls.context(material.certificate(), material.key(), material.ca()),
-                    false, true, true);
+                    false, true, false);
         }
         server = GrizzlyHttpServerFactory.createHttpServer(uri, app, tls, ssl, false);
         NetworkListener listener = server.getListeners().iterator().next();
+        if (tls) {
+            listener.registerAddOn(new RefusedHandshakes());
+        }
         // Deltas arrive as bodies of hundreds of MiB: read in the socket buffer's size (Grizzly's
         // default), they cost a syscall and a fresh buffer every few KiB. 256 KiB reads, with the
         // sender's 256 KiB pieces (FilePieces), measured best in bench replication.

@@ -19,6 +19,7 @@ import io.understudy.agent.delta.Differ;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.qcow2.BackingChain;
 import io.understudy.agent.testing.DiskVersions;
+import io.understudy.agent.testing.LogCapture;
 import io.understudy.agent.testing.Qemu;
 import io.understudy.agent.testing.TestAgent;
 import java.io.ByteArrayOutputStream;
@@ -29,11 +30,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -282,22 +287,54 @@ class AgentServerIT {
 
     @Test
     void mutualTlsAdmitsOnlyCertificatesFromTheClusterCa() throws Exception {
+        Path script = Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh");
         Path tls = tmp.resolve("tls");
-        Qemu.ok("bash", Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh")
-                .toString(), tls.toString(), "compute2", "controller");
+        Qemu.ok("bash", script.toString(), tls.toString(), "compute2", "controller");
         Path other = tmp.resolve("other-ca");
-        Qemu.ok("bash", Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh")
-                .toString(), other.toString(), "controller");
-        URI uri = start("mode: mtls\ntls:\n  certificate: " + tls.resolve("compute2.crt") + "\n  key: "
-                + tls.resolve("compute2.key") + "\n  ca: " + tls.resolve("ca.crt"));
-        AgentClient controller = new AgentClient(uri, null, Tls.context(tls.resolve("controller.crt"),
-                tls.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
-        assertThat(controller.health().host()).isEqualTo("compute2");
-        AgentClient stranger = new AgentClient(uri, null, Tls.context(other.resolve("controller.crt"),
-                other.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
-        assertThatThrownBy(stranger::health).isInstanceOf(IOException.class);
-        AgentClient anonymous = new AgentClient(uri, null, javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(10));
-        assertThatThrownBy(anonymous::health).isInstanceOf(IOException.class);
+        Qemu.ok("bash", script.toString(), other.toString(), "controller");
+        try (LogCapture log = new LogCapture()) {
+            URI uri = start("mode: mtls\ntls:\n  certificate: " + tls.resolve("compute2.crt") + "\n  key: "
+                    + tls.resolve("compute2.key") + "\n  ca: " + tls.resolve("ca.crt"));
+            AgentClient controller = new AgentClient(uri, null, Tls.context(tls.resolve("controller.crt"),
+                    tls.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
+            assertThat(controller.health().host()).isEqualTo("compute2");
+            protectAsSecondary(controller);
+            Protection before = controller.protection(VM);
+
+            // Both strangers trust the cluster CA, so only the agent can be the one refusing.
+            AgentClient anonymous = new AgentClient(uri, null, trusting(tls.resolve("ca.crt")), Duration.ofSeconds(10));
+            AgentClient foreign = new AgentClient(uri, null, Tls.context(other.resolve("controller.crt"),
+                    other.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
+            for (AgentClient stranger : List.of(anonymous, foreign)) {
+                assertThatThrownBy(stranger::health).isInstanceOf(IOException.class)
+                        .isNotInstanceOf(AgentException.class);
+                assertThatThrownBy(() -> stranger.unprotect(VM)).isInstanceOf(IOException.class)
+                        .isNotInstanceOf(AgentException.class);
+                assertThatThrownBy(() -> stranger.protect(new Protection(VM, Role.PRIMARY, List.of(new Peer("evil",
+                        URI.create("https://127.0.0.1:2/"))), Duration.ofSeconds(1)))).isInstanceOf(IOException.class)
+                        .isNotInstanceOf(AgentException.class);
+            }
+            assertThat(controller.protection(VM)).isEqualTo(before);
+            assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN AgentServer: refused a TLS handshake from 127.0.0.1:"))
+                    .as("each refused handshake is logged").hasSizeGreaterThanOrEqualTo(6)
+                    .anySatisfy(l -> assertThat(l).contains("no client certificate"))
+                    .anySatisfy(l -> assertThat(l).contains("not accepted by the cluster CA"));
+            assertThat(log.withStackTraces()).isEmpty();
+        }
+    }
+
+    /** A client that checks the agent's certificate against {@code ca} and has none of its own. */
+    private static SSLContext trusting(Path ca) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(ca)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLSv1.3");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     @Test
