@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.util.List;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.ServerConfiguration;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.jackson.JacksonFeature;
@@ -63,6 +64,10 @@ public final class AgentServer implements AutoCloseable {
                     false, true, false);
         }
         server = GrizzlyHttpServerFactory.createHttpServer(uri, app, tls, ssl, false);
+        ServerConfiguration handlers = server.getServerConfiguration();
+        var jersey = handlers.getHttpHandlersWithMapping().entrySet().iterator().next();
+        handlers.removeHttpHandler(jersey.getKey());
+        handlers.addHttpHandler(new RequestTargets(jersey.getKey()), jersey.getValue());
         NetworkListener listener = server.getListeners().iterator().next();
         if (tls) {
             listener.registerAddOn(new RefusedHandshakes());

@@ -298,8 +298,13 @@ class AgentServerIT {
             AgentClient controller = new AgentClient(uri, null, Tls.context(tls.resolve("controller.crt"),
                     tls.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
             assertThat(controller.health().host()).isEqualTo("compute2");
-            protectAsSecondary(controller);
-            Protection before = controller.protection(VM);
+            // Deltas go to the peers: with mutual TLS, never over plain HTTP.
+            assertThatThrownBy(() -> protectAsSecondary(controller)).hasMessageContaining("peer compute1")
+                    .hasMessageContaining("is not https://")
+                    .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(400));
+            Protection before = new Protection(VM, Role.SECONDARY,
+                    List.of(new Peer("compute1", URI.create("https://127.0.0.1:1"))), Duration.ofSeconds(30));
+            controller.protect(before);
 
             // Both strangers trust the cluster CA, so only the agent can be the one refusing.
             AgentClient anonymous = new AgentClient(uri, null, trusting(tls.resolve("ca.crt")), Duration.ofSeconds(10));

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
+import java.util.logging.Handler;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -15,9 +16,13 @@ public final class LogCapture implements AutoCloseable {
 
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private final java.util.logging.Logger jul = java.util.logging.LogManager.getLogManager().getLogger("");
+    private final Handler[] julHandlers = jul.getHandlers();
 
     public LogCapture() {
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        for (Handler h : julHandlers) {
+            jul.removeHandler(h);
+        }
         SLF4JBridgeHandler.install();
         appender.start();
         root.addAppender(appender);
@@ -48,5 +53,8 @@ public final class LogCapture implements AutoCloseable {
     public void close() {
         root.detachAppender(appender);
         SLF4JBridgeHandler.uninstall();
+        for (Handler h : julHandlers) {
+            jul.addHandler(h);
+        }
     }
 }
