@@ -1,11 +1,8 @@
 package io.understudy.agent.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.understudy.agent.api.Json;
 import io.understudy.agent.api.Tls;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.delta.DeltaReader;
-import jakarta.ws.rs.ext.ContextResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -37,11 +34,10 @@ public final class AgentServer implements AutoCloseable {
                 throw new IOException(config.auth().tokenFile().get() + ": the cluster token must have at least 16 characters");
             }
         }
-        ObjectMapper json = Json.mapper();
         this.app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .register(JacksonFeature.withoutExceptionMappers())
-                .register((ContextResolver<ObjectMapper>) type -> json)
+                .register(new JsonDialect())
                 .register(new Authentication(config.auth().mode(), token))
                 .register(new JsonBodyLimit(config.replication().maxJsonBytes()))
                 .register(new ErrorMapper());

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every failure becomes a status and an {@link ApiError} with one line; nothing leaks a stack trace.
- * A request the agent refuses as malformed (400, 413) is logged in one line; only a failure of the
- * agent's own (500) is logged with its stack trace.
+ * A request the agent refuses (a 4xx other than 404 and 409) is logged in one line; only a failure
+ * of the agent's own (500) is logged with its stack trace.
  */
 final class ErrorMapper implements ExceptionMapper<Throwable> {
 
@@ -64,13 +64,15 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
         return json(status, message);
     }
 
+    /** Jersey maps only a WebApplicationException without an entity: the agent's own refusals are such. */
     private static Response refused(WebApplicationException w) {
-        Response r = w.getResponse();
-        String message = r.getEntity() instanceof ApiError a ? a.message() : oneLine(w.getMessage());
-        if (r.getStatus() == 400 || r.getStatus() == 413) {
-            LOG.warn("request refused ({}): {}", r.getStatus(), message);
+        int status = w.getResponse().getStatus();
+        String message = oneLine(w.getMessage());
+        // 404 and 409 answer questions about state (is it here, which version); the rest are refusals.
+        if (status >= 400 && status < 500 && status != 404 && status != 409) {
+            LOG.warn("request refused ({}): {}", status, message);
         }
-        return r.hasEntity() ? r : json(r.getStatus(), message);
+        return json(status, message);
     }
 
     /** What was wrong with a JSON body, naming the field: {@code body field 'peers[0].url': ...}. */

@@ -164,6 +164,14 @@ class AgentBadInputIT {
     }
 
     @Test
+    void aRefusalOfTheResourceItselfIsLoggedToo() throws IOException {
+        refused(send("GET", "/v1/replicas/not-a-uuid", null, new byte[0]), 400, "VM id 'not-a-uuid'");
+        refused(putProtection(protection("\"SECONDARY\"", "[" + PEERS.substring(1, PEERS.length() - 1) + ","
+                + PEERS.substring(1))), 400, "exactly one peer");
+        nothingRecorded();
+    }
+
+    @Test
     void aJsonBodyOverTheLimitIsA413() throws IOException {
         // The long value sits inside a field the agent reads, so the limit trips inside the JSON reader.
         refused(putProtection(protection("\"SECONDARY\"", PEERS.replace("compute1", "c".repeat(100_000)))), 413,

@@ -324,6 +324,8 @@ class AgentServerIT {
                     .as("each refused handshake is logged").hasSizeGreaterThanOrEqualTo(6)
                     .anySatisfy(l -> assertThat(l).contains("no client certificate"))
                     .anySatisfy(l -> assertThat(l).contains("not accepted by the cluster CA"));
+            assertThat(log.lines()).contains("WARN ErrorMapper: request refused (400): peer compute1: url "
+                    + "'http://127.0.0.1:1/' is not https://, and this agent uses mutual TLS");
             assertThat(log.withStackTraces()).isEmpty();
         }
     }
