@@ -2,6 +2,7 @@ package io.understudy.agent.server;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -40,8 +41,10 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
                 return refused(w);
             }
         }
-        if (e instanceof JsonProcessingException j) {
-            String message = describe(j);
+        // What a request body can do wrong; any other Jackson failure (writing an answer) is the agent's.
+        if (e instanceof StreamReadException || e instanceof MismatchedInputException
+                || e instanceof ValueInstantiationException) {
+            String message = oneLine(describe((JsonProcessingException) e));
             LOG.warn("request refused (400): {}", message);
             return json(400, message);
         }
@@ -106,8 +109,10 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
         return where + ": " + oneLine(m.getOriginalMessage());
     }
 
+    /** One line, and a short one: a request's values are echoed, and a request can be 64 KiB. */
     private static String oneLine(String message) {
-        return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ");
+        String line = String.valueOf(message).replaceAll("\\s*\\R\\s*", " ");
+        return line.length() > 400 ? line.substring(0, 400) + "…" : line;
     }
 
     private static Response json(int status, String message) {
