@@ -440,8 +440,8 @@ run() {
   wait_for 60 "the guest on $target" guest_on "$target"
 
   # What the data check needs: the replica the guest booted from, and the failed guest's records.
-  # The agent writes instants as seconds since the epoch.
-  captured="$(jq -r '.replica.capturedAt' "$demo/moved-to-$target.json")"
+  # The agent writes instants in ISO-8601 (UTC); the console stamps are seconds since the epoch.
+  captured="$(date -d "$(jq -r '.replica.capturedAt' "$demo/moved-to-$target.json")" +%s.%N)"
   n_before="$(awk -v c="$captured" '$2 == "understudy-record" && $1 < c { n = $3 } END { print n + 0 }' \
     "$demo/$failed/guest.console.stamped")"
   judged="$(/usr/bin/python3 "$here/tiny-guest/judge.py" "$demo/$target/staged.raw" || true)"

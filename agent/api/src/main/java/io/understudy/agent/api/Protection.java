@@ -12,6 +12,8 @@ import java.util.UUID;
 public record Protection(UUID vm, Role role, List<Peer> peers, Duration interval) {
 
     public Protection {
-        peers = List.copyOf(peers);
+        Fields.required(vm, "vm");
+        Fields.required(role, "role");
+        peers = List.copyOf(Fields.required(peers, "peers"));
     }
 }

@@ -1,5 +1,6 @@
 package io.understudy.agent.delta;
 
+import io.understudy.agent.qcow2.Header;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
@@ -34,6 +35,12 @@ public record DeltaHeader(
         }
         if (newSize < 0 || newSize > MAX_SIZE || baseSize < 0 || baseSize > MAX_SIZE) {
             throw new BadDeltaException("absurd disk size in delta header (" + newSize + ", " + baseSize + ")");
+        }
+        // Checked here, a size no layer can hold is the sender's error, before anything is written.
+        long most = Header.maxVirtualSize(clusterSize);
+        if (newSize > most) {
+            throw new BadDeltaException("delta header's new size of " + newSize + " bytes is more than a layer of "
+                    + clusterSize + "-byte clusters can hold (" + most + " bytes)");
         }
         if (seed && baseSize != newSize) {
             throw new BadDeltaException("a seed delta applies to an empty disk of its own size");

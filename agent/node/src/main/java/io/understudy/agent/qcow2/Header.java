@@ -60,6 +60,15 @@ public record Header(
     /** L2 entries address host offsets below 2^56; a larger virtual disk cannot be populated. */
     static final long MAX_VIRTUAL_SIZE = 1L << 56;
 
+    /**
+     * The largest virtual size a layer of {@code clusterSize}-byte clusters (standard L2 entries)
+     * can address within QEMU's limits: its L1 table stops at 32 MiB.
+     */
+    public static long maxVirtualSize(int clusterSize) {
+        long perL1Entry = (long) clusterSize * (clusterSize / 8);
+        return Math.min(MAX_VIRTUAL_SIZE, MAX_L1_BYTES / 8 * perL1Entry);
+    }
+
     /** The bitmaps header extension (persistent dirty bitmaps, as libvirt checkpoints leave them). */
     public record BitmapsExtension(int count, long directorySize, long directoryOffset) {}
 

@@ -38,15 +38,6 @@ public final class LayerWriter {
     private boolean finished;
 
     /**
-     * The largest virtual size a layer with {@code 2^clusterBits}-byte clusters can have: its L1
-     * table must fit the limit QEMU sets (32 MiB).
-     */
-    public static long maxVirtualSize(int clusterBits) {
-        long perL2 = (1L << clusterBits) / 8 << clusterBits;
-        return Math.min(Header.MAX_VIRTUAL_SIZE, Header.MAX_L1_BYTES / 8 * perL2);
-    }
-
-    /**
      * @param out           an empty file opened for writing
      * @param backingFile   the name to record (relative names resolve from the layer's directory), or null
      * @param backingFormat "qcow2" or "raw"; libvirt refuses chains without one

@@ -1,5 +1,6 @@
 package io.understudy.agent.replication;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.agent.api.Json;
 import io.understudy.agent.api.Protection;
@@ -8,18 +9,25 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The controller's protection assignments, kept on disk so that replication goes on across agent
- * restarts and while the controller is away (DESIGN.md §2: rounds belong to the agents).
+ * restarts and while the controller is away (rounds belong to the agents). One the agent no longer
+ * accepts (a peer URL refused since it was stored, a damaged file) is set aside, not a reason to stop:
+ * the controller's next placement round sends the VM's assignment again.
  */
 public final class Protections {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Protections.class);
 
     private final Path dir;
     private final ObjectMapper json = Json.mapper();
@@ -29,8 +37,15 @@ public final class Protections {
         this.dir = Files.createDirectories(dir);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path f : files) {
-                Protection p = json.readValue(f.toFile(), Protection.class);
-                assignments.put(p.vm(), p);
+                try {
+                    Protection p = json.readValue(f.toFile(), Protection.class);
+                    assignments.put(p.vm(), p);
+                } catch (JsonProcessingException e) {
+                    Path aside = f.resolveSibling(f.getFileName() + ".refused");
+                    Files.move(f, aside, StandardCopyOption.REPLACE_EXISTING);
+                    LOG.warn("protection {} set aside as {}: {}; the controller's next placement round assigns it again",
+                            f, aside.getFileName(), e.getOriginalMessage().replaceAll("\\s*\\R\\s*", " "));
+                }
             }
         }
     }

@@ -1,8 +1,6 @@
 package io.understudy.agent.resources;
 
-import io.understudy.agent.api.ApiError;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 
@@ -23,9 +21,9 @@ final class Ids {
         throw error(Response.Status.BAD_REQUEST, "VM id '" + clip(text) + "' is not a UUID");
     }
 
+    /** A refusal the server's error mapper turns into the JSON line (and logs, when it is one). */
     static WebApplicationException error(Response.Status status, String message) {
-        return new WebApplicationException(message, Response.status(status).type(MediaType.APPLICATION_JSON)
-                .entity(new ApiError(status.getStatusCode(), message)).build());
+        return new WebApplicationException(message, status);
     }
 
     private static String clip(String s) {

@@ -1,8 +1,10 @@
 package io.understudy.agent.resources;
 
+import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
+import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.rejoin.Rejoiner;
 import io.understudy.agent.replication.Protections;
@@ -38,10 +40,12 @@ public final class ProtectionResource {
     private final Replicator replicator;
     private final Preservation preservation;
     private final Rejoiner rejoiner;
+    private final boolean mutualTls;
 
     @Inject
-    public ProtectionResource(Protections protections, Replicator replicator, Preservation preservation,
-            Rejoiner rejoiner) {
+    public ProtectionResource(AgentConfig config, Protections protections, Replicator replicator,
+            Preservation preservation, Rejoiner rejoiner) {
+        this.mutualTls = config.auth().mode() == AgentConfig.AuthMode.MTLS;
         this.protections = protections;
         this.replicator = replicator;
         this.preservation = preservation;
@@ -77,8 +81,8 @@ public final class ProtectionResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response protect(@PathParam("vm") String id, Protection p) throws IOException {
         UUID vm = Ids.vm(id);
-        if (p == null || p.vm() == null || p.role() == null || p.peers() == null) {
-            throw Ids.error(Response.Status.BAD_REQUEST, "a protection needs vm, role and peers");
+        if (p == null) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "a protection needs a body with vm, role and peers");
         }
         if (!p.vm().equals(vm)) {
             throw Ids.error(Response.Status.BAD_REQUEST, "the body is for " + p.vm() + ", the path for " + vm);
@@ -88,6 +92,15 @@ public final class ProtectionResource {
         }
         if (p.role() == Role.SECONDARY && p.peers().size() != 1) {
             throw Ids.error(Response.Status.BAD_REQUEST, "a secondary has exactly one peer: the primary");
+        }
+        if (mutualTls) {
+            // Deltas and disk contents go to the peers: with mutual TLS, never in the clear.
+            for (Peer peer : p.peers()) {
+                if (!"https".equals(peer.url().getScheme())) {
+                    throw Ids.error(Response.Status.BAD_REQUEST, "peer " + peer.host() + ": url '" + peer.url()
+                            + "' is not https://, and this agent uses mutual TLS");
+                }
+            }
         }
         protections.put(p);
         replicator.assign(vm, p);

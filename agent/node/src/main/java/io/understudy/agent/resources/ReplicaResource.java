@@ -14,7 +14,6 @@ import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replica.UnsafePathException;
-import io.understudy.agent.qcow2.LayerWriter;
 import io.understudy.agent.replication.Protections;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -178,11 +177,11 @@ public final class ReplicaResource {
             return use.apply(counted);
         } catch (IOException e) {
             if (counted.timedOut()) {
-                String message = "the request body stopped arriving: nothing for "
+                // The error mapper logs the refusal.
+                throw Ids.error(Response.Status.REQUEST_TIMEOUT, "replica " + vm
+                        + ": the request body stopped arriving: nothing for "
                         + config.replication().bodyTimeout().toMillis() + " ms after " + counted.bytes()
-                        + " bytes (replication.bodyTimeout); nothing was changed";
-                LOG.warn("replica {}: {}", vm, message);
-                throw Ids.error(Response.Status.REQUEST_TIMEOUT, message);
+                        + " bytes (replication.bodyTimeout); nothing was changed");
             }
             throw e;
         }
@@ -215,20 +214,16 @@ public final class ReplicaResource {
     }
 
     /**
-     * A delta may claim no larger disk than this agent takes ({@code replication.maxDiskBytes})
-     * and a qcow2 layer of its unit can address: refused before anything is written. The replica's
-     * own size is no bound, since a resize grows the disk by a delta.
+     * A delta may claim no larger disk than this agent takes ({@code replication.maxDiskBytes}):
+     * refused before anything is written. (What a qcow2 layer can address at all, DeltaHeader
+     * checks.) The replica's own size is no bound, since a resize grows the disk by a delta.
      */
     private void withinLimits(UUID vm, DeltaHeader header) {
         long configured = config.replication().maxDiskBytes();
-        long addressable = LayerWriter.maxVirtualSize(Integer.numberOfTrailingZeros(header.clusterSize()));
-        if (header.newSize() > Math.min(configured, addressable)) {
-            String message = "delta field newSize: " + header.newSize() + " bytes is more than "
-                    + (configured <= addressable ? "this agent takes (replication.maxDiskBytes " + configured + ")"
-                    : "a qcow2 layer with " + header.clusterSize() + "-byte clusters can address (" + addressable
-                    + ")");
-            LOG.warn("replica {}: refused a delta: {}", vm, message);
-            throw Ids.error(Response.Status.BAD_REQUEST, message);
+        if (header.newSize() > configured) {
+            // The error mapper logs the refusal.
+            throw Ids.error(Response.Status.BAD_REQUEST, "replica " + vm + ": delta field newSize: " + header.newSize()
+                    + " bytes is more than this agent takes (replication.maxDiskBytes " + configured + ")");
         }
     }
 

@@ -1,11 +1,8 @@
 package io.understudy.agent.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.understudy.agent.api.Json;
 import io.understudy.agent.api.Tls;
 import io.understudy.agent.config.AgentConfig;
 import io.understudy.agent.delta.DeltaReader;
-import jakarta.ws.rs.ext.ContextResolver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -15,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.ServerConfiguration;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.jackson.JacksonFeature;
@@ -37,11 +35,10 @@ public final class AgentServer implements AutoCloseable {
                 throw new IOException(config.auth().tokenFile().get() + ": the cluster token must have at least 16 characters");
             }
         }
-        ObjectMapper json = Json.mapper();
         this.app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .register(JacksonFeature.withoutExceptionMappers())
-                .register((ContextResolver<ObjectMapper>) type -> json)
+                .register(new JsonDialect())
                 .register(new Authentication(config.auth().mode(), token))
                 .register(new JsonBodyLimit(config.replication().maxJsonBytes()))
                 .register(new ErrorMapper());
@@ -59,11 +56,19 @@ public final class AgentServer implements AutoCloseable {
         SSLEngineConfigurator ssl = null;
         if (tls) {
             AgentConfig.Tls material = config.auth().tls().orElseThrow();
+            // Need, and not also want: in the JDK, asking for a certificate cancels requiring one.
             ssl = new SSLEngineConfigurator(Tls.context(material.certificate(), material.key(), material.ca()),
-                    false, true, true);
+                    false, true, false);
         }
         server = GrizzlyHttpServerFactory.createHttpServer(uri, app, tls, ssl, false);
+        ServerConfiguration handlers = server.getServerConfiguration();
+        var jersey = handlers.getHttpHandlersWithMapping().entrySet().iterator().next();
+        handlers.removeHttpHandler(jersey.getKey());
+        handlers.addHttpHandler(new RequestTargets(jersey.getKey()), jersey.getValue());
         NetworkListener listener = server.getListeners().iterator().next();
+        if (tls) {
+            listener.registerAddOn(new RefusedHandshakes());
+        }
         // Deltas arrive as bodies of hundreds of MiB: read in the socket buffer's size (Grizzly's
         // default), they cost a syscall and a fresh buffer every few KiB. 256 KiB reads, with the
         // sender's 256 KiB pieces (FilePieces), measured best in bench replication.

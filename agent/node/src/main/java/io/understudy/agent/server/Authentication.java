@@ -12,13 +12,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import org.glassfish.grizzly.http.server.util.Globals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every request is authenticated before anything else looks at it. With mutual TLS the handshake
- * already refused clients without a certificate from the cluster CA, so the request must simply
- * have come over TLS; with the cluster token it must carry {@code Authorization: Bearer TOKEN},
+ * already refused clients without a certificate from the cluster CA; the request must still show
+ * the certificate chain that handshake verified, so that a listener set up without requiring one
+ * lets nobody in. With the cluster token it must carry {@code Authorization: Bearer TOKEN},
  * compared in constant time. Refusals get 401 and one log line.
  */
 @PreMatching
@@ -39,7 +42,9 @@ final class Authentication implements ContainerRequestFilter {
     public void filter(ContainerRequestContext request) {
         boolean ok;
         if (mode == AgentConfig.AuthMode.MTLS) {
-            ok = request.getSecurityContext().isSecure();
+            ok = request.getSecurityContext().isSecure()
+                    && request.getProperty(Globals.CERTIFICATES_ATTR) instanceof X509Certificate[] chain
+                    && chain.length > 0;
         } else {
             String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
             ok = header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expected);

@@ -1,6 +1,5 @@
 package io.understudy.agent.server;
 
-import io.understudy.agent.api.ApiError;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -56,9 +55,8 @@ final class JsonBodyLimit implements ReaderInterceptor {
         private void count(int n) {
             read += n;
             if (read > max) {
-                String message = "JSON body larger than " + max + " bytes";
-                throw new WebApplicationException(message, Response.status(413).type(MediaType.APPLICATION_JSON)
-                        .entity(new ApiError(413, message)).build());
+                throw new WebApplicationException("JSON body larger than " + max + " bytes",
+                        Response.Status.REQUEST_ENTITY_TOO_LARGE);
             }
         }
     }

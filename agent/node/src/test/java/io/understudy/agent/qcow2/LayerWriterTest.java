@@ -104,11 +104,11 @@ class LayerWriterTest {
 
     @Test
     void theLargestDiskALayerCanAddressIsWhatItsL1TableAllows() {
-        assertThat(LayerWriter.maxVirtualSize(9)).isEqualTo(128L << 30);
-        assertThat(LayerWriter.maxVirtualSize(16)).isEqualTo(2L << 50);
-        assertThat(LayerWriter.maxVirtualSize(21)).isEqualTo(1L << 56);
-        new LayerWriter(null, LayerWriter.maxVirtualSize(9), 9, null, null);
-        assertThatThrownBy(() -> new LayerWriter(null, LayerWriter.maxVirtualSize(9) + 1, 9, null, null))
+        assertThat(Header.maxVirtualSize(512)).isEqualTo(128L << 30);
+        assertThat(Header.maxVirtualSize(65536)).isEqualTo(2L << 50);
+        assertThat(Header.maxVirtualSize(1 << 21)).isEqualTo(1L << 56);
+        new LayerWriter(null, Header.maxVirtualSize(512), 9, null, null);
+        assertThatThrownBy(() -> new LayerWriter(null, Header.maxVirtualSize(512) + 1, 9, null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32 MiB");
     }
 

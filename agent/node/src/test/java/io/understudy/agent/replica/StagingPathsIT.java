@@ -95,14 +95,14 @@ class StagingPathsIT {
     void aSymbolicLinkAsTheInstanceDirectoryIsRefusedAndNothingIsWrittenThrough() throws IOException {
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
         Files.createSymbolicLink(instances.resolve(VM.toString()), elsewhere);
-        try (LogCapture log = new LogCapture(ReplicaResource.class)) {
+        try (LogCapture log = new LogCapture()) {
             for (boolean flatten : new boolean[] {false, true}) {
                 assertThatThrownBy(() -> agent.client().stage(VM, flatten))
                         .isInstanceOf(AgentException.class)
                         .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(409))
                         .hasMessageContaining(instances.resolve(VM.toString()) + " is a symbolic link");
             }
-            assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN replica " + VM + ": refused to stage"))
+            assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN ReplicaResource: replica " + VM + ": refused to stage"))
                     .hasSize(2);
         }
         assertThat(elsewhere).isEmptyDirectory();
@@ -117,9 +117,9 @@ class StagingPathsIT {
         Files.move(replicaDir(), outside.resolve(VM.toString()));
         Files.createSymbolicLink(replicaDir(), outside.resolve(VM.toString()));
         List<String> before = snapshot(outside);
-        try (LogCapture log = new LogCapture(ReplicaStore.class)) {
+        try (LogCapture log = new LogCapture()) {
             start();
-            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN replica store: ignoring " + replicaDir())
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN ReplicaStore: replica store: ignoring " + replicaDir())
                     && l.contains("symbolic link"));
         }
         assertThat(agent.client().replicas()).isEmpty();

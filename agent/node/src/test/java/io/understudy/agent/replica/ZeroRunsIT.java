@@ -77,7 +77,7 @@ class ZeroRunsIT {
         Path data = tmp.resolve("data");
         try (TestAgent agent = TestAgent.start("compute2", data, tmp.resolve("instances"), "test:///default",
                 tmp.resolve("token"), 0, null, "replication:\n  maxDiskBytes: 1TiB\n");
-             LogCapture log = new LogCapture(ReplicaResource.class)) {
+             LogCapture log = new LogCapture()) {
             agent.secondaryOf(VM);
             Path replicas = data.resolve("replicas");
 
@@ -88,7 +88,7 @@ class ZeroRunsIT {
                     .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(400))
                     .hasMessageContaining("newSize: " + past + " bytes")
                     .hasMessageContaining("replication.maxDiskBytes");
-            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN replica " + VM + ": refused a delta: delta field newSize"));
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN ErrorMapper: request refused (400): replica " + VM + ": delta field newSize"));
             assertThat(tree(replicas)).containsExactly("");
 
             long huge = 256L << 30;

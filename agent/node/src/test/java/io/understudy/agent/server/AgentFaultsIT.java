@@ -161,7 +161,7 @@ class AgentFaultsIT {
         List<String> committed = files(replicaDir);
         byte[] delta = disk.delta(1, 2);
 
-        try (LogCapture log = new LogCapture(ReplicaResource.class);
+        try (LogCapture log = new LogCapture();
              Socket sender = new Socket("127.0.0.1", agent.port())) {
             sender.setSoTimeout((int) bodyTimeout.multipliedBy(4).toMillis());
             OutputStream out = sender.getOutputStream();
@@ -182,7 +182,7 @@ class AgentFaultsIT {
 
             InputStream in = sender.getInputStream();
             assertThat(new String(in.readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 408");
-            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN replica " + VM) && l.contains("stopped arriving")
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN ErrorMapper: request refused (408): replica " + VM) && l.contains("stopped arriving")
                     && l.contains("replication.bodyTimeout"));
         }
         assertThat(agent.client().replica(VM).version()).isEqualTo(1);
@@ -221,12 +221,13 @@ class AgentFaultsIT {
     @Test
     void aFirstSeedRefusedForItsSizeLeavesNothing() throws Exception {
         Path data = tmp.resolve("data");
-        agent = start(data);
+        agent = start(data, "replication:\n  maxDiskBytes: 1GiB\n");
         agent.secondaryOf(VM);
-        // 512-byte clusters address at most 128 GiB in a qcow2 layer: this claim cannot be written.
-        long size = 1L << 40;
-        DeltaHeader h = new DeltaHeader(512, size, size, true, Optional.of(new Manifest(512, size).finish()),
-                Optional.of(VM), 0, 1, DiskVersions.CAPTURED);
+        // More than this agent takes: refused before anything is written.
+        long size = 2L << 30;
+        DeltaHeader h = new DeltaHeader(DiskVersions.CLUSTER, size, size, true,
+                Optional.of(new Manifest(DiskVersions.CLUSTER, size).finish()), Optional.of(VM), 0, 1,
+                DiskVersions.CAPTURED);
         ByteArrayOutputStream delta = new ByteArrayOutputStream();
         new DeltaWriter(delta, h).finish(0);
         assertThatThrownBy(() -> agent.client().sendDelta(VM,

@@ -19,6 +19,7 @@ import io.understudy.agent.delta.Differ;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.qcow2.BackingChain;
 import io.understudy.agent.testing.DiskVersions;
+import io.understudy.agent.testing.LogCapture;
 import io.understudy.agent.testing.Qemu;
 import io.understudy.agent.testing.TestAgent;
 import java.io.ByteArrayOutputStream;
@@ -29,11 +30,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,6 +109,23 @@ class AgentServerIT {
         HttpResponse<String> metrics = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(uri.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aStoredProtectionWithAPeerNowRefusedIsSetAsideAndTheAgentStarts() throws IOException {
+        // Stored by an agent before peer URLs were checked.
+        Path stored = Files.createDirectories(tmp.resolve("data/protection")).resolve(VM + ".json");
+        Files.writeString(stored, "{\"vm\":\"" + VM + "\",\"role\":\"SECONDARY\",\"peers\":[{\"host\":\"compute1\","
+                + "\"url\":\"file:///etc/passwd\"}],\"interval\":\"PT30S\"}");
+        AgentClient client = client(startWithToken(), TOKEN);
+        assertThat(client.health().host()).isEqualTo("compute2");
+        assertThatThrownBy(() -> client.protection(VM))
+                .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(404));
+        assertThat(stored).doesNotExist();
+        assertThat(stored.resolveSibling(VM + ".json.refused")).exists();
+        // The controller's next assignment is taken as usual.
+        protectAsSecondary(client);
+        assertThat(client.protection(VM).role()).isEqualTo(Role.SECONDARY);
     }
 
     @Test
@@ -282,22 +304,61 @@ class AgentServerIT {
 
     @Test
     void mutualTlsAdmitsOnlyCertificatesFromTheClusterCa() throws Exception {
+        Path script = Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh");
         Path tls = tmp.resolve("tls");
-        Qemu.ok("bash", Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh")
-                .toString(), tls.toString(), "compute2", "controller");
+        Qemu.ok("bash", script.toString(), tls.toString(), "compute2", "controller");
         Path other = tmp.resolve("other-ca");
-        Qemu.ok("bash", Path.of(System.getProperty("understudy.repo", "../..")).resolve("devstack/tls/cluster-tls.sh")
-                .toString(), other.toString(), "controller");
-        URI uri = start("mode: mtls\ntls:\n  certificate: " + tls.resolve("compute2.crt") + "\n  key: "
-                + tls.resolve("compute2.key") + "\n  ca: " + tls.resolve("ca.crt"));
-        AgentClient controller = new AgentClient(uri, null, Tls.context(tls.resolve("controller.crt"),
-                tls.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
-        assertThat(controller.health().host()).isEqualTo("compute2");
-        AgentClient stranger = new AgentClient(uri, null, Tls.context(other.resolve("controller.crt"),
-                other.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
-        assertThatThrownBy(stranger::health).isInstanceOf(IOException.class);
-        AgentClient anonymous = new AgentClient(uri, null, javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(10));
-        assertThatThrownBy(anonymous::health).isInstanceOf(IOException.class);
+        Qemu.ok("bash", script.toString(), other.toString(), "controller");
+        try (LogCapture log = new LogCapture()) {
+            URI uri = start("mode: mtls\ntls:\n  certificate: " + tls.resolve("compute2.crt") + "\n  key: "
+                    + tls.resolve("compute2.key") + "\n  ca: " + tls.resolve("ca.crt"));
+            AgentClient controller = new AgentClient(uri, null, Tls.context(tls.resolve("controller.crt"),
+                    tls.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
+            assertThat(controller.health().host()).isEqualTo("compute2");
+            // Deltas go to the peers: with mutual TLS, never over plain HTTP.
+            assertThatThrownBy(() -> protectAsSecondary(controller)).hasMessageContaining("peer compute1")
+                    .hasMessageContaining("is not https://")
+                    .satisfies(e -> assertThat(((AgentException) e).status()).isEqualTo(400));
+            Protection before = new Protection(VM, Role.SECONDARY,
+                    List.of(new Peer("compute1", URI.create("https://127.0.0.1:1"))), Duration.ofSeconds(30));
+            controller.protect(before);
+
+            // Both strangers trust the cluster CA, so only the agent can be the one refusing.
+            AgentClient anonymous = new AgentClient(uri, null, trusting(tls.resolve("ca.crt")), Duration.ofSeconds(10));
+            AgentClient foreign = new AgentClient(uri, null, Tls.context(other.resolve("controller.crt"),
+                    other.resolve("controller.key"), tls.resolve("ca.crt")), Duration.ofSeconds(10));
+            for (AgentClient stranger : List.of(anonymous, foreign)) {
+                assertThatThrownBy(stranger::health).isInstanceOf(IOException.class)
+                        .isNotInstanceOf(AgentException.class);
+                assertThatThrownBy(() -> stranger.unprotect(VM)).isInstanceOf(IOException.class)
+                        .isNotInstanceOf(AgentException.class);
+                assertThatThrownBy(() -> stranger.protect(new Protection(VM, Role.PRIMARY, List.of(new Peer("evil",
+                        URI.create("https://127.0.0.1:2/"))), Duration.ofSeconds(1)))).isInstanceOf(IOException.class)
+                        .isNotInstanceOf(AgentException.class);
+            }
+            assertThat(controller.protection(VM)).isEqualTo(before);
+            assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN AgentServer: refused a TLS handshake from 127.0.0.1:"))
+                    .as("each refused handshake is logged").hasSizeGreaterThanOrEqualTo(6)
+                    .anySatisfy(l -> assertThat(l).contains("no client certificate"))
+                    .anySatisfy(l -> assertThat(l).contains("not accepted by the cluster CA"));
+            assertThat(log.lines()).contains("WARN ErrorMapper: request refused (400): peer compute1: url "
+                    + "'http://127.0.0.1:1/' is not https://, and this agent uses mutual TLS");
+            assertThat(log.withStackTraces()).isEmpty();
+        }
+    }
+
+    /** A client that checks the agent's certificate against {@code ca} and has none of its own. */
+    private static SSLContext trusting(Path ca) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(ca)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLSv1.3");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     @Test
