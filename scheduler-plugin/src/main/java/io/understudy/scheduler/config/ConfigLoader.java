@@ -1,5 +1,6 @@
 package io.understudy.scheduler.config;
 
+import io.understudy.agent.api.Peer;
 import io.understudy.scheduler.yaml.Fields;
 import io.understudy.scheduler.yaml.YamlException;
 import io.understudy.scheduler.yaml.YamlNode;
@@ -318,8 +319,10 @@ public final class ConfigLoader {
     private static URI agentUrl(String text) {
         try {
             URI uri = new URI(text);
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("'" + text + "' is not an http(s)://HOST:PORT URL");
+            // The controller hands these URLs to the agents as peers: the agents' rule, checked at start.
+            String problem = Peer.urlProblem(uri);
+            if (problem != null) {
+                throw new IllegalArgumentException("'" + text + "' " + problem);
             }
             return uri;
         } catch (java.net.URISyntaxException e) {

@@ -315,7 +315,13 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  pollWait: 3s\n  pollMaxWait: 1s\n", "c.yaml",
                 BASE)).hasMessage("c.yaml:3: moves.pollMaxWait: is shorter than moves.pollWait");
         assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  endpoints: {compute1: 'ftp://x'}\n", "c.yaml",
-                BASE)).hasMessage("c.yaml:2: agents.endpoints.compute1: 'ftp://x' is not an http(s)://HOST:PORT URL");
+                BASE)).hasMessage("c.yaml:2: agents.endpoints.compute1: 'ftp://x' is not an http:// or https:// URL");
+        assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  endpoints: {compute1: 'https://10.0.0.1:9797/v1'}\n",
+                "c.yaml", BASE)).hasMessage("c.yaml:2: agents.endpoints.compute1: 'https://10.0.0.1:9797/v1' has a path "
+                + "(an agent is named by scheme, host and port only)");
+        assertThatThrownBy(() -> new ConfigLoader().parse("agents:\n  endpoints: {compute1: 'https://u:p@10.0.0.1:9797'}\n",
+                "c.yaml", BASE)).hasMessage("c.yaml:2: agents.endpoints.compute1: 'https://u:p@10.0.0.1:9797' carries "
+                + "user information");
         // A longer first wait than the default's longest simply raises the longest with it.
         assertThat(new ConfigLoader().parse("moves: {pollWait: 5s}\n", "c.yaml", BASE).moves().actions().polling())
                 .isEqualTo(new Backoff(Duration.ofSeconds(5), Duration.ofSeconds(5)));

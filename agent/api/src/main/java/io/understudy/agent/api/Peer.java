@@ -12,13 +12,14 @@ public record Peer(String host, URI url) {
     public Peer {
         Fields.required(host, "host");
         Fields.required(url, "url");
-        String problem = problem(url);
+        String problem = urlProblem(url);
         if (problem != null) {
             throw new IllegalArgumentException("peer " + host + ": url '" + url + "' " + problem);
         }
     }
 
-    private static String problem(URI url) {
+    /** What makes {@code url} no agent's base URL ("is not an http:// or https:// URL", ...), or null. */
+    public static String urlProblem(URI url) {
         if (!"https".equals(url.getScheme()) && !"http".equals(url.getScheme())) {
             return "is not an http:// or https:// URL";
         }
