@@ -15,6 +15,8 @@
 # secrets/it-password, the password of the user understudy_it@127.0.0.1, who owns the database
 # understudy_galera_it. `down` keeps the data; the next `up` starts a new cluster from node 1's.
 set -euo pipefail
+# shellcheck source=lib/stop-process
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stop-process"
 
 readonly state="${UNDERSTUDY_GALERA_DIR:-/var/lib/understudy-galera}"
 readonly packages=(galera-4 mariadb-server rsync)
@@ -143,7 +145,7 @@ up() {
 
 down() {
   require_root down
-  local n pid deadline
+  local n pid
   # Node 2 first, so that node 1 is the last to leave and may bootstrap the next cluster.
   for n in 2 1; do
     pid="$(cat "$(dir "$n")/run/started-by-up" 2>/dev/null || true)"
@@ -151,15 +153,7 @@ down() {
     if [ -z "$pid" ] || [ "$(running_pid "$n" || true)" != "$pid" ]; then
       continue
     fi
-    kill -TERM "$pid" 2>/dev/null || continue
-    deadline=$((SECONDS + stop_timeout))
-    while kill -0 "$pid" 2>/dev/null; do
-      if [ "$SECONDS" -ge "$deadline" ]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.1
-    done
+    stop_process TERM "$pid" "$stop_timeout"
   done
 }
 

@@ -15,6 +15,8 @@
 #   DIR/lib -> /var/lib/libvirt, DIR/cache -> /var/cache/libvirt, DIR/log -> /var/log/libvirt
 # A libvirtd started again finds its guests' state in DIR/run and reconnects to their QEMU.
 set -euo pipefail
+# shellcheck source=lib/stop-process
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stop-process"
 
 readonly ready_timeout=30
 readonly stop_timeout=15
@@ -86,16 +88,9 @@ up() {
 
 # Sends SIG to the process in DIR/NAME.pid and waits until it is gone (KILL after stop_timeout).
 stop() {
-  local dir="$1" name="$2" sig="$3" pid deadline
+  local dir="$1" name="$2" sig="$3" pid
   pid="$(live_pid "$dir" "$name")" || return 0
-  kill "-$sig" "$pid" 2>/dev/null || return 0
-  deadline=$((SECONDS + stop_timeout))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    sleep 0.05
-  done
+  stop_process "$sig" "$pid" "$stop_timeout"
 }
 
 down() {

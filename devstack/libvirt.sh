@@ -11,6 +11,8 @@
 # `up` records in $UNDERSTUDY_LIBVIRT_RUN (default /run/understudy-libvirt) the PID of every
 # daemon it started; `down` stops exactly those (TERM, then KILL).
 set -euo pipefail
+# shellcheck source=lib/stop-process
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stop-process"
 
 readonly run="${UNDERSTUDY_LIBVIRT_RUN:-/run/understudy-libvirt}"
 readonly daemons=(virtlogd libvirtd)
@@ -63,7 +65,7 @@ up() {
 
 down() {
   require_root down
-  local i name pid deadline
+  local i name pid
   # Reverse order: libvirtd first, then the log daemon it writes to.
   for ((i = ${#daemons[@]} - 1; i >= 0; i--)); do
     name="${daemons[$i]}"
@@ -72,15 +74,7 @@ down() {
     if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != "$name" ]; then
       continue
     fi
-    kill -TERM "$pid" 2>/dev/null || continue
-    deadline=$((SECONDS + stop_timeout))
-    while kill -0 "$pid" 2>/dev/null; do
-      if [ "$SECONDS" -ge "$deadline" ]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.1
-    done
+    stop_process TERM "$pid" "$stop_timeout"
   done
 }
 
