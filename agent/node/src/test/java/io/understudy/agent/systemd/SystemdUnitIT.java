@@ -410,7 +410,10 @@ class SystemdUnitIT {
      * makes it); then its umask, no-new-privileges, user and ambient capabilities.
      */
     private List<String> sandboxed(List<String> caps, Path root, List<String> command) throws IOException {
-        StringBuilder script = new StringBuilder("set -e\n");
+        // The repository (the agent's jar, and root in its build directory) may itself lie in a folder
+        // the unit hides (a clone in /tmp): held open here, shown again at its place once hidden.
+        String repo = REPO.toAbsolutePath().normalize().toString();
+        StringBuilder script = new StringBuilder("set -e\nrepo='" + repo + "'\nexec 3<\"$repo\"\n");
         if (unit.one("Service.ProtectSystem", "no").equals("strict")) {
             script.append("""
                     for m in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do
@@ -427,7 +430,16 @@ class SystemdUnitIT {
             script.append("mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /var/tmp\n");
         }
         if (unit.yes("Service.ProtectHome")) {
-            script.append("for h in /root /home /run/user; do [ ! -d $h ] || mount -t tmpfs -o ro,mode=000 tmpfs $h; done\n");
+            script.append("for h in /root /home /run/user; do [ ! -d $h ] || mount -t tmpfs -o mode=000 tmpfs $h; done\n");
+        }
+        script.append("""
+                for h in /tmp /var/tmp /root /home /run/user; do
+                  case "$repo" in "$h"/*) mkdir -p "$repo" && mount --no-canonicalize --rbind /proc/self/fd/3 "$repo" ;; esac
+                done
+                exec 3<&-
+                """);
+        if (unit.yes("Service.ProtectHome")) {
+            script.append("for h in /root /home /run/user; do [ ! -d $h ] || mount -o remount,ro $h; done\n");
         }
         script.append("umask ").append(unit.one("Service.UMask", "0022")).append("\nexec \"$@\"\n");
         List<String> c = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
