@@ -2,14 +2,12 @@ package io.understudy.scheduler.api;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.scheduler.config.AgentsConfig;
 import io.understudy.scheduler.config.ApiConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
-import jakarta.ws.rs.ext.ContextResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -69,11 +67,10 @@ public final class StatusServer implements AutoCloseable {
         requireNonNull(history, "history is null");
         requireNonNull(detection, "detection is null");
         InetSocketAddress listen = api.listen().orElseThrow(() -> new IllegalArgumentException("no listen address"));
-        ObjectMapper json = JsonLinesHistory.mapper();
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .register(JacksonFeature.withoutExceptionMappers())
-                .register((ContextResolver<ObjectMapper>) type -> json)
+                .register(new JsonDialect(JsonLinesHistory.mapper()))
                 .register(new Authentication(clusterToken))
                 .register(new ErrorMapper())
                 .register(new StatusResource(history, detection, instance, dryRun));

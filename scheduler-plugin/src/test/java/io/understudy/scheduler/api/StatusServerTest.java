@@ -3,6 +3,7 @@ package io.understudy.scheduler.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.understudy.scheduler.config.DetectionConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.Detector;
@@ -13,6 +14,10 @@ import io.understudy.scheduler.testing.LocalStatusApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +51,13 @@ class StatusServerTest {
             assertThat(report.hosts().get(0).state()).isEqualTo(HostState.FAILED);
             assertThat(report.hosts().get(0).reason()).isEqualTo("agent missed 3 probes in a row (connection refused); "
                     + "nova-compute silent for 30s (report interval 10s + margin 2s)");
+            // On the wire, instants are ISO-8601 as in history.jsonl, what scripts and other readers parse.
+            HttpResponse<String> raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/v1/detection"))
+                    .header("Authorization", "Bearer " + LocalStatusApi.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode since = JsonLinesHistory.mapper().readTree(raw.body()).path("hosts").path(0).path("since");
+            assertThat(since.isTextual()).as(raw.body()).isTrue();
+            assertThat(Instant.parse(since.asText())).isEqualTo(report.hosts().get(0).since());
         }
     }
 
