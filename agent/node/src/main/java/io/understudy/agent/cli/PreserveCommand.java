@@ -8,7 +8,6 @@ import io.understudy.agent.libvirt.LiveCapture;
 import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.server.ConfigModule;
 import io.understudy.agent.server.LibvirtModule;
-import io.understudy.agent.server.ReplicationModule;
 import io.understudy.agent.server.StoreModule;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +34,7 @@ final class PreserveCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AgentConfig cfg = ConfigReader.read(config);
         Injector injector = Guice.createInjector(new ConfigModule(cfg, Clock.systemUTC()), new StoreModule(),
-                new LibvirtModule(), new ReplicationModule());
+                new LibvirtModule());
         ServeCommand.instance(injector, Preservation.class);
         ServeCommand.instance(injector, LiveCapture.class);
         return Main.EXIT_OK;
