@@ -137,8 +137,9 @@ clear_previous() {
   local file
   for file in "$demo"/*.pid "$demo"/*/agent.pid; do
     [ -f "$file" ] || continue
-    read -r pid _ <"$file" || true
-    if [[ "$pid" =~ ^[0-9]+$ ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    # Only the process the file was written for: after a reboot its PID may be anyone's (a test
+    # JVM was killed this way once), so the start time must match too.
+    if pid="$(live_pid "$file")"; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   if [ -f "$demo/vm" ]; then
     "$guest" stop "$(cat "$demo/vm")" || true
@@ -151,6 +152,14 @@ clear_previous() {
 
 # "PID STARTTIME", as local-cloud.sh fence --pidfile reads it.
 pidfile() { printf '%s %s\n' "$1" "$(awk '{print $22}' "/proc/$1/stat")" >"$2"; }
+# The PID a pidfile() names, if that very process still runs (same PID and start time).
+live_pid() {
+  local pid start
+  read -r pid start _ <"$1" 2>/dev/null || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && [ -n "$start" ] || return 1
+  [ "$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" = "$start" ] || return 1
+  echo "$pid"
+}
 
 start_agent() {
   local host=$1 home="$demo/$1"
@@ -528,7 +537,7 @@ cleanup() {
     exit 0
   fi
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null; done
-  for host in "${hosts[@]}"; do [ -f "$demo/$host/agent.pid" ] && read -r i _ <"$demo/$host/agent.pid" && kill "$i" 2>/dev/null; done
+  for host in "${hosts[@]}"; do i="$(live_pid "$demo/$host/agent.pid")" && kill "$i" 2>/dev/null; done
   pkill -f "tail -n \+1 -F $demo/" 2>/dev/null
   wait 2>/dev/null
   if [ -n "$vm" ]; then

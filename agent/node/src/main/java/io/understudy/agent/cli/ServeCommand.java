@@ -1,6 +1,7 @@
 package io.understudy.agent.cli;
 
 import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.google.inject.Module;
 import com.google.inject.ProvisionException;
 import io.understudy.agent.config.AgentConfig;
@@ -33,8 +34,13 @@ final class ServeCommand implements Callable<Integer> {
 
     /** {@code type} from the agent's modules; what fails while building it becomes the IOException it was. */
     static <T> T instance(Class<T> type, Module... modules) throws IOException {
+        return instance(Guice.createInjector(modules), type);
+    }
+
+    /** {@code type} from an injector of the agent's modules, failures as {@link #instance(Class, Module...)}. */
+    static <T> T instance(Injector injector, Class<T> type) throws IOException {
         try {
-            return Guice.createInjector(modules).getInstance(type);
+            return injector.getInstance(type);
         } catch (ProvisionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);

@@ -214,6 +214,15 @@ public final class Hypervisor implements AutoCloseable {
         return all;
     }
 
+    /** Every domain libvirt defines, running or not, for {@link LiveCapture#parkAll()}. */
+    List<Domain> all() throws HypervisorException {
+        try {
+            return List.of(link.get().listAllDomains(0));
+        } catch (LibvirtException e) {
+            throw link.failed("list the domains on " + uri, e);
+        }
+    }
+
     private List<Domain> active() throws HypervisorException {
         try {
             return List.of(link.get().listAllDomains(LIST_ACTIVE));

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,19 +39,28 @@ import org.w3c.dom.Element;
  * are <em>incremental</em> from the previous checkpoint: only the clusters its dirty bitmap marks
  * ({@code qemu:dirty-bitmap:backup-DISK}). Both are read from the backup's NBD export on
  * 127.0.0.1, which shows the disks as they were when the backup began; then the job is aborted
- * and the previous checkpoint deleted, so one checkpoint (one dirty bitmap per disk) remains.
+ * and the previous checkpoint deleted, so one dirty bitmap per disk remains.
  * Nova's qcow2 chain is never changed: checkpoints live in the images as persistent bitmaps.
  *
- * <p>Never a wrong delta: a round is incremental only from a checkpoint libvirt still knows for
- * every disk and agrees to back up from. After a domain was redefined (undefined, defined,
- * started, as Nova's hard reboot does) libvirt has forgotten the checkpoint while its bitmaps stay
- * in the images, and a new checkpoint of the same name fails with "Bitmap already exists"
- * (RESEARCH.md, from CloudStack): the round then goes full, and our stale bitmaps are removed by
- * redefining each as a checkpoint and deleting it. Bitmaps are ours when named {@link #PREFIX}...;
- * no other is ever touched.
+ * <p>Between rounds libvirt knows no checkpoint of ours: libvirt refuses to undefine an inactive
+ * domain that has checkpoints unless the caller says so, and Nova never does (it undefines on
+ * delete, hard reboot, start after stop, resize, cold migration, shelve, and on a returning host
+ * for evacuated instances). So a round defines the previous checkpoint again from what the caller
+ * knows of it ({@code VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE}, validated against the bitmaps in the
+ * images) and, once done, deletes the new checkpoint's metadata alone: its bitmaps stay in the
+ * images and QEMU goes on marking them, across a clean stop and start too. This is how oVirt keeps
+ * its incremental backups beside its own manager. libvirt holds our metadata only while a round
+ * runs, and the agent's start-up removes any a crash left ({@link #parkAll()}).
  *
- * <p>A round that fails leaves the previous checkpoint in place and removes its own, so the caller
- * retries from the same previous checkpoint; scratch files are removed either way.
+ * <p>Never a wrong delta: a round is incremental only from a checkpoint whose bitmap every disk
+ * still holds, consistent (a QEMU killed mid-write leaves it marked in use, and libvirt then refuses
+ * it), and that libvirt agrees to back up from. Otherwise the round is full, and stale bitmaps of
+ * ours in its way ("Bitmap already exists") are removed by redefining each as a checkpoint and
+ * deleting it. Bitmaps are ours when named {@link #PREFIX}...; no other is ever touched.
+ *
+ * <p>A round that fails removes its own checkpoint and leaves the previous one as it found it (its
+ * bitmaps kept, its metadata gone), so the caller retries from it; when the domain stops or vanishes
+ * under a round, the metadata goes all the same. Scratch files are removed either way.
  *
  * <p>A full round reads what lies in the backing file too: libvirt 9.0's pull-mode export offers
  * only {@code base:allocation} and the dirty bitmap, not {@code qemu:allocation-depth} (measured).
@@ -173,16 +183,24 @@ public final class LiveCapture {
                         + " cannot carry a dirty bitmap (a writable qcow2 file disk can): " + disk);
             }
         }
-        Set<String> known = Set.copyOf(checkpointNames(dom, desc));
+        clearOurLeftoverBackup(dom, desc);
+        // libvirt runs one job per domain: a round begun now would hold up Nova's migration,
+        // snapshot or save for as long as it reads (and Nova's call fails after 30 s).
+        int busy = jobType(dom, desc);
+        if (busy != JOB_NONE) {
+            throw new HypervisorException("domain " + desc.name() + " is busy with a job of its own (libvirt job type "
+                    + busy + ": a migration, snapshot or save); no round while it runs");
+        }
         // Leftovers of rounds that died before they could clean up: only the previous one counts.
-        for (String name : known) {
+        for (String name : checkpointNames(dom, desc)) {
             if (name.startsWith(PREFIX) && !request.previous().equals(Optional.of(name))) {
                 deleteCheckpoint(dom, desc, name);
             }
         }
-        Optional<String> fullBecause = whyFull(dom, desc, request, known);
+        Optional<String> fullBecause = request.previous().isEmpty() ? Optional.of("first round")
+                : whyFull(dom, desc, request);
         List<String> dropped = new ArrayList<>();
-        if (fullBecause.isPresent() && request.previous().isPresent() && !known.contains(request.previous().get())) {
+        if (fullBecause.isPresent() && request.previous().isPresent()) {
             dropped.addAll(dropStaleBitmaps(dom, desc, request.previous().get(), request.disks().keySet()));
         }
 
@@ -195,11 +213,16 @@ public final class LiveCapture {
                 throw e;
             }
             // libvirt would not back up from the previous checkpoint (a bitmap broken by a crash,
-            // say): a full round instead. The previous checkpoint goes only once this round has
-            // succeeded, so a failure that has nothing to do with it costs nothing.
+            // say): a full round instead. The previous bitmaps go only once this round has
+            // succeeded, so a failure that has nothing to do with them costs nothing.
             fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get() + ": "
                     + e.libvirtMessage());
-            job = begin(dom, desc, request, Optional.empty(), dropped);
+            try {
+                job = begin(dom, desc, request, Optional.empty(), dropped);
+            } catch (HypervisorException again) {
+                park(dom, desc, request.previous().get(), again);
+                throw again;
+            }
         }
         long t1 = System.nanoTime();
         List<DiskRound> disks = new ArrayList<>();
@@ -208,19 +231,30 @@ public final class LiveCapture {
                 disks.add(read(job, d.getKey(), request.clusterSize(), d.getValue()));
             }
         } catch (IOException | RuntimeException e) {
+            // Every step is tried even when an earlier one fails: a domain stopped under the round
+            // refuses the abort, and its metadata must go all the same.
             try {
                 endJob(dom, desc, job);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            try {
                 deleteCheckpoint(dom, desc, request.next());
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
+            request.previous().ifPresent(p -> park(dom, desc, p, e));
             throw e;
         }
         long t2 = System.nanoTime();
-        endJob(dom, desc, job);
-        // Whatever made the round full, the previous checkpoint has served: only this round's stays.
-        if (request.previous().isPresent()) {
-            deleteCheckpoint(dom, desc, request.previous().get());
+        try {
+            endJob(dom, desc, job);
+            // Whatever made the round full, the previous checkpoint has served: only this round's stays.
+            if (request.previous().isPresent()) {
+                deleteCheckpoint(dom, desc, request.previous().get());
+            }
+        } finally {
+            park(dom, desc, request.next());
         }
         long t3 = System.nanoTime();
         return new Round(request.next(), fullBecause, dropped, disks, Duration.ofNanos(t1 - t0),
@@ -228,10 +262,10 @@ public final class LiveCapture {
     }
 
     /**
-     * Deletes every checkpoint of ours on the domain (unprotecting it): its dirty bitmaps go with
-     * them, so QEMU stops maintaining them.
+     * Unprotecting a VM: removes the bitmaps of its last checkpoint {@code last} (so QEMU stops
+     * maintaining them) and any checkpoint of ours libvirt still knows.
      */
-    public void forget(UUID vm) throws IOException {
+    public void forget(UUID vm, Optional<String> last) throws IOException {
         Domain dom = hypervisor.domain(vm);
         DomainDescription desc = Hypervisor.describe(dom, vm);
         for (String name : checkpointNames(dom, desc)) {
@@ -239,6 +273,37 @@ public final class LiveCapture {
                 deleteCheckpoint(dom, desc, name);
             }
         }
+        if (last.isPresent()) {
+            requireOurs(last.get(), "last checkpoint");
+            Set<String> targets = new LinkedHashSet<>();
+            desc.disks().stream().filter(DomainDescription.Disk::checkpointable).forEach(d -> targets.add(d.target()));
+            dropStaleBitmaps(dom, desc, last.get(), targets);
+        }
+    }
+
+    /**
+     * Removes the metadata of every checkpoint of ours from every domain libvirt defines, running
+     * or not; their bitmaps stay. For the agent's start-up, before nova-compute: a host that died
+     * mid-round left the metadata of that round, libvirt reloads it, and Nova could not undefine
+     * the domain. Returns {@code DOMAIN/CHECKPOINT} of each removed.
+     */
+    public List<String> parkAll() throws IOException {
+        List<String> parked = new ArrayList<>();
+        for (Domain dom : hypervisor.all()) {
+            DomainDescription desc;
+            try {
+                desc = Hypervisor.describe(dom, null);
+            } catch (HypervisorException e) {
+                continue; // undefined while we listed
+            }
+            for (String name : checkpointNames(dom, desc)) {
+                if (name.startsWith(PREFIX)) {
+                    park(dom, desc, name);
+                    parked.add(desc.name() + "/" + name);
+                }
+            }
+        }
+        return parked;
     }
 
     /** The names of the domain's checkpoints libvirt knows. */
@@ -247,16 +312,28 @@ public final class LiveCapture {
         return checkpointNames(dom, Hypervisor.describe(dom, vm));
     }
 
-    /** Why this round cannot be incremental, if it cannot. */
-    private static Optional<String> whyFull(Domain dom, DomainDescription desc, Request request, Set<String> known)
+    /**
+     * Why this round cannot be incremental from the previous checkpoint, if it cannot: defines that
+     * checkpoint again (unless libvirt still knows it), checked against the bitmaps in the images.
+     */
+    private static Optional<String> whyFull(Domain dom, DomainDescription desc, Request request)
             throws HypervisorException {
-        if (request.previous().isEmpty()) {
-            return Optional.of("first round");
+        String previous = request.previous().orElseThrow();
+        if (lookup(dom, previous).isEmpty()) {
+            try {
+                dom.checkpointCreateXML(checkpointXml(desc, previous, request.disks().keySet(), true),
+                        CHECKPOINT_REDEFINE | CHECKPOINT_REDEFINE_VALIDATE);
+            } catch (LibvirtException e) {
+                return Optional.of("the bitmaps of checkpoint " + previous + " are not all in the images of domain "
+                        + desc.name() + " (a disk replaced, or its QEMU killed?): " + e.getError().getMessage());
+            }
         }
-        String previous = request.previous().get();
-        if (!known.contains(previous)) {
-            return Optional.of("libvirt has no checkpoint " + previous + " (domain " + desc.name() + " redefined?)");
-        }
+        return coverage(dom, desc, request, previous);
+    }
+
+    /** Whether {@code previous}, defined in libvirt, has a bitmap on every disk of the request. */
+    private static Optional<String> coverage(Domain dom, DomainDescription desc, Request request, String previous)
+            throws HypervisorException {
         Optional<DomainCheckpoint> cp = lookup(dom, previous);
         if (cp.isEmpty()) {
             return Optional.of("libvirt has no checkpoint " + previous + " (deleted while we looked)");
@@ -444,6 +521,40 @@ public final class LiveCapture {
     }
 
     /**
+     * An agent that died mid-round left its backup job running, and libvirt allows no other job
+     * on the domain until it ends: a backup whose scratch files are in our folder is ours, and ends.
+     */
+    private void clearOurLeftoverBackup(Domain dom, DomainDescription desc) throws IOException {
+        String xml;
+        try {
+            xml = dom.getBackupXMLDesc(0);
+        } catch (LibvirtException e) {
+            return; // no backup job: libvirt answers "no domain backup job present"
+        }
+        Element backup = Xml.parse(xml, "backup XML");
+        List<Path> scratch = new ArrayList<>();
+        for (Element disks : Xml.children(backup, "disks")) {
+            for (Element disk : Xml.children(disks, "disk")) {
+                Xml.child(disk, "scratch").flatMap(s -> Xml.attribute(s, "file")).map(Path::of).ifPresent(scratch::add);
+            }
+        }
+        if (!scratch.isEmpty() && scratch.stream().allMatch(p -> scratchDir.equals(p.getParent()))) {
+            endJob(dom, desc, new Job(0, Map.of(), scratch));
+        }
+    }
+
+    private static int jobType(Domain dom, DomainDescription desc) throws HypervisorException {
+        try {
+            return dom.getJobInfo().getType();
+        } catch (LibvirtException e) {
+            if (e.getError().getCode() == org.libvirt.Error.ErrorNumber.VIR_ERR_NO_SUPPORT) {
+                return JOB_NONE; // a driver without jobs (libvirt's test driver) has none to wait for
+            }
+            throw new HypervisorException("read the job state of domain " + desc.name(), e);
+        }
+    }
+
+    /**
      * Ends the backup job and waits until libvirt has torn it down (it tears down the NBD export and
      * the scratch files after abort returns), then removes any scratch file left.
      */
@@ -499,6 +610,27 @@ public final class LiveCapture {
                 again.addSuppressed(e);
                 throw new HypervisorException("delete checkpoint " + name + " of domain " + desc.name(), again);
             }
+        }
+    }
+
+    /** Deletes a checkpoint's metadata alone, if libvirt has it: its bitmaps stay in the images. */
+    private static void park(Domain dom, DomainDescription desc, String name) throws HypervisorException {
+        Optional<DomainCheckpoint> found = lookup(dom, name);
+        if (found.isPresent()) {
+            try {
+                found.get().delete(CHECKPOINT_DELETE_METADATA_ONLY);
+            } catch (LibvirtException e) {
+                throw new HypervisorException("delete the metadata of checkpoint " + name + " of domain " + desc.name(), e);
+            }
+        }
+    }
+
+    /** {@link #park(Domain, DomainDescription, String)} on a failure's path: its own failure joins that one. */
+    private static void park(Domain dom, DomainDescription desc, String name, Exception failure) {
+        try {
+            park(dom, desc, name);
+        } catch (HypervisorException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 

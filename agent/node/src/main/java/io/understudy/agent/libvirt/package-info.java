@@ -9,7 +9,8 @@
  * its XML. {@link io.understudy.agent.libvirt.LiveCapture} runs one replication round of a running
  * domain with a libvirt checkpoint and a pull-mode backup: the changed clusters are read from the
  * backup's NBD export, point-in-time consistent while the guest keeps writing, and the qcow2 chain
- * Nova manages is never touched; the replication package turns those clusters into deltas.
+ * Nova manages is never touched; libvirt holds the checkpoint only while a round runs, so that
+ * Nova can always undefine the domain. The replication package turns those clusters into deltas.
  * {@link io.understudy.agent.libvirt.HostSampler} measures the node for the controller.
  */
 package io.understudy.agent.libvirt;

@@ -173,13 +173,9 @@ public final class Replicator implements AutoCloseable {
             try {
                 DomainDescription domain = hypervisor.describe(vm)
                         .orElseThrow(() -> new IOException("no domain " + vm + " on this node"));
+                DomainDescription.Disk disk = rootDisk(vm, domain, instancesPath);
                 List<DomainDescription.Disk> disks = domain.disks().stream()
                         .filter(DomainDescription.Disk::checkpointable).toList();
-                if (disks.isEmpty()) {
-                    throw new IOException("domain " + domain.name()
-                            + " has no disk that can carry a dirty bitmap (a writable qcow2 file)");
-                }
-                DomainDescription.Disk disk = disks.get(0);
                 Path source = disk.source().orElseThrow();
                 if (Files.exists(source) && !under(source, instancesPath)) {
                     // Several compute hosts on one libvirtd (the demo, a devstack with several
@@ -188,11 +184,11 @@ public final class Replicator implements AutoCloseable {
                     throw new IOException("its disk " + source + " is not in this node's instances path "
                             + instancesPath + ": the domain is not this node's; nothing captured");
                 }
-                List<String> others = disks.subList(1, disks.size()).stream()
+                List<String> others = disks.stream().filter(d -> !d.equals(disk))
                         .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList();
                 List<String> before = others.isEmpty() ? unreplicated.remove(vm) : unreplicated.put(vm, others);
                 if (!others.isEmpty() && !others.equals(before)) {
-                    LOG.warn("vm {}: only its first disk {} ({}) is replicated; {} not: a failover loses their data", vm,
+                    LOG.warn("vm {}: only its root disk {} ({}) is replicated; {} not: a failover loses their data", vm,
                             disk.target(), source, others);
                 }
                 long size;
@@ -230,6 +226,30 @@ public final class Replicator implements AutoCloseable {
             }
             return status(vm, primary);
         }
+    }
+
+    /**
+     * The disk to replicate, by its role: Nova's root disk is {@code INSTANCES/VM/disk}, wherever
+     * it sits in the domain (rescue puts {@code disk.rescue} first). A domain Nova did not define
+     * (the standalone use) has its first writable qcow2 file disk replicated.
+     */
+    static DomainDescription.Disk rootDisk(UUID vm, DomainDescription domain, Path instancesPath) throws IOException {
+        Path novaRoot = instancesPath.resolve(vm.toString()).resolve("disk");
+        List<DomainDescription.Disk> candidates = domain.disks().stream()
+                .filter(DomainDescription.Disk::checkpointable).toList();
+        Optional<DomainDescription.Disk> root = candidates.stream()
+                .filter(d -> d.source().orElseThrow().toAbsolutePath().normalize().equals(novaRoot)).findFirst();
+        if (root.isPresent()) {
+            return root.get();
+        }
+        boolean nova = domain.disks().stream().anyMatch(d -> d.source().map(p -> p.startsWith(instancesPath.resolve(
+                vm.toString()))).orElse(false));
+        if (nova || candidates.isEmpty()) {
+            throw new IOException("domain " + domain.name() + " has no root disk to replicate: no writable qcow2 file "
+                    + (nova ? novaRoot : "disk") + " among " + domain.disks().stream()
+                            .map(d -> d.target() + "=" + d.source().map(Path::toString).orElse(d.device())).toList());
+        }
+        return candidates.get(0);
     }
 
     /** Brings every secondary to the newest version, concurrently. */

@@ -19,8 +19,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -30,20 +28,6 @@ import javax.net.ssl.SSLContext;
 
 /** Replication rounds on this node's primaries, and the clients it reaches its peers with. */
 public final class ReplicationModule extends AbstractModule {
-
-    /** The longest wait on the backup's NBD export at any point of a round. */
-    private static final Duration NBD_TIMEOUT = Duration.ofSeconds(30);
-
-    @Provides
-    @Singleton
-    LiveCapture capture(Hypervisor hypervisor, AgentConfig config) throws IOException {
-        // QEMU (its own user under qemu:///system) writes the backup's scratch data here, in a file
-        // libvirtd (root) creates and hands to it: QEMU only has to reach it by name, no one else
-        // may create, rename or delete files in it.
-        Path scratch = Files.createDirectories(config.dataDir().resolve("scratch"));
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
-        return new LiveCapture(hypervisor, scratch.toAbsolutePath(), NBD_TIMEOUT);
-    }
 
     @Provides
     @Singleton

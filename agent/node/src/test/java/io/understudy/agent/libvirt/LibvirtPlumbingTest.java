@@ -257,19 +257,34 @@ class LibvirtPlumbingTest {
     }
 
     @Test
-    void aRoundClearsOurLeftoverCheckpointsKeepsThePreviousOnFailureAndNeverTouchesOthers(@TempDir Path scratch)
+    void aFailedRoundClearsOurLeftoversLeavesNoMetadataOfOursAndNeverTouchesOthers(@TempDir Path scratch)
             throws Exception {
         org.libvirt.Domain d = hypervisor.domain(TEST_DOMAIN);
         for (String name : List.of("understudy-crashed", "understudy-7", "nightly-backup")) {
             d.checkpointCreateXML("<domaincheckpoint><name>" + name + "</name></domaincheckpoint>", 0);
         }
         LiveCapture capture = new LiveCapture(hypervisor, scratch, Duration.ofSeconds(5));
-        // The test driver cannot back up, so the round fails after its housekeeping.
+        // The test driver cannot back up, so the round fails after its housekeeping: the previous
+        // checkpoint's metadata goes too (its bitmaps would stay for the retry), so that Nova can
+        // undefine the domain meanwhile.
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-7"),
                 "understudy-8", 65536, Map.of("vda", IGNORED)))).isInstanceOf(HypervisorException.class);
-        assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactlyInAnyOrder("understudy-7", "nightly-backup");
-        capture.forget(TEST_DOMAIN);
         assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactly("nightly-backup");
+        d.checkpointCreateXML("<domaincheckpoint><name>understudy-9</name></domaincheckpoint>", 0);
+        capture.forget(TEST_DOMAIN, Optional.empty());
+        assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactly("nightly-backup");
+    }
+
+    @Test
+    void parkAllRemovesTheMetadataOfOurCheckpointsOnEveryDomainAndOnlyOurs(@TempDir Path scratch) throws Exception {
+        org.libvirt.Domain d = hypervisor.domain(TEST_DOMAIN);
+        for (String name : List.of("understudy-3", "nightly-backup")) {
+            d.checkpointCreateXML("<domaincheckpoint><name>" + name + "</name></domaincheckpoint>", 0);
+        }
+        LiveCapture capture = new LiveCapture(hypervisor, scratch, Duration.ofSeconds(5));
+        assertThat(capture.parkAll()).containsExactly("test/understudy-3");
+        assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactly("nightly-backup");
+        assertThat(capture.parkAll()).isEmpty();
     }
 
     @Test
