@@ -262,7 +262,7 @@ class MovesCloudIT {
         ControllerConfig c = new ConfigLoader().load(dir.resolve("controller.yaml"));
         return Guice.createInjector(new OpenStackModule(c.openstack(), System.getenv()), new AgentsModule(c.agents()),
                 new RulesModule(c.rules()), new RoundModule(c), new HistoryModule(c.history()),
-                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves()));
+                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves(), c.releaseDeletedAfter()));
     }
 
     /** The move the journal holds as ended, the newest. */
