@@ -155,7 +155,8 @@ public final class GoneVms {
                 agents.unprotect(host, vm);
                 agents.deleteReplica(host, vm);
             } catch (IOException | RuntimeException e) {
-                failed.put(host, e.getMessage());
+                // The JDK's refused connection says nothing but its class.
+                failed.put(host, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             }
         }
         List<String> released = new ArrayList<>(hosts);
