@@ -32,6 +32,8 @@ import io.understudy.scheduler.round.RoundState;
 import io.understudy.scheduler.round.RulesModule;
 import io.understudy.scheduler.stats.AgentsModule;
 import io.understudy.scheduler.stats.OpenStackModule;
+import io.understudy.scheduler.testing.AgentDaemons;
+import io.understudy.scheduler.testing.SeedDelta;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpRequest;
