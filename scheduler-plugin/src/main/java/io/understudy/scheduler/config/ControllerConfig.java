@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param detection {@code detection}: failure detection (probes of the agents, Nova's reports)
  * @param releaseDeletedAfter {@code placement.releaseDeletedAfter}: how long a protected VM must be missing
  *     from Nova's listing before its hosts drop their roles and replicas; a VM missing for less (a cell of
- *     Nova briefly unreadable, a listing taken mid-change) loses nothing
+ *     Nova briefly unreachable, a soft delete restored) loses nothing
  */
 public record ControllerConfig(ApiConfig api, Path dataDir, Optional<Path> rules, boolean dryRun,
         OpenStackConfig openstack, AgentsConfig agents, JobsConfig jobs, Optional<Path> historyFile,
