@@ -143,22 +143,15 @@ public final class Designator {
     }
 
     /** The VMs with a record of what was assigned. */
-    public synchronized Set<UUID> designated() {
+    synchronized Set<UUID> designated() {
         Set<UUID> vms = new TreeSet<>();
         assigned.versions().keySet().forEach(name -> vms.add(UUID.fromString(name)));
         return vms;
     }
 
-    /**
-     * Forgets what was assigned for VM, telling no agent: for a VM whose hosts are told by whoever
-     * drops it ({@link GoneVms}).
-     *
-     * @return what was assigned, if anything
-     */
-    synchronized java.util.Optional<Designation> drop(UUID vm) {
-        java.util.Optional<Designation> before = assigned.get(vm.toString());
+    /** Forgets what was assigned for VM, telling no agent: whoever drops it tells them ({@link GoneVms}). */
+    synchronized void drop(UUID vm) {
         assigned.delete(vm.toString());
-        return before;
     }
 
     private Protection protection(UUID vm, String host, Designation d) {

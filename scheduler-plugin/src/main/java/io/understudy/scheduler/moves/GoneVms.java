@@ -26,11 +26,10 @@ import org.slf4j.LoggerFactory;
  * has is recorded with the moment a placement round first saw it gone; once it has been gone
  * longer than the grace ({@code placement.releaseDeletedAfter}), every host that had a part is
  * told it has none and deletes its replica, and the designation is dropped. The grace is what
- * keeps a VM missing from the listing for a while (one of Nova's cells unreachable: Nova leaves its
- * servers out; soft-deleted, then restored) from losing its replicas; a VM listed again within it
- * is simply forgotten here.
- * The records are shared, so a standby controller counts from the same moment, also after a
- * restart.
+ * keeps a VM missing from the listing for a while (one of Nova's cells unreachable: Nova leaves
+ * its servers out; soft-deleted, then restored) from losing its replicas; a VM listed again within
+ * it is simply forgotten here. The records are shared, so a standby controller counts from the
+ * same moment, also after a restart.
  */
 public final class GoneVms {
 

@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Moves: the bridge's actions, the agents, the fencers and the hosts' BMCs, the journal, operators'
  * fence confirmations, the record of assignments and of the VMs Nova deleted, the hosts failovers
- * forced down and bringing them back (all kept in the {@link Records} every controller shares), and what the rounds act
- * through.
+ * forced down and bringing them back (all kept in the {@link Records} every controller shares),
+ * and what the rounds act through.
  */
 public final class MovesModule extends AbstractModule {
 
