@@ -46,7 +46,7 @@ final class ConfigOption {
         modules.add(new RoundModule(config));
         modules.add(new HistoryModule(config.history()));
         modules.add(new RecordsModule(config.jobs(), config.dataDir()));
-        modules.add(new MovesModule(config.moves()));
+        modules.add(new MovesModule(config.moves(), config.releaseDeletedAfter()));
         modules.add(new DetectModule(config.detection(), config.agents()));
         return modules;
     }

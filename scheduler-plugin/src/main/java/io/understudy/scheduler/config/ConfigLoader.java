@@ -122,6 +122,7 @@ public final class ConfigLoader {
         finish(ev);
         Fields pl = section(top, "placement");
         Duration placementInterval = positive(pl, "interval").orElse(jd.placementInterval());
+        Duration releaseDeletedAfter = positive(pl, "releaseDeletedAfter").orElse(d.releaseDeletedAfter());
         finish(pl);
         Optional<YamlNode> storeNode = top.node("jobstore");
         JobsConfig.Store store = storeNode.map(n -> top.convert(n, s -> switch (s) {
@@ -160,7 +161,7 @@ public final class ConfigLoader {
         DetectionConfig detection = detection(section(top, "detection"), d.detection());
         finish(top);
         return new ControllerConfig(api, dataDir, rules, dryRun, openstack, agents, jobs, historyFile, recordStays,
-                moves, detection);
+                moves, detection, releaseDeletedAfter);
     }
 
     private ApiConfig api(Fields f, Optional<InetSocketAddress> listen, ApiConfig d) {

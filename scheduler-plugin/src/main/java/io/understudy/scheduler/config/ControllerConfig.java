@@ -3,6 +3,7 @@ package io.understudy.scheduler.config;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -16,12 +17,16 @@ import java.util.Optional;
  * @param recordStays {@code history.recordStays}: also record the VMs that stay (large clouds: big files)
  * @param moves {@code moves}: how moves are carried out; their journal is {@code DATADIR/moves}
  * @param detection {@code detection}: failure detection (probes of the agents, Nova's reports)
+ * @param releaseDeletedAfter {@code placement.releaseDeletedAfter}: how long a protected VM must be missing
+ *     from Nova's listing before its hosts drop their roles and replicas; a VM missing for less (a cell of
+ *     Nova briefly unreachable, a soft delete restored) loses nothing
  */
 public record ControllerConfig(ApiConfig api, Path dataDir, Optional<Path> rules, boolean dryRun,
         OpenStackConfig openstack, AgentsConfig agents, JobsConfig jobs, Optional<Path> historyFile,
-        boolean recordStays, MovesConfig moves, DetectionConfig detection) {
+        boolean recordStays, MovesConfig moves, DetectionConfig detection, Duration releaseDeletedAfter) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/understudy/controller");
+    public static final Duration DEFAULT_RELEASE_DELETED_AFTER = Duration.ofHours(1);
 
     public ControllerConfig {
         requireNonNull(api, "api is null");
@@ -33,12 +38,13 @@ public record ControllerConfig(ApiConfig api, Path dataDir, Optional<Path> rules
         requireNonNull(historyFile, "historyFile is null");
         requireNonNull(moves, "moves is null");
         requireNonNull(detection, "detection is null");
+        requireNonNull(releaseDeletedAfter, "releaseDeletedAfter is null");
     }
 
     public static ControllerConfig defaults() {
         return new ControllerConfig(ApiConfig.DEFAULT, DEFAULT_DATA_DIR, Optional.empty(), false,
                 OpenStackConfig.DEFAULT, AgentsConfig.DEFAULT, JobsConfig.DEFAULT, Optional.empty(), false,
-                MovesConfig.DEFAULT, DetectionConfig.DEFAULT);
+                MovesConfig.DEFAULT, DetectionConfig.DEFAULT, DEFAULT_RELEASE_DELETED_AFTER);
     }
 
     public Path history() {

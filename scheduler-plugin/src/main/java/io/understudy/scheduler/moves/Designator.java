@@ -142,6 +142,18 @@ public final class Designator {
         return assigned.get(vm.toString());
     }
 
+    /** The VMs with a record of what was assigned. */
+    synchronized Set<UUID> designated() {
+        Set<UUID> vms = new TreeSet<>();
+        assigned.versions().keySet().forEach(name -> vms.add(UUID.fromString(name)));
+        return vms;
+    }
+
+    /** Forgets what was assigned for VM, telling no agent: whoever drops it tells them ({@link GoneVms}). */
+    synchronized void drop(UUID vm) {
+        assigned.delete(vm.toString());
+    }
+
     private Protection protection(UUID vm, String host, Designation d) {
         if (host.equals(d.primary())) {
             return new Protection(vm, Role.PRIMARY, d.secondaries().stream().map(s -> new Peer(s, agents.url(s)))

@@ -47,13 +47,12 @@ public final class DirectoryAgents implements MoveAgents {
 
     @Override
     public void unprotect(String host, UUID vm) throws IOException {
-        try {
-            directory.agent(host).unprotect(vm);
-        } catch (AgentException e) {
-            if (e.status() != NOT_FOUND) {
-                throw e;
-            }
-        }
+        removing(() -> directory.agent(host).unprotect(vm));
+    }
+
+    @Override
+    public void deleteReplica(String host, UUID vm) throws IOException {
+        removing(() -> directory.agent(host).deleteReplica(vm));
     }
 
     @Override
@@ -81,5 +80,21 @@ public final class DirectoryAgents implements MoveAgents {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** A removal: the agent's 404 says there is nothing to remove, which is what was asked for. */
+    private static void removing(Removal removal) throws IOException {
+        try {
+            removal.run();
+        } catch (AgentException e) {
+            if (e.status() != NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Removal {
+        void run() throws IOException;
     }
 }

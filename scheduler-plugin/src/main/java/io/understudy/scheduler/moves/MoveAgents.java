@@ -30,6 +30,9 @@ public interface MoveAgents {
     /** Removes HOST's assignment for VM; none there is fine. */
     void unprotect(String host, UUID vm) throws IOException;
 
+    /** Deletes HOST's replica of VM (refused while VM is protected there); none there is fine. */
+    void deleteReplica(String host, UUID vm) throws IOException;
+
     /** HOST's replica of VM, or empty when it holds none. */
     Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException;
 

@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Moves: the bridge's actions, the agents, the fencers and the hosts' BMCs, the journal, operators'
- * fence confirmations, the record of assignments, the hosts failovers forced down and bringing
- * them back (all kept in the {@link Records} every controller shares), and what the rounds act
- * through.
+ * fence confirmations, the record of assignments and of the VMs Nova deleted, the hosts failovers
+ * forced down and bringing them back (all kept in the {@link Records} every controller shares),
+ * and what the rounds act through.
  */
 public final class MovesModule extends AbstractModule {
 
@@ -37,9 +37,12 @@ public final class MovesModule extends AbstractModule {
     private static final Duration POWER_POLL = Duration.ofMillis(500);
 
     private final MovesConfig config;
+    private final Duration releaseDeletedAfter;
 
-    public MovesModule(MovesConfig config) {
+    /** @param releaseDeletedAfter how long a protected VM is missing from Nova's listing before it is released */
+    public MovesModule(MovesConfig config, Duration releaseDeletedAfter) {
         this.config = requireNonNull(config, "config is null");
+        this.releaseDeletedAfter = requireNonNull(releaseDeletedAfter, "releaseDeletedAfter is null");
     }
 
     @Provides
@@ -165,7 +168,9 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Assignments assignments(Designator designator, Journal journal, ForcedDownHosts forcedDown) {
-        return new PlacementAssignments(designator, journal, forcedDown);
+    Assignments assignments(Designator designator, Journal journal, ForcedDownHosts forcedDown, MoveAgents agents,
+            Records records, Clock clock) {
+        return new PlacementAssignments(designator, journal, forcedDown,
+                new GoneVms(designator, agents, records, releaseDeletedAfter, clock));
     }
 }

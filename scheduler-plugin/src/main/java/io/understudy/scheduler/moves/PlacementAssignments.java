@@ -18,22 +18,25 @@ import java.util.stream.Collectors;
  * A host a failover forced down keeps its part as a secondary of the VMs evacuated away from it
  * until it is brought back: placement, which sees no replica there while its agent is silent,
  * would otherwise have it told to drop its preserved disk when it returns, instead of rolling
- * it back ({@link BringBack}). Placement may still add other secondaries meanwhile.
+ * it back ({@link BringBack}). Placement may still add other secondaries meanwhile. The VMs Nova
+ * deleted are released by {@link GoneVms}.
  */
 public final class PlacementAssignments implements Assignments {
 
     private final Designator designator;
     private final Journal journal;
     private final ForcedDownHosts forcedDown;
+    private final GoneVms gone;
 
-    public PlacementAssignments(Designator designator, Journal journal, ForcedDownHosts forcedDown) {
+    public PlacementAssignments(Designator designator, Journal journal, ForcedDownHosts forcedDown, GoneVms gone) {
         this.designator = requireNonNull(designator, "designator is null");
         this.journal = requireNonNull(journal, "journal is null");
         this.forcedDown = requireNonNull(forcedDown, "forcedDown is null");
+        this.gone = requireNonNull(gone, "gone is null");
     }
 
     @Override
-    public void send(List<PlacementChange> changes, Duration interval) {
+    public void send(List<PlacementChange> changes, Set<UUID> listed, Duration interval) {
         Set<UUID> moving = journal.open().stream().map(m -> m.plan().vm()).collect(Collectors.toSet());
         List<ForcedDownHosts.Host> away = forcedDown.pending();
         for (PlacementChange change : changes) {
@@ -43,6 +46,7 @@ public final class PlacementAssignments implements Assignments {
                 designator.assign(change.vm(), change.primary(), List.copyOf(secondaries), interval, false);
             }
         }
+        gone.round(listed, moving);
     }
 
     /** The hosts not back yet that are still VM's secondaries under PRIMARY as last assigned. */

@@ -7,9 +7,13 @@ import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.placement.PlacementChange;
 import io.understudy.scheduler.placement.Placer;
+import io.understudy.scheduler.stats.ServerInfo;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +69,8 @@ public final class Controller {
 
     /**
      * A placement round: which secondaries each protected VM should have, logged, and assigned to
-     * the agents unless this is a dry run.
+     * the agents unless this is a dry run; the VMs Nova deleted are released after a while. A
+     * round that could not read Nova does neither: a VM it could not see is not gone.
      */
     public List<PlacementChange> place(RoundState state) {
         RoundResult result = round.run(state, false, true);
@@ -75,7 +80,9 @@ public final class Controller {
         List<PlacementChange> changes = new Placer().place(result.evaluation().orElseThrow(), result.vms());
         changes.stream().filter(PlacementChange::changes).forEach(c -> log.info("placement: {}", c.logLine()));
         if (!dryRun) {
-            assignments.send(changes, result.evaluation().orElseThrow().rules().policy().replicationInterval());
+            Set<UUID> listed = result.nova().orElseThrow().servers().stream().map(ServerInfo::id)
+                    .collect(Collectors.toSet());
+            assignments.send(changes, listed, result.evaluation().orElseThrow().rules().policy().replicationInterval());
         }
         return changes;
     }

@@ -17,6 +17,7 @@ import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
+import io.understudy.scheduler.testing.AgentDaemons;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

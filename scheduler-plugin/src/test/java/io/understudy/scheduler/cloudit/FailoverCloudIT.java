@@ -18,6 +18,8 @@ import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.moves.MoveKind;
 import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.moves.Step;
+import io.understudy.scheduler.testing.AgentDaemons;
+import io.understudy.scheduler.testing.SeedDelta;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

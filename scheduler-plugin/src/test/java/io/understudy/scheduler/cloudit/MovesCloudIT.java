@@ -32,6 +32,8 @@ import io.understudy.scheduler.round.RoundState;
 import io.understudy.scheduler.round.RulesModule;
 import io.understudy.scheduler.stats.AgentsModule;
 import io.understudy.scheduler.stats.OpenStackModule;
+import io.understudy.scheduler.testing.AgentDaemons;
+import io.understudy.scheduler.testing.SeedDelta;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpRequest;
@@ -262,7 +264,7 @@ class MovesCloudIT {
         ControllerConfig c = new ConfigLoader().load(dir.resolve("controller.yaml"));
         return Guice.createInjector(new OpenStackModule(c.openstack(), System.getenv()), new AgentsModule(c.agents()),
                 new RulesModule(c.rules()), new RoundModule(c), new HistoryModule(c.history()),
-                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves()));
+                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves(), c.releaseDeletedAfter()));
     }
 
     /** The move the journal holds as ended, the newest. */

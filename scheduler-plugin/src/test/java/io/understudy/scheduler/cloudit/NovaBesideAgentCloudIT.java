@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.scheduler.testing.AgentDaemons;
 import io.understudy.nova.client.Microversion;
 import java.io.IOException;
 import java.nio.file.Files;

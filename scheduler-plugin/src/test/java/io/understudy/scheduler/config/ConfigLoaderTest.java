@@ -56,6 +56,7 @@ class ConfigLoaderTest {
               interval: 5s
             placement:
               interval: 2m
+              releaseDeletedAfter: 30m
             jobstore: jdbc
             jdbc:
               url: jdbc:mariadb://db:3306/understudy
@@ -129,6 +130,8 @@ class ConfigLoaderTest {
         assertThat(c.historyFile()).isEmpty();
         assertThat(c.history()).isEqualTo(Path.of("/var/lib/understudy/controller/history.jsonl"));
         assertThat(c.recordStays()).isFalse();
+        // A protected VM Nova no longer lists is released after an hour: many placement rounds that agree.
+        assertThat(c.releaseDeletedAfter()).isEqualTo(Duration.ofHours(1));
         // Nova's own service_down_time (60 s), 2 min + 2 min per GiB for a live migration, 3 min for an
         // evacuation; 4 attempts 0.5-2 s apart; polls every 0.25 s.
         // A host's fence: nova-down unless configured; an operator's confirmation stands for 30 min.
@@ -169,6 +172,7 @@ class ConfigLoaderTest {
         assertThat(c.historyFile()).contains(Path.of("/var/log/understudy/history.jsonl"));
         assertThat(c.history()).isEqualTo(Path.of("/var/log/understudy/history.jsonl"));
         assertThat(c.recordStays()).isTrue();
+        assertThat(c.releaseDeletedAfter()).isEqualTo(Duration.ofMinutes(30));
         assertThat(c.moves()).isEqualTo(new MovesConfig(new ActionSettings(
                 new RetryPolicy(6, new Backoff(Duration.ofMillis(250), Duration.ofSeconds(4))),
                 new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)), Duration.ofMinutes(5), Duration.ofSeconds(30),
@@ -276,6 +280,10 @@ class ConfigLoaderTest {
                 .hasMessage("c.yaml:1: jobstore: 'redis' is not memory or jdbc");
         assertThatThrownBy(() -> new ConfigLoader().parse("evaluation:\n  interval: 0s\n", "c.yaml", BASE))
                 .hasMessage("c.yaml:2: evaluation.interval: must be longer than 0");
+        assertThatThrownBy(() -> new ConfigLoader().parse("placement:\n  releaseDeletedAfter: 0s\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:2: placement.releaseDeletedAfter: must be longer than 0");
+        assertThatThrownBy(() -> new ConfigLoader().parse("placement: {releaseDeletedAfter: soon}\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:1: placement.releaseDeletedAfter: 'soon' is not a duration");
         assertThatThrownBy(() -> new ConfigLoader().parse("listen: nowhere\n", "c.yaml", BASE))
                 .hasMessage("c.yaml:1: listen: 'nowhere' is not HOST:PORT");
         assertThatThrownBy(() -> new ConfigLoader().parse("jdbc:\n  url: jdbc:postgresql://x/y\n", "c.yaml", BASE))

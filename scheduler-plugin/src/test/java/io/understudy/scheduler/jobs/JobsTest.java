@@ -60,7 +60,7 @@ class JobsTest {
                         new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
                         new AgentReader(agents.directory(), Executors.newFixedThreadPool(2)),
                         new RulesSource(rules), FailedHosts.NONE, new RecordingMoves(),
-                        Clock.systemUTC()), history, (changes, interval) -> { },
+                        Clock.systemUTC()), history, (changes, listed, interval) -> { },
                         new RoundStates(new FileRecords(dir)), false, false);
             }
         });

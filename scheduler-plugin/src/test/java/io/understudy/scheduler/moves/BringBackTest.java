@@ -211,7 +211,9 @@ class BringBackTest {
         PlacementChange change = new PlacementChange(VM, "vm", "compute2", List.of("compute3"), List.of(),
                 List.of(), List.of());
 
-        new PlacementAssignments(designator(), journal(), forcedDown()).send(List.of(change), Duration.ofSeconds(30));
+        new PlacementAssignments(designator(), journal(), forcedDown(), new GoneVms(designator(), agents,
+                new FileRecords(dir), Duration.ofHours(1), Clock.systemUTC())).send(List.of(change), Set.of(VM),
+                Duration.ofSeconds(30));
 
         assertThat(designator().assigned(VM).orElseThrow().secondaries()).containsExactly("compute1", "compute3");
         assertThat(designator().assigned(VM).orElseThrow().unremoved()).isEmpty();

@@ -70,6 +70,16 @@ final class FakeMoveAgents implements MoveAgents {
     }
 
     @Override
+    public void deleteReplica(String host, UUID vm) throws IOException {
+        calls.add("deleteReplica " + host);
+        answer(host);
+        if (protections.containsKey(host)) {
+            throw new IOException("http://" + host + ":9797: HTTP 409: still protected here");
+        }
+        lags.remove(host);
+    }
+
+    @Override
     public Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException {
         answer(host);
         return Optional.ofNullable(lags.get(host)).map(lag -> new ReplicaInfo(vm, 7, lag, 1 << 20, 1, "compute1",

@@ -24,8 +24,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EvaluationRoundTest {
 
     private static final UUID VM = UUID.fromString("7d0c2a5e-0000-4000-8000-000000000001");
+    private static final UUID UNPROTECTED = UUID.fromString("7d0c2a5e-0000-4000-8000-000000000002");
 
     private final WireMockServer wireMock = new WireMockServer(wireMockConfig().dynamicPort());
     private final FakeAgents agents = new FakeAgents(Duration.ofSeconds(2));
@@ -53,7 +57,7 @@ class EvaluationRoundTest {
         nova = new FakeNova(wireMock);
         nova.compute("compute1", true).compute("compute2", true).compute("compute3", true)
                 .server(VM, "db", "compute1", Map.of("understudy:protect", "true"))
-                .server(UUID.randomUUID(), "unprotected", "compute1", Map.of()).serve();
+                .server(UNPROTECTED, "unprotected", "compute1", Map.of()).serve();
         agents.answer("compute1", FakeAgents.stats("compute1", 97, 500, Map.of()))
                 .answer("compute2", FakeAgents.stats("compute2", 10, 500, Map.of(VM, 3.0)))
                 .answer("compute3", FakeAgents.stats("compute3", 5, 500, Map.of(VM, 200.0)));
@@ -75,7 +79,7 @@ class EvaluationRoundTest {
     }
 
     /** Placement's assignments are the moves package's business, tested there. */
-    private static final Assignments NO_ASSIGNMENTS = (changes, interval) -> { };
+    private static final Assignments NO_ASSIGNMENTS = (changes, listed, interval) -> { };
 
     private static final String RULES = """
             policy: {maxReplicaLag: 60s}
@@ -165,6 +169,23 @@ class EvaluationRoundTest {
         recordingStays.evaluate(RoundState.INITIAL, "c1", Optional.empty());
         assertThat(history.latest().orElseThrow().decisions()).as("history.recordStays records VMs on quiet hosts too")
                 .singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("STAY"));
+    }
+
+    @Test
+    void aPlacementRoundHandsOnEveryServerNovaListedAndNothingWhenNovaCouldNotBeRead() throws Exception {
+        List<Set<UUID>> sent = new ArrayList<>();
+        Assignments recording = (changes, listed, interval) -> sent.add(listed);
+        JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
+        new Controller(round(RULES), history, recording, states(), false, false).place(RoundState.INITIAL);
+        assertThat(sent).singleElement().satisfies(listed -> assertThat(listed).containsExactlyInAnyOrder(VM,
+                UNPROTECTED));
+
+        new Controller(round(RULES), history, recording, states(), true, false).place(RoundState.INITIAL);
+        assertThat(sent).as("a dry run sends and releases nothing").hasSize(1);
+
+        nova.fail("/servers/detail", 500);
+        new Controller(round(RULES), history, recording, states(), false, false).place(RoundState.INITIAL);
+        assertThat(sent).as("a VM Nova could not be asked about is not gone").hasSize(1);
     }
 
     @Test

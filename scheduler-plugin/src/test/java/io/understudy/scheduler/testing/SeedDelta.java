@@ -1,4 +1,4 @@
-package io.understudy.scheduler.cloudit;
+package io.understudy.scheduler.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -15,16 +15,16 @@ import java.util.UUID;
  * its replica this way, over the agent's own API: a seed of an empty disk, or the clusters that
  * changed between two versions of a disk's guest content.
  */
-final class SeedDelta {
+public final class SeedDelta {
 
-    static final int CLUSTER = 64 * 1024;
+    public static final int CLUSTER = 64 * 1024;
     private static final int FLAG_SEED = 1;
     private static final int FLAG_BASE_NAMED = 2;
 
     private SeedDelta() {
     }
 
-    static byte[] zeros(UUID vm, long size, long capturedAtMillis) {
+    public static byte[] zeros(UUID vm, long size, long capturedAtMillis) {
         long clusters = (size + CLUSTER - 1) / CLUSTER;
         // The base a seed applies to is an empty disk of its size: its manifest hash covers no cluster.
         byte[] emptyBase = sha256(ByteBuffer.allocate(8 + 12).put("USMANIF1".getBytes(StandardCharsets.US_ASCII))
@@ -45,7 +45,7 @@ final class SeedDelta {
      * (raw guest bytes, a whole number of clusters): the clusters that differ, as data or as
      * zeros. From version 0 it is a seed, FROM then all zeros (an empty disk).
      */
-    static byte[] between(UUID vm, byte[] from, byte[] to, long fromVersion, long toVersion, long capturedAtMillis) {
+    public static byte[] between(UUID vm, byte[] from, byte[] to, long fromVersion, long toVersion, long capturedAtMillis) {
         if (from.length != to.length || to.length % CLUSTER != 0) {
             throw new IllegalArgumentException("two disks of one size in whole clusters, not " + from.length + " and "
                     + to.length);

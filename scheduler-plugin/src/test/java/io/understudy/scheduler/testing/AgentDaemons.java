@@ -1,4 +1,4 @@
-package io.understudy.scheduler.cloudit;
+package io.understudy.scheduler.testing;
 
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
@@ -21,15 +21,16 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * One real agent daemon ({@code java -jar understudy-agent.jar serve}) per compute host of the
- * single-machine cloud, on 127.0.0.1, token auth, libvirt's test driver, each staging into its
- * fake compute's instances path. Each one's PID is in {@code HOST-agent.pid} ("PID STARTTIME",
- * as {@code local-cloud.sh fence --pidfile} reads it), so a process fencer can stop it as a
- * power-off would. Skipped when the agent's jar is not built.
+ * One real agent daemon ({@code java -jar understudy-agent.jar serve}) per compute host, of the
+ * single-machine cloud or of a test without one, on 127.0.0.1, token auth, libvirt's test driver,
+ * each staging into its host's instances path (its fake compute's, in the cloud). Each one's PID
+ * is in {@code HOST-agent.pid} ("PID STARTTIME", as {@code local-cloud.sh fence --pidfile} reads
+ * it), so a process fencer can stop it as a power-off would. Skipped when the agent's jar is not
+ * built.
  */
-final class AgentDaemons implements AutoCloseable {
+public final class AgentDaemons implements AutoCloseable {
 
-    static final String TOKEN = "a-cluster-token-for-the-moves-tests";
+    public static final String TOKEN = "a-cluster-token-for-the-moves-tests";
 
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, URI> urls = new LinkedHashMap<>();
@@ -37,25 +38,26 @@ final class AgentDaemons implements AutoCloseable {
     private final Map<String, List<String>> launchers = new LinkedHashMap<>();
     private final Path dir;
     private final Path jar;
-    final Path tokenFile;
+    public final Path tokenFile;
 
     /**
      * Where one host's agent keeps its data, which instances path and libvirt it sees, and what its
      * command line starts with (empty: run here; {@code nsenter ...}: inside a host's namespace).
      */
-    record Node(Path instancesPath, Path dataDir, String libvirtUri, List<String> launcher) {
-        Node {
+    public record Node(Path instancesPath, Path dataDir, String libvirtUri, List<String> launcher) {
+        public Node {
             launcher = List.copyOf(launcher);
         }
     }
 
-    /** @param state the cloud's state directory: computeN/instances is each host's instances path */
-    AgentDaemons(List<String> hosts, Path state, Path dir) throws IOException {
+    /** @param state HOST/instances in it is each host's instances path (the cloud's state directory in the cloud) */
+    public AgentDaemons(List<String> hosts, Path state, Path dir) throws IOException {
         this(hosts, dir, host -> new Node(state.resolve(host).resolve("instances"),
                 dir.resolve(host).resolve("data"), "test:///default", List.of()));
     }
 
-    AgentDaemons(List<String> hosts, Path dir, java.util.function.Function<String, Node> nodes) throws IOException {
+    public AgentDaemons(List<String> hosts, Path dir, java.util.function.Function<String, Node> nodes)
+            throws IOException {
         jar = Path.of(System.getProperty("understudy.agent.jar", "../agent/node/target/understudy-agent.jar"));
         assumeThat(Files.isRegularFile(jar)).as("the agent's jar " + jar + " is built").isTrue();
         this.dir = dir;
@@ -80,7 +82,7 @@ final class AgentDaemons implements AutoCloseable {
     }
 
     /** Starts HOST's agent again on its port and data, as after a power-off; returns once it answers. */
-    void restart(String host) throws IOException {
+    public void restart(String host) throws IOException {
         launch(host);
         awaitAnswer(host);
     }
@@ -101,7 +103,7 @@ final class AgentDaemons implements AutoCloseable {
                 .until(() -> client(host).health().host().equals(host));
     }
 
-    AgentClient client(String host) {
+    public AgentClient client(String host) {
         return new AgentClient(urls.get(host), TOKEN, null, Duration.ofSeconds(10));
     }
 
@@ -109,12 +111,12 @@ final class AgentDaemons implements AutoCloseable {
      * What placement would assign: PRIMARY's agent the primary of VM, replicating to every other
      * host's agent, each of them its secondary.
      */
-    void protect(UUID vm, String primary) throws IOException {
+    public void protect(UUID vm, String primary) throws IOException {
         protect(vm, primary, Duration.ofHours(1));
     }
 
     /** As {@link #protect(UUID, String)}, with rounds every INTERVAL. */
-    void protect(UUID vm, String primary, Duration interval) throws IOException {
+    public void protect(UUID vm, String primary, Duration interval) throws IOException {
         List<String> others = processes.keySet().stream().filter(h -> !h.equals(primary)).toList();
         client(primary).protect(new Protection(vm, Role.PRIMARY, others.stream()
                 .map(h -> new Peer(h, urls.get(h))).toList(), interval));
@@ -125,7 +127,7 @@ final class AgentDaemons implements AutoCloseable {
     }
 
     /** Removes what any agent staged for VM in its host's instances path. */
-    void removeStaged(UUID vm) throws IOException {
+    public void removeStaged(UUID vm) throws IOException {
         for (Path instancesPath : instances.values()) {
             Path staged = instancesPath.resolve(vm.toString());
             if (Files.exists(staged)) {
@@ -137,17 +139,17 @@ final class AgentDaemons implements AutoCloseable {
     }
 
     /** {@code HOST-agent.pid} in the agents' folder; {@code {host}-agent.pid} names them all for a fence command. */
-    Path pidFile(String host) {
+    public Path pidFile(String host) {
         return dir.resolve(host + "-agent.pid");
     }
 
     /** SIGKILLs HOST's agent, as a host losing power would stop it. */
-    void kill(String host) throws InterruptedException {
+    public void kill(String host) throws InterruptedException {
         processes.get(host).destroyForcibly().waitFor();
     }
 
     /** Whether HOST's agent process still runs (a fencer may have killed it). */
-    boolean running(String host) {
+    public boolean running(String host) {
         return processes.get(host).isAlive();
     }
 
@@ -160,11 +162,11 @@ final class AgentDaemons implements AutoCloseable {
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
     }
 
-    Map<String, URI> urls() {
+    public Map<String, URI> urls() {
         return urls;
     }
 
-    Path instancesPath(String host) {
+    public Path instancesPath(String host) {
         return instances.get(host);
     }
 
