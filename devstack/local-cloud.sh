@@ -865,6 +865,8 @@ cmd_down() {
   for name in rabbitmq epmd mariadb; do
     stop "$name"
   done
+  # The next `up` picks the driver again (fake unless told).
+  rm -f "$state/virt"
 }
 
 # Memory of processes: resident (RSS) and proportional (PSS, shared pages split between the
