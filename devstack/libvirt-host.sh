@@ -136,9 +136,12 @@ down() {
   stop "$dir" virtlogd TERM
 }
 
-[ $# -ge 2 ] && { [ "$1" = up ] || [ $# -eq 2 ]; } \
-  || { sed -n '/^#   devstack\/libvirt-host.sh up/,/^#   devstack\/libvirt-host.sh pid/p' "${BASH_SOURCE[0]}" \
-  | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# Only `up` takes options.
+if [ $# -lt 2 ] || { [ "$1" != up ] && [ $# -ne 2 ]; }; then
+  sed -n '/^#   devstack\/libvirt-host.sh up/,/^#   devstack\/libvirt-host.sh pid/p' "${BASH_SOURCE[0]}" \
+    | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
 [ "$(id -u)" -eq 0 ] || die "needs root (libvirtd of qemu:///system runs as root)"
 command="$1"
 target="$(realpath -m "$2")"
