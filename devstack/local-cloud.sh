@@ -247,6 +247,13 @@ remote_display_port_min = $((5900 + (n - 1) * 10))
 remote_display_port_max = $((5900 + n * 10 - 1))
 EOF
   write_config "$dir/etc/virtlogd.conf" </dev/null
+  # The host resolves its own name, as a real one does (sudo, which starts Nova's privsep
+  # helpers, complains otherwise).
+  write_config "$dir/hosts" <<EOF
+127.0.0.1 localhost
+::1 localhost ip6-localhost ip6-loopback
+$address $host
+EOF
 }
 
 # Sets cmd to libvirt-host.sh's arguments that start computeN's daemons, and prints the hash
@@ -254,8 +261,8 @@ EOF
 host_hash() {
   local host=$1 dir
   dir="$(host_dir "$host")"
-  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances")
-  { printf '%s\n' "${cmd[@]}"; cat "$dir"/etc/{libvirtd,qemu,virtlogd}.conf; } | sha256sum | cut -c1-16
+  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances" --bind "$dir/hosts" /etc/hosts)
+  { printf '%s\n' "${cmd[@]}"; cat "$dir"/etc/{libvirtd,qemu,virtlogd}.conf "$dir/hosts"; } | sha256sum | cut -c1-16
 }
 
 # Starts computeN's libvirtd and virtlogd unless they run with this configuration; restarts them
