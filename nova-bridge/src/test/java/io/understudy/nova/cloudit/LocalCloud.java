@@ -65,6 +65,15 @@ final class LocalCloud {
         return result.status() == 0 ? Optional.of(result.output().strip()) : Optional.empty();
     }
 
+    /**
+     * What HOST's libvirtd says of DOMAIN's last completed job (an incoming migration on its
+     * target: "Total downtime: N ms", ...); empty when it has nothing to say.
+     */
+    String completedJob(String host, UUID domain) {
+        Result result = exec(List.of("virsh", "-q", "-c", libvirtUri(host), "domjobinfo", domain.toString(), "--completed"));
+        return result.status() == 0 ? result.output() : "";
+    }
+
     /** SIGKILLs the host's nova-compute, as a crashed host would stop. */
     void killCompute(String host) {
         run("kill-compute", host);

@@ -87,6 +87,7 @@ class RealComputesCloudIT {
         assertThat(moved.migration()).get().extracting(Migration::status).isEqualTo("completed");
         assertThat(hosts.domainState("compute2", server)).as("running in compute2's libvirtd").contains("running");
         assertThat(hosts.domainState("compute1", server)).as("gone from compute1's").isEmpty();
+        String downtime = downtime("compute2");
         assertThat(hosts.instances("compute2").resolve(server.toString()).resolve("disk")).isRegularFile();
         assertThat(hosts.instances("compute1").resolve(server.toString())).as("compute1's copy removed").doesNotExist();
         // compute2's console log starts at the migration: the guest went on, it did not boot again.
@@ -122,10 +123,10 @@ class RealComputesCloudIT {
                 .isGreaterThanOrEqualTo(acknowledged);
 
         System.out.printf("figures: boot to ACTIVE %d ms, to records %d ms; live migration compute1 -> compute2 "
-                        + "%d ms (Nova's own %d ms), records %d -> %d; fence to ACTIVE on compute3 %d ms, to records "
+                        + "%d ms (Nova's own %d ms, the guest's downtime %s), records %d -> %d; fence to ACTIVE on compute3 %d ms, to records "
                         + "%d ms, resumed after record %d (last acknowledged %d)%n",
                 bootToActive.toMillis(), bootToRecords.toMillis(), moved.timing().total().toMillis(),
-                moved.timing().nova().toMillis(), before, migrated.firstRecord().orElseThrow(), failToActive.toMillis(),
+                moved.timing().nova().toMillis(), downtime, before, migrated.firstRecord().orElseThrow(), failToActive.toMillis(),
                 failToRecords.toMillis(), evacuatedConsole.resumes().get(0), acknowledged);
     }
 
@@ -137,6 +138,14 @@ class RealComputesCloudIT {
             return until.test(seen.get());
         });
         return seen.get();
+    }
+
+    /** The guest's downtime in its last migration, as the target HOST's libvirtd reports it. */
+    private String downtime(String host) {
+        String label = "Total downtime:";
+        return cloud.script().completedJob(host, server).lines().filter(l -> l.startsWith(label))
+                .map(l -> l.substring(label.length()).strip().replaceAll("\\s+", " "))
+                .findFirst().orElse("not reported");
     }
 
     /** The first 64 KiB of the instance's disk on HOST: a qcow2 header names its backing file there. */
