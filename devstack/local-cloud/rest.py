@@ -181,7 +181,8 @@ def ensure_image(api, name, path, disk_format, container_format, properties):
             found = candidate
         else:
             # An older build, other properties, or an upload cut short. Servers booted from it keep
-            # their disks: Nova has it in its image cache.
+            # running from Nova's image cache, but a live migration or evacuation of one fetches
+            # its images again: delete those servers too.
             api.call("DELETE", f"{image}/v2/images/{candidate['id']}")
     if found is not None:
         return found["id"]
@@ -241,7 +242,9 @@ def main(argv):
             catalog(api)
         elif command == "assets":
             assets(api)
-        elif command == "guest-images" and len(args) == 3:
+        elif command == "guest-images":
+            if len(args) != 3:
+                raise SystemExit("usage: rest.py guest-images KERNEL RAMDISK DISK")
             guest_images(api, *args)
         elif command == "computes-up":
             since = None
