@@ -2,11 +2,21 @@
 # A private libvirtd (with its own virtlogd) beside the system one, for tests that must stop,
 # kill or restart "the" libvirtd without touching the daemon other tests use. Run as root.
 #
-#   devstack/libvirt-host.sh up DIR     starts virtlogd and libvirtd for DIR unless they run; prints
-#                                       the URI once it answers. Idempotent.
+#   devstack/libvirt-host.sh up DIR [--hostname NAME] [--bind SOURCE TARGET]...
+#        starts virtlogd and libvirtd for DIR unless they run; prints the URI once it answers.
+#        Idempotent. The options play a whole host (devstack/local-cloud.sh's libvirt computes):
+#        --hostname NAME   a UTS namespace too, with hostname NAME (libvirt reports it, Nova names
+#                          its node after it), and a tmpfs on /run, so nothing of the machine's
+#                          /run is shared
+#        --bind SOURCE TARGET  SOURCE (a folder or a file) mounted over TARGET too (a missing
+#                          TARGET is made as a folder)
+#        They apply when the namespace is made, with virtlogd: a running DIR keeps its own.
+#        libvirtd listens on TCP or TLS when DIR/etc/libvirtd.conf sets listen_tcp or listen_tls.
 #   devstack/libvirt-host.sh kill DIR   kill -9 of DIR's libvirtd only: its guests' QEMU keep running
 #   devstack/libvirt-host.sh down DIR   stops DIR's libvirtd, virtlogd and any guest QEMU left
 #   devstack/libvirt-host.sh uri DIR    the URI that reaches DIR's libvirtd
+#   devstack/libvirt-host.sh pid DIR    the PID of DIR's virtlogd, whose namespace DIR's daemons
+#                                       share: `nsenter -t PID -m -u` runs a command beside them
 #
 # The daemons run in a mount namespace of their own (made with the first virtlogd, entered again
 # by every later libvirtd) in which DIR's folders stand in for libvirt's:
@@ -55,18 +65,37 @@ EOF
 }
 
 up() {
-  local dir="$1" ns deadline
+  local dir="$1" hostname="" listen=() binds=() ns deadline
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --hostname) [ $# -ge 2 ] || die "--hostname needs a NAME"; hostname="$2"; shift 2 ;;
+      --bind) [ $# -ge 3 ] || die "--bind needs a SOURCE and a TARGET"; binds+=("$(realpath -m "$2")" "$3"); shift 3 ;;
+      *) die "up: unknown argument '$1' (known: --hostname NAME, --bind SOURCE TARGET)" ;;
+    esac
+  done
   command -v libvirtd >/dev/null || die "libvirtd is not installed; run: devstack/libvirt.sh install"
   configure "$dir"
   if ! ns="$(live_pid "$dir" virtlogd)"; then
-    unshare -m --propagation private -- sh -euc '
-      dir="$1"
+    unshare -m ${hostname:+-u} --propagation private -- sh -euc '
+      dir="$1" hostname="$2"
+      shift 2
+      if [ -n "$hostname" ]; then
+        hostname "$hostname"
+        mount -t tmpfs -o mode=0755 tmpfs /run
+        mkdir /run/libvirt
+      fi
       mount --bind "$dir/run" /run/libvirt
       mount --bind "$dir/etc" /etc/libvirt
       mount --bind "$dir/lib" /var/lib/libvirt
       mount --bind "$dir/cache" /var/cache/libvirt
       mount --bind "$dir/log" /var/log/libvirt
-      exec virtlogd -d -p "$dir/virtlogd.pid" -f "$dir/etc/virtlogd.conf"' sh "$dir" \
+      while [ $# -ge 2 ]; do
+        [ -e "$2" ] || mkdir -p "$2"
+        mount --bind "$1" "$2"
+        shift 2
+      done
+      exec virtlogd -d -p "$dir/virtlogd.pid" -f "$dir/etc/virtlogd.conf"' sh "$dir" "$hostname" "${binds[@]}" \
       || die "virtlogd for $dir did not start"
     deadline=$((SECONDS + ready_timeout))
     until ns="$(live_pid "$dir" virtlogd)"; do
@@ -75,7 +104,10 @@ up() {
     done
   fi
   if ! live_pid "$dir" libvirtd >/dev/null; then
-    nsenter -t "$ns" -m -- libvirtd -d -p "$dir/libvirtd.pid" -f "$dir/etc/libvirtd.conf" \
+    # Without --listen, libvirtd opens no TCP or TLS socket whatever its configuration says.
+    grep -Eq '^[[:space:]]*listen_(tcp|tls)[[:space:]]*=[[:space:]]*1' "$dir/etc/libvirtd.conf" && listen=(--listen)
+    # -u: the UTS namespace of --hostname, if the namespace was made with one (else the machine's).
+    nsenter -t "$ns" -m -u -- libvirtd -d "${listen[@]}" -p "$dir/libvirtd.pid" -f "$dir/etc/libvirtd.conf" \
       || die "libvirtd for $dir did not start (see $dir/log/libvirtd.log)"
   fi
   deadline=$((SECONDS + ready_timeout))
@@ -105,14 +137,21 @@ down() {
   stop "$dir" virtlogd TERM
 }
 
-[ $# -eq 2 ] || { sed -n '/^#   devstack\/libvirt-host.sh up/,/^#   devstack\/libvirt-host.sh uri/p' "${BASH_SOURCE[0]}" \
-  | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# Only `up` takes options.
+if [ $# -lt 2 ] || { [ "$1" != up ] && [ $# -ne 2 ]; }; then
+  sed -n '/^#   devstack\/libvirt-host.sh up/,/^#   devstack\/libvirt-host.sh pid/p' "${BASH_SOURCE[0]}" \
+    | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
 [ "$(id -u)" -eq 0 ] || die "needs root (libvirtd of qemu:///system runs as root)"
+command="$1"
 target="$(realpath -m "$2")"
-case "$1" in
-  up) up "$target" ;;
+shift 2
+case "$command" in
+  up) up "$target" "$@" ;;
   kill) stop "$target" libvirtd KILL ;;
   down) down "$target" ;;
   uri) uri "$target" ;;
-  *) die "unknown command '$1' (up, kill, down, uri)" ;;
+  pid) live_pid "$target" virtlogd || die "no virtlogd runs for $target" ;;
+  *) die "unknown command '$command' (up, kill, down, uri, pid)" ;;
 esac

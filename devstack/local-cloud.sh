@@ -2,18 +2,23 @@
 # A real OpenStack on one machine, for Understudy's tests and demo: Debian 12's own packages
 # (OpenStack Zed) of Keystone, Placement, Glance, a lone neutron-server and Nova, with MariaDB and
 # RabbitMQ, every one listening on 127.0.0.1 only, and THREE nova-compute processes
-# (hosts compute1..3) on Nova's fake driver that can live-migrate and evacuate.
+# (hosts compute1..3) that can live-migrate and evacuate: on Nova's fake driver, or on its real
+# libvirt driver with a libvirtd per host (--virt libvirt, below).
 # No systemd needed: each daemon is started in its own session (setsid), its PID recorded, and
 # `down` stops exactly those process groups. Run as root.
 #
 #   devstack/local-cloud.sh install        apt-get the packages (nothing is started on install)
-#   devstack/local-cloud.sh up [--report-interval SECONDS] [--service-down-time SECONDS]
+#   devstack/local-cloud.sh up [--virt fake|libvirt] [--report-interval SECONDS] [--service-down-time SECONDS]
 #        installs what is missing, configures, starts what is not running, restarts what reads a
 #        changed setting, and returns once the 3 computes are up and mapped to cell1. Nova's
 #        report_interval and service_down_time default to 2 s and 10 s here (Nova's own defaults:
 #        10 s and 60 s) so a dead compute shows as down within seconds; changing them restarts
-#        only the Nova processes. Idempotent.
-#   devstack/local-cloud.sh down           stops everything `up` started (TERM, then KILL)
+#        only the Nova processes. --virt picks the computes' driver: fake (the default) runs no
+#        guest; libvirt runs real QEMU (TCG) guests, each host with a libvirtd of its own.
+#        Changing it restarts only the computes and starts or stops the hosts' daemons.
+#        Idempotent.
+#   devstack/local-cloud.sh down           stops everything `up` started (TERM, then KILL), the
+#                                          hosts' libvirtd and virtlogd and their guests too
 #   devstack/local-cloud.sh status         what runs, its memory, Nova's compute services
 #                                          (exit 0: all runs, 3: nothing runs, 1: some)
 #   devstack/local-cloud.sh kill-compute computeN   SIGKILL one nova-compute: a crashed host
@@ -22,7 +27,8 @@
 #        the controller's process fencer, this cloud's stand-in for a power-off: SIGKILLs that
 #        host's nova-compute and each process named by a PID file (its agent: "PID [STARTTIME]",
 #        the start time as /proc/PID/stat's field 22 guards against a reused PID) and destroys
-#        each libvirt domain named (its guests; virsh, $LIBVIRT_DEFAULT_URI or qemu:///system).
+#        each libvirt domain named (its guests; virsh, $LIBVIRT_DEFAULT_URI, else that host's
+#        libvirtd on libvirt computes, else qemu:///system).
 #        Exit 0 once every one is confirmed gone (or was not running), 1 otherwise.
 #
 # State directory: $UNDERSTUDY_CLOUD_DIR, default /var/lib/understudy-cloud (one cloud per
@@ -32,6 +38,20 @@
 # for a cloud from scratch.
 # Made by `up` for tests and the demo: flavor "understudy.tiny" (64 MiB, 1 vCPU, 1 GB) and the
 # 1 MiB raw image "understudy-tiny"; boot with "networks": "none" (there is no network agent).
+#
+# Libvirt computes (up --virt libvirt): host computeN is a libvirtd and a virtlogd of its own
+# (devstack/libvirt-host.sh) in a mount and UTS namespace with hostname computeN (libvirt reports
+# it, so Nova's node is computeN), its state in $state/hosts/computeN, listening on TCP at
+# 127.0.2.N without authentication (every 127/8 address reaches lo; 127.0.0.1 is the services',
+# 127.0.1.1 Debian's for the machine's name). Its nova-compute runs in that namespace, where the
+# instances path $state/instances is the host's own storage, $state/hosts/computeN/instances: the
+# same path on every host, as Nova keeps a migrated guest's disk paths, on different storage, so
+# a live migration is a block migration between two daemons and an evacuation boots elsewhere.
+# The machine's own libvirtd (qemu:///system) is not touched. `up` also makes the tiny guest
+# (devstack/tiny-guest: a Debian kernel and a busybox initramfs whose /init writes numbered records
+# to its disk and names each on its console, Nova's console log) into images: boot image
+# "understudy-guest" with flavor "understudy.guest" (128 MiB); its disk is instances/<uuid>/disk
+# over a base image in instances/_base, as in production.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,6 +60,10 @@ readonly state="${UNDERSTUDY_CLOUD_DIR:-/var/lib/understudy-cloud}"
 readonly computes=(compute1 compute2 compute3)
 readonly python=/usr/bin/python3   # Debian's OpenStack modules live in the system Python only
 readonly region=RegionOne
+# Where computeN's libvirtd listens on libvirt computes: 127.0.2.N.
+readonly host_net=127.0.2
+# The tiny guest's kernel and initramfs, shared with devstack/tiny-guest/guest.sh.
+readonly tiny_guest="${UNDERSTUDY_TINY_GUEST:-/var/lib/understudy/tiny-guest}"
 
 # Debian packages of OpenStack Zed. nova-compute pulls qemu and libvirt, which the agent's demo
 # guests use too; the fake driver itself needs neither.
@@ -179,6 +203,110 @@ wait_for() {
 }
 
 http_up() { curl -s -o /dev/null --max-time 5 "$1"; }
+
+# --- the hosts of libvirt computes ----------------------------------------------------------------
+
+# The computes' driver `up` last set: fake or libvirt.
+current_virt() { cat "$state/virt" 2>/dev/null || echo fake; }
+
+host_address() { echo "$host_net.${1#compute}"; }
+host_dir() { echo "$state/hosts/$1"; }
+host_uri() { echo "qemu+tcp://$(host_address "$1")/system"; }
+libvirt_host() { "$here/libvirt-host.sh" "$@"; }
+
+# libvirt-host.sh keeps a configuration it finds in DIR/etc: this one is computeN's.
+host_configure() {
+  local host=$1 n=${1#compute} dir address
+  dir="$(host_dir "$host")"
+  address="$(host_address "$host")"
+  mkdir -p "$dir/etc" "$dir/instances"
+  [ -s "$dir/host-uuid" ] || cat /proc/sys/kernel/random/uuid >"$dir/host-uuid"
+  write_config "$dir/etc/libvirtd.conf" <<EOF
+# Written by devstack/local-cloud.sh: the libvirtd of $host.
+listen_tls = 0
+listen_tcp = 1
+listen_addr = "$address"
+# On loopback only: nova-compute and the other hosts' libvirtd (migrations) connect here.
+auth_tcp = "none"
+# Fixed and distinct: libvirt refuses to migrate a guest to a host of the same UUID.
+host_uuid = "$(cat "$dir/host-uuid")"
+log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+EOF
+  write_config "$dir/etc/qemu.conf" <<EOF
+# Written by devstack/local-cloud.sh: QEMU under the libvirtd of $host.
+# No AppArmor/SELinux here, and daemons beside each other must not share (and remove) cgroup paths.
+security_driver = "none"
+cgroup_controllers = [ ]
+# Incoming migrations on this host's address (libvirt would resolve the machine's name), on ports
+# of its own.
+migration_address = "$address"
+migration_host = "$address"
+migration_port_min = $((49152 + (n - 1) * 64))
+migration_port_max = $((49152 + n * 64 - 1))
+remote_display_port_min = $((5900 + (n - 1) * 10))
+remote_display_port_max = $((5900 + n * 10 - 1))
+EOF
+  write_config "$dir/etc/virtlogd.conf" </dev/null
+  # The host resolves its own name, as a real one does (sudo, which starts Nova's privsep
+  # helpers, complains otherwise).
+  write_config "$dir/hosts" <<EOF
+127.0.0.1 localhost
+::1 localhost ip6-localhost ip6-loopback
+$address $host
+EOF
+}
+
+# Sets cmd to libvirt-host.sh's arguments that start computeN's daemons, and prints the hash
+# that restarts them when they or the configuration change.
+host_hash() {
+  local host=$1 dir
+  dir="$(host_dir "$host")"
+  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances" --bind "$dir/hosts" /etc/hosts)
+  { printf '%s\n' "${cmd[@]}"; cat "$dir"/etc/{libvirtd,qemu,virtlogd}.conf "$dir/hosts"; } | sha256sum | cut -c1-16
+}
+
+# Starts computeN's libvirtd and virtlogd unless they run with this configuration; restarts them
+# (and its nova-compute, which runs in their namespace) when it changed. The record
+# run/libvirt-computeN.pid names virtlogd, which holds the namespace.
+host_up() {
+  local host=$1 dir hash pid
+  dir="$(host_dir "$host")"
+  host_configure "$host"
+  hash="$(host_hash "$host")"
+  if is_running "libvirt-$host" && [ "$(recorded_hash "libvirt-$host")" != "$hash" ]; then
+    log "restarting $host's libvirtd and virtlogd: their configuration changed (its guests stop)"
+    stop "nova-$host"
+    host_down "$host"
+  fi
+  is_running "libvirt-$host" || log "starting $host's libvirtd and virtlogd ($(host_uri "$host"))"
+  host_hash "$host" >/dev/null   # for cmd: the hash above ran in a subshell
+  libvirt_host "${cmd[@]}" >/dev/null || die "$host's libvirtd did not start; see $dir/log/libvirtd.log"
+  pid="$(libvirt_host pid "$dir")"
+  echo "$pid $(starttime "$pid") $hash" >"$(pidfile "libvirt-$host")"
+}
+
+# Stops computeN's libvirtd and virtlogd, and kills the guests they leave.
+host_down() {
+  local host=$1 dir
+  dir="$(host_dir "$host")"
+  if [ -f "$(pidfile "libvirt-$host")" ]; then log "stopping $host's libvirtd, virtlogd and guests"; fi
+  if [ -d "$dir" ]; then libvirt_host down "$dir"; fi
+  rm -f "$(pidfile "libvirt-$host")"
+}
+
+# Stops every host's daemons at once: libvirtd takes seconds to stop.
+hosts_down() {
+  local host pids=()
+  for host in "${computes[@]}"; do
+    host_down "$host" & pids+=($!)
+  done
+  wait "${pids[@]}"
+}
+
+# The PID whose namespaces computeN's nova-compute enters.
+host_namespace() {
+  libvirt_host pid "$(host_dir "$1")" || die "$1's libvirtd does not run (run: $0 up --virt libvirt)"
+}
 
 # --- secrets and configuration ------------------------------------------------------------------
 
@@ -366,15 +494,44 @@ osapi_compute_listen = 127.0.0.1
 osapi_compute_listen_port = 8774
 osapi_compute_workers = 1
 EOF
-  local host
+  local host address
   for host in "${computes[@]}"; do
-    mkdir -p "$state/$host/instances"
-    # The fake driver names its node after the host; each compute needs its own instances path.
-    write_config "$etc/nova/$host.conf" <<EOF
+    if [ "$virt" = fake ]; then
+      mkdir -p "$state/$host/instances"
+      # The fake driver names its node after the host; each compute needs its own instances path.
+      write_config "$etc/nova/$host.conf" <<EOF
 [DEFAULT]
 host = $host
 state_path = $state/$host
 instances_path = $state/$host/instances
+[oslo_concurrency]
+lock_path = $state/$host/lock
+EOF
+      continue
+    fi
+    address="$(host_address "$host")"
+    mkdir -p "$state/$host" "$state/instances"
+    # Nova names the node after libvirt's hostname, computeN in the host's namespace. The
+    # instances path is the same on every host, each host's own storage in its namespace.
+    # Nova passes tcp://ADDRESS to the source's libvirtd as the migration's destination; block
+    # migration needs no setting (it is libvirt's NON_SHARED_INC), and tunnelling could not copy
+    # disks. Rootwrap's filters take privsep-helper's config files only under /etc: as root, sudo.
+    write_config "$etc/nova/$host.conf" <<EOF
+[DEFAULT]
+host = $host
+my_ip = $address
+state_path = $state/$host
+instances_path = $state/instances
+compute_driver = libvirt.LibvirtDriver
+[libvirt]
+virt_type = qemu
+connection_uri = $(host_uri "$host")
+live_migration_scheme = tcp
+live_migration_inbound_addr = $address
+cpu_mode = custom
+cpu_models = qemu64
+[workarounds]
+disable_rootwrap = true
 [oslo_concurrency]
 lock_path = $state/$host/lock
 EOF
@@ -475,7 +632,11 @@ command_for() {
     nova-conductor | nova-scheduler)
       cmd=("$name" --config-file "$etc/nova/nova.conf") ;;
     nova-compute*)
-      cmd=(nova-compute --config-file "$etc/nova/nova.conf" --config-file "$etc/nova/${name#nova-}.conf") ;;
+      cmd=(nova-compute --config-file "$etc/nova/nova.conf" --config-file "$etc/nova/${name#nova-}.conf")
+      if [ "$(current_virt)" = libvirt ]; then
+        # Beside its host's libvirtd: its hostname, and its storage at the instances path.
+        cmd=(nsenter -t "$(host_namespace "${name#nova-}")" -m -u -- "${cmd[@]}")
+      fi ;;
     *) die "unknown service '$name'" ;;
   esac
 }
@@ -616,8 +777,10 @@ hosts_mapped() {
   done
 }
 
+# computes_ready UTC: every compute mapped, up, and reporting since UTC (when `up` began: a stopped
+# compute's last report may still count as up for service_down_time).
 computes_ready() {
-  hosts_mapped && rest computes-up "${computes[@]}"
+  hosts_mapped && rest computes-up --since "$1" "${computes[@]}"
 }
 
 # --- commands -----------------------------------------------------------------------------------
@@ -629,24 +792,29 @@ positive_seconds() {
 cmd_up() {
   report_interval=2
   service_down_time=10
+  virt=fake
   while [ $# -gt 0 ]; do
     case "$1" in
+      --virt) [ $# -ge 2 ] || die "--virt needs a value (fake or libvirt)"; virt=$2; shift 2 ;;
       --report-interval) [ $# -ge 2 ] || die "--report-interval needs a value"; report_interval=$2; shift 2 ;;
       --service-down-time) [ $# -ge 2 ] || die "--service-down-time needs a value"; service_down_time=$2; shift 2 ;;
-      *) die "up: unknown argument '$1' (known: --report-interval SECONDS, --service-down-time SECONDS)" ;;
+      *) die "up: unknown argument '$1' (known: --virt fake|libvirt, --report-interval SECONDS, --service-down-time SECONDS)" ;;
     esac
   done
+  case "$virt" in fake | libvirt) ;; *) die "--virt '$virt' is neither fake nor libvirt" ;; esac
   positive_seconds --report-interval "$report_interval"
   positive_seconds --service-down-time "$service_down_time"
   [ "$service_down_time" -gt "$report_interval" ] \
     || die "--service-down-time ($service_down_time) must exceed --report-interval ($report_interval), or every service looks down"
 
   require_root
-  local began=$SECONDS
+  local began=$SECONDS began_at
+  began_at="$(date -u +%Y-%m-%dT%H:%M:%S)"
   mkdir -p "$state/log"
   install_packages
   prepare_directories
   load_secrets
+  echo "$virt" >"$state/virt"
   configure
 
   init_mariadb
@@ -661,22 +829,32 @@ cmd_up() {
   wait_for rabbitmq 90 port_open 5672
   wait_for keystone 60 http_up http://127.0.0.1:5000/v3
   once catalog rest catalog || die "creating Keystone's catalog failed"
+  local host
+  if [ "$virt" = libvirt ]; then
+    "$here/tiny-guest/build.sh" "$tiny_guest"
+    mkdir -p "$state/guest"
+    # The guest's disk: empty, as big as its records need (devstack/tiny-guest/init.sh).
+    [ -s "$state/guest/disk.qcow2" ] || qemu-img create -q -f qcow2 "$state/guest/disk.qcow2" 32M
+    for host in "${computes[@]}"; do host_up "$host"; done
+  fi
   launch placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"
+  [ "$virt" = libvirt ] || hosts_down
   wait_for placement 90 http_up http://127.0.0.1:8778/
   wait_for glance 90 http_up http://127.0.0.1:9292/
   wait_for neutron 120 http_up http://127.0.0.1:9696/
   wait_for nova-api 120 http_up http://127.0.0.1:8774/
   rest assets
+  [ "$virt" = fake ] || rest guest-images "$tiny_guest/vmlinuz" "$tiny_guest/initrd.gz" "$state/guest/disk.qcow2"
   log "waiting for ${computes[*]} to be up and mapped to cell1"
   local deadline=$((SECONDS + ready_timeout))
-  until computes_ready; do
+  until computes_ready "$began_at"; do
     for name in "${computes[@]/#/nova-}" nova-conductor nova-scheduler; do
       is_running "$name" || die "$name exited; see $state/log/$name.log"
     done
     [ "$SECONDS" -lt "$deadline" ] || die "computes not up and mapped after ${ready_timeout}s; see $state/log/nova-*.log"
     sleep 1
   done
-  log "ready in $((SECONDS - began))s (report_interval=${report_interval}s, service_down_time=${service_down_time}s); clouds.yaml: $state/clouds.yaml (cloud 'understudy'), openrc: $state/openrc"
+  log "ready in $((SECONDS - began))s (computes on the $virt driver, report_interval=${report_interval}s, service_down_time=${service_down_time}s); clouds.yaml: $state/clouds.yaml (cloud 'understudy'), openrc: $state/openrc"
 }
 
 # The OpenStack daemons first, then what they all use: RabbitMQ and its port mapper, MariaDB last.
@@ -690,45 +868,82 @@ cmd_down() {
     if [ -f "$(pidfile "$name")" ]; then log "stopping $name"; fi
   done
   stop_all "${openstack[@]}"
+  hosts_down
   for name in rabbitmq epmd mariadb; do
     stop "$name"
   done
+  # The next `up` picks the driver again (fake unless told).
+  rm -f "$state/virt"
 }
 
-# Memory of a process group: resident (RSS) and proportional (PSS, shared pages split between
-# the processes sharing them) in KiB.
-group_memory() {
-  local pgid=$1 pid rss=0 pss=0 value
-  for pid in $(pgrep -g "$pgid" 2>/dev/null); do
+# Memory of processes: resident (RSS) and proportional (PSS, shared pages split between the
+# processes sharing them) in KiB.
+memory_of() {
+  local pid rss=0 pss=0 value
+  for pid in "$@"; do
     value="$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" && rss=$((rss + ${value:-0}))
     value="$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null)" && pss=$((pss + ${value:-0}))
   done
   echo "$rss $pss"
 }
 
+# status_row NAME PID...: a line of `status` for these processes, counted in the totals; returns
+# 1 when there are none (stopped).
+status_row() {
+  local name=$1 rss pss
+  shift
+  if [ $# -eq 0 ]; then
+    printf '%-18s %-8s\n' "$name" stopped
+    return 1
+  fi
+  read -r rss pss <<<"$(memory_of "$@")"
+  total_rss=$((total_rss + rss))
+  total_pss=$((total_pss + pss))
+  printf '%-18s %-8s %6s %9d %9d\n' "$name" "$1" $# $((rss / 1024)) $((pss / 1024))
+}
+
+# The live process a libvirt-host.sh pid file names, if it is NAME.
+live_daemon() {
+  local file=$1 name=$2 pid
+  pid="$(cat "$file" 2>/dev/null || true)"
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] && echo "$pid"
+}
+
 # Exit status: 0 when every service runs, 3 when none does, 1 in between.
 cmd_status() {
-  local name pid start hash rss pss total_rss=0 total_pss=0 count running=0
-  printf '%-16s %-8s %6s %9s %9s\n' SERVICE PID PROCS RSS_MiB PSS_MiB
+  local name pid start hash total_rss=0 total_pss=0 running=0 expected=${#services[@]} host dir file guests
+  printf '%-18s %-8s %6s %9s %9s\n' SERVICE PID PROCS RSS_MiB PSS_MiB
   for name in "${services[@]}"; do
     if is_running "$name"; then
       read -r pid start hash <"$(pidfile "$name")"
-      read -r rss pss <<<"$(group_memory "$pid")"
-      count="$(pgrep -g "$pid" | wc -l)"
-      running=$((running + 1))
-      total_rss=$((total_rss + rss))
-      total_pss=$((total_pss + pss))
-      printf '%-16s %-8s %6s %9d %9d\n' "$name" "$pid" "$count" $((rss / 1024)) $((pss / 1024))
+      # shellcheck disable=SC2046 # one word per PID, the group's leader first
+      status_row "$name" "$pid" $(pgrep -g "$pid" | grep -vx "$pid") && running=$((running + 1))
     else
-      printf '%-16s %-8s\n' "$name" stopped
+      status_row "$name" || true
     fi
   done
-  printf '%-16s %-8s %6s %9d %9d\n' total "" "" $((total_rss / 1024)) $((total_pss / 1024))
+  # The hosts of libvirt computes: their daemons, and their guests (QEMU) apart, not counted as
+  # services (a host without guests is whole).
+  for host in "${computes[@]}"; do
+    dir="$(host_dir "$host")"
+    [ "$(current_virt)" = libvirt ] || [ -f "$(pidfile "libvirt-$host")" ] || continue
+    expected=$((expected + 2))
+    for name in libvirtd virtlogd; do
+      # shellcheck disable=SC2046 # none or one PID
+      status_row "$name-$host" $(live_daemon "$dir/$name.pid" "$name") && running=$((running + 1))
+    done
+    guests=()
+    for file in "$dir"/run/qemu/*.pid; do
+      pid="$(live_daemon "$file" qemu-system-x86)" && guests+=("$pid")
+    done
+    [ ${#guests[@]} -eq 0 ] || status_row "guests-$host" "${guests[@]}"
+  done
+  printf '%-18s %-8s %6s %9d %9d\n' total "" "" $((total_rss / 1024)) $((total_pss / 1024))
   if is_running nova-api && [ -r "$state/secrets/service" ]; then
     load_secrets
     rest services || true
   fi
-  [ "$running" -eq "${#services[@]}" ] && return 0
+  [ "$running" -eq "$expected" ] && return 0
   [ "$running" -eq 0 ] && return 3
   return 1
 }
@@ -755,6 +970,7 @@ cmd_start_compute() {
   compute_name "$1"
   require_root
   is_running nova-conductor || die "the cloud is not up (run: $0 up)"
+  [ "$(current_virt)" = fake ] || host_up "$1"
   launch "nova-$1"
 }
 
@@ -780,9 +996,12 @@ fence_pidfile() {
   echo "$file: PID $pid killed"
 }
 
-# Destroys a libvirt domain and checks libvirt no longer runs it.
+# fence_domain NAME HOST: destroys a libvirt domain and checks libvirt no longer runs it.
 fence_domain() {
   local name=$1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} domstate
+  if [ -z "${LIBVIRT_DEFAULT_URI:-}" ] && [ "$(current_virt)" = libvirt ]; then
+    uri="$(host_uri "$2")"
+  fi
   command -v virsh >/dev/null || die "virsh is not installed: cannot fence domain $name"
   if ! domstate="$(virsh -c "$uri" domstate "$name" 2>/dev/null)"; then
     echo "domain $name: not defined, nothing runs"
@@ -812,7 +1031,7 @@ cmd_fence() {
   # stop returns once the whole process group is gone, SIGKILLing again if it must.
   stop "nova-$host" KILL
   for item in "${pidfiles[@]}"; do fence_pidfile "$item"; done
-  for item in "${domains[@]}"; do fence_domain "$item"; done
+  for item in "${domains[@]}"; do fence_domain "$item" "$host"; done
   log "$host fenced: nova-$host, ${#pidfiles[@]} process(es) and ${#domains[@]} domain(s) confirmed stopped"
 }
 

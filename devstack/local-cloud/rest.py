@@ -6,7 +6,13 @@ checks before it creates: a re-run must never duplicate a service or an endpoint
 
     rest.py catalog                  service project, users, services and endpoints
     rest.py assets                   the flavor and image tests boot, Neutron's warm-up
-    rest.py computes-up HOST...      exit 0 when every HOST's nova-compute is up
+    rest.py guest-images KERNEL RAMDISK DISK
+                                     the tiny guest as images Nova boots on libvirt computes: the
+                                     kernel, the ramdisk and the empty qcow2 DISK that names them;
+                                     its flavor
+    rest.py computes-up [--since UTC] HOST...
+                                     exit 0 when every HOST's nova-compute is up (and has reported
+                                     since UTC, e.g. 2026-12-07T08:09:47)
     rest.py services                 print Nova's compute services
     rest.py token                    print a token of the admin (valid an hour), for curl
 
@@ -14,6 +20,7 @@ The admin comes from $OS_CLIENT_CONFIG_FILE (cloud "understudy"); service users 
 $SERVICE_PASSWORD.
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -34,6 +41,14 @@ ENDPOINTS = (
 FLAVOR = {"name": "understudy.tiny", "ram": 64, "vcpus": 1, "disk": 1}
 IMAGE_NAME = "understudy-tiny"
 IMAGE_BYTES = 1024 * 1024
+# The tiny guest (devstack/tiny-guest) on a real hypervisor: 128 MiB, as its own domains have.
+GUEST_FLAVOR = {"name": "understudy.guest", "ram": 128, "vcpus": 1, "disk": 1}
+GUEST_IMAGE = "understudy-guest"
+# Its /init writes numbered records to /dev/vda and prints each on ttyS0, which Nova logs as the
+# server's console. Nova waits os_shutdown_timeout seconds for a guest to power off on ACPI before
+# it destroys it (60 by default); the guest has nothing to flush.
+GUEST_PROPERTIES = {"os_command_line": "console=ttyS0 panic=-1 quiet understudy.delay=0.1",
+                    "os_shutdown_timeout": "1"}
 
 
 class Api:
@@ -127,10 +142,7 @@ def assets(api):
     api.call("GET", f"{network}/v2.0/networks")
     api.call("GET", f"{network}/v2.0/ports")
 
-    compute = api.url("compute")
-    flavors = api.call("GET", f"{compute}/flavors?is_public=None")["flavors"]
-    if not any(f["name"] == FLAVOR["name"] for f in flavors):
-        api.call("POST", f"{compute}/flavors", {"flavor": FLAVOR})
+    ensure_flavor(api, FLAVOR)
 
     image = api.url("image")
     images = api.call("GET", f"{image}/v2/images?name={IMAGE_NAME}")["images"]
@@ -142,12 +154,64 @@ def assets(api):
         api.call("PUT", f"{image}/v2/images/{created['id']}/file", raw=bytes(IMAGE_BYTES))
 
 
+def ensure_flavor(api, flavor):
+    compute = api.url("compute")
+    flavors = api.call("GET", f"{compute}/flavors?is_public=None")["flavors"]
+    if not any(f["name"] == flavor["name"] for f in flavors):
+        api.call("POST", f"{compute}/flavors", {"flavor": flavor})
+
+
+def md5_of(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensure_image(api, name, path, disk_format, container_format, properties):
+    """The active image NAME holding PATH's bytes and PROPERTIES; replaces one that differs. Its ID."""
+    image = api.url("image")
+    checksum = md5_of(path)
+    found = None
+    for candidate in api.call("GET", f"{image}/v2/images?name={name}")["images"]:
+        if (found is None and candidate["status"] == "active" and candidate.get("checksum") == checksum
+                and candidate["disk_format"] == disk_format and candidate["container_format"] == container_format
+                and all(candidate.get(k) == v for k, v in properties.items())):
+            found = candidate
+        else:
+            # An older build, other properties, or an upload cut short. Servers booted from it keep
+            # running from Nova's image cache, but a live migration or evacuation of one fetches
+            # its images again: delete those servers too.
+            api.call("DELETE", f"{image}/v2/images/{candidate['id']}")
+    if found is not None:
+        return found["id"]
+    body = {"name": name, "disk_format": disk_format, "container_format": container_format,
+            "visibility": "public"}
+    body.update(properties)
+    created = api.call("POST", f"{image}/v2/images", body)
+    with open(path, "rb") as f:
+        api.call("PUT", f"{image}/v2/images/{created['id']}/file", raw=f.read())
+    return created["id"]
+
+
+def guest_images(api, kernel_file, ramdisk_file, disk_file):
+    ensure_flavor(api, GUEST_FLAVOR)
+    # Raw, not aki/ari: Nova 26 fetches them again on a live migration's destination, through its
+    # format check, which refuses an aki or ari image (qemu-img calls it raw: "Image content does
+    # not match disk_format"). Nova does not ask a kernel_id's image for a format.
+    kernel = ensure_image(api, GUEST_IMAGE + "-kernel", kernel_file, "raw", "bare", {})
+    ramdisk = ensure_image(api, GUEST_IMAGE + "-ramdisk", ramdisk_file, "raw", "bare", {})
+    properties = dict(GUEST_PROPERTIES, kernel_id=kernel, ramdisk_id=ramdisk)
+    ensure_image(api, GUEST_IMAGE, disk_file, "qcow2", "bare", properties)
+
+
 def compute_services(api):
     return api.call("GET", f"{api.url('compute')}/os-services?binary=nova-compute",
                     headers={"OpenStack-API-Version": "compute 2.53"})["services"]
 
 
-def computes_up(api, hosts):
+def computes_up(api, hosts, since=None):
     services = {s["host"]: s for s in compute_services(api)}
     for host in hosts:
         service = services.get(host)
@@ -161,7 +225,10 @@ def computes_up(api, hosts):
             except ApiError as e:
                 if e.status != 400:
                     raise
+    # Nova calls a service up while its last report is younger than service_down_time: after a
+    # restart, that may still be the report of the process that was stopped.
     return all(host in services and services[host]["state"] == "up" and not services[host]["forced_down"]
+               and (since is None or (services[host]["updated_at"] or "") >= since)
                for host in hosts)
 
 
@@ -175,8 +242,15 @@ def main(argv):
             catalog(api)
         elif command == "assets":
             assets(api)
+        elif command == "guest-images":
+            if len(args) != 3:
+                raise SystemExit("usage: rest.py guest-images KERNEL RAMDISK DISK")
+            guest_images(api, *args)
         elif command == "computes-up":
-            return 0 if computes_up(api, args) else 1
+            since = None
+            if args[:1] == ["--since"] and len(args) >= 2:
+                since, args = args[1], args[2:]
+            return 0 if computes_up(api, args, since) else 1
         elif command == "services":
             for s in compute_services(api):
                 print(f"{s['host']:<10} {s['binary']:<14} {s['status']:<9} {s['state']:<5}"
