@@ -8,7 +8,8 @@
 #        --hostname NAME   a UTS namespace too, with hostname NAME (libvirt reports it, Nova names
 #                          its node after it), and a tmpfs on /run, so nothing of the machine's
 #                          /run is shared
-#        --bind SOURCE TARGET  SOURCE mounted over TARGET too (TARGET is made if missing)
+#        --bind SOURCE TARGET  SOURCE (a folder or a file) mounted over TARGET too (a missing
+#                          TARGET is made as a folder)
 #        They apply when the namespace is made, with virtlogd: a running DIR keeps its own.
 #        libvirtd listens on TCP or TLS when DIR/etc/libvirtd.conf sets listen_tcp or listen_tls.
 #   devstack/libvirt-host.sh kill DIR   kill -9 of DIR's libvirtd only: its guests' QEMU keep running
@@ -90,7 +91,7 @@ up() {
       mount --bind "$dir/cache" /var/cache/libvirt
       mount --bind "$dir/log" /var/log/libvirt
       while [ $# -ge 2 ]; do
-        mkdir -p "$2"
+        [ -e "$2" ] || mkdir -p "$2"
         mount --bind "$1" "$2"
         shift 2
       done
@@ -136,9 +137,12 @@ down() {
   stop "$dir" virtlogd TERM
 }
 
-[ $# -ge 2 ] && { [ "$1" = up ] || [ $# -eq 2 ]; } \
-  || { sed -n '/^#   devstack\/libvirt-host.sh up/,/^#   devstack\/libvirt-host.sh pid/p' "${BASH_SOURCE[0]}" \
-  | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# Only `up` takes options.
+if [ $# -lt 2 ] || { [ "$1" != up ] && [ $# -ne 2 ]; }; then
+  sed -n '/^#   devstack\/libvirt-host.sh up/,/^#   devstack\/libvirt-host.sh pid/p' "${BASH_SOURCE[0]}" \
+    | sed 's/^# \{0,1\}//' >&2
+  exit 2
+fi
 [ "$(id -u)" -eq 0 ] || die "needs root (libvirtd of qemu:///system runs as root)"
 command="$1"
 target="$(realpath -m "$2")"

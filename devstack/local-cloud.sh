@@ -247,6 +247,13 @@ remote_display_port_min = $((5900 + (n - 1) * 10))
 remote_display_port_max = $((5900 + n * 10 - 1))
 EOF
   write_config "$dir/etc/virtlogd.conf" </dev/null
+  # The host resolves its own name, as a real one does (sudo, which starts Nova's privsep
+  # helpers, complains otherwise).
+  write_config "$dir/hosts" <<EOF
+127.0.0.1 localhost
+::1 localhost ip6-localhost ip6-loopback
+$address $host
+EOF
 }
 
 # Sets cmd to libvirt-host.sh's arguments that start computeN's daemons, and prints the hash
@@ -254,8 +261,8 @@ EOF
 host_hash() {
   local host=$1 dir
   dir="$(host_dir "$host")"
-  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances")
-  { printf '%s\n' "${cmd[@]}"; cat "$dir"/etc/{libvirtd,qemu,virtlogd}.conf; } | sha256sum | cut -c1-16
+  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances" --bind "$dir/hosts" /etc/hosts)
+  { printf '%s\n' "${cmd[@]}"; cat "$dir"/etc/{libvirtd,qemu,virtlogd}.conf "$dir/hosts"; } | sha256sum | cut -c1-16
 }
 
 # Starts computeN's libvirtd and virtlogd unless they run with this configuration; restarts them
@@ -285,6 +292,15 @@ host_down() {
   if [ -f "$(pidfile "libvirt-$host")" ]; then log "stopping $host's libvirtd, virtlogd and guests"; fi
   if [ -d "$dir" ]; then libvirt_host down "$dir"; fi
   rm -f "$(pidfile "libvirt-$host")"
+}
+
+# Stops every host's daemons at once: libvirtd takes seconds to stop.
+hosts_down() {
+  local host pids=()
+  for host in "${computes[@]}"; do
+    host_down "$host" & pids+=($!)
+  done
+  wait "${pids[@]}"
 }
 
 # The PID whose namespaces computeN's nova-compute enters.
@@ -761,8 +777,10 @@ hosts_mapped() {
   done
 }
 
+# computes_ready UTC: every compute mapped, up, and reporting since UTC (when `up` began: a stopped
+# compute's last report may still count as up for service_down_time).
 computes_ready() {
-  hosts_mapped && rest computes-up "${computes[@]}"
+  hosts_mapped && rest computes-up --since "$1" "${computes[@]}"
 }
 
 # --- commands -----------------------------------------------------------------------------------
@@ -790,7 +808,8 @@ cmd_up() {
     || die "--service-down-time ($service_down_time) must exceed --report-interval ($report_interval), or every service looks down"
 
   require_root
-  local began=$SECONDS
+  local began=$SECONDS began_at
+  began_at="$(date -u +%Y-%m-%dT%H:%M:%S)"
   mkdir -p "$state/log"
   install_packages
   prepare_directories
@@ -819,9 +838,7 @@ cmd_up() {
     for host in "${computes[@]}"; do host_up "$host"; done
   fi
   launch placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"
-  if [ "$virt" = fake ]; then
-    for host in "${computes[@]}"; do host_down "$host"; done
-  fi
+  [ "$virt" = libvirt ] || hosts_down
   wait_for placement 90 http_up http://127.0.0.1:8778/
   wait_for glance 90 http_up http://127.0.0.1:9292/
   wait_for neutron 120 http_up http://127.0.0.1:9696/
@@ -830,7 +847,7 @@ cmd_up() {
   [ "$virt" = fake ] || rest guest-images "$tiny_guest/vmlinuz" "$tiny_guest/initrd.gz" "$state/guest/disk.qcow2"
   log "waiting for ${computes[*]} to be up and mapped to cell1"
   local deadline=$((SECONDS + ready_timeout))
-  until computes_ready; do
+  until computes_ready "$began_at"; do
     for name in "${computes[@]/#/nova-}" nova-conductor nova-scheduler; do
       is_running "$name" || die "$name exited; see $state/log/$name.log"
     done
@@ -851,11 +868,12 @@ cmd_down() {
     if [ -f "$(pidfile "$name")" ]; then log "stopping $name"; fi
   done
   stop_all "${openstack[@]}"
-  local host
-  for host in "${computes[@]}"; do host_down "$host"; done
+  hosts_down
   for name in rabbitmq epmd mariadb; do
     stop "$name"
   done
+  # The next `up` picks the driver again (fake unless told).
+  rm -f "$state/virt"
 }
 
 # Memory of processes: resident (RSS) and proportional (PSS, shared pages split between the
@@ -898,8 +916,8 @@ cmd_status() {
   for name in "${services[@]}"; do
     if is_running "$name"; then
       read -r pid start hash <"$(pidfile "$name")"
-      # shellcheck disable=SC2046 # one word per PID
-      status_row "$name" $(pgrep -g "$pid") && running=$((running + 1))
+      # shellcheck disable=SC2046 # one word per PID, the group's leader first
+      status_row "$name" "$pid" $(pgrep -g "$pid" | grep -vx "$pid") && running=$((running + 1))
     else
       status_row "$name" || true
     fi

@@ -10,7 +10,9 @@ checks before it creates: a re-run must never duplicate a service or an endpoint
                                      the tiny guest as images Nova boots on libvirt computes: the
                                      kernel, the ramdisk and the empty qcow2 DISK that names them;
                                      its flavor
-    rest.py computes-up HOST...      exit 0 when every HOST's nova-compute is up
+    rest.py computes-up [--since UTC] HOST...
+                                     exit 0 when every HOST's nova-compute is up (and has reported
+                                     since UTC, e.g. 2026-12-07T08:09:47)
     rest.py services                 print Nova's compute services
     rest.py token                    print a token of the admin (valid an hour), for curl
 
@@ -179,7 +181,8 @@ def ensure_image(api, name, path, disk_format, container_format, properties):
             found = candidate
         else:
             # An older build, other properties, or an upload cut short. Servers booted from it keep
-            # their disks: Nova has it in its image cache.
+            # running from Nova's image cache, but a live migration or evacuation of one fetches
+            # its images again: delete those servers too.
             api.call("DELETE", f"{image}/v2/images/{candidate['id']}")
     if found is not None:
         return found["id"]
@@ -208,7 +211,7 @@ def compute_services(api):
                     headers={"OpenStack-API-Version": "compute 2.53"})["services"]
 
 
-def computes_up(api, hosts):
+def computes_up(api, hosts, since=None):
     services = {s["host"]: s for s in compute_services(api)}
     for host in hosts:
         service = services.get(host)
@@ -222,7 +225,10 @@ def computes_up(api, hosts):
             except ApiError as e:
                 if e.status != 400:
                     raise
+    # Nova calls a service up while its last report is younger than service_down_time: after a
+    # restart, that may still be the report of the process that was stopped.
     return all(host in services and services[host]["state"] == "up" and not services[host]["forced_down"]
+               and (since is None or (services[host]["updated_at"] or "") >= since)
                for host in hosts)
 
 
@@ -236,10 +242,15 @@ def main(argv):
             catalog(api)
         elif command == "assets":
             assets(api)
-        elif command == "guest-images" and len(args) == 3:
+        elif command == "guest-images":
+            if len(args) != 3:
+                raise SystemExit("usage: rest.py guest-images KERNEL RAMDISK DISK")
             guest_images(api, *args)
         elif command == "computes-up":
-            return 0 if computes_up(api, args) else 1
+            since = None
+            if args[:1] == ["--since"] and len(args) >= 2:
+                since, args = args[1], args[2:]
+            return 0 if computes_up(api, args, since) else 1
         elif command == "services":
             for s in compute_services(api):
                 print(f"{s['host']:<10} {s['binary']:<14} {s['status']:<9} {s['state']:<5}"

@@ -12,13 +12,7 @@ import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
-import io.understudy.nova.client.Backoff;
 import io.understudy.nova.client.NovaClient;
-import io.understudy.nova.client.RetryPolicy;
-import io.understudy.nova.cloud.CloudConfig;
-import io.understudy.nova.cloud.CloudConfigLoader;
-import io.understudy.nova.keystone.KeystoneLogin;
-import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.InstanceAction;
 import io.understudy.nova.state.InstanceActions;
@@ -26,7 +20,6 @@ import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Migrations;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -53,7 +46,6 @@ import org.junit.jupiter.api.Test;
  */
 class MovesCloudIT {
 
-    private static final List<String> HOSTS = List.of("compute1", "compute2", "compute3");
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(250);
 
@@ -66,47 +58,32 @@ class MovesCloudIT {
     private static InstanceActions instanceActions;
     private static ActionSettings settings;
     private static ForceDown forceDown;
+    private static TestCloud testCloud;
 
     private UUID server;
 
     @BeforeAll
     static void connect() {
-        String cloudsYaml = System.getProperty("understudy.cloud.config");
-        assertThat(cloudsYaml).as("system property understudy.cloud.config (the cloud's clouds.yaml)").isNotBlank();
-        CloudConfig config = new CloudConfigLoader(Map.of("OS_CLIENT_CONFIG_FILE", cloudsYaml), List.of())
-                .load(Optional.of(System.getProperty("understudy.cloud.name", "understudy")));
-        nova = NovaClient.create(new KeystoneLogin(config, Duration.ofSeconds(30)), Duration.ofSeconds(30));
-        cloud = new LocalCloud(Path.of(System.getProperty("understudy.cloud.script")),
-                Path.of(cloudsYaml).toAbsolutePath().getParent());
-        testServers = new TestServers(nova);
+        testCloud = TestCloud.connect(STEP_TIMEOUT);
+        nova = testCloud.nova();
+        cloud = testCloud.script();
+        testServers = testCloud.servers();
         servers = new Servers(nova);
         computeServices = new ComputeServices(nova);
         migrations = new Migrations(nova);
         instanceActions = new InstanceActions(nova);
-        // The defaults but for quicker polls.
-        ActionSettings d = ActionSettings.DEFAULTS;
-        settings = new ActionSettings(RetryPolicy.DEFAULT, new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1)),
-                d.liveMigrationTimeout(), d.liveMigrationTimeoutPerGiB(), d.onTimeout(), d.settleTimeout(),
-                d.evacuationTimeout());
-        forceDown = new ForceDown(nova, settings);
+        settings = testCloud.settings();
+        forceDown = testCloud.forceDown();
     }
 
-    /** A crashed earlier run may have left a compute dead or forced down, or a server behind. */
     @BeforeEach
     void cleanUpFirst() {
-        restoreComputes();
-        testServers.leftovers().forEach(MovesCloudIT::deleteAndWait);
+        testCloud.cleanUpFirst();
     }
 
     @AfterEach
     void cleanUp() {
-        try {
-            if (server != null) {
-                deleteAndWait(server);
-            }
-        } finally {
-            restoreComputes();
-        }
+        testCloud.cleanUp(server);
     }
 
     @Test
@@ -239,11 +216,7 @@ class MovesCloudIT {
     }
 
     private static UUID bootOn(String name, String host) {
-        UUID id = testServers.boot(name, host);
-        await(name + " ACTIVE on " + host).atMost(STEP_TIMEOUT).pollInterval(POLL)
-                .failFast("server went to ERROR", () -> servers.show(id).map(s -> s.status().equals("ERROR")).orElse(false))
-                .until(() -> servers.show(id).map(s -> s.settledOn(host)).orElse(false));
-        return id;
+        return testServers.bootActive(name, host, TestServers.Boot.TINY, STEP_TIMEOUT);
     }
 
     private static void print(String what, MoveResult result) {
@@ -251,27 +224,6 @@ class MovesCloudIT {
                         + "%d requests%n", what, result.outcome(), result.timing().total().toMillis(),
                 result.timing().checks().toMillis(), result.timing().request().toMillis(),
                 result.timing().nova().toMillis(), result.requests());
-    }
-
-    private static void deleteAndWait(UUID id) {
-        testServers.delete(id);
-        await("server " + id + " deleted").atMost(STEP_TIMEOUT).pollInterval(POLL)
-                .until(() -> servers.show(id).isEmpty());
-    }
-
-    /**
-     * Every compute running, not forced down and up. Nova refuses to lift forced_down until the
-     * restarted compute has cleaned up its evacuated servers, so lifting is asked until it is done.
-     */
-    private static void restoreComputes() {
-        HOSTS.forEach(cloud::startCompute);
-        for (String host : HOSTS) {
-            await(host + " no longer forced down").atMost(STEP_TIMEOUT).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> forceDown.lift(host).done());
-        }
-        await("every compute up").atMost(STEP_TIMEOUT).pollInterval(POLL)
-                .until(() -> computeServices.list().stream().filter(s -> HOSTS.contains(s.host()))
-                        .filter(ComputeService::up).count() == HOSTS.size());
     }
 
     private static Duration since(long nanoTime) {
