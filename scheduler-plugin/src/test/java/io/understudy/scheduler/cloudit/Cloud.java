@@ -60,10 +60,22 @@ final class Cloud {
 
     /** Boots the cloud's tiny image on HOST with this metadata, without a network. */
     UUID boot(String name, String host, Map<String, String> metadata) {
+        return boot(name, host, "understudy-tiny", "understudy.tiny", metadata);
+    }
+
+    /**
+     * Boots the tiny writer guest (devstack/tiny-guest) on HOST: on libvirt computes a real QEMU
+     * guest that writes numbered records to its root disk.
+     */
+    UUID bootGuest(String name, String host) {
+        return boot(name, host, "understudy-guest", "understudy.guest", Map.of());
+    }
+
+    private UUID boot(String name, String host, String image, String flavor, Map<String, String> metadata) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ObjectNode server = body.putObject("server").put("name", PREFIX + name)
-                .put("imageRef", idNamed("/images", "images", "understudy-tiny"))
-                .put("flavorRef", idNamed("/flavors", "flavors", "understudy.tiny"))
+                .put("imageRef", idNamed("/images", "images", image))
+                .put("flavorRef", idNamed("/flavors", "flavors", flavor))
                 .put("networks", "none").put("host", host);
         ObjectNode md = server.putObject("metadata");
         metadata.forEach(md::put);
@@ -79,6 +91,47 @@ final class Cloud {
         delete(server);
         await(server + " deleted").atMost(Duration.ofSeconds(120))
                 .until(() -> new Servers(nova).show(server).isEmpty());
+    }
+
+    /** A server action ({@code POST /servers/ID/action}), e.g. {@code {"reboot": {"type": "HARD"}}}. */
+    void action(UUID server, String json) {
+        try {
+            nova.post("/servers/" + server + "/action", BOOT, new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(json));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + json, e);
+        }
+    }
+
+    /** Deletes every image named NAME (through Nova's image proxy, as the tests' snapshots are named). */
+    void deleteImages(String name) {
+        for (JsonNode item : nova.get("/images", BASE).path("images")) {
+            if (name.equals(item.path("name").asText())) {
+                nova.delete("/images/" + item.path("id").asText(), BASE);
+            }
+        }
+    }
+
+    /** SERVER as Nova shows it now (status, task state, host, fault). */
+    JsonNode server(UUID server) {
+        return nova.get("/servers/" + server, BOOT).path("server");
+    }
+
+    /** Which driver the cloud's computes run: "libvirt" or "fake" (devstack/local-cloud.sh up --virt). */
+    String virt() {
+        Path file = state().resolve("virt");
+        try {
+            return Files.isRegularFile(file) ? Files.readString(file).strip() : "fake";
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The command prefix that runs a program inside HOST's namespace, beside its libvirtd and storage. */
+    List<String> inHost(String host) {
+        String pid = run(List.of("bash", script().resolveSibling("libvirt-host.sh").toString(), "pid",
+                state().resolve("hosts").resolve(host).toString())).strip();
+        return List.of("nsenter", "-t", pid, "-m", "-u", "--");
     }
 
     String status(UUID server) {

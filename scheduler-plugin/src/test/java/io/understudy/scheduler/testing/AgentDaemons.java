@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,12 +35,29 @@ public final class AgentDaemons implements AutoCloseable {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, URI> urls = new LinkedHashMap<>();
     private final Map<String, Path> instances = new LinkedHashMap<>();
+    private final Map<String, List<String>> launchers = new LinkedHashMap<>();
     private final Path dir;
     private final Path jar;
     public final Path tokenFile;
 
+    /**
+     * Where one host's agent keeps its data, which instances path and libvirt it sees, and what its
+     * command line starts with (empty: run here; {@code nsenter ...}: inside a host's namespace).
+     */
+    public record Node(Path instancesPath, Path dataDir, String libvirtUri, List<String> launcher) {
+        public Node {
+            launcher = List.copyOf(launcher);
+        }
+    }
+
     /** @param state HOST/instances in it is each host's instances path (the cloud's state directory in the cloud) */
     public AgentDaemons(List<String> hosts, Path state, Path dir) throws IOException {
+        this(hosts, dir, host -> new Node(state.resolve(host).resolve("instances"),
+                dir.resolve(host).resolve("data"), "test:///default", List.of()));
+    }
+
+    public AgentDaemons(List<String> hosts, Path dir, java.util.function.Function<String, Node> nodes)
+            throws IOException {
         jar = Path.of(System.getProperty("understudy.agent.jar", "../agent/node/target/understudy-agent.jar"));
         assumeThat(Files.isRegularFile(jar)).as("the agent's jar " + jar + " is built").isTrue();
         this.dir = dir;
@@ -49,13 +67,15 @@ public final class AgentDaemons implements AutoCloseable {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
+            Node node = nodes.apply(host);
             Path home = Files.createDirectories(dir.resolve(host));
-            Path instancesPath = state.resolve(host).resolve("instances");
             Files.writeString(home.resolve("agent.yaml"), String.join("\n", "host: " + host,
-                    "listen: 127.0.0.1:" + port, "dataDir: " + home.resolve("data"), "instancesPath: " + instancesPath,
-                    "libvirt: {uri: 'test:///default'}", "auth: {mode: token, tokenFile: " + tokenFile + "}", ""));
+                    "listen: 127.0.0.1:" + port, "dataDir: " + node.dataDir(),
+                    "instancesPath: " + node.instancesPath(), "libvirt: {uri: '" + node.libvirtUri() + "'}",
+                    "auth: {mode: token, tokenFile: " + tokenFile + "}", ""));
             urls.put(host, URI.create("http://127.0.0.1:" + port));
-            instances.put(host, instancesPath);
+            instances.put(host, node.instancesPath());
+            launchers.put(host, node.launcher());
             launch(host);
         }
         hosts.forEach(this::awaitAnswer);
@@ -69,8 +89,10 @@ public final class AgentDaemons implements AutoCloseable {
 
     private void launch(String host) throws IOException {
         Path home = dir.resolve(host);
-        Process agent = new ProcessBuilder("java", "-Xmx128m", "-jar", jar.toString(), "serve", "--config",
-                home.resolve("agent.yaml").toString()).redirectErrorStream(true)
+        List<String> command = new ArrayList<>(launchers.get(host));
+        command.addAll(List.of("java", "-Xmx128m", "-jar", jar.toAbsolutePath().toString(), "serve", "--config",
+                home.resolve("agent.yaml").toString()));
+        Process agent = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("agent.log").toFile())).start();
         processes.put(host, agent);
         Files.writeString(pidFile(host), agent.pid() + " " + startTime(agent.pid()) + "\n");
@@ -90,12 +112,17 @@ public final class AgentDaemons implements AutoCloseable {
      * host's agent, each of them its secondary.
      */
     public void protect(UUID vm, String primary) throws IOException {
+        protect(vm, primary, Duration.ofHours(1));
+    }
+
+    /** As {@link #protect(UUID, String)}, with rounds every INTERVAL. */
+    public void protect(UUID vm, String primary, Duration interval) throws IOException {
         List<String> others = processes.keySet().stream().filter(h -> !h.equals(primary)).toList();
         client(primary).protect(new Protection(vm, Role.PRIMARY, others.stream()
-                .map(h -> new Peer(h, urls.get(h))).toList(), Duration.ofHours(1)));
+                .map(h -> new Peer(h, urls.get(h))).toList(), interval));
         for (String secondary : others) {
             client(secondary).protect(new Protection(vm, Role.SECONDARY, List.of(new Peer(primary, urls.get(primary))),
-                    Duration.ofHours(1)));
+                    interval));
         }
     }
 
