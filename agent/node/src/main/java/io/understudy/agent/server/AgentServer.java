@@ -8,7 +8,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -21,6 +24,9 @@ import org.glassfish.jersey.server.ServerProperties;
 
 /** The agent's HTTP server: Grizzly with Jersey, over mutual TLS or plain HTTP with the cluster token. */
 public final class AgentServer implements AutoCloseable {
+
+    /** The longest a close waits for the requests in flight to end. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final ResourceConfig app;
@@ -81,8 +87,21 @@ public final class AgentServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.shutdownNow();
+        if (server == null) {
+            return;
+        }
+        List<ExecutorService> workers = server.getListeners().stream()
+                .map(l -> l.getTransport().getWorkerThreadPool()).filter(Objects::nonNull).toList();
+        server.shutdownNow();
+        // Requests in flight end with their connections (a body being received fails at once), but
+        // on their own threads: closed means they have ended, so that an agent started again on the
+        // same data (a restart in one JVM) never meets a handler of this one still writing there.
+        try {
+            for (ExecutorService pool : workers) {
+                pool.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
