@@ -18,6 +18,7 @@ import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
 import io.understudy.scheduler.testing.AgentDaemons;
+import io.understudy.scheduler.testing.AgentDaemons;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The single-machine cloud as these tests use it: its clouds.yaml, a Nova client, servers, MariaDB,
@@ -42,6 +45,8 @@ final class Cloud {
     static final String CLOUD = System.getProperty("understudy.cloud.name", "understudy");
     /** Names every server these tests make, so that a crashed run's leftovers are found and removed. */
     static final String PREFIX = "understudy-sp-it-";
+    /** Where {@link #agentsInHosts} agents keep their data, in each host's instances path. */
+    private static final String AGENT_DATA = ".understudy-it";
 
     private static final Microversion BOOT = new Microversion(2, 74);
     private static final Microversion BASE = new Microversion(2, 1);
@@ -67,8 +72,8 @@ final class Cloud {
      * Boots the tiny writer guest (devstack/tiny-guest) on HOST: on libvirt computes a real QEMU
      * guest that writes numbered records to its root disk.
      */
-    UUID bootGuest(String name, String host) {
-        return boot(name, host, "understudy-guest", "understudy.guest", Map.of());
+    UUID bootGuest(String name, String host, Map<String, String> metadata) {
+        return boot(name, host, "understudy-guest", "understudy.guest", metadata);
     }
 
     private UUID boot(String name, String host, String image, String flavor, Map<String, String> metadata) {
@@ -127,11 +132,61 @@ final class Cloud {
         }
     }
 
+    /**
+     * A real agent per host of libvirt computes, each inside its host's namespace (the command run
+     * with nsenter beside its libvirtd, {@code qemu:///system} there) with its data in the host's
+     * instances path: a hard link (preserve, staging) cannot cross mounts.
+     */
+    AgentDaemons agentsInHosts(List<String> hosts, Path dir) throws IOException {
+        Path instances = state().resolve("instances");
+        return new AgentDaemons(hosts, dir, host -> new AgentDaemons.Node(instances, instances.resolve(AGENT_DATA),
+                "qemu:///system", inHost(host)));
+    }
+
+    /** Removes what {@link #agentsInHosts} kept in each host's storage. */
+    void removeAgentData(List<String> hosts) throws IOException {
+        for (String host : hosts) {
+            Path data = state().resolve("hosts").resolve(host).resolve("instances").resolve(AGENT_DATA);
+            if (Files.exists(data)) {
+                try (var all = Files.walk(data)) {
+                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
     /** The command prefix that runs a program inside HOST's namespace, beside its libvirtd and storage. */
-    List<String> inHost(String host) {
+    private List<String> inHost(String host) {
         String pid = run(List.of("bash", script().resolveSibling("libvirt-host.sh").toString(), "pid",
                 state().resolve("hosts").resolve(host).toString())).strip();
         return List.of("nsenter", "-t", pid, "-m", "-u", "--");
+    }
+
+    /** The guest's console log on its current host, as Nova has it (its last 200 lines). */
+    String console(UUID server) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.putObject("os-getConsoleOutput").put("length", 200);
+        return nova.post("/servers/" + server + "/action", BOOT, body).path("output").asText();
+    }
+
+    /**
+     * The number of the last whole line of the tiny guest's (devstack/tiny-guest/init.sh) console
+     * LOG that says WHAT: "resume" (once per boot: the newest record its disk held) or "record"
+     * (once each record is durable); -1 if none.
+     */
+    static long lastGuestLine(String log, String what) {
+        Pattern line = Pattern.compile(what.equals("resume") ? "understudy-guest resume (\\d+)"
+                : "understudy-record (\\d+) slot \\d+");
+        long last = -1;
+        for (String l : log.split("\r?\n")) {
+            Matcher m = line.matcher(l.strip());
+            if (m.matches()) {
+                last = Long.parseLong(m.group(1));
+            }
+        }
+        return last;
     }
 
     String status(UUID server) {

@@ -389,20 +389,10 @@ class FailoverCloudIT {
     /** A controller as {@code serve} runs it, fencing by DEFAULT_FENCE, evaluating every 2 s and at once on failure. */
     private ServedController serve(String defaultFence) throws Exception {
         Files.writeString(dir.resolve("rules.yaml"), "policy: {maxReplicaLag: 1h}\nrules: []\n");
-        StringBuilder endpoints = new StringBuilder();
-        agents.urls().forEach((host, url) -> endpoints.append("    ").append(host).append(": ").append(url)
-                .append('\n'));
-        return new ServedController(dir, "rules: rules.yaml\n"
-                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n"
-                + "agents:\n  timeout: 10s\n  auth: {clusterTokenFile: " + agents.tokenFile + "}\n  endpoints:\n"
-                + endpoints
-                + "evaluation: {interval: 2s}\n"
-                + "placement: {interval: 1h}\n"
+        return new ServedController(dir, ServedController.configBody(cloud, agents, "placement: {interval: 1h}\n"
                 // Every STAY too, so that a round's record shows what it decided of the server.
                 + "history: {recordStays: true}\n"
-                // Nova's report_interval as local-cloud.sh set it; the rest are detection's defaults.
-                + "detection: {reportInterval: " + cloud.reportInterval().toSeconds() + "s}\n"
-                + "moves:\n  fencing:\n    default: " + defaultFence + "\n");
+                + "moves:\n  fencing:\n    default: " + defaultFence + "\n"));
     }
 
     private void awaitEveryHostOk() {

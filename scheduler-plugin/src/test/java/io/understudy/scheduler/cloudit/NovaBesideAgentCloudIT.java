@@ -5,17 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.understudy.agent.api.PrimaryStatus;
+import io.understudy.agent.api.StageResult;
+import io.understudy.nova.action.ActionSettings;
+import io.understudy.nova.action.Evacuation;
+import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.ForceDown;
+import io.understudy.nova.action.MoveResult;
 import io.understudy.scheduler.testing.AgentDaemons;
 import io.understudy.nova.client.Microversion;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * a guest Nova booted on compute1 is protected (compute1's agent its primary, compute2's its
  * secondary, a round every second, each agent inside its host's namespace beside its libvirtd and
  * storage), and while rounds run Nova hard-reboots it, stops and starts it, pauses, suspends,
- * rescues, snapshots and live-migrates it, and deletes it. Every one of these must succeed in
- * Nova's own records (its instance action has no error), and replication must go on afterwards.
+ * rescues, snapshots and live-migrates it. Every one of these must succeed in Nova's own records
+ * (its instance action has no error), and replication must go on afterwards. Then its new host
+ * fails: the replica compute1's agent stages is what Nova's evacuation boots, and the guest goes on
+ * from every record it wrote before the last round that reached compute1. Last, Nova deletes it.
  * Before, the first three failed: libvirt refuses to undefine a stopped domain that has
  * checkpoints, and Nova undefines without the flag that would allow it.
  *
@@ -41,8 +48,6 @@ class NovaBesideAgentCloudIT {
     private static final Duration STEP = Duration.ofSeconds(180);
     private static final Duration ROUNDS = Duration.ofSeconds(1);
     private static final Microversion ACTIONS = new Microversion(2, 74);
-    /** The agents' data, inside each host's instances path: hard links cannot cross mounts. */
-    private static final String DATA = ".understudy-it";
 
     @TempDir
     Path dir;
@@ -59,9 +64,7 @@ class NovaBesideAgentCloudIT {
                 + "--virt libvirt)").isEqualTo("libvirt");
         cloud.restoreComputes(List.of("compute1", "compute2", "compute3"));
         cloud.leftovers().forEach(cloud::deleteAndWait);
-        Path instances = cloud.state().resolve("instances");
-        agents = new AgentDaemons(HOSTS, dir, host -> new AgentDaemons.Node(instances, instances.resolve(DATA),
-                "qemu:///system", cloud.inHost(host)));
+        agents = cloud.agentsInHosts(HOSTS, dir);
     }
 
     @AfterEach
@@ -74,17 +77,16 @@ class NovaBesideAgentCloudIT {
                 cloud.deleteAndWait(server);
             }
             cloud.deleteImages(Cloud.PREFIX + "snapshot");
+            cloud.restoreComputes(List.of("compute1", "compute2", "compute3"));
         } finally {
-            for (String host : HOSTS) {
-                deleteTree(cloud.state().resolve("hosts").resolve(host).resolve("instances").resolve(DATA));
-            }
+            cloud.removeAgentData(HOSTS);
             report.forEach(System.out::println);
         }
     }
 
     @Test
     void everyNovaOperationSucceedsWhileRoundsRunAndReplicationGoesOnAfterwards() throws Exception {
-        server = cloud.bootGuest("beside", "compute1");
+        server = cloud.bootGuest("beside", "compute1", Map.of());
         awaitStatus("ACTIVE");
         agents.protect(server, "compute1", ROUNDS);
         long version = awaitRounds("compute1", 0);
@@ -105,16 +107,45 @@ class NovaBesideAgentCloudIT {
         operate("live migration", "{\"os-migrateLive\": {\"host\": \"compute2\", \"block_migration\": \"auto\"}}",
                 "live-migration", "ACTIVE", -1);
         assertThat(cloud.server(server).path("OS-EXT-SRV-ATTR:host").asText()).isEqualTo("compute2");
-        // What the controller's re-designation does after a move: compute2 replicates now.
+        // What the controller's re-designation does after a move: compute2 replicates now, and
+        // compute1, which Nova left without the disk, holds a replica again.
         agents.protect(server, "compute2", ROUNDS);
         awaitRounds("compute2", 0);
 
-        cloud.action(server, "{\"os-stop\": null}");
-        awaitStatus("SHUTOFF");
+        // compute2 fails. Every record the guest wrote before a round that then reached compute1
+        // must be on the disk Nova boots there: the last record seen, then a round begun after it.
+        long acknowledged = Cloud.lastGuestLine(cloud.console(server), "record");
+        awaitRounds("compute2", primaryVersion("compute2"));
+        Instant failedAt = Instant.now();
+        long failing = System.nanoTime();
+        agents.kill("compute2");
+        Cloud.run(List.of("bash", Cloud.script().toString(), "fence", "compute2", "--domain",
+                cloud.server(server).path("OS-EXT-SRV-ATTR:instance_name").asText()));
+        assertThat(new ForceDown(cloud.nova, ActionSettings.DEFAULTS).set("compute2").done()).isTrue();
+        StageResult staged = agents.client("compute1").stage(server);
+        MoveResult evacuated = new Evacuation(cloud.nova, ActionSettings.DEFAULTS).run(server, "compute1",
+                new Fenced("compute2", "nova-compute and agent killed, guest destroyed (local-cloud.sh fence)",
+                        failedAt));
+        assertThat(evacuated.outcome()).as(evacuated.summary()).isEqualTo(MoveResult.Outcome.COMPLETED);
+        awaitStatus("ACTIVE");
+        long active = (System.nanoTime() - failing) / 1_000_000;
+        long[] resumed = {-1};
+        await("the guest booted on compute1 from the staged replica, writing again").atMost(STEP)
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    String log = cloud.console(server);
+                    resumed[0] = Cloud.lastGuestLine(log, "resume");
+                    return resumed[0] >= 0 && Cloud.lastGuestLine(log, "record") > resumed[0];
+                });
+        assertThat(resumed[0]).as("the record the guest found newest on the replica it booted from")
+                .isGreaterThanOrEqualTo(acknowledged);
+        report.add(String.format("failover        compute2 failed -> ACTIVE on compute1 in %d ms, writing again after "
+                        + "%d ms; booted replica version %d, resumed after record %d (acknowledged before the last "
+                        + "round: %d)", active, (System.nanoTime() - failing) / 1_000_000, staged.version(),
+                resumed[0], acknowledged));
+
         long deleting = System.nanoTime();
         cloud.deleteAndWait(server);
-        report.add(String.format("delete (stopped, after rounds): gone from Nova in %d ms",
-                (System.nanoTime() - deleting) / 1_000_000));
+        report.add(String.format("delete          gone from Nova in %d ms", (System.nanoTime() - deleting) / 1_000_000));
         server = null;
     }
 
@@ -159,13 +190,17 @@ class NovaBesideAgentCloudIT {
         long[] reached = {after};
         await("rounds on " + primary + " past version " + after).atMost(STEP).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> {
-                    PrimaryStatus p = agents.client(primary).primaries().stream()
-                            .filter(s -> s.vm().equals(server)).findFirst().orElseThrow();
-                    reached[0] = p.version();
-                    return p.version() >= after + 2
+                    reached[0] = primaryVersion(primary);
+                    return reached[0] >= after + 2
                             && agents.client(secondary).replica(server).version() >= after + 2;
                 });
         return reached[0];
+    }
+
+    private long primaryVersion(String primary) throws IOException {
+        PrimaryStatus p = agents.client(primary).primaries().stream().filter(s -> s.vm().equals(server)).findFirst()
+                .orElseThrow(() -> new IllegalStateException(primary + " is not the primary of " + server));
+        return p.version();
     }
 
     /** Nova's newest record of ACTION on the server ({@code os-instance-actions}). */
@@ -180,16 +215,5 @@ class NovaBesideAgentCloudIT {
         }
         assertThat(newest).as("Nova's record of a %s of %s", action, server).isNotNull();
         return newest;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

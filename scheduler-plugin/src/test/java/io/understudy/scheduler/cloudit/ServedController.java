@@ -7,6 +7,7 @@ import io.understudy.scheduler.detect.HostState;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.moves.MoveState;
+import io.understudy.scheduler.testing.AgentDaemons;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -58,6 +59,25 @@ final class ServedController implements AutoCloseable {
         api = URI.create("http://127.0.0.1:" + port);
         process = new ProcessBuilder("java", "-Xmx256m", "-jar", System.getProperty("understudy.controller.jar"),
                 "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /**
+     * A configuration body for a controller of the single-machine cloud and these agents, with the
+     * rules in DIR/rules.yaml, rounds every 2 s and Nova's report interval as the cloud set it,
+     * followed by SETTINGS (YAML lines of its own: placement, moves, ...).
+     */
+    static String configBody(Cloud cloud, AgentDaemons agents, String settings) {
+        StringBuilder endpoints = new StringBuilder();
+        agents.urls().forEach((host, url) -> endpoints.append("    ").append(host).append(": ").append(url)
+                .append('\n'));
+        return "rules: rules.yaml\n"
+                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n"
+                + "agents:\n  timeout: 10s\n  auth: {clusterTokenFile: " + agents.tokenFile + "}\n  endpoints:\n"
+                + endpoints
+                + "evaluation: {interval: 2s}\n"
+                // Nova's report_interval as local-cloud.sh set it; the rest are detection's defaults.
+                + "detection: {reportInterval: " + cloud.reportInterval().toSeconds() + "s}\n"
+                + settings;
     }
 
     /** Each host's detection state, reason and since when, as {@code GET /v1/detection} says. */

@@ -1,0 +1,195 @@
+package io.understudy.scheduler.cloudit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.understudy.nova.client.Microversion;
+import io.understudy.nova.state.ComputeServices;
+import io.understudy.nova.state.Server;
+import io.understudy.scheduler.moves.MoveKind;
+import io.understudy.scheduler.moves.MoveState;
+import io.understudy.scheduler.moves.StepRecord;
+import io.understudy.scheduler.testing.AgentDaemons;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Understudy's two moves carried out by Nova's real libvirt driver on a real guest
+ * ({@code devstack/local-cloud.sh up --virt libvirt}): a controller served as operators run it,
+ * placement choosing the replica holders, a real agent inside each host's namespace replicating the
+ * tiny guest Nova booted (it writes numbered records to its disk and names each on its console).
+ *
+ * <p>First the operator disables compute1 in Nova: the rules put the host out of range and the
+ * controller live-migrates the VM onto a replica holder. The guest keeps running across the move
+ * (no boot on the new host, its record counter goes on) and the controller's share of the move,
+ * beyond Nova's own time, is printed. Then that host fails (its nova-compute and agent killed, the
+ * guest left running until the fence): the controller fences it (the domain destroyed on its
+ * libvirtd), stages the last replica on the remaining holder and evacuates; Nova boots the staged
+ * disk and the guest goes on from every record it had written before a round that reached that
+ * holder. Prints RTO and the time to the guest's first new record.
+ */
+class RealMovesCloudIT {
+
+    private static final List<String> HOSTS = List.of("compute1", "compute2", "compute3");
+    private static final Duration STEP = Duration.ofSeconds(180);
+    private static final Duration NOVA_POLL = Duration.ofMillis(500);
+    private static final Microversion SERVICES = new Microversion(2, 53);
+
+    @TempDir
+    Path dir;
+
+    private Cloud cloud;
+    private AgentDaemons agents;
+    private ServedController controller;
+    private UUID server;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        cloud = new Cloud();
+        assertThat(cloud.virt()).as("the cloud's computes run Nova's libvirt driver (devstack/local-cloud.sh up "
+                + "--virt libvirt)").isEqualTo("libvirt");
+        cloud.restoreComputes(HOSTS);
+        cloud.leftovers().forEach(cloud::deleteAndWait);
+        agents = cloud.agentsInHosts(HOSTS, dir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (controller != null) {
+                controller.close();
+            }
+            agents.close();
+            if (server != null) {
+                cloud.deleteAndWait(server);
+            }
+        } finally {
+            enable("compute1", true);
+            cloud.restoreComputes(HOSTS);
+            cloud.removeAgentData(HOSTS);
+        }
+    }
+
+    @Test
+    void theControllerLiveMigratesARealGuestWithoutABootThenFailsItOverOntoAReplicaNovaBoots() throws Exception {
+        server = cloud.bootGuest("moves", "compute1", Map.of("understudy:protect", "true"));
+        await(server + " ACTIVE on compute1").atMost(STEP).pollInterval(NOVA_POLL)
+                .until(() -> cloud.show(server).settledOn("compute1"));
+        controller = serve();
+        awaitReplicas(List.of("compute2", "compute3"), 0);
+
+        // The operator's maintenance: compute1 disabled, out of range after the rule's 5 s.
+        long before = Cloud.lastGuestLine(cloud.console(server), "record");
+        enable("compute1", false);
+        String moved = awaitActiveAwayFrom("compute1");
+        MoveState migration = awaitDone(MoveKind.LIVE_MIGRATION);
+        long nova = migration.steps().stream().mapToLong(StepRecord::novaMillis).sum();
+        long total = Duration.between(migration.startedAt(), migration.updatedAt()).toMillis();
+        String log = awaitConsole("records on " + moved + " after the migration",
+                l -> Cloud.lastGuestLine(l, "record") > before + 2);
+        assertThat(Cloud.lastGuestLine(log, "resume")).as("no boot on " + moved + ": the guest went on").isEqualTo(-1);
+        String lm = String.format("live migration compute1 -> %s: %d ms, Nova's own %d ms, the controller's share "
+                + "%d ms (target 500 ms); the guest's records went on from %d; %s", moved, total, nova, total - nova,
+                before, migration.summary());
+
+        // That host fails. The remaining holder's replica must hold every record written before a
+        // round that reached it: the last record seen, then two rounds more there.
+        String holder = HOSTS.stream().filter(h -> !h.equals("compute1") && !h.equals(moved)).findFirst().orElseThrow();
+        long acknowledged = Cloud.lastGuestLine(cloud.console(server), "record");
+        awaitReplicas(List.of(holder), agents.client(holder).replica(server).version());
+        Instant failed = Instant.now();
+        cloud.killCompute(moved);
+        agents.kill(moved);
+        String target = awaitActiveAwayFrom(moved);
+        long active = Duration.between(failed, Instant.now()).toMillis();
+        assertThat(target).as("compute1 is disabled: the failover goes to the other holder").isEqualTo(holder);
+        MoveState failover = awaitDone(MoveKind.FAILOVER);
+        long[] resumed = {-1};
+        awaitConsole("the guest booted on " + target + " from the staged replica, writing again", l -> {
+            resumed[0] = Cloud.lastGuestLine(l, "resume");
+            return resumed[0] >= 0 && Cloud.lastGuestLine(l, "record") > resumed[0];
+        });
+        long writing = Duration.between(failed, Instant.now()).toMillis();
+        assertThat(resumed[0]).as("the newest record on the replica the guest booted from")
+                .isGreaterThanOrEqualTo(acknowledged);
+        assertThat(failover.fence()).get().satisfies(f -> assertThat(f.how()).contains("exited 0"));
+
+        System.out.println("figures: " + lm);
+        System.out.printf("figures: failover %s -> %s: failure -> ACTIVE %d ms (RTO), -> the guest's first new record "
+                + "%d ms; it resumed after record %d (acknowledged before the last round: %d); %s%n", moved, target,
+                active, writing, resumed[0], acknowledged, failover.summary());
+    }
+
+    private ServedController serve() throws Exception {
+        Files.writeString(dir.resolve("rules.yaml"), String.join("\n",
+                "policy: {replicas: 2, replicationInterval: 2s, maxReplicaLag: 1m, cooldown: 10m}",
+                "rules:",
+                "  - {name: enabled-in-nova, parameter: service_enabled, equals: true, for: 5s}", ""));
+        return new ServedController(dir, ServedController.configBody(cloud, agents, "placement: {interval: 5s}\n"
+                + "moves:\n  fencing:\n    default: {method: process, command: [" + Cloud.script()
+                + ", fence, \"{host}\", --pidfile, \"" + agents.pidFile("{host}") + "\", --domain, \"{vm}\"]}\n"));
+    }
+
+    /** Waits until each of HOLDERS holds a replica of the server two versions past AFTER. */
+    private void awaitReplicas(List<String> holders, long after) {
+        await("replicas on " + holders + " past version " + after).atMost(STEP).pollInterval(NOVA_POLL)
+                .ignoreExceptions().until(() -> {
+                    for (String h : holders) {
+                        if (agents.client(h).replica(server).version() < after + 2) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    private void enable(String host, boolean enabled) {
+        var service = new ComputeServices(cloud.nova).ofHost(host).orElseThrow();
+        var body = JsonNodeFactory.instance.objectNode().put("status", enabled ? "enabled" : "disabled");
+        cloud.nova.put("/os-services/" + service.id(), SERVICES, body);
+    }
+
+    private String awaitActiveAwayFrom(String old) {
+        await(server + " ACTIVE away from " + old).atMost(STEP).pollInterval(NOVA_POLL).until(() -> {
+            Server s = cloud.show(server);
+            return s.host().filter(h -> !h.equals(old)).isPresent() && s.status().equals("ACTIVE")
+                    && s.taskState().isEmpty();
+        });
+        return cloud.show(server).host().orElseThrow();
+    }
+
+    private MoveState awaitDone(MoveKind kind) {
+        List<MoveState> found = new ArrayList<>();
+        await("the " + kind + " done").atMost(STEP).pollInterval(NOVA_POLL).ignoreExceptions().until(() -> {
+            found.clear();
+            controller.endedMoves().stream().filter(m -> m.plan().vm().equals(server) && m.plan().kind() == kind
+                    && m.status() == MoveState.Status.DONE).forEach(found::add);
+            return !found.isEmpty();
+        });
+        return found.get(0);
+    }
+
+    /** Waits until the guest's console log, read through Nova, satisfies UNTIL; returns it. */
+    private String awaitConsole(String what, Predicate<String> until) {
+        AtomicReference<String> seen = new AtomicReference<>();
+        await(what).atMost(STEP).pollInterval(NOVA_POLL).until(() -> {
+            seen.set(cloud.console(server));
+            return until.test(seen.get());
+        });
+        return seen.get();
+    }
+}
