@@ -49,6 +49,8 @@ final class Cloud {
     private static final String AGENT_DATA = ".understudy-it";
 
     private static final Microversion BOOT = new Microversion(2, 74);
+    /** Server actions: 2.91 lets an unshelve name its host (Debian 12's Nova 26 goes to 2.93). */
+    private static final Microversion ACTIONS = new Microversion(2, 91);
     private static final Microversion BASE = new Microversion(2, 1);
 
     final Path cloudsYaml;
@@ -101,7 +103,7 @@ final class Cloud {
     /** A server action ({@code POST /servers/ID/action}), e.g. {@code {"reboot": {"type": "HARD"}}}. */
     void action(UUID server, String json) {
         try {
-            nova.post("/servers/" + server + "/action", BOOT, new com.fasterxml.jackson.databind.ObjectMapper()
+            nova.post("/servers/" + server + "/action", ACTIONS, new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(json));
         } catch (IOException e) {
             throw new IllegalArgumentException("not JSON: " + json, e);
@@ -208,6 +210,11 @@ final class Cloud {
         nova.get("/servers?all_tenants=1&name=%5E" + PREFIX, BASE).path("servers")
                 .forEach(s -> found.add(UUID.fromString(s.path("id").asText())));
         return found;
+    }
+
+    /** The id of the image named NAME. */
+    String imageId(String name) {
+        return idNamed("/images", "images", name);
     }
 
     private String idNamed(String path, String collection, String name) {

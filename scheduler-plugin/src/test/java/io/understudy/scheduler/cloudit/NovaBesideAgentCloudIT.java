@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a guest Nova booted on compute1 is protected (compute1's agent its primary, compute2's its
  * secondary, a round every second, each agent inside its host's namespace beside its libvirtd and
  * storage), and while rounds run Nova hard-reboots it, stops and starts it, pauses, suspends,
- * rescues, snapshots and live-migrates it. Every one of these must succeed in Nova's own records
+ * rescues, snapshots, rebuilds, shelves and unshelves and live-migrates it. Every one of these must succeed in Nova's own records
  * (its instance action has no error), and replication must go on afterwards. Then its new host
  * fails: the replica compute1's agent stages is what Nova's evacuation boots, and the guest goes on
  * from every record it wrote before the last round that reached compute1. Last, Nova deletes it.
@@ -77,6 +77,7 @@ class NovaBesideAgentCloudIT {
                 cloud.deleteAndWait(server);
             }
             cloud.deleteImages(Cloud.PREFIX + "snapshot");
+            cloud.deleteImages(Cloud.PREFIX + "beside-shelved");
             cloud.restoreComputes(List.of("compute1", "compute2", "compute3"));
         } finally {
             cloud.removeAgentData(HOSTS);
@@ -102,6 +103,12 @@ class NovaBesideAgentCloudIT {
         version = operate("unrescue", "{\"unrescue\": null}", "unrescue", "ACTIVE", version);
         version = operate("snapshot", "{\"createImage\": {\"name\": \"" + Cloud.PREFIX + "snapshot\"}}",
                 "createImage", "ACTIVE", version);
+        // A new disk from the image, in a domain defined anew: the next round is full, never a wrong delta.
+        version = operate("rebuild", "{\"rebuild\": {\"imageRef\": \"" + cloud.imageId("understudy-guest") + "\"}}",
+                "rebuild", "ACTIVE", version);
+        // Shelved (snapshot, domain destroyed and undefined, disk gone), then back on compute1 from it.
+        operate("shelve", "{\"shelve\": null}", "shelve", "SHELVED_OFFLOADED", -1);
+        version = operate("unshelve", "{\"unshelve\": {\"host\": \"compute1\"}}", "unshelve", "ACTIVE", version);
 
         // Nova's block migration to compute2: libvirt would refuse a domain with checkpoints.
         operate("live migration", "{\"os-migrateLive\": {\"host\": \"compute2\", \"block_migration\": \"auto\"}}",
