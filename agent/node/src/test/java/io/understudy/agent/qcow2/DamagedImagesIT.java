@@ -380,8 +380,12 @@ class DamagedImagesIT {
      * usage"). That is qemu-img's measurement, not the image: try again, a few times.
      */
     private static void createEncrypted(Path p, String format) {
-        List<String> create = List.of("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=secret",
-                "-o", "encrypt.format=" + format + ",encrypt.key-secret=s0", p.toString(), Long.toString(SIZE));
+        createWithKey(List.of("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=s0,data=secret",
+                "-o", "encrypt.format=" + format + ",encrypt.key-secret=s0", p.toString(), Long.toString(SIZE)));
+    }
+
+    /** Runs CREATE, a qemu-img create that derives a key, as {@link #createEncrypted} explains. */
+    private static void createWithKey(List<String> create) {
         for (int attempt = 1; ; attempt++) {
             Qemu.Run r = Qemu.exec(create);
             if (r.exit() == 0) {
@@ -442,8 +446,8 @@ class DamagedImagesIT {
             Path dir = caseDir("backing-" + format);
             Path other = dir.resolve("base." + format);
             if (format.equals("luks")) {
-                Qemu.img("create", "-q", "-f", "luks", "--object", "secret,id=s0,data=secret", "-o", "key-secret=s0",
-                        other.toString(), Long.toString(SIZE));
+                createWithKey(List.of("qemu-img", "create", "-q", "-f", "luks", "--object", "secret,id=s0,data=secret",
+                        "-o", "key-secret=s0", other.toString(), Long.toString(SIZE)));
             } else {
                 Qemu.img("create", "-q", "-f", format, other.toString(), Long.toString(SIZE));
             }
