@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Understudy's demo: every step of the method on the single-machine cloud, with real agents,
-# real disks and the controller as operators run it. As root, on Debian 12 with JDK 17 and Maven:
+# a real guest booted and moved by Nova, and the controller as operators run it. As root, on
+# Debian 12 with JDK 17 and Maven:
 #
 #   bin/understudy demo [--interval SECONDS] [--controllers 1|2] [--result FILE] [--keep]
 #
@@ -8,32 +9,32 @@
 #   --controllers  2: two controllers on Quartz's clustered store in the cloud's MariaDB, each
 #                  round run by one of them (default 1)
 #   --result       also write the figures and checks as one JSON object to FILE
-#   --keep         leave the agents, the controllers, the guest and the VM running at the end
+#   --keep         leave the agents, the controllers and the VM running at the end
 #
-# It brings up the cloud (devstack/local-cloud.sh, Nova's default service_down_time, a 2 s
-# report_interval) and libvirtd (devstack/libvirt.sh) unless they run; starts an agent per compute
-# host and the controller; boots a protected VM on compute1 whose disk a tiny TCG guest keeps
-# writing numbered records to; then
+# It brings up the cloud on real computes (devstack/local-cloud.sh up --virt libvirt: Nova's
+# libvirt driver, a libvirtd per compute host, guests under QEMU TCG; Nova's default
+# service_down_time, a 2 s report_interval) unless it runs so; starts an agent inside each compute
+# host, beside its libvirtd, and the controller; boots a protected VM on compute1 from the tiny
+# guest image (it writes a numbered record to its disk every 0.1 s and names each on its console);
+# then
 #   0. compute1 flaps (disabled and enabled again within seconds, three times): nothing moves;
 #      a secondary's agent is killed and restarted: it catches up from the version it holds;
 #   1. disables compute1 in Nova (the operator's maintenance knob; the rules say a host must be
-#      enabled): the controller live-migrates the VM onto a replica holder; compute1, enabled
-#      again, holds a replica and receives deltas;
-#   2. fails the VM's new host (its nova-compute and agent killed): the controller detects it,
-#      fences it (the process fencer destroys the guest), and evacuates the VM onto the other
-#      replica holder, from its replica;
-#   3. brings the failed host back (its agent first, then nova-compute) as a replica holder;
+#      enabled): the controller has Nova live-migrate the VM onto a replica holder, the guest
+#      running on through the move; compute1, enabled again, holds a replica and receives deltas;
+#   2. fails the VM's new host (its nova-compute and agent killed, its guest still running): the
+#      controller detects it, fences it (the guest destroyed on that host's libvirtd), stages the
+#      replica on the other holder and has Nova evacuate the VM there: Nova boots the replica;
+#   3. brings the failed host back (its agent first, then nova-compute, which cleans up the
+#      evacuated instance) as a replica holder;
 #   4. checks the data, prints the timeline and the controller's decisions, stops what it started.
-#
-# What is simulated: Nova's computes use the fake driver, so the guest is a domain under this
-# machine's libvirtd that the demo moves to where Nova says the VM is (stopping it on the old
-# host, starting it on the replica the new host's agent staged). Everything else is real.
+# Nothing is simulated: the guest runs only where Nova runs it.
 set -eEuo pipefail
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(dirname "$here")"
 readonly here root
-readonly cloud="$here/local-cloud.sh" libvirt="$here/libvirt.sh" guest="$here/tiny-guest/guest.sh"
+readonly cloud="$here/local-cloud.sh" libvirt_host="$here/libvirt-host.sh"
 readonly cloud_state="${UNDERSTUDY_CLOUD_DIR:-/var/lib/understudy-cloud}"
 readonly demo="${UNDERSTUDY_DEMO_DIR:-/var/lib/understudy-demo}"
 readonly hosts=(compute1 compute2 compute3)
@@ -41,6 +42,9 @@ readonly controller_ports=(9810 9820) nova=http://127.0.0.1:8774/v2.1 glance=htt
 readonly agent_jar="$root/agent/node/target/understudy-agent.jar"
 readonly controller_jar="$root/scheduler-plugin/target/understudy.jar"
 readonly step_timeout=180
+# Where each host's agent keeps its data: in the host's own storage (its instances path), which a
+# host's failure leaves as it was, like a real disk.
+readonly agent_data=.understudy-demo
 
 interval=5
 controllers=1
@@ -106,12 +110,29 @@ server_host() { server '.server."OS-EXT-SRV-ATTR:host" // ""'; }
 server_settled() { [ "$(server '.server.status + "/" + (.server."OS-EXT-STS:task_state" // "")')" = "ACTIVE/" ]; }
 service_id() { os 2.53 GET "$nova/os-services?binary=nova-compute&host=$1" | jq -r '.services[0].id'; }
 service_set() { os 2.53 PUT "$nova/os-services/$(service_id "$1")" -d "$2" >/dev/null; }
-replica_version() { agent "$1" GET "/v1/replicas/$vm" 2>/dev/null | jq -r '.version' 2>/dev/null || echo -1; }
+replica_version() {
+  local v
+  v="$(agent "$1" GET "/v1/replicas/$vm" 2>/dev/null | jq -r '.version' 2>/dev/null)" || true
+  [[ "$v" =~ ^[0-9]+$ ]] && echo "$v" || echo -1
+}
+
+# --- the compute hosts: a libvirtd each, in its own mount and UTS namespace -----------------------
+
+host_storage() { echo "$cloud_state/hosts/$1/instances"; }
+host_pid() { "$libvirt_host" pid "$cloud_state/hosts/$1" || die "$1's libvirtd does not run"; }
+# Runs a command inside HOST, where the instances path is that host's storage and qemu:///system
+# its libvirtd.
+in_host() {
+  local host=$1
+  shift
+  nsenter -t "$(host_pid "$host")" -m -u -- "$@"
+}
+# The VM's console log on HOST, as that host's virtlogd writes it for Nova.
+console_of() { echo "$(host_storage "$1")/$vm/console.log"; }
 
 # --- setting up -----------------------------------------------------------------------------------
 
 started_cloud=false
-started_libvirt=false
 pids=()
 vm=""
 at=""
@@ -120,15 +141,12 @@ prepare() {
   export DEBIAN_FRONTEND=noninteractive
   command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null; }
   "$cloud" status >/dev/null 2>&1 || started_cloud=true
-  "$libvirt" status >/dev/null 2>&1 || started_libvirt=true
-  "$libvirt" install
-  "$libvirt" up
-  "$cloud" up --report-interval 2 --service-down-time 60
+  "$cloud" install
+  "$cloud" up --virt libvirt --report-interval 2 --service-down-time 60
   if [ ! -f "$agent_jar" ] || [ ! -f "$controller_jar" ]; then
     echo "demo: building the jars (mvn package, first run only)" >&2
     (cd "$root" && mvn -B -q -DskipTests package -pl agent/node,scheduler-plugin -am >&2)
   fi
-  "$here/tiny-guest/build.sh" "${UNDERSTUDY_TINY_GUEST:-/var/lib/understudy/tiny-guest}" >/dev/null
   token="$(OS_CLIENT_CONFIG_FILE="$cloud_state/clouds.yaml" /usr/bin/python3 "$here/local-cloud/rest.py" token)"
 }
 
@@ -142,9 +160,9 @@ clear_previous() {
     if pid="$(live_pid "$file")"; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   if [ -f "$demo/vm" ]; then
-    "$guest" stop "$(cat "$demo/vm")" || true
     os 2.74 DELETE "$nova/servers/$(cat "$demo/vm")" >/dev/null 2>&1 || true
   fi
+  remove_agent_data
   rm -rf "$demo"
   mkdir -p "$demo"
   chmod 755 "$demo"
@@ -161,19 +179,27 @@ live_pid() {
   echo "$pid"
 }
 
+remove_agent_data() {
+  local host
+  for host in "${hosts[@]}"; do rm -rf "$(host_storage "$host")/${agent_data:?}"; done
+}
+
+# The agent of HOST, inside it: beside its libvirtd, on its instances path, its data in its storage.
 start_agent() {
   local host=$1 home="$demo/$1"
-  mkdir -p "$home/instances"
-  chmod 755 "$home" "$home/instances"
+  mkdir -p "$home"
+  chmod 755 "$home"
   cat >"$home/agent.yaml" <<EOF
 host: $host
 listen: 127.0.0.1:$(agent_port "$host")
-dataDir: $home/data
-instancesPath: $home/instances
+dataDir: $cloud_state/instances/$agent_data
+instancesPath: $cloud_state/instances
 libvirt: {uri: 'qemu:///system'}
 auth: {mode: token, tokenFile: $demo/cluster.token}
 EOF
-  java -Xmx192m -jar "$agent_jar" serve --config "$home/agent.yaml" >>"$home/agent.log" 2>&1 &
+  # nsenter (entering no PID namespace) execs the JVM: $! is the agent's own PID, which the fence
+  # and the failure kill.
+  nsenter -t "$(host_pid "$host")" -m -u -- java -Xmx192m -jar "$agent_jar" serve --config "$home/agent.yaml" >>"$home/agent.log" 2>&1 &
   pidfile $! "$home/agent.pid"
   pids+=($!)
   # Killed on purpose later (a failure): no job-control message then.
@@ -239,73 +265,64 @@ EOF
 
 boot_vm() {
   local flavor image body
-  flavor="$(os 2.74 GET "$nova/flavors" | jq -r '.flavors[] | select(.name == "understudy.tiny") | .id')"
-  image="$(curl -sS -f -H "X-Auth-Token: $token" "$glance/v2/images?name=understudy-tiny" | jq -r '.images[0].id')"
+  flavor="$(os 2.74 GET "$nova/flavors" | jq -r '.flavors[] | select(.name == "understudy.guest") | .id')"
+  image="$(curl -sS -f -H "X-Auth-Token: $token" "$glance/v2/images?name=understudy-guest" | jq -r '.images[0].id')"
   body="$(jq -n --arg f "$flavor" --arg i "$image" '{server: {name: "understudy-demo", flavorRef: $f,
     imageRef: $i, networks: "none", host: "compute1", metadata: {"understudy:protect": "true"}}}')"
   vm="$(os 2.74 POST "$nova/servers" -d "$body" | jq -r '.server.id')"
   echo "$vm" >"$demo/vm"
 }
 
-# --- the guest, where Nova says the VM is ---------------------------------------------------------
+# --- the guest's console, on each host ------------------------------------------------------------
 
-# Timestamps each console line as the guest prints it: "EPOCH understudy-record N slot S".
+# Timestamps each line of the VM's console log on HOST as the guest prints it, into
+# $demo/HOST.console: "EPOCH understudy-record N slot S". Follows the file across its removal
+# (Nova's clean-up) and creation (a boot or a migration onto HOST).
 stamp_console() {
-  local console=$1
-  tail -n +1 -F "$console" 2>/dev/null | while IFS= read -r line; do
-    printf '%s %s\n' "$(date +%s.%N)" "$line"
-  done >>"$console.stamped" &
+  local host=$1
+  tail -n +1 -F "$(console_of "$host")" 2>/dev/null | while IFS= read -r line; do
+    # A serial console ends its lines with CR LF.
+    printf '%s %s\n' "$(date +%s.%N)" "${line%$'\r'}"
+  done >>"$demo/$host.console" &
   pids+=($!)
 }
 
-start_guest() {
-  local host=$1 disk=$2 console="$demo/$1/guest.console"
-  : >"$console"
-  chmod 644 "$console"
-  stamp_console "$console"
-  "$guest" start "$vm" "$disk" --uuid "$vm" --console "$console" --args "understudy.delay=0.05"
+# The guest's last record on HOST's console (0 if none) and the instant the demo saw it.
+last_record() { awk '$2 == "understudy-record" { n = $3; t = $1 } END { print n + 0, t + 0 }' "$demo/$1.console" 2>/dev/null || echo "0 0"; }
+# The guest's records on HOST, counted.
+records_on() { grep -c ' understudy-record ' "$demo/$1.console" 2>/dev/null || true; }
+# "understudy-guest resume N" on HOST after the instant SINCE (default: ever): the guest booted there
+# from a disk whose newest record is N.
+resumed_on() {
+  awk -v since="${2:-0}" '$1 > since && $2 == "understudy-guest" && $3 == "resume" { n = $4 } END { if (n != "") print n }' \
+    "$demo/$1.console" 2>/dev/null
+}
+# The instant record N appeared on HOST's console.
+record_seen() { awk -v n="$2" '$2 == "understudy-record" && $3 == n { print $1; exit }' "$demo/$1.console" 2>/dev/null; }
+# "N EPOCH": the first record printed on HOST after the guest's last boot there after the instant SINCE.
+first_after_resume() {
+  awk -v since="$2" '$1 > since && $2 == "understudy-guest" && $3 == "resume" { r = 1; f = ""; next }
+    r && f == "" && $2 == "understudy-record" { f = $3 " " $1 } END { if (f != "") print f }' "$demo/$1.console" 2>/dev/null
+}
+guest_writing() { [ "$(records_on "$1")" -ge "${2:-20}" ]; }
+guest_resumed() { [ -n "$(first_after_resume "$1" "$2")" ]; }
+
+# Judges the VM's disk on HOST as it is now (qemu-img reads it beside the running guest, inside the
+# host where its backing file lies): tiny-guest/judge.py's JSON.
+judge_disk() {
+  local host=$1 raw="$demo/$1-disk.raw"
+  in_host "$host" qemu-img convert -U -O raw "$cloud_state/instances/$vm/disk" "$raw"
+  /usr/bin/python3 "$here/tiny-guest/judge.py" "$raw" || true
+  rm -f "$raw"
 }
 
-# Moves the guest onto HOST: stopped where it ran (if the fence did not stop it already), started
-# on HOST's replica: staged by the controller for an evacuation, by HOST's agent here for a live
-# migration (on a real libvirt compute, Nova's live migration carries the disk).
-move_guest() {
-  local from=$1 to=$2 disk="$demo/$2/instances/$vm/disk" replica version
-  "$guest" stop "$vm" || return 1
-  # After a live migration Nova's libvirt driver deletes the instance's disk on the source (the
-  # fake driver does not): the source's agent keeps its own link to it (DATADIR/preserved).
-  if agent_answers "$from"; then rm -rf "${demo:?}/$from/instances/$vm"; fi
-  replica="$(agent "$to" GET "/v1/replicas/$vm")" || return 1
-  if [ ! -f "$disk" ]; then
-    disk="$(agent "$to" POST "/v1/replicas/$vm/stage" | jq -r .disk)" || return 1
-  fi
-  version="$(jq -r .version <<<"$replica")"
-  jq -n --arg from "$from" --arg to "$to" --arg disk "$disk" --argjson replica "$replica" \
-    '{from: $from, to: $to, disk: $disk, replica: $replica}' >"$demo/moved-to-$to.json" || return 1
-  # The disk as staged, before the guest writes to it: what the data check judges.
-  qemu-img convert -U -O raw "$disk" "$demo/$to/staged.raw" || return 1
-  start_guest "$to" "$disk" || return 1
-  event "guest moved: stopped on $from, started on $to from its replica (version $version)"
-}
-
-# Follows Nova (one request each half second): whenever the VM is ACTIVE on another host with no
-# task under way, the guest moves there.
-follow() {
-  local host status
-  while :; do
-    read -r host status < <(server '[.server."OS-EXT-SRV-ATTR:host" // "-", .server.status
-      + "/" + (.server."OS-EXT-STS:task_state" // "")] | join(" ")' 2>/dev/null || echo "- -")
-    if [ "$host" != - ] && [ "$host" != "$at" ] && [ "$status" = ACTIVE/ ]; then
-      if move_guest "$at" "$host"; then
-        at=$host
-        echo "$at" >"$demo/guest-host"
-      else
-        event "moving the guest from $at to $host failed; trying again"
-        sleep 1
-      fi
-    fi
-    sleep 0.5
-  done
+# Judges the newest version of the VM's replica on HOST (its top layer, read through its chain).
+judge_replica() {
+  local host=$1 raw="$demo/$1-replica.raw" replica="$cloud_state/instances/$agent_data/replicas/$vm" top
+  top="$(jq -r '.chain[-1]' "$(host_storage "$host")/$agent_data/replicas/$vm/state.json")"
+  in_host "$host" qemu-img convert -U -O raw "$replica/$top" "$raw"
+  /usr/bin/python3 "$here/tiny-guest/judge.py" "$raw" || true
+  rm -f "$raw"
 }
 
 # --- the scenario -----------------------------------------------------------------------------------
@@ -322,18 +339,13 @@ caught_up() {
   [ -n "$theirs" ] && [ "$mine" -ge 2 ] && [ "$mine" -ge $((theirs - 1)) ]
 }
 
-guest_on() { [ "$(cat "$demo/guest-host" 2>/dev/null)" = "$1" ]; }
-# The guest on HOST has acknowledged at least 20 records (it takes a while to boot: TCG).
-guest_writing() { [ "$(grep -c ' understudy-record ' "$demo/$1/guest.console.stamped" 2>/dev/null)" -ge 20 ]; }
 server_away_from() { local h; h="$(server_host)"; [ -n "$h" ] && [ "$h" != "$1" ] && server_settled; }
 not_forced_down() { [ "$(os 2.53 GET "$nova/os-services?binary=nova-compute&host=$1" | jq -r '.services[0].forced_down')" = false ]; }
 
-# The holders of the VM's replica other than HOST, from the agents.
-holders_besides() {
-  local h
-  for h in "${hosts[@]}"; do
-    if [ "$h" != "$1" ] && [ "$(replica_version "$h")" -ge 1 ]; then echo "$h"; fi
-  done
+# True once every HOST:VERSION given holds a replica of at least that version.
+versions_reached() {
+  local pair
+  for pair in "$@"; do [ "$(replica_version "${pair%%:*}")" -ge "${pair#*:}" ] || return 1; done
 }
 
 # The compute host that is neither A nor B.
@@ -359,16 +371,17 @@ agent_cpu() {
   cpu="$(awk -v d=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v a="$t0" -v b="$t1" \
     'BEGIN { printf "%.1f", 100 * d / hz / (b - a) }')"
   event "$host's agent, primary of the VM, used $cpu % of a core over ${window} s (its rounds, deltas to two secondaries, probes)"
-  figure "agent CPU per protected VM (the guest writing a 4 KiB record every 0.05 s, ${interval} s interval): $cpu % of a core"
+  figure "agent CPU per protected VM (the guest writing a 4 KiB record every 0.1 s, ${interval} s interval): $cpu % of a core"
 }
 
 run() {
-  local t0 t1 target failed other rto killed_at captured n_before judged newest problem lm_line i host pid
-  event "cloud up: Nova with compute1..3 (fake driver, report_interval 2s, service_down_time 60s); libvirtd up"
+  local t0 t1 target failed other rto rpo killed_at n_before lm_line lm_lost i host pid before last versions resumed \
+    first first_at judged
+  event "cloud up: Nova with compute1..3 on its libvirt driver (a libvirtd each, QEMU TCG; report_interval 2s, service_down_time 60s)"
   printf '%s\n' "$(head -c 24 /dev/urandom | base64 | tr -d '/+=')-understudy-demo" >"$demo/cluster.token"
   for host in "${hosts[@]}"; do start_agent "$host"; done
   for host in "${hosts[@]}"; do wait_for 90 "$host's agent" agent_answers "$host"; done
-  event "agents answer on 127.0.0.1:9811..9813 (one per compute host, token auth)"
+  event "agents answer on 127.0.0.1:9811..9813 (one inside each compute host, beside its libvirtd; token auth)"
   start_controllers
   for ((i = 0; i < controllers; i++)); do
     wait_for 90 "controller $((i + 1))" curl -s -f -o /dev/null "http://127.0.0.1:${controller_ports[i]}/v1/health"
@@ -376,16 +389,10 @@ run() {
   event "$controllers controller(s) serving (rules: a host must be enabled in Nova for 5 s; replication every ${interval}s)"
 
   boot_vm
+  for host in "${hosts[@]}"; do stamp_console "$host"; done
   wait_for "$step_timeout" "the VM ACTIVE on compute1" server_settled
-  mkdir -p "$demo/compute1/instances/$vm"
-  chmod 755 "$demo/compute1/instances/$vm"
-  qemu-img create -q -f qcow2 -o compat=1.1 "$demo/compute1/instances/$vm/disk" 64M
-  start_guest compute1 "$demo/compute1/instances/$vm/disk"
-  at=compute1
-  echo "$at" >"$demo/guest-host"
-  event "VM $vm ACTIVE on compute1, protected; its guest writes a numbered record every 0.05 s"
-  follow &
-  pids+=($!)
+  wait_for "$step_timeout" "the guest on compute1 writing" guest_writing compute1 1
+  event "VM $vm ACTIVE on compute1, protected: Nova booted the guest ($(in_host compute1 virsh -q -c qemu:///system domstate "$vm" 2>/dev/null | head -n 1) on compute1's libvirtd); it writes a numbered record every 0.1 s"
 
   wait_for "$step_timeout" "replicas on compute2 and compute3" replicas_on compute2 compute3
   for host in compute2 compute3; do
@@ -414,16 +421,30 @@ run() {
   event "compute3 caught up: version $(replica_version compute3)"
   agent_cpu compute1
 
-  # 1. compute1 out of its operating range.
+  # 1. compute1 out of its operating range: Nova live-migrates the running guest.
+  read -r before _ < <(last_record compute1)
   t0=$(now)
   service_set compute1 '{"status": "disabled", "disabled_reason": "understudy demo: maintenance"}'
-  event "step 1: compute1 disabled in Nova (maintenance): out of range for its VMs"
+  event "step 1: compute1 disabled in Nova (maintenance): out of range for its VMs; the guest is at record $before"
   wait_for "$step_timeout" "the live migration off compute1" server_away_from compute1
   t1=$(now)
   target="$(server_host)"
-  event "VM ACTIVE on $target by live migration, $(seconds_between "$t0" "$t1") s after compute1 was disabled"
+  event "VM ACTIVE on $target by Nova's live migration, $(seconds_between "$t0" "$t1") s after compute1 was disabled"
   figure "live migration: compute1 disabled -> ACTIVE on $target: $(seconds_between "$t0" "$t1") s"
-  wait_for 60 "the guest on $target" guest_on "$target"
+  wait_for 60 "the guest writing on $target" guest_writing "$target" 1
+  # Continuity, judged at once: no boot on the new host; the first record there follows the last
+  # one the guest acknowledged on compute1; and the disk it runs on holds every record up to the
+  # newest, those written on compute1 up to the switch-over included (256 slots: the last 256).
+  read -r last _ < <(last_record compute1)
+  judged="$(judge_disk "$target")"
+  read -r first _ < <(awk -v since="$t0" '$1 > since && $2 == "understudy-record" { print $3; exit }' "$demo/$target.console")
+  [ -z "$(resumed_on "$target" "$t0")" ] || die "the guest booted on $target: the live migration did not carry it"
+  [ "$(jq -r .problem <<<"$judged")" = null ] || die "the disk on $target after the live migration: $(jq -r .problem <<<"$judged")"
+  [ "$first" -le $((last + 1)) ] || die "records $((last + 1))..$((first - 1)) were never printed: the guest's console skipped them"
+  [ "$(jq -r .newest <<<"$judged")" -le $((last + 255)) ] || die "judged too late: the disk on $target no longer holds record $last ($judged)"
+  lm_lost=0
+  event "the guest ran on through the move: no boot on $target; its last record on compute1 was $last, its first on $target $first; the disk holds every record up to $(jq -r .newest <<<"$judged") (records lost: 0)"
+  figure "live migration: the guest's records went on with no boot; records lost: $lm_lost"
   service_set compute1 '{"status": "enabled"}'
   event "compute1 enabled again (maintenance over)"
   wait_for "$step_timeout" "compute1 holding a current replica" caught_up compute1 "$target"
@@ -431,53 +452,44 @@ run() {
   other="$(third_host "$target" compute1)"
   wait_for "$step_timeout" "$other holding a current replica" caught_up "$other" "$target"
 
-  # 2. The VM's new host fails, once its guest has written records and a round has captured some.
+  # 2. The VM's new host fails, once two more rounds reached its replica holders after the guest
+  # acknowledged record n_before: every record up to it must survive.
   failed=$target
-  wait_for "$step_timeout" "the guest on $failed writing" guest_writing "$failed"
-  sleep $((interval + 1))
+  read -r n_before _ < <(last_record "$failed")
+  versions=()
+  for host in compute1 "$other"; do versions+=("$host:$(( $(replica_version "$host") + 2 ))"); done
+  wait_for "$step_timeout" "two more rounds on the replica holders" versions_reached "${versions[@]}"
   # The agent first: a round it finished after the instant of failure would make the RPO negative.
   read -r pid _ <"$demo/$failed/agent.pid"
   killed_at=$(now)
   kill -KILL "$pid"
   "$cloud" kill-compute "$failed" >/dev/null 2>&1
-  event "step 2: $failed fails: its nova-compute and agent killed (its guest still runs until fenced)"
+  event "step 2: $failed fails: its nova-compute and agent killed (its guest runs on until fenced); the guest had acknowledged record $n_before before the last two rounds"
   wait_for "$step_timeout" "the evacuation off $failed" server_away_from "$failed"
   rto="$(seconds_between "$killed_at" "$(now)")"
   target="$(server_host)"
   event "VM ACTIVE on $target by evacuation, $rto s after $failed failed (Nova itself would call it down after 60 s)"
   figure "failover: $failed failed -> ACTIVE on $target: $rto s (RTO)"
-  wait_for 60 "the guest on $target" guest_on "$target"
+  # Since the failure: the guest may have run on this host before.
+  wait_for 60 "the guest booted on $target writing" guest_resumed "$target" "$killed_at"
+  resumed="$(resumed_on "$target" "$killed_at")"
+  read -r first first_at < <(first_after_resume "$target" "$killed_at")
+  event "Nova booted the staged replica on $target: the guest resumed after record $resumed; its first new record ($first) $(seconds_between "$killed_at" "$first_at") s after the failure"
+  figure "failover: $failed failed -> the guest's first new record on $target: $(seconds_between "$killed_at" "$first_at") s"
+  [ "$resumed" -ge "$n_before" ] || die "the replica lacks records $((resumed + 1))..$n_before, acknowledged before two rounds reached it"
+  rpo="$(seconds_between "$(record_seen "$failed" "$resumed")" "$killed_at")"
+  event "data: the replica holds every record up to $resumed, which the guest wrote $rpo s before the failure (RPO); $n_before was required"
+  figure "RPO at a ${interval} s interval: $rpo s; every record acknowledged before the last round is on the replica"
+  judged="$(judge_replica "$(third_host "$target" "$failed")")"
+  [ "$(jq -r .problem <<<"$judged")" = null ] || die "the replica on $(third_host "$target" "$failed"): $(jq -r .problem <<<"$judged")"
+  event "the other holder's replica ($(third_host "$target" "$failed")) is a point-in-time copy of the guest's disk: newest record $(jq -r .newest <<<"$judged")"
 
-  # What the data check needs: the replica the guest booted from, and the failed guest's records.
-  # The agent writes instants in ISO-8601 (UTC); the console stamps are seconds since the epoch.
-  captured="$(date -d "$(jq -r '.replica.capturedAt' "$demo/moved-to-$target.json")" +%s.%N)"
-  n_before="$(awk -v c="$captured" '$2 == "understudy-record" && $1 < c { n = $3 } END { print n + 0 }' \
-    "$demo/$failed/guest.console.stamped")"
-  judged="$(/usr/bin/python3 "$here/tiny-guest/judge.py" "$demo/$target/staged.raw" || true)"
-  newest="$(jq -r .newest <<<"$judged")"
-  problem="$(jq -r '.problem // ""' <<<"$judged")"
-  event "data: the replica $target booted from was captured $(seconds_between "$captured" "$killed_at") s before the failure (RPO); newest record $newest; the failed guest had acknowledged up to $n_before before that capture"
-  [ -z "$problem" ] || die "the replica's records are not a point-in-time copy: $problem"
-  [ "$n_before" -gt 0 ] || die "the guest on $failed acknowledged no record before the replica's capture: nothing to check"
-  [ "$newest" -ge "$n_before" ] || die "the replica lacks records $((newest + 1))..$n_before, acknowledged before its capture"
-  figure "RPO at a ${interval} s interval: $(seconds_between "$captured" "$killed_at") s; every record acknowledged before the capture is on the disk"
-  local compare_with
-  compare_with="$(holders_besides "$target" | grep -vx "$failed" | head -n 1 || true)"
-  if [ -n "$compare_with" ] && [ "$(replica_version "$compare_with")" = "$(jq -r .replica.version "$demo/moved-to-$target.json")" ]; then
-    qemu-img compare -q -U "$demo/$target/staged.raw" \
-      "$demo/$compare_with/data/replicas/$vm/$(jq -r '.chain[-1]' "$demo/$compare_with/data/replicas/$vm/state.json")" \
-      || die "qemu-img compare: the replica on $compare_with differs from the one $target booted from"
-    event "qemu-img compare: $compare_with's replica of that version is identical to the disk $target booted from"
-  fi
-
-  # 3. The failed host returns.
+  # 3. The failed host returns: its agent first (it keeps the old disk), then nova-compute, whose
+  # start-up destroys and cleans up the instance evacuated away from it.
   start_agent "$failed"
   wait_for 90 "$failed's agent" agent_answers "$failed"
-  # A returning nova-compute deletes the disks of instances evacuated away from it (the fake
-  # driver does not, so the demo does): the agent, started first, kept a link to it.
-  rm -rf "${demo:?}/$failed/instances/$vm"
   "$cloud" start-compute "$failed" >/dev/null 2>&1
-  event "step 3: $failed returns: its agent (keeping its old disk) and then its nova-compute"
+  event "step 3: $failed returns: its agent (keeping its old disk) and then its nova-compute (which deletes the evacuated instance)"
   wait_for "$step_timeout" "$failed brought back (forced_down lifted)" not_forced_down "$failed"
   wait_for "$step_timeout" "$failed holding a current replica" caught_up "$failed" "$target"
   event "$failed is a replica holder again: version $(replica_version "$failed") (primary $target)"
@@ -497,20 +509,22 @@ run() {
   echo "Figures:"
   printf '  %s\n' "${summary[@]}"
   if [ -n "$result" ]; then
-    local migrations versions moves
+    local migrations moves
     migrations="$(os 2.80 GET "$nova/os-migrations?instance_uuid=$vm" | jq '[.migrations[] | {type: .migration_type, source: .source_compute, dest: .dest_compute, status}]')"
     versions="$(for h in "${hosts[@]}"; do jq -n --arg h "$h" --argjson v "$(replica_version "$h")" '{($h): $v}'; done | jq -s add)"
     # Prefixed by the controller that made each; a controller that made none has no line.
     moves="$({ grep -H -E ': DONE in' "$demo"/controller*.log || true; } \
       | sed -E 's|^.*/(controller[0-9]+)\.log:|\1 |' | jq -R . | jq -s .)"
-    jq -n --arg vm "$vm" --arg failed "$failed" --arg final "$target" --arg rto "$rto" \
-      --arg rpo "$(seconds_between "$captured" "$killed_at")" --argjson newest "$newest" --argjson before "$n_before" \
-      --argjson interval "$interval" --argjson controllers "$controllers" --rawfile timeline "$demo/timeline.txt" \
+    jq -n --arg vm "$vm" --arg failed "$failed" --arg final "$target" --arg rto "$rto" --arg rpo "$rpo" \
+      --arg first "$(seconds_between "$killed_at" "$first_at")" --argjson resumed "$resumed" --argjson before "$n_before" \
+      --argjson lmLost "$lm_lost" --argjson interval "$interval" --argjson controllers "$controllers" \
+      --rawfile timeline "$demo/timeline.txt" \
       --argjson migrations "$migrations" --argjson versions "$versions" --argjson moves "$moves" \
       --argjson figures "$(printf '%s\n' "${summary[@]}" | jq -R . | jq -s .)" \
       '{vm: $vm, interval: $interval, controllers: $controllers, failed: $failed, final: $final,
-        rtoSeconds: ($rto | tonumber), rpoSeconds: ($rpo | tonumber), newestRecord: $newest,
-        acknowledgedBeforeCapture: $before, migrations: $migrations, replicaVersions: $versions,
+        rtoSeconds: ($rto | tonumber), firstRecordSeconds: ($first | tonumber), rpoSeconds: ($rpo | tonumber),
+        resumedAfter: $resumed, acknowledgedBeforeRounds: $before, liveMigrationRecordsLost: $lmLost,
+        migrations: $migrations, replicaVersions: $versions,
         moves: $moves, figures: $figures, timeline: ($timeline | split("\n") | map(select(. != "")))}' >"$result"
   fi
 }
@@ -533,24 +547,26 @@ cleanup() {
   trap - EXIT ERR
   set +e
   if [ "$keep" = true ] && [ "$status" -eq 0 ]; then
-    echo "demo: left running (--keep): agents, controllers, guest $vm; state in $demo" >&2
+    echo "demo: left running (--keep): agents, controllers, VM $vm; state in $demo" >&2
     exit 0
   fi
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null; done
   for host in "${hosts[@]}"; do i="$(live_pid "$demo/$host/agent.pid")" && kill "$i" 2>/dev/null; done
-  pkill -f "tail -n \+1 -F $demo/" 2>/dev/null
+  pkill -f "tail -n \+1 -F $cloud_state/hosts/" 2>/dev/null
   wait 2>/dev/null
-  if [ -n "$vm" ]; then
-    "$guest" stop "$vm" 2>/dev/null
-    os 2.74 DELETE "$nova/servers/$vm" >/dev/null 2>&1
-  fi
-  # Leave the cloud as it was found: every compute running, enabled, not forced down.
+  # Leave the cloud as it was found: every compute running, enabled, not forced down; then the VM
+  # deleted by Nova (a compute that is down would leave its guest running).
   for host in "${hosts[@]}"; do
     "$cloud" start-compute "$host" >/dev/null 2>&1
     [ -n "$token" ] && service_set "$host" '{"status": "enabled", "forced_down": false}' 2>/dev/null
   done
+  if [ -n "$vm" ]; then
+    os 2.74 DELETE "$nova/servers/$vm" >/dev/null 2>&1
+    SECONDS=0
+    while os 2.74 GET "$nova/servers/$vm" >/dev/null 2>&1 && [ "$SECONDS" -lt 120 ]; do sleep 1; done
+  fi
+  remove_agent_data
   [ "$started_cloud" = true ] && "$cloud" down
-  [ "$started_libvirt" = true ] && "$libvirt" down
   if [ "$status" -ne 0 ]; then
     last_words
     echo "demo: failed; logs in $demo (controllerN.log, computeN/agent.log, timeline.txt)" >&2
