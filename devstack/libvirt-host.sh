@@ -85,6 +85,9 @@ up() {
         mount -t tmpfs -o mode=0755 tmpfs /run
         mkdir /run/libvirt
       fi
+      # Without --hostname /run is the machine /run, where only a system libvirtd that ran made
+      # /run/libvirt: the mount point is made here otherwise, empty (this namespace mounts over it).
+      [ -d /run/libvirt ] || mkdir -p /run/libvirt
       mount --bind "$dir/run" /run/libvirt
       mount --bind "$dir/etc" /etc/libvirt
       mount --bind "$dir/lib" /var/lib/libvirt

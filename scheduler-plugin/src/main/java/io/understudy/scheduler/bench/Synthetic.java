@@ -79,7 +79,7 @@ record Synthetic(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rule
             Map<UUID, Double> held = lags.getOrDefault(names[i], Map.of());
             agents.put(names[i], AgentReading.of(names[i], new HostStats(names[i], now, cpu,
                     (long) (random.nextDouble() * 64) << 30, 256L << 30, (long) (60 + random.nextInt(900)) << 30,
-                    2000L << 30, random.nextDouble() * 16, 1, 1, 10, List.of(), held, true)));
+                    2000L << 30, random.nextDouble() * 16, 1, 1, 10, List.of(), held, true, Map.of())));
         }
         return new Synthetic(new NovaSnapshot(services, hypervisors, servers, Map.of(), 3),
                 agents, new RulesParser().parse(RULES, "(bench rules)"));

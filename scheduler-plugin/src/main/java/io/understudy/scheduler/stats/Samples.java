@@ -93,6 +93,9 @@ public final class Samples {
             double oldest = replicas.add(index, host, s.replicaLagSeconds());
             values.put(Parameter.REPLICA_LAG_MAX, Value.of(oldest));
             lags = s.replicaLagSeconds();
+            // Shown to the operator with the host's problems: the agent ended it and waits for a protect.
+            new java.util.TreeMap<>(s.stoppedProtections()).forEach((vm, reason) ->
+                    problems.add("protection of vm " + vm + " stopped: " + reason));
         }
         return new HostSample(host, values, lags, problems);
     }

@@ -44,7 +44,8 @@ final class FakeMoveAgents implements MoveAgents {
     public PrimaryStatus sync(String host, UUID vm) throws IOException {
         calls.add("sync " + host);
         answer(host);
-        return new PrimaryStatus(vm, 7, Instant.now(), 0.1, false, null, List.of(), null, List.of());
+        return new PrimaryStatus(vm, 7, Instant.now(), 0.1, false, null, List.of(), null, List.of(), PrimaryStatus.REPLICATING,
+                null);
     }
 
     @Override

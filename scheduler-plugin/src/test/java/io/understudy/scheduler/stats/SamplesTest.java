@@ -2,6 +2,7 @@ package io.understudy.scheduler.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.understudy.agent.api.HostStats;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.scheduler.testing.FakeAgents;
 import java.time.Instant;
@@ -67,5 +68,20 @@ class SamplesTest {
         assertThat(values(s, "no-service")).containsEntry(Parameter.SERVICE_UP, Value.of(false));
         assertThat(s.get(2).problems()).contains("Nova lists no nova-compute service on this host");
         assertThat(s.get(0).problems()).contains("Nova lists no hypervisor for this host");
+    }
+
+    @Test
+    void aProtectionTheAgentStoppedIsAProblemOfItsHost() {
+        UUID vm = UUID.fromString("0b2f8c1e-9a45-4a4e-8a8c-6f0f2b1a7c3d");
+        NovaSnapshot nova = new NovaSnapshot(List.of(service("a", true, false)), List.of(hypervisor("a")), List.of(),
+                Map.of(), 3);
+        HostStats stats = FakeAgents.stats("a", 33, 250, Map.of());
+        stats = new HostStats(stats.host(), stats.time(), stats.cpuPercent(), stats.memoryFreeBytes(),
+                stats.memoryTotalBytes(), stats.diskFreeBytes(), stats.diskTotalBytes(), stats.load1(), stats.load5(),
+                stats.load15(), stats.runningDomains(), stats.domains(), stats.replicaLagSeconds(), true,
+                Map.of(vm, "domain instance-00000001 has no root disk"));
+        List<HostSample> s = Samples.merge(nova, Map.of("a", AgentReading.of("a", stats)), NOW);
+        assertThat(s.get(0).problems()).containsExactly(
+                "protection of vm " + vm + " stopped: domain instance-00000001 has no root disk");
     }
 }

@@ -41,7 +41,7 @@ public final class FakeAgents implements AutoCloseable {
 
     public static HostStats stats(String host, double cpu, long diskFreeGib, Map<UUID, Double> lags) {
         return new HostStats(host, Instant.now(), cpu, 4L << 30, 8L << 30, diskFreeGib << 30, 1000L << 30, 0.5, 0.5,
-                0.5, lags.size(), List.of(), lags, true);
+                0.5, lags.size(), List.of(), lags, true, Map.of());
     }
 
     /** Starts (or updates) HOST's agent answering these stats. */

@@ -11,7 +11,9 @@ import java.util.UUID;
  * file system of the instances path; {@code replicaLagSeconds} covers the replicas this node holds.
  * While {@code libvirtReachable} is false (libvirtd stopped or restarting; the agent reconnects by
  * itself) the node's own figures are measured, but {@code runningDomains} and {@code domains}
- * are unknown and given as 0 and empty.
+ * are unknown and given as 0 and empty. {@code stoppedProtections} names each VM this node is
+ * primary of whose protection stopped (its domain changed in a way the agent cannot follow), with
+ * the reason.
  */
 public record HostStats(
         String host,
@@ -27,10 +29,13 @@ public record HostStats(
         int runningDomains,
         List<DomainStats> domains,
         Map<UUID, Double> replicaLagSeconds,
-        boolean libvirtReachable) {
+        boolean libvirtReachable,
+        Map<UUID, String> stoppedProtections) {
 
     public HostStats {
         domains = List.copyOf(domains);
         replicaLagSeconds = Map.copyOf(replicaLagSeconds);
+        // Absent from an agent that predates stopped protections.
+        stoppedProtections = stoppedProtections == null ? Map.of() : Map.copyOf(stoppedProtections);
     }
 }

@@ -22,10 +22,26 @@ class WireTest {
     void hostStatsRoundTrip() throws IOException {
         HostStats stats = new HostStats("compute1", Instant.parse("2026-11-29T06:00:00Z"), 37.5, 1L << 30, 4L << 30,
                 10L << 30, 100L << 30, 0.5, 0.4, 0.3, 2,
-                List.of(new DomainStats(vm, "instance-00000001", 12.5, 4096, 8192)), Map.of(vm, 3.25), true);
+                List.of(new DomainStats(vm, "instance-00000001", 12.5, 4096, 8192)), Map.of(vm, 3.25), true,
+                Map.of(vm, "domain instance-00000001 has no root disk"));
         String text = json.writeValueAsString(stats);
-        assertThat(text).contains("\"time\":\"2026-11-29T06:00:00Z\"").contains("\"" + vm + "\":3.25");
+        assertThat(text).contains("\"time\":\"2026-11-29T06:00:00Z\"").contains("\"" + vm + "\":3.25")
+                .contains("\"stoppedProtections\":{\"" + vm + "\":\"domain instance-00000001 has no root disk\"}");
         assertThat(json.readValue(text, HostStats.class)).isEqualTo(stats);
+    }
+
+    @Test
+    void aStoppedPrimaryStatusSaysSoAndOneFromAnOlderAgentReplicates() throws IOException {
+        PrimaryStatus stopped = new PrimaryStatus(vm, 4, Instant.parse("2026-11-29T06:00:00Z"), 0.5, false, "x",
+                List.of(), null, List.of(), PrimaryStatus.STOPPED, "domain instance-00000001 has no root disk");
+        String text = json.writeValueAsString(stopped);
+        assertThat(text).contains("\"state\":\"stopped\"").contains("\"reason\":\"domain instance-00000001 has no root disk\"");
+        assertThat(json.readValue(text, PrimaryStatus.class)).isEqualTo(stopped);
+        PrimaryStatus old = json.readValue("{\"vm\":\"" + vm + "\",\"version\":3,\"secondaries\":[]}", PrimaryStatus.class);
+        assertThat(old.state()).isEqualTo(PrimaryStatus.REPLICATING);
+        assertThat(old.reason()).isNull();
+        HostStats older = json.readValue("{\"host\":\"c1\",\"domains\":[],\"replicaLagSeconds\":{}}", HostStats.class);
+        assertThat(older.stoppedProtections()).isEmpty();
     }
 
     @Test

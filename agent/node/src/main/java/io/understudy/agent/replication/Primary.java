@@ -52,21 +52,36 @@ final class Primary {
     record State(UUID vm, long version, Optional<String> checkpoint, long virtualSize, String manifest,
             String manifestHash, List<Long> journal, Optional<Long> seed, Map<String, Peer> peers, long lastRoundMillis,
             double lastRoundSeconds, boolean lastRoundFull, String lastError, long origin, long seedFrom,
-            Optional<Base> base) {
+            Optional<Base> base, Optional<String> rootDisk, Optional<String> stopped) {
         State {
             journal = List.copyOf(journal);
             peers = Map.copyOf(peers);
-            base = base == null ? Optional.empty() : base; // absent from states written before bases
+            // Absent from states written before these fields: no base, no disk known yet, not stopped.
+            base = base == null ? Optional.empty() : base;
+            rootDisk = rootDisk == null ? Optional.empty() : rootDisk;
+            stopped = stopped == null ? Optional.empty() : stopped;
         }
 
         State withPeers(Map<String, Peer> p) {
             return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, p,
-                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError, origin, seedFrom, base);
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, lastError, origin, seedFrom, base, rootDisk, stopped);
         }
 
         State withError(String error) {
             return new State(vm, version, checkpoint, virtualSize, manifest, manifestHash, journal, seed, peers,
-                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error, origin, seedFrom, base);
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, error, origin, seedFrom, base, rootDisk, stopped);
+        }
+
+        /**
+         * Stopped ({@code reason}) or restarted (empty). A restart forgets the checkpoint and the
+         * root disk: the next round reads the whole disk, whichever file it now is.
+         */
+        State withStopped(Optional<String> reason) {
+            Optional<String> cp = reason.isPresent() ? checkpoint : Optional.empty();
+            Optional<String> disk = reason.isPresent() ? rootDisk : Optional.empty();
+            return new State(vm, version, cp, virtualSize, manifest, manifestHash, journal, seed, peers,
+                    lastRoundMillis, lastRoundSeconds, lastRoundFull, reason.orElse(lastError), origin, seedFrom, base,
+                    disk, reason);
         }
     }
 
@@ -122,7 +137,7 @@ final class Primary {
         }
         Primary p = new Primary(dir, new State(vm, version, Optional.empty(), size, manifest,
                 HexFormat.of().formatHex(hash), List.of(), Optional.empty(), Map.of(), 0, 0, false, null, version, 0,
-                Optional.empty()));
+                Optional.empty(), Optional.empty(), Optional.empty()));
         p.write(p.state);
         return p;
     }
@@ -152,7 +167,7 @@ final class Primary {
         String hex = HexFormat.of().formatHex(hash);
         write(new State(s.vm(), 0, Optional.empty(), size, BASE_MANIFEST, hex, s.journal(), s.seed(), s.peers(),
                 s.lastRoundMillis(), s.lastRoundSeconds(), s.lastRoundFull(), s.lastError(), 0, s.seedFrom(),
-                Optional.of(new Base(image, hex))));
+                Optional.of(new Base(image, hex)), s.rootDisk(), s.stopped()));
         removeUnnamed();
     }
 
@@ -170,9 +185,10 @@ final class Primary {
     /**
      * Runs one capture round and commits its version. With {@code seedFrom} (0: the empty disk, or
      * the version this primary started from) the round reads the whole disk and also writes a seed
-     * from there, for secondaries the deltas kept cannot bring up.
+     * from there, for secondaries the deltas kept cannot bring up. {@code source} is the disk's
+     * file, committed with the version: later rounds must find the same one.
      */
-    synchronized Produced round(LiveCapture capture, String disk, long virtualSize, Optional<Long> seedFrom,
+    synchronized Produced round(LiveCapture capture, String disk, Path source, long virtualSize, Optional<Long> seedFrom,
             long capturedAtMillis) throws IOException {
         State s = state;
         boolean seed = seedFrom.isPresent();
@@ -237,7 +253,7 @@ final class Primary {
             write(new State(s.vm(), next, Optional.of(round.checkpoint()), virtualSize, manifestName(next),
                     HexFormat.of().formatHex(result.manifest()), journal, seedVersion, s.peers(), capturedAtMillis,
                     round.total().toNanos() / 1e9, round.full(), null, s.origin(),
-                    seed ? seedFrom.get() : s.seedFrom(), s.base()));
+                    seed ? seedFrom.get() : s.seedFrom(), s.base(), Optional.of(source.toString()), Optional.empty()));
             removeUnnamed();
             return new Produced(next, delta(next), seedVersion.map(v -> dir.resolve(seedName(v))), result, round);
         } finally {
@@ -268,13 +284,30 @@ final class Primary {
             write(new State(state.vm(), state.version(), state.checkpoint(), state.virtualSize(), state.manifest(),
                     state.manifestHash(), state.journal(), Optional.empty(), state.peers(), state.lastRoundMillis(),
                     state.lastRoundSeconds(), state.lastRoundFull(), state.lastError(), state.origin(), 0,
-                    state.base()));
+                    state.base(), state.rootDisk(), state.stopped()));
             removeUnnamed();
         }
     }
 
     synchronized void recordError(String error) throws IOException {
         write(state.withError(error));
+    }
+
+    /** Ends the VM's rounds for {@code reason} until {@link #restart()}; the versions made stay. */
+    synchronized void stop(String reason) throws IOException {
+        write(state.withStopped(Optional.of(reason)));
+    }
+
+    /** Lets rounds run again after {@link #stop}: the next is full. Returns the checkpoint it forgot. */
+    synchronized Optional<String> restart() throws IOException {
+        Optional<String> forgotten = state.checkpoint();
+        write(state.withStopped(Optional.empty()));
+        return forgotten;
+    }
+
+    /** Whether a VM's primary state exists in {@code dir}, without creating it. */
+    static boolean exists(Path dir) {
+        return Files.exists(dir.resolve(STATE));
     }
 
     private void write(State next) throws IOException {

@@ -11,6 +11,7 @@ import io.understudy.agent.api.Role;
 import io.understudy.agent.libvirt.DomainDescription;
 import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.qcow2.BadImageException;
 import io.understudy.agent.qcow2.Qcow2Image;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
@@ -24,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +51,7 @@ public final class Replicator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
 
+    private final String host;
     private final Path root;
     private final Path instancesPath;
     private final Path baseImages;
@@ -69,13 +72,16 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
 
     /**
+     * @param host     this node's Nova host name, for the operator's lines
      * @param instancesPath Nova's instances path on this node: only a domain whose disk lies there is
      *                   this node's to capture
      * @param baseImages the image cache (Nova's {@code _base}): a disk that is an overlay of an image
      *                   there is replicated as what it wrote above the image to secondaries that hold it
      */
-    public Replicator(Path root, Path instancesPath, Path baseImages, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
-            Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics) throws IOException {
+    public Replicator(String host, Path root, Path instancesPath, Path baseImages, Hypervisor hypervisor, LiveCapture capture,
+            ReplicaStore replicas, Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics)
+            throws IOException {
+        this.host = host;
         this.root = Files.createDirectories(root);
         this.instancesPath = instancesPath.toAbsolutePath().normalize();
         this.baseImages = baseImages.toAbsolutePath().normalize();
@@ -162,7 +168,12 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    /** One round now: capture, commit, ship. Returns the VM's state afterwards. */
+    /**
+     * One round now: capture, commit, ship. Returns the VM's state afterwards.
+     *
+     * @throws ProtectionStoppedException when the VM's protection stopped here, by this round (its
+     *         domain's layout is one the agent cannot follow) or before
+     */
     public PrimaryStatus round(UUID vm) throws IOException {
         Protection protection = protections.get(vm);
         if (protection == null) {
@@ -170,20 +181,26 @@ public final class Replicator implements AutoCloseable {
         }
         Primary primary = primary(vm);
         synchronized (primary) {
+            Optional<String> stopped = primary.state().stopped();
+            if (stopped.isPresent()) {
+                throw new ProtectionStoppedException(vm, host, stopped.get());
+            }
             try {
                 DomainDescription domain = hypervisor.describe(vm)
                         .orElseThrow(() -> new IOException("no domain " + vm + " on this node"));
-                DomainDescription.Disk disk = rootDisk(vm, domain, instancesPath);
+                DomainDescription.Disk disk = Layout.rootDisk(vm, domain, instancesPath);
                 List<DomainDescription.Disk> disks = domain.disks().stream()
                         .filter(DomainDescription.Disk::checkpointable).toList();
                 Path source = disk.source().orElseThrow();
                 if (Files.exists(source) && !under(source, instancesPath)) {
                     // Several compute hosts on one libvirtd (the demo, a devstack with several
                     // nova-computes) see each other's domains: an agent that still believes itself
-                    // primary after the VM moved must not capture the new host's domain.
+                    // primary after the VM moved must not capture the new host's domain. Not a
+                    // reason to stop: the controller assigns this node its new part.
                     throw new IOException("its disk " + source + " is not in this node's instances path "
                             + instancesPath + ": the domain is not this node's; nothing captured");
                 }
+                Layout.requireProtectedDisk(domain, disk, primary.state().rootDisk().map(Path::of));
                 List<String> others = disks.stream().filter(d -> !d.equals(disk))
                         .map(d -> d.target() + " (" + d.source().orElseThrow() + ")").toList();
                 List<String> before = others.isEmpty() ? unreplicated.remove(vm) : unreplicated.put(vm, others);
@@ -196,16 +213,26 @@ public final class Replicator implements AutoCloseable {
                 try (Qcow2Image top = Qcow2Image.open(source)) {
                     size = top.virtualSize();
                     backing = top.backingFile().map(b -> source.resolveSibling(b).toAbsolutePath().normalize());
+                } catch (BadImageException e) {
+                    // QEMU runs it, but with what the agent refuses to read (encryption, an external
+                    // data file, a corrupt mark): a replica of it could not be checked or staged.
+                    throw new CannotFollowException("its root disk is a qcow2 image the agent does not capture: "
+                            + e.getMessage());
                 }
                 Optional<Path> image = backing.filter(this::inImageCache);
                 if (image.isPresent() && primary.state().version() == 0 && primary.state().base().isEmpty()) {
-                    primary.baseOn(image.get().getFileName().toString(), image.get());
+                    try {
+                        primary.baseOn(image.get().getFileName().toString(), image.get());
+                    } catch (BadImageException e) {
+                        throw new CannotFollowException("its root disk's base image is one the agent does not read: "
+                                + e.getMessage());
+                    }
                     LOG.info("vm {}: its disk {} is an overlay of base image {}; secondaries holding that image get "
                             + "only what the VM wrote above it", vm, source, image.get());
                 }
                 Optional<Long> seed = seedFrom(primary.state());
                 long capturedAt = clock.millis();
-                Primary.Produced produced = primary.round(capture, disk.target(), size, seed, capturedAt);
+                Primary.Produced produced = primary.round(capture, disk.target(), source, size, seed, capturedAt);
                 LOG.info("vm {}: round {} {} in {} s: {} new clusters, {} zero, {} bytes{}", vm, produced.version(),
                         produced.round().full() ? "full (" + (seed.isPresent() ? "a seed is owed"
                                 : produced.round().fullBecause().get()) + ")" : "incremental",
@@ -218,6 +245,8 @@ public final class Replicator implements AutoCloseable {
                 metrics.timer("understudy.round.capture").record(produced.round().total());
                 metrics.counter("understudy.delta.bytes.made").increment(produced.result().stats().deltaBytes());
                 ship(primary, protection);
+            } catch (CannotFollowException e) {
+                throw stop(vm, primary, e.getMessage());
             } catch (IOException | RuntimeException e) {
                 metrics.counter("understudy.rounds", "result", "failed", "kind", "-").increment();
                 LOG.warn("vm {}: round failed: {}", vm, e.getMessage());
@@ -229,27 +258,44 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * The disk to replicate, by its role: Nova's root disk is {@code INSTANCES/VM/disk}, wherever
-     * it sits in the domain (rescue puts {@code disk.rescue} first). A domain Nova did not define
-     * (the standalone use) has its first writable qcow2 file disk replicated.
+     * Ends the VM's rounds until it is protected again: retrying would fail the same way, and a
+     * guess would put another disk's content into its replicas. Nothing was captured or sent, so
+     * the secondaries keep the last good version; the operator gets one line.
      */
-    static DomainDescription.Disk rootDisk(UUID vm, DomainDescription domain, Path instancesPath) throws IOException {
-        Path novaRoot = instancesPath.resolve(vm.toString()).resolve("disk");
-        List<DomainDescription.Disk> candidates = domain.disks().stream()
-                .filter(DomainDescription.Disk::checkpointable).toList();
-        Optional<DomainDescription.Disk> root = candidates.stream()
-                .filter(d -> d.source().orElseThrow().toAbsolutePath().normalize().equals(novaRoot)).findFirst();
-        if (root.isPresent()) {
-            return root.get();
+    private ProtectionStoppedException stop(UUID vm, Primary primary, String reason) throws IOException {
+        primary.stop(reason);
+        metrics.counter("understudy.rounds", "result", "stopped", "kind", "-").increment();
+        Primary.State s = primary.state();
+        LOG.error("vm {} on host {}: protection stopped: {}; its replicas on {} stay at version {}; protect it again "
+                + "to restart it with a full round", vm, host, reason,
+                s.peers().isEmpty() ? "the secondaries" : new TreeSet<>(s.peers().keySet()), s.version());
+        return new ProtectionStoppedException(vm, host, reason);
+    }
+
+    /**
+     * A protect call for a VM this node is primary of: a protection that had stopped runs again,
+     * from a full round. The bitmaps of the checkpoint it forgets are removed where the domain
+     * still has them, so QEMU stops keeping them; a domain that cannot be asked now keeps them,
+     * harmlessly (a round never starts from a checkpoint its state does not name).
+     */
+    public void restartIfStopped(UUID vm) throws IOException {
+        if (!primaries.containsKey(vm) && !Primary.exists(root.resolve(vm.toString()))) {
+            return;
         }
-        boolean nova = domain.disks().stream().anyMatch(d -> d.source().map(p -> p.startsWith(instancesPath.resolve(
-                vm.toString()))).orElse(false));
-        if (nova || candidates.isEmpty()) {
-            throw new IOException("domain " + domain.name() + " has no root disk to replicate: no writable qcow2 file "
-                    + (nova ? novaRoot : "disk") + " among " + domain.disks().stream()
-                            .map(d -> d.target() + "=" + d.source().map(Path::toString).orElse(d.device())).toList());
+        Primary primary = primary(vm);
+        synchronized (primary) {
+            if (primary.state().stopped().isEmpty()) {
+                return;
+            }
+            Optional<String> forgotten = primary.restart();
+            try {
+                capture.forget(vm, forgotten);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("vm {}: bitmaps of checkpoint {} not removed: {}", vm, forgotten, e.getMessage());
+            }
+            LOG.info("vm {} on host {}: protection restarted by a protect call; the next round reads the whole disk", vm,
+                    host);
         }
-        return candidates.get(0);
     }
 
     /** Brings every secondary to the newest version, concurrently. */
@@ -450,6 +496,18 @@ public final class Replicator implements AutoCloseable {
         return all;
     }
 
+    /** The VMs this node is primary for whose protection stopped, with the reason. */
+    public Map<UUID, String> stopped() {
+        Map<UUID, String> stopped = new java.util.HashMap<>();
+        for (UUID vm : protections.keySet()) {
+            Primary p = primaries.get(vm);
+            if (p != null) {
+                p.state().stopped().ifPresent(reason -> stopped.put(vm, reason));
+            }
+        }
+        return stopped;
+    }
+
     private PrimaryStatus status(UUID vm, Primary primary) {
         Primary.State s = primary.state();
         List<PrimaryStatus.SecondaryStatus> secondaries = s.peers().entrySet().stream()
@@ -458,7 +516,8 @@ public final class Replicator implements AutoCloseable {
                 .sorted(Comparator.comparing(PrimaryStatus.SecondaryStatus::host)).toList();
         return new PrimaryStatus(vm, s.version(), s.lastRoundMillis() == 0 ? null : Instant.ofEpochMilli(s.lastRoundMillis()),
                 s.lastRoundSeconds(), s.lastRoundFull(), s.lastError(), secondaries,
-                s.base().map(Primary.Base::image).orElse(null), unreplicated.getOrDefault(vm, List.of()));
+                s.base().map(Primary.Base::image).orElse(null), unreplicated.getOrDefault(vm, List.of()),
+                s.stopped().isPresent() ? PrimaryStatus.STOPPED : PrimaryStatus.REPLICATING, s.stopped().orElse(null));
     }
 
     @Override

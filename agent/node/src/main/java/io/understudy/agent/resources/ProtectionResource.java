@@ -65,7 +65,10 @@ public final class ProtectionResource {
         return protections.get(vm).orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND, vm + " is not protected here"));
     }
 
-    /** Runs a replication round now (this node must be the VM's primary). */
+    /**
+     * Runs a replication round now (this node must be the VM's primary); 409 when its protection
+     * stopped, by this round or before.
+     */
     @POST
     @Path("{vm}/sync")
     public PrimaryStatus sync(@PathParam("vm") String id) throws IOException {
@@ -104,6 +107,10 @@ public final class ProtectionResource {
         }
         protections.put(p);
         replicator.assign(vm, p);
+        if (p.role() == Role.PRIMARY) {
+            // The controller protecting a VM whose protection stopped here wants it back.
+            replicator.restartIfStopped(vm);
+        }
         LOG.info("vm {}: this node is now {} (peers {}, interval {})", vm, p.role().name().toLowerCase(),
                 p.peers().stream().map(peer -> peer.host()).toList(), p.interval());
         if (p.role() == Role.PRIMARY) {

@@ -13,6 +13,7 @@ import io.understudy.agent.delta.BadDeltaException;
 import io.understudy.agent.libvirt.LibvirtUnreachableException;
 import io.understudy.agent.qcow2.BadImageException;
 import io.understudy.agent.replica.VersionConflictException;
+import io.understudy.agent.replication.ProtectionStoppedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -50,7 +51,8 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
             return json(400, message);
         }
         int status;
-        if (e instanceof VersionConflictException || e instanceof FileAlreadyExistsException) {
+        if (e instanceof VersionConflictException || e instanceof FileAlreadyExistsException
+                || e instanceof ProtectionStoppedException) {
             status = 409;
         } else if (e instanceof BadDeltaException || e instanceof BadImageException) {
             status = 400;
@@ -64,7 +66,8 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
         String message = oneLine(e.getMessage());
         if (status == 500) {
             LOG.error("request failed: {}", message, e);
-        } else {
+        } else if (!(e instanceof ProtectionStoppedException)) {
+            // A stopped protection was said once, in the operator's line; asking again is no news.
             LOG.warn("request refused ({}): {}", status, message);
         }
         return json(status, message);

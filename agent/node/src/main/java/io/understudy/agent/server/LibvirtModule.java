@@ -10,6 +10,7 @@ import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.LiveCapture;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
+import io.understudy.agent.replication.Replicator;
 import io.understudy.agent.resources.HostStatsSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ public final class LibvirtModule extends AbstractModule {
 
     @Provides
     @Singleton
-    HostStatsSource stats(HostSampler sampler, Hypervisor hypervisor, ReplicaStore replicas) {
+    HostStatsSource stats(HostSampler sampler, Hypervisor hypervisor, ReplicaStore replicas, Replicator replicator) {
         return new HostStatsSource() {
             @Override
             public HostStats sample() throws IOException {
@@ -77,7 +78,7 @@ public final class LibvirtModule extends AbstractModule {
                 for (Replica r : replicas.all()) {
                     r.lagSeconds().ifPresent(lag -> lags.put(r.state().vm(), lag));
                 }
-                return sampler.sample(lags);
+                return sampler.sample(lags, replicator.stopped());
             }
 
             @Override
