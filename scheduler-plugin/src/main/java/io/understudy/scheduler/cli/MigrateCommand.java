@@ -9,8 +9,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code understudy migrate VM --to HOST}: the controller's live migration, by hand. */
-@Command(name = "migrate", description = "Live-migrate a protected VM to HOST as the controller would: final sync, "
-        + "Nova live migration, roles flipped on the agents, metadata. Exit 0 done, 5 refused, 6 failed or unresolved.")
+@Command(name = "migrate", description = "Live-migrate a protected VM to HOST as the controller would: Nova live "
+        + "migration with a final sync beside it, roles flipped on the agents, metadata. Exit 0 done, 5 refused, 6 failed or unresolved.")
 final class MigrateCommand implements Callable<Integer> {
 
     @Mixin

@@ -11,11 +11,15 @@ import io.understudy.scheduler.records.Records;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,31 +108,23 @@ public final class Designator {
         List<String> failed = new ArrayList<>();
         Set<String> undelivered = new TreeSet<>();
         Set<String> unremoved = new TreeSet<>();
-        int requests = 0;
-        // Secondaries first: a primary told first would send deltas that a secondary not yet told refuses.
-        List<String> order = new ArrayList<>(wanted.secondaries());
-        order.retainAll(send);
-        if (send.contains(primary)) {
-            order.add(primary);
-        }
-        for (String host : order) {
-            requests++;
-            try {
-                agents.protect(host, protection(vm, host, wanted));
-            } catch (IOException | RuntimeException e) {
-                failed.add(host + ": " + e.getMessage());
+        // Secondaries first: a primary told first would send deltas that a secondary not yet told
+        // refuses. The secondaries at once, and the hosts with no part any more at once after the
+        // primary: a move (which waits for this) waits for the slowest agent of each, not their sum.
+        List<String> toldFirst = new ArrayList<>(wanted.secondaries());
+        toldFirst.retainAll(send);
+        List<String> toldLast = send.contains(primary) ? List.of(primary) : List.of();
+        for (List<String> wave : List.of(toldFirst, toldLast)) {
+            atOnce(wave, "protect", host -> agents.protect(host, protection(vm, host, wanted))).forEach((host, why) -> {
+                failed.add(host + ": " + why);
                 undelivered.add(host);
-            }
+            });
         }
-        for (String host : remove) {
-            requests++;
-            try {
-                agents.unprotect(host, vm);
-            } catch (IOException | RuntimeException e) {
-                failed.add(host + " (removing): " + e.getMessage());
-                unremoved.add(host);
-            }
-        }
+        atOnce(List.copyOf(remove), "unprotect", host -> agents.unprotect(host, vm)).forEach((host, why) -> {
+            failed.add(host + " (removing): " + why);
+            unremoved.add(host);
+        });
+        int requests = toldFirst.size() + toldLast.size() + remove.size();
         assigned.put(vm.toString(), new Designation(primary, wanted.secondaries(), interval, undelivered, unremoved));
         LOG.info("vm {}: primary {}, secondaries {}, every {}{}{}", vm, primary, wanted.secondaries(),
                 io.understudy.scheduler.yaml.Durations.format(interval),
@@ -152,6 +148,32 @@ public final class Designator {
     /** Forgets what was assigned for VM, telling no agent: whoever drops it tells them ({@link GoneVms}). */
     synchronized void drop(UUID vm) {
         assigned.delete(vm.toString());
+    }
+
+    /** An agent call that answers nothing but whether it got through. */
+    @FunctionalInterface
+    private interface Call {
+        void to(String host) throws IOException;
+    }
+
+    /** CALL to each of HOSTS at once; "why" by host for each that failed, in HOSTS' order. */
+    private static Map<String, String> atOnce(List<String> hosts, String what, Call call) {
+        Map<String, CompletableFuture<Void>> asking = new LinkedHashMap<>();
+        for (String host : hosts) {
+            asking.put(host, Beside.start(what + "-" + host, () -> {
+                call.to(host);
+                return null;
+            }));
+        }
+        Map<String, String> failed = new LinkedHashMap<>();
+        asking.forEach((host, answer) -> {
+            try {
+                answer.join();
+            } catch (CompletionException e) {
+                failed.put(host, e.getCause().getMessage());
+            }
+        });
+        return failed;
     }
 
     private Protection protection(UUID vm, String host, Designation d) {

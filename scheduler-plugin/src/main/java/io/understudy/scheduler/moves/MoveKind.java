@@ -6,7 +6,7 @@ import java.util.List;
 public enum MoveKind {
     /**
      * The primary still works. Nova copies the disk itself (block migration), so the final sync
-     * only freshens the secondaries that stay; it may fail without stopping the move.
+     * only freshens the holders: it runs beside the migration, and may fail without stopping the move.
      */
     LIVE_MIGRATION("live migration", List.of(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE, Step.PUBLISH)),
     /**

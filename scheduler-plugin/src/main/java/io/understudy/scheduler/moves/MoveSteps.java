@@ -13,7 +13,6 @@ import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.Server;
 import io.understudy.scheduler.moves.StepResult.Result;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +23,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs one step of a move against Nova (through the bridge) and the agents, and says how it
@@ -41,6 +41,8 @@ public final class MoveSteps {
     private final ForcedDownHosts forcedDown;
     private final boolean finalSync;
     private final Clock clock;
+    /** The final syncs started and not yet joined, by VM: each runs beside its move's live migration. */
+    private final Map<UUID, CompletableFuture<StepResult>> syncing = new ConcurrentHashMap<>();
 
     /**
      * @param forcedDown where the hosts a failover forced down are recorded, to be brought back
@@ -63,8 +65,8 @@ public final class MoveSteps {
         Step step = move.nextStep().orElseThrow(() -> new IllegalArgumentException(plan.describe() + " has ended"));
         return switch (step) {
             case SYNC -> sync(plan);
-            case MIGRATE -> move.attempted() ? followMigration(plan) : nova(plan, nova.liveMigrate(plan.vm(),
-                    plan.target()), false);
+            case MIGRATE -> synced(plan, move.attempted() ? followMigration(plan) : nova(plan,
+                    nova.liveMigrate(plan.vm(), plan.target()), false));
             case FENCE -> fence(plan);
             case STAGE -> stage(plan);
             // The bridge follows an evacuation Nova already has, and never asks a second one.
@@ -77,17 +79,49 @@ public final class MoveSteps {
         };
     }
 
+    /**
+     * Starts the final sync and returns at once: Nova's block migration carries every write the
+     * guest makes, so the round is not needed for the move, only to freshen the holders (the
+     * target's replica the new primary starts from, and the holders that stay). It runs beside
+     * Nova's part, which lasts seconds, and is joined when that ends ({@link #synced}), before the
+     * roles flip.
+     */
     private StepResult sync(MovePlan plan) {
         if (!finalSync) {
             return StepResult.agents(Result.DONE, "final sync is off (moves.finalSync)", 0);
         }
+        syncing.put(plan.vm(), Beside.start("final-sync-" + plan.vm(), () -> finalSync(plan)));
+        return StepResult.agents(Result.DONE, "round on " + plan.source() + " started, beside the live migration", 0);
+    }
+
+    private StepResult finalSync(MovePlan plan) {
+        long began = System.nanoTime();
         try {
             PrimaryStatus status = agents.sync(plan.source(), plan.vm());
-            return StepResult.agents(Result.DONE, "round on " + plan.source() + " made version " + status.version(), 1);
+            return StepResult.agents(Result.DONE, "round on " + plan.source() + " made version " + status.version()
+                    + " in " + (System.nanoTime() - began) / 1_000_000 + " ms", 1);
         } catch (IOException | RuntimeException e) {
             return StepResult.agents(Result.WARNED, "final sync on " + plan.source() + " failed (" + e.getMessage()
-                    + "); the live migration goes on: Nova copies the disk itself", 1);
+                    + "); the live migration went on: Nova copies the disk itself", 1);
         }
+    }
+
+    /**
+     * MIGRATED with the final sync started beside it, once that ended too: the roles must not flip
+     * while the old primary's round still sends to the holders. A sync that failed only warns. No
+     * sync is waited for when none was started here (it is off, or a restarted controller follows
+     * the migration: the round, if any, ended with the controller that asked for it or on its own).
+     */
+    private StepResult synced(MovePlan plan, StepResult migrated) {
+        CompletableFuture<StepResult> round = syncing.remove(plan.vm());
+        if (round == null) {
+            return migrated;
+        }
+        StepResult sync = round.join();
+        Result result = migrated.result() == Result.DONE ? sync.result() : migrated.result();
+        return new StepResult(result, migrated.note() + "; final sync: " + sync.note(), migrated.nova(),
+                migrated.novaRequests(), migrated.agentRequests() + sync.agentRequests(), migrated.requestIds(),
+                migrated.fence());
     }
 
     /**
@@ -180,17 +214,7 @@ public final class MoveSteps {
         // Every holder asked at once: the move waits for the slowest answer, not their sum.
         Map<String, CompletableFuture<Optional<ReplicaInfo>>> asking = new LinkedHashMap<>();
         for (String host : plan.newSecondaries()) {
-            asking.put(host, CompletableFuture.supplyAsync(() -> {
-                try {
-                    return agents.replica(host, plan.vm());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e.getMessage(), e);
-                }
-            }, task -> {
-                Thread t = new Thread(task, "replica-of-" + host);
-                t.setDaemon(true);
-                t.start();
-            }));
+            asking.put(host, Beside.start("replica-of-" + host, () -> agents.replica(host, plan.vm())));
         }
         List<ServerMetadata.Replica> replicas = new ArrayList<>();
         List<String> silent = new ArrayList<>();

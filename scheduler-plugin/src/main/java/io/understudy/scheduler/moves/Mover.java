@@ -19,6 +19,15 @@ import org.slf4j.LoggerFactory;
  * move left in flight from its recorded step. One log line per step: the move (VM, hosts), the
  * step, how it ended, Nova's request ids, and why the VM moves.
  *
+ * <p>A {@linkplain Step#repeatable() repeatable} step (the final sync, the roles, the metadata)
+ * is neither marked nor recorded alone: its record goes into the journal with the next write, the
+ * next step's mark or the move's end. Each durable write is one the move waits for, and these
+ * change nothing a restart does: a controller that stops before that write finds the step still
+ * next and runs it again, which is what it does with a step marked attempted but not ended, and
+ * what it asks is harmless twice. A step that is not repeatable is marked and recorded as before,
+ * with the records of the repeatable steps before it; a step that leaves the move waiting on Nova
+ * or ends it is always recorded at once.
+ *
  * <p>Before a move begins and before each of its steps, the VM is claimed in the journal from the
  * claim version read before the decision ({@link Journal#claim}): of two controllers that decided
  * on the same VM at once, the one that loses the claim logs that another controller claimed it
@@ -94,8 +103,11 @@ public final class Mover {
                 break;
             }
             version = next.getAsLong();
-            MoveState attempt = move.attempting(clock.instant());
-            journal.save(attempt);
+            MoveState attempt = move;
+            if (!step.repeatable()) {
+                attempt = move.attempting(clock.instant());
+                journal.save(attempt);
+            }
             long began = System.nanoTime();
             StepResult result;
             try {
@@ -108,7 +120,10 @@ public final class Mover {
             }
             Instant ended = clock.instant();
             move = attempt.advance(step, result, ended, Duration.ofNanos(System.nanoTime() - began));
-            journal.save(move);
+            boolean goesOn = move.status() == MoveState.Status.IN_FLIGHT && result.result() != StepResult.Result.PENDING;
+            if (!(step.repeatable() && goesOn)) {
+                journal.save(move);
+            }
             LOG.info("{}: {} {} in {} ms: {}{} ({})", move.plan().describe(), step, result.result(),
                     (System.nanoTime() - began) / 1_000_000, result.note(),
                     result.requestIds().isEmpty() ? "" : " " + result.requestIds(), move.plan().reason());

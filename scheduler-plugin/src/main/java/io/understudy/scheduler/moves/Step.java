@@ -1,31 +1,53 @@
 package io.understudy.scheduler.moves;
 
-/** One step of a move; {@link MoveKind} says which steps a kind of move takes, in which order. */
+/**
+ * One step of a move; {@link MoveKind} says which steps a kind of move takes, in which order.
+ * A repeatable step is one that a restarted controller would run again whatever the journal said
+ * of it, with nothing asked twice that may not be: the journal records it only with its next
+ * write (see {@link Mover}).
+ */
 public enum Step {
-    /** A last replication round on the old primary, so that its secondaries are as fresh as they can be. */
-    SYNC("final sync"),
+    /**
+     * A last replication round on the old primary, so that its secondaries are as fresh as they
+     * can be: started here, it runs beside the live migration and is joined when that ends.
+     */
+    SYNC("final sync", true),
     /** Nova live migration to the target, followed to its end. */
-    MIGRATE("live migration"),
+    MIGRATE("live migration", false),
     /** The old primary's fencer proves it can no longer run the VM. */
-    FENCE("fence"),
+    FENCE("fence", false),
     /** The target's agent puts its replica in place as the instance's disk. */
-    STAGE("stage"),
+    STAGE("stage", false),
     /** Nova evacuation onto the staged replica, followed until the VM is ACTIVE there. */
-    EVACUATE("evacuate"),
+    EVACUATE("evacuate", false),
     /**
      * The old primary's nova-compute forced down: Nova then sees it down at once and evacuates from
      * it, and schedules nothing there until it is brought back.
      */
-    FORCE_DOWN("force down"),
-    /** The roles flip: the target's agent becomes the primary, the others (the old primary too) its secondaries. */
-    REDESIGNATE("re-designate"),
-    /** The server's metadata says where it runs now and who holds its replicas. */
-    PUBLISH("metadata");
+    FORCE_DOWN("force down", false),
+    /**
+     * The roles flip: the target's agent becomes the primary, the others (the old primary too) its
+     * secondaries. Every role is sent whatever was sent before, so sending them again is the same.
+     */
+    REDESIGNATE("re-designate", true),
+    /** The server's metadata says where it runs now and who holds its replicas: written whole, again the same. */
+    PUBLISH("metadata", true);
 
     private final String words;
+    private final boolean repeatable;
 
-    Step(String words) {
+    Step(String words, boolean repeatable) {
         this.words = words;
+        this.repeatable = repeatable;
+    }
+
+    /**
+     * Whether running this step again after a restart is what a restart does anyway, and harmless:
+     * its adapter reads no attempted mark, and what it asks (a round, the roles, the metadata) may
+     * be asked twice. The steps that fence, force down, stage or ask Nova to move are not.
+     */
+    public boolean repeatable() {
+        return repeatable;
     }
 
     @Override

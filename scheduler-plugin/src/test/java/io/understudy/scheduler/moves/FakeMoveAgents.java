@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -23,12 +24,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FakeMoveAgents implements MoveAgents {
 
+    /** What an agent does while it answers, for tests of what runs at once: by default nothing. */
+    @FunctionalInterface
+    interface Answering {
+        void on(String host) throws IOException;
+    }
+
     final List<String> calls = new CopyOnWriteArrayList<>();
-    final Map<String, Protection> protections = new HashMap<>();
+    /** Told at once from several threads. */
+    final Map<String, Protection> protections = new ConcurrentHashMap<>();
     final Map<String, Double> lags = new HashMap<>();
     final Set<String> away = new HashSet<>();
     /** What each host's agent answers to a destroy; absent: stopped, as a domain it never had. */
     final Map<String, FenceResult> destroys = new HashMap<>();
+    volatile Answering whileSyncing = host -> { };
+    volatile Answering whileProtecting = host -> { };
 
     FakeMoveAgents holds(String host, double lagSeconds) {
         lags.put(host, lagSeconds);
@@ -44,6 +54,7 @@ final class FakeMoveAgents implements MoveAgents {
     public PrimaryStatus sync(String host, UUID vm) throws IOException {
         calls.add("sync " + host);
         answer(host);
+        whileSyncing.on(host);
         return new PrimaryStatus(vm, 7, Instant.now(), 0.1, false, null, List.of(), null, List.of(), PrimaryStatus.REPLICATING,
                 null);
     }
@@ -60,6 +71,7 @@ final class FakeMoveAgents implements MoveAgents {
         calls.add("protect " + host + " " + protection.role() + " "
                 + protection.peers().stream().map(p -> p.host()).sorted().toList());
         answer(host);
+        whileProtecting.on(host);
         protections.put(host, protection);
     }
 

@@ -35,6 +35,8 @@ final class FakeNovaMoves implements NovaMoves {
     final List<Fenced> proofs = new ArrayList<>();
     final List<Migration> migrations = new CopyOnWriteArrayList<>();
     ServiceChange.Outcome forceDown = ServiceChange.Outcome.CHANGED;
+    /** What Nova does while it live-migrates, for tests of what runs beside it: by default nothing. */
+    volatile Runnable whileMigrating = () -> { };
 
     FakeNovaMoves service(String host, boolean up, Instant lastReport) {
         services.put(host, new ComputeService(UUID.nameUUIDFromBytes(host.getBytes()), host, true, up, false,
@@ -50,6 +52,7 @@ final class FakeNovaMoves implements NovaMoves {
     @Override
     public MoveResult liveMigrate(UUID vm, String host) {
         calls.add("liveMigrate " + host);
+        whileMigrating.run();
         return result(MoveResult.Kind.LIVE_MIGRATION, vm, host, liveMigrations.pop(), false);
     }
 
