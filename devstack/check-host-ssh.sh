@@ -120,6 +120,65 @@ ok "ssh -o BatchMode=yes $b rm -rf: gone from host 2's storage"
   || die "host 2 reaches host 1 by name, but not in host 1's UTS namespace"
 ok "ssh -o BatchMode=yes ${hosts[0]} (by name, from host 2): runs in host 1 (hostname ${hosts[0]})"
 
+# The same through Nova's own code, where its Python modules are installed (Debian's python3-nova):
+# the driver's shared-storage probe, create_dir, copy_image (scp, -C for a non-qcow2 file) and the
+# clean-up's remove_dir, with Nova's default configuration (remote_filesystem_transport = ssh).
+if /usr/bin/python3 -c 'import nova.virt.libvirt.driver' 2>/dev/null; then
+  in_host 1 mkdir -p "$instances/${uuid}_resize"
+  in_host 1 /usr/bin/python3 - "$b" "$instances" "$uuid" <<'PYTHON'
+import os
+import sys
+import types
+
+import nova.conf
+nova.conf.CONF([], project="nova", default_config_files=[])
+from nova.virt.libvirt import driver
+from nova.virt.libvirt import utils
+from nova.virt.libvirt.volume import remotefs
+
+dest, instances, uuid = sys.argv[1:]
+inst_base = os.path.join(instances, uuid)
+resize = inst_base + "_resize"
+fs = remotefs.RemoteFilesystem()
+assert type(fs.driver).__name__ == "SshDriver", fs.driver
+# migrate_disk_and_power_off, step by step, as the source runs it.
+me = types.SimpleNamespace(_remotefs=fs, get_host_ip_addr=lambda: "not " + dest)
+# As in a real move, the folder exists here and not yet on DEST: there Nova's touch fails, which
+# it counts as "not shared" (the hand-run touch above is the probe succeeding on DEST).
+os.makedirs(inst_base)
+shared = driver.LibvirtDriver._is_path_shared_with(me, dest, inst_base)
+os.rmdir(inst_base)
+assert shared is False, "Nova calls the storage shared"
+fs.create_dir(dest, inst_base)
+with open(os.path.join(resize, "disk"), "wb") as f:
+    f.write(os.urandom(1 << 20))
+with open(os.path.join(resize, "disk.info"), "w") as f:
+    f.write('{"%s": "raw"}' % os.path.join(inst_base, "disk"))
+utils.copy_image(os.path.join(resize, "disk"), os.path.join(inst_base, "disk"), host=dest, compression=False)
+utils.copy_image(os.path.join(resize, "disk.info"), os.path.join(inst_base, "disk.info"), host=dest)
+print("nova: not shared; create_dir and copy_image to", dest, "done")
+PYTHON
+  cmp "$dir/${hosts[0]}/instances/${uuid}_resize/disk" "$dir/${hosts[1]}/instances/$uuid/disk" \
+    || die "Nova's copy_image: host 2's disk differs from host 1's"
+  cmp -s "$dir/${hosts[0]}/instances/${uuid}_resize/disk.info" "$dir/${hosts[1]}/instances/$uuid/disk.info" \
+    || die "Nova's copy_image: host 2's disk.info differs"
+  for f in "$dir/${hosts[1]}/instances/$uuid"/*; do
+    case "${f##*/}" in disk | disk.info) ;; *) die "Nova's shared-storage probe left $f on host 2" ;; esac
+  done
+  [ ! -e "$dir/${hosts[0]}/instances/$uuid" ] || die "Nova's create_dir made $uuid in host 1's storage"
+  ok "Nova's own code (python3-nova): _is_path_shared_with says not shared, create_dir, copy_image: in host 2's storage only"
+  in_host 1 /usr/bin/python3 -c '
+import sys
+import nova.conf
+nova.conf.CONF([], project="nova", default_config_files=[])
+from nova.virt.libvirt.volume import remotefs
+remotefs.RemoteFilesystem().remove_dir(sys.argv[1], sys.argv[2])' "$b" "$instances/$uuid"
+  [ ! -e "$dir/${hosts[1]}/instances/$uuid" ] || die "Nova's remove_dir left host 2's $uuid"
+  ok "Nova's own remove_dir (a failed or reverted move's clean-up on the destination): gone from host 2"
+else
+  echo "skip Nova's own code: /usr/bin/python3 cannot import nova (python3-nova not installed)"
+fi
+
 # The refusals: a host key other than the one pinned, and a client without the key.
 if in_host 1 ssh -o BatchMode=yes -o "HostKeyAlias=[$net.1]:$host_ssh_port" "$b" true 2>"$dir/refused.log"; then
   die "ssh accepted host 2's key as host 1's"
