@@ -235,8 +235,8 @@ class NovaBesideAgentCloudIT {
             assertThat(record.path("message").isNull()).as("Nova's record of the confirmation: %s", record).isTrue();
             assertThat(host()).as("the host of %s once confirmed", what).isEqualTo(to);
             long reached = awaitRounds(to, version);
-            report.add(line + String.format("; confirmed ACTIVE in %d ms, rounds went on: version %d -> %d",
-                    (System.nanoTime() - t1) / 1_000_000, version, reached));
+            report.add(line + String.format("; confirmed ACTIVE in %d ms, rounds went on: version %d -> %d; bitmaps "
+                    + "in its disk: %s", (System.nanoTime() - t1) / 1_000_000, version, reached, bitmaps(to)));
             return;
         }
         // Nova destroys the guest on TO and starts it again on FROM, from the disk it kept there:
@@ -253,7 +253,7 @@ class NovaBesideAgentCloudIT {
         agents.protect(server, from, ROUNDS);
         long reached = awaitRounds(from, 0);
         report.add(line + String.format("; reverted ACTIVE on %s in %d ms, resumed after record %d, rounds from %s: "
-                + "version %d", from, reverted, again, from, reached));
+                + "version %d; bitmaps in its disk: %s", from, reverted, again, from, reached, bitmaps(from)));
     }
 
     /**
@@ -284,6 +284,25 @@ class NovaBesideAgentCloudIT {
                 .orElseThrow(() -> new IllegalStateException(host + " is not the primary of " + server));
         assertThat(p.version()).as("%s's version after the %s moved the VM away", host, what).isEqualTo(before);
         assertThat(p.lastError()).as("%s's last round after the %s moved the VM away", host, what).isNotNull();
+    }
+
+    /**
+     * The dirty bitmaps in the VM's disk on HOST, for the report: a checkpoint's bitmap lives in the
+     * qcow2 file, so Nova's copy carries the old host's along, and a revert returns to a disk
+     * holding the bitmap of the rounds before the move. Read shared (-U), beside the running guest.
+     */
+    private String bitmaps(String host) {
+        Path disk = cloud.state().resolve("hosts").resolve(host).resolve("instances").resolve(server.toString())
+                .resolve("disk");
+        try {
+            JsonNode info = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Cloud.run(List.of("qemu-img",
+                    "info", "-U", "--output=json", disk.toString())));
+            List<String> names = new ArrayList<>();
+            info.path("format-specific").path("data").path("bitmaps").forEach(b -> names.add(b.path("name").asText()));
+            return names.toString();
+        } catch (IOException | RuntimeException e) {
+            return "unreadable (" + e.getMessage() + ")";
+        }
     }
 
     private String host() {
