@@ -18,7 +18,7 @@
 #        Changing it restarts only the computes and starts or stops the hosts' daemons.
 #        Idempotent.
 #   devstack/local-cloud.sh down           stops everything `up` started (TERM, then KILL), the
-#                                          hosts' libvirtd and virtlogd and their guests too
+#                                          hosts' sshd, libvirtd, virtlogd and guests too
 #   devstack/local-cloud.sh status         what runs, its memory, Nova's compute services
 #                                          (exit 0: all runs, 3: nothing runs, 1: some)
 #   devstack/local-cloud.sh kill-compute computeN   SIGKILL one nova-compute: a crashed host
@@ -50,8 +50,13 @@
 # The machine's own libvirtd (qemu:///system) is not touched. `up` also makes the tiny guest
 # (devstack/tiny-guest: a Debian kernel and a busybox initramfs whose /init writes numbered records
 # to its disk and names each on its console, Nova's console log) into images: boot image
-# "understudy-guest" with flavor "understudy.guest" (128 MiB); its disk is instances/<uuid>/disk
-# over a base image in instances/_base, as in production.
+# "understudy-guest" with flavor "understudy.guest" (128 MiB), and "understudy.guest.large" to
+# resize it to; its disk is instances/<uuid>/disk over a base image in instances/_base, as in
+# production. Each host also runs an sshd in its namespace, at 127.0.2.N port 2022, for Nova's
+# cold migration and resize, which make the destination's folder and copy the disks with ssh and
+# scp as root (devstack/lib/host-ssh): keys only, nova-compute's key and the hosts' keys made once
+# in $state/ssh, whose dot-ssh is bound over root's ~/.ssh in every host (the machine's own is
+# neither used nor changed). devstack/check-host-ssh.sh checks that part without a cloud.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -64,12 +69,16 @@ readonly region=RegionOne
 readonly host_net=127.0.2
 # The tiny guest's kernel and initramfs, shared with devstack/tiny-guest/guest.sh.
 readonly tiny_guest="${UNDERSTUDY_TINY_GUEST:-/var/lib/understudy/tiny-guest}"
+# Each libvirt host's sshd and the ssh client its nova-compute finds (cold migration, resize).
+# shellcheck source=lib/host-ssh
+source "$here/lib/host-ssh"
 
 # Debian packages of OpenStack Zed. nova-compute pulls qemu and libvirt, which the agent's demo
-# guests use too; the fake driver itself needs neither.
+# guests use too; the fake driver itself needs neither. OpenSSH: each libvirt host's sshd, which
+# Nova's cold migration and resize reach with ssh and scp.
 readonly packages=(mariadb-server rabbitmq-server keystone placement-api glance-api
   neutron-server nova-api nova-conductor nova-scheduler nova-compute
-  uwsgi-plugin-python3 curl)
+  uwsgi-plugin-python3 curl openssh-server openssh-client)
 
 # Start order; `down` stops in reverse.
 readonly services=(mariadb epmd rabbitmq keystone placement glance neutron nova-api
@@ -118,6 +127,16 @@ install_packages() {
   [ -z "$missing" ] && return 0
   log "installing: $missing"
   deny_service_starts
+  if [[ " $missing " == *" openssh-server "* ]]; then
+    # policy-rc.d keeps the machine's sshd from starting now, but the package enables its unit for
+    # every later boot (password logins on every address). The machine had no sshd: it keeps
+    # none. Debian's unit, socket, init script and runit service all honour this file; delete it
+    # to run one. The hosts' sshd are started by this script, not as the system's service.
+    mkdir -p /etc/ssh
+    printf '%s\n' "# Written by Understudy's devstack/local-cloud.sh, which installed openssh-server for its" \
+      "# libvirt hosts' own sshd: the system's sshd does not start. Delete this file to run it." \
+      >/etc/ssh/sshd_not_to_be_run
+  fi
   # shellcheck disable=SC2086 # one word per package
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$state/log/apt.log" 2>&1 \
     || die "apt-get install failed; see $state/log/apt.log"
@@ -216,7 +235,7 @@ libvirt_host() { "$here/libvirt-host.sh" "$@"; }
 
 # libvirt-host.sh keeps a configuration it finds in DIR/etc: this one is computeN's.
 host_configure() {
-  local host=$1 n=${1#compute} dir address
+  local host=$1 n=${1#compute} dir address other
   dir="$(host_dir "$host")"
   address="$(host_address "$host")"
   mkdir -p "$dir/etc" "$dir/instances"
@@ -248,12 +267,12 @@ remote_display_port_max = $((5900 + n * 10 - 1))
 EOF
   write_config "$dir/etc/virtlogd.conf" </dev/null
   # The host resolves its own name, as a real one does (sudo, which starts Nova's privsep
-  # helpers, complains otherwise).
-  write_config "$dir/hosts" <<EOF
-127.0.0.1 localhost
-::1 localhost ip6-localhost ip6-loopback
-$address $host
-EOF
+  # helpers, complains otherwise), and the other hosts' (a resize fetches an image Glance lost
+  # from the source host by its name, over ssh).
+  {
+    printf '%s\n' "127.0.0.1 localhost" "::1 localhost ip6-localhost ip6-loopback"
+    for other in "${computes[@]}"; do printf '%s %s\n' "$(host_address "$other")" "$other"; done
+  } | write_config "$dir/hosts"
 }
 
 # Sets cmd to libvirt-host.sh's arguments that start computeN's daemons, and prints the hash
@@ -261,7 +280,9 @@ EOF
 host_hash() {
   local host=$1 dir
   dir="$(host_dir "$host")"
-  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances" --bind "$dir/hosts" /etc/hosts)
+  # Root's ~/.ssh is the hosts' own (lib/host-ssh): nova-compute's key, the hosts' keys, the port.
+  cmd=(up "$dir" --hostname "$host" --bind "$dir/instances" "$state/instances" --bind "$dir/hosts" /etc/hosts
+    --bind "$state/ssh/dot-ssh" "$(host_ssh_target)")
   { printf '%s\n' "${cmd[@]}"; cat "$dir"/etc/{libvirtd,qemu,virtlogd}.conf "$dir/hosts"; } | sha256sum | cut -c1-16
 }
 
@@ -285,11 +306,12 @@ host_up() {
   echo "$pid $(starttime "$pid") $hash" >"$(pidfile "libvirt-$host")"
 }
 
-# Stops computeN's libvirtd and virtlogd, and kills the guests they leave.
+# Stops computeN's sshd, libvirtd and virtlogd, and kills the guests they leave.
 host_down() {
   local host=$1 dir
   dir="$(host_dir "$host")"
-  if [ -f "$(pidfile "libvirt-$host")" ]; then log "stopping $host's libvirtd, virtlogd and guests"; fi
+  if [ -f "$(pidfile "libvirt-$host")" ]; then log "stopping $host's sshd, libvirtd, virtlogd and guests"; fi
+  stop "sshd-$host"
   if [ -d "$dir" ]; then libvirt_host down "$dir"; fi
   rm -f "$(pidfile "libvirt-$host")"
 }
@@ -302,6 +324,24 @@ hosts_down() {
   done
   wait "${pids[@]}"
 }
+
+# Every host's key and sshd configuration, and the ~/.ssh their namespaces bind (lib/host-ssh):
+# before the hosts start, as a bind needs its source.
+hosts_ssh_prepare() {
+  local host specs=()
+  for host in "${computes[@]}"; do specs+=("$host=$(host_address "$host")"); done
+  host_ssh_prepare "$state/ssh" "${specs[@]}"
+}
+
+# Starts computeN's sshd in its namespace unless it runs there with this configuration, and
+# waits until it listens.
+host_sshd_up() {
+  local host=$1
+  launch "sshd-$host"
+  wait_for "sshd-$host" 10 listening "$(host_address "$host")" "$host_ssh_port"
+}
+
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # The PID whose namespaces computeN's nova-compute enters.
 host_namespace() {
@@ -515,7 +555,9 @@ EOF
     # instances path is the same on every host, each host's own storage in its namespace.
     # Nova passes tcp://ADDRESS to the source's libvirtd as the migration's destination; block
     # migration needs no setting (it is libvirt's NON_SHARED_INC), and tunnelling could not copy
-    # disks. Rootwrap's filters take privsep-helper's config files only under /etc: as root, sudo.
+    # disks. A cold migration or resize reaches the destination at its my_ip (the migration's
+    # dest_host) with ssh and scp, as root: the hosts' sshd (lib/host-ssh). Rootwrap's filters
+    # take privsep-helper's config files only under /etc: as root, sudo.
     write_config "$etc/nova/$host.conf" <<EOF
 [DEFAULT]
 host = $host
@@ -530,6 +572,9 @@ live_migration_scheme = tcp
 live_migration_inbound_addr = $address
 cpu_mode = custom
 cpu_models = qemu64
+# The tiny guest ignores ACPI: a soft reboot waits this long for it to shut down before Nova
+# falls back to a hard reboot (120 s by default).
+wait_soft_reboot_seconds = 5
 [workarounds]
 disable_rootwrap = true
 [oslo_concurrency]
@@ -582,6 +627,7 @@ config_files() {
     nova-api) echo "$etc/nova/nova.conf $etc/nova/nova-api.conf" ;;
     nova-conductor | nova-scheduler) echo "$etc/nova/nova.conf" ;;
     nova-compute*) echo "$etc/nova/nova.conf $etc/nova/${1#nova-}.conf" ;;
+    sshd-compute*) echo "$state/ssh/${1#sshd-}/sshd_config" ;;
     *) die "unknown service '$1'" ;;
   esac
 }
@@ -637,6 +683,9 @@ command_for() {
         # Beside its host's libvirtd: its hostname, and its storage at the instances path.
         cmd=(nsenter -t "$(host_namespace "${name#nova-}")" -m -u -- "${cmd[@]}")
       fi ;;
+    sshd-compute*)
+      # In its host's namespace (lib/host-ssh): a namespace made anew changes this command.
+      host_sshd_command "$state/ssh" "${name#sshd-}" "$(host_namespace "${name#sshd-}")" ;;
     *) die "unknown service '$name'" ;;
   esac
 }
@@ -835,7 +884,9 @@ cmd_up() {
     mkdir -p "$state/guest"
     # The guest's disk: empty, as big as its records need (devstack/tiny-guest/init.sh).
     [ -s "$state/guest/disk.qcow2" ] || qemu-img create -q -f qcow2 "$state/guest/disk.qcow2" 32M
+    hosts_ssh_prepare
     for host in "${computes[@]}"; do host_up "$host"; done
+    for host in "${computes[@]}"; do host_sshd_up "$host"; done
   fi
   launch placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"
   [ "$virt" = libvirt ] || hosts_down
@@ -927,11 +978,17 @@ cmd_status() {
   for host in "${computes[@]}"; do
     dir="$(host_dir "$host")"
     [ "$(current_virt)" = libvirt ] || [ -f "$(pidfile "libvirt-$host")" ] || continue
-    expected=$((expected + 2))
+    expected=$((expected + 3))
     for name in libvirtd virtlogd; do
       # shellcheck disable=SC2046 # none or one PID
       status_row "$name-$host" $(live_daemon "$dir/$name.pid" "$name") && running=$((running + 1))
     done
+    if is_running "sshd-$host"; then
+      read -r pid start hash <"$(pidfile "sshd-$host")"
+      status_row "sshd-$host" "$pid" && running=$((running + 1))
+    else
+      status_row "sshd-$host" || true
+    fi
     guests=()
     for file in "$dir"/run/qemu/*.pid; do
       pid="$(live_daemon "$file" qemu-system-x86)" && guests+=("$pid")
@@ -970,7 +1027,11 @@ cmd_start_compute() {
   compute_name "$1"
   require_root
   is_running nova-conductor || die "the cloud is not up (run: $0 up)"
-  [ "$(current_virt)" = fake ] || host_up "$1"
+  if [ "$(current_virt)" = libvirt ]; then
+    hosts_ssh_prepare
+    host_up "$1"
+    host_sshd_up "$1"
+  fi
   launch "nova-$1"
 }
 

@@ -9,7 +9,7 @@ checks before it creates: a re-run must never duplicate a service or an endpoint
     rest.py guest-images KERNEL RAMDISK DISK
                                      the tiny guest as images Nova boots on libvirt computes: the
                                      kernel, the ramdisk and the empty qcow2 DISK that names them;
-                                     its flavor
+                                     its flavor, and a larger one to resize it to
     rest.py computes-up [--since UTC] HOST...
                                      exit 0 when every HOST's nova-compute is up (and has reported
                                      since UTC, e.g. 2026-12-07T08:09:47)
@@ -43,6 +43,9 @@ IMAGE_NAME = "understudy-tiny"
 IMAGE_BYTES = 1024 * 1024
 # The tiny guest (devstack/tiny-guest) on a real hypervisor: 128 MiB, as its own domains have.
 GUEST_FLAVOR = {"name": "understudy.guest", "ram": 128, "vcpus": 1, "disk": 1}
+# What a resize of it goes to: more memory and a larger root disk (Nova grows the disk on the new
+# host; it refuses to shrink one, so there is no way back but a revert).
+GUEST_LARGE_FLAVOR = {"name": "understudy.guest.large", "ram": 192, "vcpus": 1, "disk": 2}
 GUEST_IMAGE = "understudy-guest"
 # Its /init writes numbered records to /dev/vda and prints each on ttyS0, which Nova logs as the
 # server's console. Nova waits os_shutdown_timeout seconds for a guest to power off on ACPI before
@@ -197,6 +200,7 @@ def ensure_image(api, name, path, disk_format, container_format, properties):
 
 def guest_images(api, kernel_file, ramdisk_file, disk_file):
     ensure_flavor(api, GUEST_FLAVOR)
+    ensure_flavor(api, GUEST_LARGE_FLAVOR)
     # Raw, not aki/ari: Nova 26 fetches them again on a live migration's destination, through its
     # format check, which refuses an aki or ari image (qemu-img calls it raw: "Image content does
     # not match disk_format"). Nova does not ask a kernel_id's image for a format.

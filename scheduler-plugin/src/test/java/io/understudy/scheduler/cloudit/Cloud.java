@@ -52,6 +52,8 @@ final class Cloud {
     /** Server actions: 2.91 lets an unshelve name its host (Debian 12's Nova 26 goes to 2.93). */
     private static final Microversion ACTIONS = new Microversion(2, 91);
     private static final Microversion BASE = new Microversion(2, 1);
+    /** From 2.53 a compute service is addressed by its UUID ({@code PUT /os-services/{id}}). */
+    private static final Microversion SERVICES = new Microversion(2, 53);
 
     final Path cloudsYaml;
     final NovaClient nova;
@@ -215,6 +217,21 @@ final class Cloud {
     /** The id of the image named NAME. */
     String imageId(String name) {
         return idNamed("/images", "images", name);
+    }
+
+    /** The id of the flavor named NAME. */
+    String flavorId(String name) {
+        return idNamed("/flavors", "flavors", name);
+    }
+
+    /**
+     * Enables or disables HOST's nova-compute in Nova (the operator's knob): Nova's scheduler
+     * places nothing on a disabled host, a resize or a migration without a named host included.
+     */
+    void enable(String host, boolean enabled) {
+        var service = new ComputeServices(nova).ofHost(host).orElseThrow();
+        var body = JsonNodeFactory.instance.objectNode().put("status", enabled ? "enabled" : "disabled");
+        nova.put("/os-services/" + service.id(), SERVICES, body);
     }
 
     private String idNamed(String path, String collection, String name) {

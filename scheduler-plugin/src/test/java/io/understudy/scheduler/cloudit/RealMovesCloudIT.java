@@ -3,9 +3,6 @@ package io.understudy.scheduler.cloudit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.understudy.nova.client.Microversion;
-import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Server;
 import io.understudy.scheduler.moves.MoveKind;
 import io.understudy.scheduler.moves.MoveState;
@@ -49,7 +46,6 @@ class RealMovesCloudIT {
     private static final List<String> HOSTS = List.of("compute1", "compute2", "compute3");
     private static final Duration STEP = Duration.ofSeconds(180);
     private static final Duration NOVA_POLL = Duration.ofMillis(500);
-    private static final Microversion SERVICES = new Microversion(2, 53);
 
     @TempDir
     Path dir;
@@ -80,7 +76,7 @@ class RealMovesCloudIT {
                 cloud.deleteAndWait(server);
             }
         } finally {
-            enable("compute1", true);
+            cloud.enable("compute1", true);
             cloud.restoreComputes(HOSTS);
             cloud.removeAgentData(HOSTS);
         }
@@ -96,7 +92,7 @@ class RealMovesCloudIT {
 
         // The operator's maintenance: compute1 disabled, out of range after the rule's 5 s.
         long before = Cloud.lastGuestLine(cloud.console(server), "record");
-        enable("compute1", false);
+        cloud.enable("compute1", false);
         String moved = awaitActiveAwayFrom("compute1");
         MoveState migration = awaitDone(MoveKind.LIVE_MIGRATION);
         long nova = migration.steps().stream().mapToLong(StepRecord::novaMillis).sum();
@@ -225,12 +221,6 @@ class RealMovesCloudIT {
                     }
                     return true;
                 });
-    }
-
-    private void enable(String host, boolean enabled) {
-        var service = new ComputeServices(cloud.nova).ofHost(host).orElseThrow();
-        var body = JsonNodeFactory.instance.objectNode().put("status", enabled ? "enabled" : "disabled");
-        cloud.nova.put("/os-services/" + service.id(), SERVICES, body);
     }
 
     private String awaitActiveAwayFrom(String old) {
