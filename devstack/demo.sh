@@ -135,7 +135,6 @@ console_of() { echo "$(host_storage "$1")/$vm/console.log"; }
 started_cloud=false
 pids=()
 vm=""
-at=""
 
 prepare() {
   export DEBIAN_FRONTEND=noninteractive
@@ -297,8 +296,6 @@ resumed_on() {
   awk -v since="${2:-0}" '$1 > since && $2 == "understudy-guest" && $3 == "resume" { n = $4 } END { if (n != "") print n }' \
     "$demo/$1.console" 2>/dev/null
 }
-# The instant record N appeared on HOST's console.
-record_seen() { awk -v n="$2" '$2 == "understudy-record" && $3 == n { print $1; exit }' "$demo/$1.console" 2>/dev/null; }
 # "N EPOCH": the first record printed on HOST after the guest's last boot there after the instant SINCE.
 first_after_resume() {
   awk -v since="$2" '$1 > since && $2 == "understudy-guest" && $3 == "resume" { r = 1; f = ""; next }
@@ -375,7 +372,7 @@ agent_cpu() {
 }
 
 run() {
-  local t0 t1 target failed other rto rpo killed_at n_before lm_line lm_lost i host pid before last versions resumed \
+  local t0 t1 target failed other rto rpo killed_at n_before lm_line lm_lost i host pid before last wanted resumed \
     first first_at judged
   event "cloud up: Nova with compute1..3 on its libvirt driver (a libvirtd each, QEMU TCG; report_interval 2s, service_down_time 60s)"
   printf '%s\n' "$(head -c 24 /dev/urandom | base64 | tr -d '/+=')-understudy-demo" >"$demo/cluster.token"
@@ -456,14 +453,17 @@ run() {
   # acknowledged record n_before: every record up to it must survive.
   failed=$target
   read -r n_before _ < <(last_record "$failed")
-  versions=()
-  for host in compute1 "$other"; do versions+=("$host:$(( $(replica_version "$host") + 2 ))"); done
-  wait_for "$step_timeout" "two more rounds on the replica holders" versions_reached "${versions[@]}"
+  wanted=()
+  for host in compute1 "$other"; do wanted+=("$host:$(( $(replica_version "$host") + 2 ))"); done
+  wait_for "$step_timeout" "two more rounds on the replica holders" versions_reached "${wanted[@]}"
   # The agent first: a round it finished after the instant of failure would make the RPO negative.
   read -r pid _ <"$demo/$failed/agent.pid"
   killed_at=$(now)
   kill -KILL "$pid"
   "$cloud" kill-compute "$failed" >/dev/null 2>&1
+  # What each holder has at the failure (no round can reach them any more): the RPO is the age of
+  # the newest version on the host that boots it.
+  for host in compute1 "$other"; do agent "$host" GET "/v1/replicas/$vm" >"$demo/at-failure-$host.json"; done
   event "step 2: $failed fails: its nova-compute and agent killed (its guest runs on until fenced); the guest had acknowledged record $n_before before the last two rounds"
   wait_for "$step_timeout" "the evacuation off $failed" server_away_from "$failed"
   rto="$(seconds_between "$killed_at" "$(now)")"
@@ -477,8 +477,9 @@ run() {
   event "Nova booted the staged replica on $target: the guest resumed after record $resumed; its first new record ($first) $(seconds_between "$killed_at" "$first_at") s after the failure"
   figure "failover: $failed failed -> the guest's first new record on $target: $(seconds_between "$killed_at" "$first_at") s"
   [ "$resumed" -ge "$n_before" ] || die "the replica lacks records $((resumed + 1))..$n_before, acknowledged before two rounds reached it"
-  rpo="$(seconds_between "$(record_seen "$failed" "$resumed")" "$killed_at")"
-  event "data: the replica holds every record up to $resumed, which the guest wrote $rpo s before the failure (RPO); $n_before was required"
+  # The agents write instants in ISO-8601 (UTC).
+  rpo="$(seconds_between "$(date -d "$(jq -r .capturedAt "$demo/at-failure-$target.json")" +%s.%N)" "$killed_at")"
+  event "data: the replica Nova booted (version $(jq -r .version "$demo/at-failure-$target.json")) was captured $rpo s before the failure (RPO) and holds every record up to $resumed; $n_before was required"
   figure "RPO at a ${interval} s interval: $rpo s; every record acknowledged before the last round is on the replica"
   judged="$(judge_replica "$(third_host "$target" "$failed")")"
   [ "$(jq -r .problem <<<"$judged")" = null ] || die "the replica on $(third_host "$target" "$failed"): $(jq -r .problem <<<"$judged")"
@@ -509,7 +510,7 @@ run() {
   echo "Figures:"
   printf '  %s\n' "${summary[@]}"
   if [ -n "$result" ]; then
-    local migrations moves
+    local migrations versions moves
     migrations="$(os 2.80 GET "$nova/os-migrations?instance_uuid=$vm" | jq '[.migrations[] | {type: .migration_type, source: .source_compute, dest: .dest_compute, status}]')"
     versions="$(for h in "${hosts[@]}"; do jq -n --arg h "$h" --argjson v "$(replica_version "$h")" '{($h): $v}'; done | jq -s add)"
     # Prefixed by the controller that made each; a controller that made none has no line.
