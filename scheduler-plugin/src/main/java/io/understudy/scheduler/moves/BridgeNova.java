@@ -18,6 +18,7 @@ import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Migrations;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -92,7 +93,9 @@ public final class BridgeNova implements NovaMoves {
     }
 
     @Override
-    public void publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
+    public Duration publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
+        long asked = System.nanoTime();
         metadata.publish(vm, role, replicas);
+        return Duration.ofNanos(System.nanoTime() - asked);
     }
 }

@@ -228,9 +228,9 @@ public final class MoveSteps {
         });
         UUID vm = plan.vm();
         try {
-            nova.publish(vm, "primary on " + plan.target(), replicas);
+            Duration answered = nova.publish(vm, "primary on " + plan.target(), replicas);
             return new StepResult(Result.DONE, "understudy:role primary on " + plan.target() + ", replicas " + replicas
-                    + (silent.isEmpty() ? "" : " (no lag from " + silent + ")"), Duration.ZERO, 1, asking.size(),
+                    + (silent.isEmpty() ? "" : " (no lag from " + silent + ")"), answered, 1, asking.size(),
                     List.of(), Optional.empty());
         } catch (RuntimeException e) {
             return new StepResult(Result.WARNED, "metadata not written: " + e.getMessage(), Duration.ZERO, 1,

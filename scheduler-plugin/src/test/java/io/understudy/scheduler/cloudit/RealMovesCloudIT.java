@@ -154,6 +154,7 @@ class RealMovesCloudIT {
         for (int i = 1; i <= runs; i++) {
             String failing = primary;
             List<String> holders = HOSTS.stream().filter(h -> !h.equals(failing)).toList();
+            awaitReplicas(holders, 0);
             long acknowledged = Cloud.lastGuestLine(cloud.console(server), "record");
             long newest = 0;
             for (String h : holders) {

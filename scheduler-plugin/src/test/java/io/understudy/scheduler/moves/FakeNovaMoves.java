@@ -135,8 +135,9 @@ final class FakeNovaMoves implements NovaMoves {
     }
 
     @Override
-    public void publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
+    public Duration publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
         calls.add("publish " + role + " " + replicas);
+        return Duration.ZERO;
     }
 
     private static MoveResult result(MoveResult.Kind kind, UUID vm, String host, MoveResult.Outcome outcome,
