@@ -63,7 +63,7 @@ final class FakeMoveAgents implements MoveAgents {
     public StageResult stage(String host, UUID vm) throws IOException {
         calls.add("stage " + host);
         answer(host);
-        return new StageResult(vm, 7, "/var/lib/nova/instances/" + vm + "/disk");
+        return new StageResult(vm, 7, "/var/lib/nova/instances/" + vm + "/disk", List.of());
     }
 
     @Override
