@@ -281,11 +281,10 @@ public final class ReplicaStore {
             try {
                 Files.deleteIfExists(temp);
                 Files.copy(dir.resolve(p.kind().fileName()), temp, LinkOption.NOFOLLOW_LINKS);
-                PosixFileAttributeView view = Files.getFileAttributeView(temp, PosixFileAttributeView.class,
-                        LinkOption.NOFOLLOW_LINKS);
-                view.setPermissions(CACHED);
-                view.setOwner(owner.owner());
-                view.setGroup(owner.group());
+                // Not followed: Nova's user could put a link in its place meanwhile.
+                Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setPermissions(CACHED);
+                own(temp, owner);
                 try (FileChannel c = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                     c.force(true);
                 }
@@ -310,12 +309,7 @@ public final class ReplicaStore {
         if (!Files.exists(cache, LinkOption.NOFOLLOW_LINKS)) {
             try {
                 Files.createDirectory(cache);
-                PosixFileAttributes owner = Files.readAttributes(cache.toAbsolutePath().getParent(),
-                        PosixFileAttributes.class);
-                PosixFileAttributeView view = Files.getFileAttributeView(cache, PosixFileAttributeView.class,
-                        LinkOption.NOFOLLOW_LINKS);
-                view.setOwner(owner.owner());
-                view.setGroup(owner.group());
+                own(cache, Files.readAttributes(cache.toAbsolutePath().getParent(), PosixFileAttributes.class));
             } catch (FileAlreadyExistsException e) {
                 // Nova made it meanwhile.
             }
@@ -325,6 +319,14 @@ public final class ReplicaStore {
         if (!a.isDirectory()) {
             throw new UnsafePathException(cache, a.isSymbolicLink() ? "is a symbolic link" : "is not a directory");
         }
+    }
+
+    /** Gives {@code file} itself (a link is not followed) the owner and group of {@code like}. */
+    private static void own(Path file, PosixFileAttributes like) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        view.setOwner(like.owner());
+        view.setGroup(like.group());
     }
 
     /**
