@@ -69,8 +69,10 @@ class BootFilesIT {
         agent.close();
     }
 
+    /** Sent as the primary sends it: a stream of unknown length (chunked). */
     private void keep(String kind, byte[] content) throws IOException {
-        client.putBootFile(VM, kind, HttpRequest.BodyPublishers.ofByteArray(content));
+        client.putBootFile(VM, kind, HttpRequest.BodyPublishers.ofInputStream(
+                () -> new java.io.ByteArrayInputStream(content)));
     }
 
     @Test
