@@ -13,9 +13,12 @@ import java.util.UUID;
  * @param host the compute host it is on (admins see it), empty before scheduling
  * @param taskState what Nova is doing to it right now ("migrating", "rebuilding", ...), empty when nothing
  * @param ramMiB its flavor's memory: what a live migration has to copy
+ * @param kernelImage the Glance image Nova boots its kernel from (its {@code kernel_id}; admins see
+ *        it), empty when its image has none: what a host that boots it needs besides its disk
+ * @param ramdiskImage the same for its ramdisk ({@code ramdisk_id})
  */
 public record Server(UUID id, String name, String status, Optional<String> host, Optional<String> taskState,
-        long ramMiB) {
+        long ramMiB, Optional<String> kernelImage, Optional<String> ramdiskImage) {
 
     private static final String ACTIVE = "ACTIVE";
 
@@ -25,12 +28,17 @@ public record Server(UUID id, String name, String status, Optional<String> host,
         requireNonNull(status, "status is null");
         requireNonNull(host, "host is null");
         requireNonNull(taskState, "taskState is null");
+        requireNonNull(kernelImage, "kernelImage is null");
+        requireNonNull(ramdiskImage, "ramdiskImage is null");
         if (ramMiB < 0) {
             throw new IllegalArgumentException("server " + id + ": RAM " + ramMiB + " MiB is negative");
         }
     }
 
-    /** Reads the {@code server} of {@code GET /servers/{id}} at 2.47 or later (the flavor embedded). */
+    /**
+     * Reads the {@code server} of {@code GET /servers/{id}} at 2.47 or later (the flavor embedded;
+     * the kernel and ramdisk since 2.3, as "" when there is none).
+     */
     public static Server fromJson(JsonNode server) {
         return new Server(
                 NovaJson.uuid(server, "id"),
@@ -38,7 +46,9 @@ public record Server(UUID id, String name, String status, Optional<String> host,
                 NovaJson.text(server, "status"),
                 NovaJson.optionalText(server, "OS-EXT-SRV-ATTR:host"),
                 NovaJson.optionalText(server, "OS-EXT-STS:task_state"),
-                NovaJson.member(NovaJson.member(server, "flavor"), "ram").asLong());
+                NovaJson.member(NovaJson.member(server, "flavor"), "ram").asLong(),
+                NovaJson.optionalText(server, "OS-EXT-SRV-ATTR:kernel_id").filter(id -> !id.isEmpty()),
+                NovaJson.optionalText(server, "OS-EXT-SRV-ATTR:ramdisk_id").filter(id -> !id.isEmpty()));
     }
 
     /** Running on HOST with nothing under way: where a move is meant to leave it. */

@@ -49,6 +49,7 @@ class StateJsonTest {
         Server server = Server.fromJson(JSON.readTree("""
                 {"id": "3890a6fb-1ae6-48ba-a9df-ce9fff575b63", "name": "understudy-it-moves", "status": "MIGRATING",
                  "OS-EXT-SRV-ATTR:host": "compute1", "OS-EXT-STS:task_state": "migrating",
+                 "OS-EXT-SRV-ATTR:kernel_id": "9a187fff-d672-4ea7-87ce-3faaab979c6f", "OS-EXT-SRV-ATTR:ramdisk_id": "",
                  "flavor": {"vcpus": 1, "ram": 64, "disk": 1, "ephemeral": 0, "swap": 0,
                             "original_name": "understudy.tiny", "extra_specs": {}}}
                 """));
@@ -59,7 +60,8 @@ class StateJsonTest {
                 """));
 
         assertThat(server).isEqualTo(new Server(UUID.fromString("3890a6fb-1ae6-48ba-a9df-ce9fff575b63"),
-                "understudy-it-moves", "MIGRATING", Optional.of("compute1"), Optional.of("migrating"), 64));
+                "understudy-it-moves", "MIGRATING", Optional.of("compute1"), Optional.of("migrating"), 64,
+                Optional.of("9a187fff-d672-4ea7-87ce-3faaab979c6f"), Optional.empty()));
         assertThat(server.settledOn("compute1")).isFalse();
         assertThat(action).isEqualTo(new InstanceAction("evacuate", "req-2b9bd1ab", Instant.parse("2026-11-29T05:55:43Z"),
                 Optional.empty(), List.of()));

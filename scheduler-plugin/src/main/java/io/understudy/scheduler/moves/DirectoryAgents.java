@@ -3,6 +3,7 @@ package io.understudy.scheduler.moves;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.agent.api.AgentException;
+import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
@@ -36,8 +37,8 @@ public final class DirectoryAgents implements MoveAgents {
     }
 
     @Override
-    public StageResult stage(String host, UUID vm) throws IOException {
-        return directory.agent(host).stage(vm);
+    public StageResult stage(String host, UUID vm, BootImages boot) throws IOException {
+        return directory.agent(host).stage(vm, false, boot);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
@@ -22,8 +23,11 @@ public interface MoveAgents {
     /** A replication round now on HOST, the VM's primary. */
     PrimaryStatus sync(String host, UUID vm) throws IOException;
 
-    /** Puts HOST's replica of VM in place as the instance's disk. */
-    StageResult stage(String host, UUID vm) throws IOException;
+    /**
+     * Puts HOST's replica of VM in place as the instance's disk, and the kernel and ramdisk of
+     * {@code boot} that HOST keeps into Nova's image cache there.
+     */
+    StageResult stage(String host, UUID vm, BootImages boot) throws IOException;
 
     void protect(String host, Protection protection) throws IOException;
 

@@ -1,5 +1,6 @@
 package io.understudy.scheduler.moves;
 
+import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
@@ -31,6 +32,8 @@ final class FakeMoveAgents implements MoveAgents {
     }
 
     final List<String> calls = new CopyOnWriteArrayList<>();
+    /** What each stage was told of the VM's kernel and ramdisk, in order. */
+    final List<BootImages> staged = new CopyOnWriteArrayList<>();
     /** Told at once from several threads. */
     final Map<String, Protection> protections = new ConcurrentHashMap<>();
     final Map<String, Double> lags = new HashMap<>();
@@ -60,10 +63,11 @@ final class FakeMoveAgents implements MoveAgents {
     }
 
     @Override
-    public StageResult stage(String host, UUID vm) throws IOException {
+    public StageResult stage(String host, UUID vm, BootImages boot) throws IOException {
         calls.add("stage " + host);
+        staged.add(boot);
         answer(host);
-        return new StageResult(vm, 7, "/var/lib/nova/instances/" + vm + "/disk");
+        return new StageResult(vm, 7, "/var/lib/nova/instances/" + vm + "/disk", List.of());
     }
 
     @Override

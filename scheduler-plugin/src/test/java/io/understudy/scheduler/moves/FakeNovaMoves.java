@@ -26,6 +26,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FakeNovaMoves implements NovaMoves {
 
+    /** The kernel image every server here boots with (no ramdisk). */
+    static final String KERNEL_IMAGE = "9a187fff-d672-4ea7-87ce-3faaab979c6f";
+
     final List<String> calls = new CopyOnWriteArrayList<>();
     final Deque<MoveResult.Outcome> liveMigrations = new ArrayDeque<>();
     final Deque<MoveResult.Outcome> evacuations = new ArrayDeque<>();
@@ -45,7 +48,8 @@ final class FakeNovaMoves implements NovaMoves {
     }
 
     FakeNovaMoves server(UUID vm, String host) {
-        servers.put(vm, new Server(vm, "vm", "ACTIVE", Optional.of(host), Optional.empty(), 64));
+        servers.put(vm, new Server(vm, "vm", "ACTIVE", Optional.of(host), Optional.empty(), 64,
+                Optional.of(KERNEL_IMAGE), Optional.empty()));
         return this;
     }
 

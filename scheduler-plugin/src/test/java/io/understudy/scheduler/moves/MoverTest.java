@@ -4,6 +4,7 @@ import io.understudy.scheduler.records.FileRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
 import io.understudy.agent.api.Role;
 import io.understudy.nova.action.Fenced;
@@ -164,6 +165,7 @@ class MoverTest {
     @Test
     void aFailoverFencesForcesDownStagesEvacuatesThenFlipsTheRoles() {
         nova.service("compute1", false, Instant.now().minusSeconds(30));
+        nova.server(VM, "compute1");
         nova.evacuations.add(Outcome.COMPLETED);
 
         MoveState move = controller().start(FAILOVER);
@@ -171,8 +173,10 @@ class MoverTest {
         assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
         assertThat(move.steps()).extracting(StepRecord::step).containsExactly(Step.FENCE, Step.FORCE_DOWN, Step.STAGE,
                 Step.EVACUATE, Step.REDESIGNATE, Step.PUBLISH);
-        assertThat(nova.calls).containsExactly("computeService compute1", "forceDown compute1",
+        assertThat(nova.calls).containsExactly("computeService compute1", "forceDown compute1", "server",
                 "evacuate compute2 fenced compute1", "publish primary on compute2 [compute3:2.5s]");
+        assertThat(agents.staged).as("the stage names the VM's kernel and ramdisk images, as Nova has them")
+                .containsExactly(new BootImages(FakeNovaMoves.KERNEL_IMAGE, null));
         assertThat(agents.calls).as("Nova's verdict, then the VM's domain destroyed by the agent that still answers")
                 .containsExactly("health compute1", "destroyDomain compute1", "stage compute2",
                         "protect compute1 SECONDARY [compute2]", "protect compute3 SECONDARY [compute2]",

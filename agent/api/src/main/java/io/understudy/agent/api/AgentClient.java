@@ -140,9 +140,27 @@ public final class AgentClient {
 
     /** The same; {@code flatten} makes the disk one standalone file (a copy of the data). */
     public StageResult stage(UUID vm, boolean flatten) throws IOException {
+        return stage(vm, flatten, BootImages.NONE);
+    }
+
+    /**
+     * The same, and the copies of the instance's kernel and ramdisk {@code boot} names that the
+     * agent keeps go into Nova's image cache. An agent older than this ignores them.
+     */
+    public StageResult stage(UUID vm, boolean flatten, BootImages boot) throws IOException {
         return send(request("/v1/replicas/" + vm + "/stage" + (flatten ? "?flatten=true" : ""))
-                .timeout(timeout.multipliedBy(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                .timeout(timeout.multipliedBy(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(boot))).build(),
                 new TypeReference<>() {});
+    }
+
+    /**
+     * Sends the agent, a secondary of {@code vm}, the kernel or ramdisk ({@code kind}: "kernel" or
+     * "ramdisk") the VM boots with, as {@code file}'s bytes; it keeps it for a staging.
+     */
+    public void putBootFile(UUID vm, String kind, HttpRequest.BodyPublisher file) throws IOException {
+        send(request("/v1/replicas/" + vm + "/boot/" + kind).header("Content-Type", "application/octet-stream")
+                .timeout(timeout.multipliedBy(30)).PUT(file).build(), null);
     }
 
     /** The disks this agent preserved of VMs it was primary for, and how their rejoin went. */

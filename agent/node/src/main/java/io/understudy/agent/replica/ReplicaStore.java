@@ -2,7 +2,11 @@ package io.understudy.agent.replica;
 
 import io.understudy.agent.delta.DeltaHeader;
 import io.understudy.agent.delta.DeltaReader;
+import io.understudy.agent.api.BootImages;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
@@ -10,6 +14,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -18,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -26,7 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The replicas a node holds, one directory per VM under {@code root}, named by the VM's UUID
  * and nothing a client sends: a path never comes from the wire. {@code root/bases/} keeps the
- * bottom layer of each base image replicas started from, by content, hard-linked into each.
+ * bottom layer of each base image replicas started from, by content, hard-linked into each;
+ * {@code root/boot/VM/} the kernel and ramdisk the VM's primary sent (see BootFiles), which outlive
+ * a seed that replaces the replica and go with it.
  * A replica is built (a first seed, a start from a base image) in a directory of its own whose
  * name ends in {@code .partial} and takes its VM's place by one rename once whole, so a failure or
  * a crash on the way leaves nothing that stands in the next try's way. Only the agent writes here
@@ -37,9 +48,12 @@ public final class ReplicaStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaStore.class);
     private static final String BUILDING = ".partial";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+    /** As Nova's own files in its image cache: QEMU reads a kernel and ramdisk copied from there. */
+    private static final Set<PosixFilePermission> CACHED = PosixFilePermissions.fromString("rw-r--r--");
 
     private final Path root;
     private final Path bases;
+    private final Path boot;
     private final Clock clock;
     private final Map<UUID, Replica> open = new ConcurrentHashMap<>();
     private final Set<UUID> seeding = ConcurrentHashMap.newKeySet();
@@ -48,6 +62,7 @@ public final class ReplicaStore {
         this.root = Files.createDirectories(root);
         Files.setPosixFilePermissions(root, OWNER_ONLY);
         this.bases = root.resolve("bases");
+        this.boot = root.resolve("boot");
         this.clock = clock;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
             for (Path dir : dirs) {
@@ -204,6 +219,114 @@ public final class ReplicaStore {
             deleteDir(r.dir());
             pruneBases();
         }
+        deleteDir(boot.resolve(vm.toString()));
+    }
+
+    /**
+     * Keeps {@code body} as the {@code kind} boot file of {@code vm}, replacing the one kept: whole
+     * or not at all. Refused with {@link BootFileTooLargeException} past {@link BootFiles#MAX_BYTES}.
+     */
+    public void keepBootFile(UUID vm, BootFiles.Kind kind, InputStream body) throws IOException {
+        Path dir = Files.createDirectories(boot.resolve(vm.toString()));
+        Path temp = dir.resolve(kind.fileName() + "." + UUID.randomUUID() + BUILDING);
+        try {
+            long size = 0;
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 OutputStream stream = java.nio.channels.Channels.newOutputStream(out)) {
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = body.read(buffer)) >= 0; ) {
+                    size += n;
+                    if (size > BootFiles.MAX_BYTES) {
+                        throw new BootFileTooLargeException(vm, kind);
+                    }
+                    stream.write(buffer, 0, n);
+                }
+                out.force(true);
+            }
+            Files.move(temp, dir.resolve(kind.fileName()), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            Durable.fsyncDirectory(dir);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Puts the boot files kept for {@code vm} into Nova's image cache {@code cache} under the names
+     * Nova looks for (BootFiles#placements): a copy, owned like the cache folder, published by a
+     * link that fails rather than replace a file Nova put there meanwhile. Returns the names placed.
+     */
+    public List<String> placeBootFiles(UUID vm, BootImages images, Path cache) throws IOException {
+        Path dir = boot.resolve(vm.toString());
+        Set<BootFiles.Kind> held = EnumSet.noneOf(BootFiles.Kind.class);
+        for (BootFiles.Kind k : BootFiles.Kind.values()) {
+            if (Files.isRegularFile(dir.resolve(k.fileName()), LinkOption.NOFOLLOW_LINKS)) {
+                held.add(k);
+            }
+        }
+        if (held.isEmpty()) {
+            return List.of();
+        }
+        cacheFolder(cache);
+        Set<String> cached = new HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(cache)) {
+            files.forEach(f -> cached.add(f.getFileName().toString()));
+        }
+        PosixFileAttributes owner = Files.readAttributes(cache, PosixFileAttributes.class);
+        List<String> placed = new ArrayList<>();
+        for (BootFiles.Placement p : BootFiles.placements(images, held, cached)) {
+            Path target = cache.resolve(p.cacheName());
+            // A dot name: Nova's cache manager passes over what is not an image's name.
+            Path temp = cache.resolve("." + p.cacheName() + ".understudy" + BUILDING);
+            try {
+                Files.deleteIfExists(temp);
+                Files.copy(dir.resolve(p.kind().fileName()), temp, LinkOption.NOFOLLOW_LINKS);
+                // Not followed: Nova's user could put a link in its place meanwhile.
+                Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setPermissions(CACHED);
+                own(temp, owner);
+                try (FileChannel c = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+                Files.createLink(target, temp);
+                placed.add(p.cacheName());
+            } catch (FileAlreadyExistsException e) {
+                // Nova fetched it meanwhile: its own copy stays.
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+        Durable.fsyncDirectory(cache);
+        return placed;
+    }
+
+    /**
+     * Nova's image cache folder, made as Nova would make it when this host never cached an image
+     * (owned like the instances path). Nova's user owns it: a symbolic link in its place is
+     * refused, else it could point the agent's writes anywhere.
+     */
+    private static void cacheFolder(Path cache) throws IOException {
+        if (!Files.exists(cache, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectory(cache);
+                own(cache, Files.readAttributes(cache.toAbsolutePath().getParent(), PosixFileAttributes.class));
+            } catch (FileAlreadyExistsException e) {
+                // Nova made it meanwhile.
+            }
+        }
+        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(cache,
+                java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isDirectory()) {
+            throw new UnsafePathException(cache, a.isSymbolicLink() ? "is a symbolic link" : "is not a directory");
+        }
+    }
+
+    /** Gives {@code file} itself (a link is not followed) the owner and group of {@code like}. */
+    private static void own(Path file, PosixFileAttributes like) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        view.setOwner(like.owner());
+        view.setGroup(like.group());
     }
 
     /**

@@ -13,11 +13,18 @@ import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.LiveCapture;
 import io.understudy.agent.qcow2.BadImageException;
 import io.understudy.agent.qcow2.Qcow2Image;
+import io.understudy.agent.replica.BootFiles;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +75,8 @@ public final class Replicator implements AutoCloseable {
     private final Map<UUID, Protection> protections = new ConcurrentHashMap<>();
     /** VMs no longer primary here whose state is being dropped (see assign). */
     private final Map<UUID, CompletableFuture<Void>> forgetting = new ConcurrentHashMap<>();
+    /** "VM HOST KIND" to the size and time of the boot file that secondary was sent last (see shipBootFiles). */
+    private final Map<String, String> bootFilesSent = new ConcurrentHashMap<>();
     /** Each VM's disks beyond the first, which are not replicated, as its last round found them. */
     private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
 
@@ -103,6 +112,8 @@ public final class Replicator implements AutoCloseable {
 
     /** Starts, changes or stops the rounds of a VM after its assignment changed (null: removed). */
     public void assign(UUID vm, Protection protection) {
+        // A secondary dropped and assigned again dropped the boot files it kept with its replica.
+        bootFilesSent.keySet().removeIf(key -> key.startsWith(vm + " "));
         ScheduledFuture<?> old = schedules.remove(vm);
         if (old != null) {
             old.cancel(false);
@@ -367,6 +378,7 @@ public final class Replicator implements AutoCloseable {
                 DeltaReceipt r = client.sendDelta(s.vm(), primary.delta(v));
                 held = r.version();
             }
+            shipBootFiles(client, s.vm(), peer.host());
             return new Primary.Peer(held, false, null);
         } catch (AgentException e) {
             if (e.status() == 409 || e.status() == 400) {
@@ -386,6 +398,58 @@ public final class Replicator implements AutoCloseable {
                     : e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
             LOG.warn("vm {}: secondary {} unreachable: {}; it catches up later", s.vm(), peer.host(), why);
             return new Primary.Peer(known.version(), known.needsSeed(), "unreachable: " + why);
+        }
+    }
+
+    /**
+     * Sends a secondary the kernel and ramdisk the VM boots with, if it has them: Nova's copies in
+     * its instance directory, under the fixed names Nova gives them there. They stay the same for
+     * the instance's life, so each goes once per secondary, again only when it changed (a rebuild
+     * onto another image), the VM was assigned anew, or this agent restarted. A failure costs Nova
+     * a fetch from Glance at a failover, never the round. Nothing is followed: Nova's user owns the
+     * instance directory, and a link there could have the agent send any file of this host.
+     */
+    private void shipBootFiles(AgentClient client, UUID vm, String peer) {
+        Path dir = instancesPath.resolve(vm.toString());
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        for (BootFiles.Kind kind : BootFiles.Kind.values()) {
+            Path file = dir.resolve(kind.fileName());
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                continue; // an image without a kernel: Nova boots the disk's own
+            } catch (IOException e) {
+                LOG.warn("vm {}: its {} unreadable: {}", vm, kind.fileName(), e.getMessage());
+                continue;
+            }
+            if (!a.isRegularFile() || a.size() > BootFiles.MAX_BYTES) {
+                continue;
+            }
+            String key = vm + " " + peer + " " + kind;
+            String seen = a.size() + " " + a.lastModifiedTime();
+            if (seen.equals(bootFilesSent.get(key))) {
+                continue;
+            }
+            try {
+                client.putBootFile(vm, kind.fileName(), HttpRequest.BodyPublishers.ofInputStream(() -> open(file)));
+                bootFilesSent.put(key, seen);
+                LOG.info("vm {}: secondary {} keeps its {} ({} bytes) for a failover", vm, peer, kind.fileName(),
+                        a.size());
+            } catch (IOException | UncheckedIOException e) {
+                LOG.warn("vm {}: its {} not sent to secondary {}: {}; Nova fetches it there at a failover", vm,
+                        kind.fileName(), peer, e.getMessage());
+            }
+        }
+    }
+
+    private static InputStream open(Path file) {
+        try {
+            return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

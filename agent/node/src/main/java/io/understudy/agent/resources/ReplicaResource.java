@@ -2,6 +2,7 @@ package io.understudy.agent.resources;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.understudy.agent.api.BaseImage;
+import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.DeltaReceipt;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
@@ -11,6 +12,8 @@ import io.understudy.agent.delta.DeltaHeader;
 import io.understudy.agent.delta.DeltaReader;
 import io.understudy.agent.delta.Divergence;
 import io.understudy.agent.rejoin.Preservation;
+import io.understudy.agent.replica.BootFileTooLargeException;
+import io.understudy.agent.replica.BootFiles;
 import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replica.UnsafePathException;
@@ -19,7 +22,9 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -49,6 +54,7 @@ public final class ReplicaResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaResource.class);
     private static final Pattern IMAGE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = io.understudy.agent.api.Json.mapper();
     private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final ReplicaStore store;
@@ -298,13 +304,48 @@ public final class ReplicaResource {
     }
 
     /**
+     * Keeps the kernel or ramdisk ({@code kind}: {@code kernel} or {@code ramdisk}, fixed names)
+     * the VM's primary boots it with, for staging to put where Nova looks (see BootFiles). Only
+     * for a VM this node is a secondary of; past BootFiles#MAX_BYTES, 413 and nothing kept.
+     */
+    @PUT
+    @Path("{vm}/boot/{kind}")
+    @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+    public Response keepBootFile(@PathParam("vm") String id, @PathParam("kind") String name, InputStream body)
+            throws IOException {
+        UUID vm = Ids.vm(id);
+        BootFiles.Kind kind = BootFiles.Kind.named(name).orElseThrow(() -> Ids.error(Response.Status.NOT_FOUND,
+                "no boot file '" + name + "': kernel or ramdisk"));
+        primaryOf(vm);
+        try {
+            read(vm, body, in -> {
+                store.keepBootFile(vm, kind, in);
+                return null;
+            });
+        } catch (BootFileTooLargeException e) {
+            throw Ids.error(Response.Status.REQUEST_ENTITY_TOO_LARGE, e.getMessage());
+        }
+        LOG.info("replica {}: keeps the {} its primary boots it with", vm, kind.fileName());
+        return Response.noContent().build();
+    }
+
+    /**
      * Puts the replica in place as the instance's disk under Nova's instances path: its layers
-     * under a fresh overlay (instant), or with {@code flatten=true} one standalone file.
+     * under a fresh overlay (instant), or with {@code flatten=true} one standalone file. With the
+     * instance's kernel and ramdisk images named ({@link BootImages}, the body; none without one),
+     * the copies kept here go into Nova's image cache, so that Nova's boot fetches nothing from
+     * Glance; a failure there is logged and leaves the fetch to Nova.
      */
     @POST
     @Path("{vm}/stage")
-    public StageResult stage(@PathParam("vm") String id, @QueryParam("flatten") boolean flatten) throws IOException {
+    public StageResult stage(@PathParam("vm") String id, @QueryParam("flatten") boolean flatten,
+            @HeaderParam("Content-Type") String type, InputStream body) throws IOException {
         UUID vm = Ids.vm(id);
+        BootImages images = type != null && MediaType.valueOf(type).isCompatible(MediaType.APPLICATION_JSON_TYPE)
+                ? bootImages(body) : BootImages.NONE;
+        BootFiles.invalid(images).ifPresent(why -> {
+            throw Ids.error(Response.Status.BAD_REQUEST, why);
+        });
         Replica r = replica(vm);
         java.nio.file.Path instance = config.instancesPath().resolve(vm.toString());
         java.nio.file.Path disk;
@@ -314,8 +355,34 @@ public final class ReplicaResource {
             LOG.warn("replica {}: refused to stage: {}", vm, e.getMessage());
             throw Ids.error(Response.Status.CONFLICT, e.getMessage());
         }
-        LOG.info("replica {}: staged version {} as {}", vm, r.state().version(), disk);
-        return new StageResult(vm, r.state().version(), disk.toString());
+        List<String> cached = List.of();
+        try {
+            cached = store.placeBootFiles(vm, images, config.baseImagesPath());
+        } catch (IOException e) {
+            LOG.warn("replica {}: its kernel and ramdisk not put into {}: {}; Nova fetches them", vm,
+                    config.baseImagesPath(), e.getMessage());
+        }
+        LOG.info("replica {}: staged version {} as {}{}", vm, r.state().version(), disk,
+                cached.isEmpty() ? "" : "; boot files in " + config.baseImagesPath() + ": " + cached);
+        return new StageResult(vm, r.state().version(), disk.toString(), cached);
+    }
+
+    /**
+     * The stage request's JSON body. Read by hand, as JAX-RS would refuse the request of an older
+     * controller (no body, no content type: {@link BootImages#NONE}) to a method that names a JSON
+     * body.
+     */
+    private static BootImages bootImages(InputStream body) throws IOException {
+        byte[] json = body.readNBytes(1 << 12);
+        if (json.length == 0) {
+            return BootImages.NONE;
+        }
+        try {
+            BootImages images = JSON.readValue(json, BootImages.class);
+            return images == null ? BootImages.NONE : images;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "stage request body: " + e.getOriginalMessage());
+        }
     }
 
     /** Checks every layer and the content against the manifest. */
