@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 import org.libvirt.Domain;
 import org.libvirt.DomainCheckpoint;
 import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
 /**
@@ -56,7 +58,9 @@ import org.w3c.dom.Element;
  * still holds, consistent (a QEMU killed mid-write leaves it marked in use, and libvirt then refuses
  * it), and that libvirt agrees to back up from. Otherwise the round is full, and stale bitmaps of
  * ours in its way ("Bitmap already exists") are removed by redefining each as a checkpoint and
- * deleting it. Bitmaps are ours when named {@link #PREFIX}...; no other is ever touched.
+ * deleting it. Bitmaps are ours when named {@link #PREFIX}...; no other is ever touched. The caller
+ * names further stale bitmaps of ours ({@link Request#stale()}: those a copied image brought along),
+ * and the round removes them the same way before it begins.
  *
  * <p>A round that fails removes its own checkpoint and leaves the previous one as it found it (its
  * bitmaps kept, its metadata gone), so the caller retries from it; when the domain stops or vanishes
@@ -85,6 +89,7 @@ public final class LiveCapture {
     private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "[A-Za-z0-9_.-]{1,100}");
     private static final Pattern BITMAP_EXISTS = Pattern.compile("Bitmap already exists: ([^\\s'\"]+)");
     private static final String LOOPBACK = "127.0.0.1";
+    private static final Logger LOG = LoggerFactory.getLogger(LiveCapture.class);
 
     private final Hypervisor hypervisor;
     private final Path scratchDir;
@@ -116,9 +121,12 @@ public final class LiveCapture {
      * @param next        the name of the checkpoint this round creates, {@link #PREFIX}...
      * @param clusterSize the unit clusters are delivered in (a power of two)
      * @param disks       guest target ({@code vda}) to the sink of its clusters, in the order read
+     * @param stale       bitmaps of ours no checkpoint needs any more, {@link #PREFIX}..., never
+     *                    {@code previous}: removed from the disks that have them before the backup
+     *                    begins; one that libvirt refuses to remove stays, and the round goes on
      */
     public record Request(UUID vm, Optional<String> previous, String next, int clusterSize,
-            Map<String, ClusterSink> disks) {
+            Map<String, ClusterSink> disks, Set<String> stale) {
         public Request {
             Objects.requireNonNull(vm, "vm");
             Objects.requireNonNull(previous, "previous");
@@ -134,6 +142,11 @@ public final class LiveCapture {
                 throw new IllegalArgumentException("no disk to capture");
             }
             disks = Collections.unmodifiableMap(new LinkedHashMap<>(disks));
+            stale.forEach(name -> requireOurs(name, "stale bitmap"));
+            if (previous.isPresent() && stale.contains(previous.get())) {
+                throw new IllegalArgumentException("stale bitmap " + previous.get() + " is the previous checkpoint");
+            }
+            stale = Collections.unmodifiableSet(new LinkedHashSet<>(stale));
         }
     }
 
@@ -197,9 +210,17 @@ public final class LiveCapture {
                 deleteCheckpoint(dom, desc, name);
             }
         }
+        List<String> dropped = new ArrayList<>();
+        for (String name : request.stale()) {
+            try {
+                dropped.addAll(dropStaleBitmaps(dom, desc, name, request.disks().keySet()));
+            } catch (HypervisorException e) {
+                // A bitmap too many costs QEMU some work per write, not a correct round: it is tried again next time.
+                LOG.warn("domain {}: stale bitmap {} not removed: {}", desc.name(), name, e.getMessage());
+            }
+        }
         Optional<String> fullBecause = request.previous().isEmpty() ? Optional.of("first round")
                 : whyFull(dom, desc, request);
-        List<String> dropped = new ArrayList<>();
         if (fullBecause.isPresent() && request.previous().isPresent()) {
             dropped.addAll(dropStaleBitmaps(dom, desc, request.previous().get(), request.disks().keySet()));
         }
@@ -638,7 +659,8 @@ public final class LiveCapture {
      * Removes bitmaps named {@code name} that libvirt no longer knows as a checkpoint: each disk's
      * is redefined as a checkpoint of that disk alone, validated against the image (so nothing is
      * defined where no such bitmap exists), then deleted through libvirt. Returns {@code NAME@DISK}
-     * of each removed.
+     * of each removed. A checkpoint it cannot delete loses its metadata all the same: a checkpoint
+     * libvirt knows would stop Nova undefining the domain.
      */
     private static List<String> dropStaleBitmaps(Domain dom, DomainDescription desc, String name, Set<String> targets)
             throws HypervisorException {
@@ -654,8 +676,10 @@ public final class LiveCapture {
             try {
                 cp.delete(0);
             } catch (LibvirtException e) {
-                throw new HypervisorException("delete stale bitmap " + name + " of disk " + target + " of domain "
-                        + desc.name(), e);
+                HypervisorException failure = new HypervisorException("delete stale bitmap " + name + " of disk "
+                        + target + " of domain " + desc.name(), e);
+                park(dom, desc, name, failure);
+                throw failure;
             }
             dropped.add(name + "@" + target);
         }

@@ -223,24 +223,11 @@ public final class Qcow2Check {
         }
         Header.BitmapsExtension b = h.bitmaps().get();
         reference(b.directoryOffset(), b.directorySize(), 1, "bitmap directory");
-        ByteBuffer dir = read(b.directoryOffset(), (int) b.directorySize());
-        long pos = 0; // long: an entry's sizes come from the file and may add up past 2^31
+        BitmapDirectory dir = BitmapDirectory.parse(read(b.directoryOffset(), (int) b.directorySize()), b.count());
         long tableEntries = 0;
-        for (int k = 0; k < b.count(); k++) {
-            if (pos + 24 > dir.limit()) {
-                corrupt("bitmap directory is shorter than its " + b.count() + " entries");
-                return;
-            }
-            long tableOffset = dir.getLong((int) pos);
-            long tableSize = Integer.toUnsignedLong(dir.getInt((int) pos + 8));
-            int nameSize = Short.toUnsignedInt(dir.getShort((int) pos + 18));
-            long extraSize = Integer.toUnsignedLong(dir.getInt((int) pos + 20));
-            long entrySize = (24 + extraSize + nameSize + 7) & ~7L;
-            if (pos + entrySize > dir.limit()) {
-                corrupt("bitmap " + k + "'s directory entry (" + entrySize + " bytes) runs past the bitmap directory");
-                return;
-            }
-            pos += entrySize;
+        for (int k = 0; k < dir.entries().size(); k++) {
+            long tableOffset = dir.entries().get(k).tableOffset();
+            long tableSize = dir.entries().get(k).tableSize();
             if (tableSize > MAX_BITMAP_TABLE || tableOffset <= 0 || (tableOffset & (clusterSize - 1)) != 0
                     || tableOffset + tableSize * 8 > image.fileSize()) {
                 corrupt("bitmap " + k + " has an invalid table (0x" + Long.toHexString(tableOffset) + ", "
@@ -265,6 +252,7 @@ public final class Qcow2Check {
                 }
             }
         }
+        dir.damage().ifPresent(this::corrupt);
     }
 
     /**

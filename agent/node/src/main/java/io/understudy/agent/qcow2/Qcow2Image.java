@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -112,6 +113,26 @@ public final class Qcow2Image implements DiskImage {
     @Override
     public Optional<String> backingFormat() {
         return header.backingFormat();
+    }
+
+    /**
+     * The names of the persistent bitmaps the file's bitmap directory lists. QEMU writes that
+     * directory when it opens the image, when it removes a bitmap and when it closes the image, so
+     * under a running QEMU it lists the bitmaps the image came with, less those removed since:
+     * not those created since.
+     */
+    public List<String> bitmapNames() throws IOException {
+        if (header.bitmaps().isEmpty()) {
+            return List.of();
+        }
+        Header.BitmapsExtension b = header.bitmaps().get();
+        ByteBuffer dir = ByteBuffer.allocate((int) b.directorySize()).order(ByteOrder.BIG_ENDIAN);
+        readFully(channel, dir, b.directoryOffset());
+        BitmapDirectory read = BitmapDirectory.parse(dir.flip(), b.count());
+        if (read.damage().isPresent()) {
+            throw new BadImageException(path, read.damage().get());
+        }
+        return read.entries().stream().map(BitmapDirectory.Entry::name).toList();
     }
 
     long fileSize() {

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -26,7 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * One VM's replication state on its primary: the version its last round produced, the libvirt
@@ -186,10 +189,11 @@ final class Primary {
      * Runs one capture round and commits its version. With {@code seedFrom} (0: the empty disk, or
      * the version this primary started from) the round reads the whole disk and also writes a seed
      * from there, for secondaries the deltas kept cannot bring up. {@code source} is the disk's
-     * file, committed with the version: later rounds must find the same one.
+     * file, committed with the version: later rounds must find the same one. {@code bitmaps} are
+     * the names in that file's bitmap directory: the round removes those {@link #staleBitmaps}.
      */
     synchronized Produced round(LiveCapture capture, String disk, Path source, long virtualSize, Optional<Long> seedFrom,
-            long capturedAtMillis) throws IOException {
+            long capturedAtMillis, Collection<String> bitmaps) throws IOException {
         State s = state;
         boolean seed = seedFrom.isPresent();
         if (seed && seedFrom.get() != 0 && seedFrom.get() != s.origin()) {
@@ -231,7 +235,8 @@ final class Primary {
                 RoundSink sink = new RoundSink(previous, nextManifest, new DeltaWriter(deltaOut, deltaHeader),
                         seed ? new DeltaWriter(seedOut, seedHeader) : null, seedBase);
                 round = capture.run(new LiveCapture.Request(s.vm(), full ? Optional.empty() : s.checkpoint(),
-                        checkpointName(s.vm(), next), CLUSTER, Map.of(disk, sink)));
+                        checkpointName(s.vm(), next), CLUSTER, Map.of(disk, sink),
+                        staleBitmaps(s.vm(), bitmaps, s.checkpoint())));
                 result = sink.finish();
             }
             fsync(deltaTemp);
@@ -343,7 +348,29 @@ final class Primary {
     }
 
     static String checkpointName(UUID vm, long version) {
-        return LiveCapture.PREFIX + vm.toString().substring(0, 8) + "-" + version;
+        return checkpointPrefix(vm) + version;
+    }
+
+    private static String checkpointPrefix(UUID vm) {
+        return LiveCapture.PREFIX + vm.toString().substring(0, 8) + "-";
+    }
+
+    /**
+     * The bitmaps among {@code inImage} (the names the VM's disk holds) that are this VM's
+     * checkpoints' ({@link #checkpointName}) but not {@code keep}'s, the checkpoint the next round
+     * starts from: left by this VM's rounds on another host (Nova's cold migration and resize copy
+     * the file with them) or by a round whose checkpoint this primary no longer names. Any other
+     * name, another VM's checkpoints' included, is not ours to remove.
+     */
+    static Set<String> staleBitmaps(UUID vm, Collection<String> inImage, Optional<String> keep) {
+        Pattern ours = Pattern.compile(Pattern.quote(checkpointPrefix(vm)) + "[0-9]+");
+        Set<String> stale = new TreeSet<>();
+        for (String name : inImage) {
+            if (ours.matcher(name).matches() && !keep.equals(Optional.of(name))) {
+                stale.add(name);
+            }
+        }
+        return stale;
     }
 
     static String deltaName(long version) {

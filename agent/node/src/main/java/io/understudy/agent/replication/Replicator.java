@@ -221,9 +221,11 @@ public final class Replicator implements AutoCloseable {
                 }
                 long size;
                 Optional<Path> backing;
+                List<String> bitmaps;
                 try (Qcow2Image top = Qcow2Image.open(source)) {
                     size = top.virtualSize();
                     backing = top.backingFile().map(b -> source.resolveSibling(b).toAbsolutePath().normalize());
+                    bitmaps = bitmapNames(vm, top);
                 } catch (BadImageException e) {
                     // QEMU runs it, but with what the agent refuses to read (encryption, an external
                     // data file, a corrupt mark): a replica of it could not be checked or staged.
@@ -243,7 +245,12 @@ public final class Replicator implements AutoCloseable {
                 }
                 Optional<Long> seed = seedFrom(primary.state());
                 long capturedAt = clock.millis();
-                Primary.Produced produced = primary.round(capture, disk.target(), source, size, seed, capturedAt);
+                Primary.Produced produced = primary.round(capture, disk.target(), source, size, seed, capturedAt,
+                        bitmaps);
+                if (!produced.round().dropped().isEmpty()) {
+                    LOG.info("vm {}: removed bitmaps of its checkpoints that none it keeps needs (QEMU marked every write "
+                            + "in each): {}", vm, produced.round().dropped());
+                }
                 LOG.info("vm {}: round {} {} in {} s: {} new clusters, {} zero, {} bytes{}", vm, produced.version(),
                         produced.round().full() ? "full (" + (seed.isPresent() ? "a seed is owed"
                                 : produced.round().fullBecause().get()) + ")" : "incremental",
@@ -450,6 +457,20 @@ public final class Replicator implements AutoCloseable {
             return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The bitmaps the disk's file lists. Read while QEMU runs the disk: a directory QEMU rewrote
+     * under the read may look damaged, and then none are named this round (the next reads it again)
+     * rather than the protection stopped over bitmaps it only tidies.
+     */
+    private static List<String> bitmapNames(UUID vm, Qcow2Image disk) throws IOException {
+        try {
+            return disk.bitmapNames();
+        } catch (BadImageException e) {
+            LOG.debug("vm {}: bitmap directory not read this round: {}", vm, e.getMessage());
+            return List.of();
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -224,7 +225,7 @@ class LibvirtCaptureIT {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(deltaFile), 1 << 20)) {
             CaptureDelta delta = new CaptureDelta(
                     new DeltaWriter(out, DeltaHeader.of(CLUSTER, DISK, DISK, false, baseManifest)), hashes);
-            round = capture.run(new LiveCapture.Request(vm, checkpoint, next, CLUSTER, Map.of("vda", delta)));
+            round = capture.run(new LiveCapture.Request(vm, checkpoint, next, CLUSTER, Map.of("vda", delta), Set.of()));
             result = delta.finish();
         }
         applyToRaw(deltaFile, replica, baseManifest);

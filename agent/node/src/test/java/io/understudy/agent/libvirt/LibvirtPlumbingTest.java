@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -239,10 +240,10 @@ class LibvirtPlumbingTest {
     void captureRefusesWhatItCannotDoBeforeTouchingAnything(@TempDir Path scratch) throws Exception {
         LiveCapture capture = new LiveCapture(hypervisor, scratch, Duration.ofSeconds(5));
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1",
-                65536, Map.of("vdz", IGNORED)))).hasMessageContaining("has no disk vdz");
+                65536, Map.of("vdz", IGNORED), Set.of()))).hasMessageContaining("has no disk vdz");
         // The test driver cannot back up: said, with libvirt's words, and nothing left behind.
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1",
-                65536, Map.of("vda", IGNORED)))).isInstanceOf(HypervisorException.class)
+                65536, Map.of("vda", IGNORED), Set.of()))).isInstanceOf(HypervisorException.class)
                 .hasMessageContaining("begin a full backup of domain test").hasMessageContaining("not supported");
         assertThat(capture.checkpoints(TEST_DOMAIN)).isEmpty();
         try (var left = Files.list(scratch)) {
@@ -250,10 +251,10 @@ class LibvirtPlumbingTest {
         }
         hypervisor.destroy(TEST_DOMAIN);
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-1"),
-                "understudy-2", 65536, Map.of("vda", IGNORED)))).hasMessageContaining("domain test is not running");
+                "understudy-2", 65536, Map.of("vda", IGNORED), Set.of()))).hasMessageContaining("domain test is not running");
         UUID unknown = UUID.randomUUID();
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(unknown, Optional.empty(), "understudy-1",
-                65536, Map.of("vda", IGNORED)))).hasMessageContaining("no domain " + unknown);
+                65536, Map.of("vda", IGNORED), Set.of()))).hasMessageContaining("no domain " + unknown);
     }
 
     @Test
@@ -268,7 +269,7 @@ class LibvirtPlumbingTest {
         // checkpoint's metadata goes too (its bitmaps would stay for the retry), so that Nova can
         // undefine the domain meanwhile.
         assertThatThrownBy(() -> capture.run(new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-7"),
-                "understudy-8", 65536, Map.of("vda", IGNORED)))).isInstanceOf(HypervisorException.class);
+                "understudy-8", 65536, Map.of("vda", IGNORED), Set.of()))).isInstanceOf(HypervisorException.class);
         assertThat(capture.checkpoints(TEST_DOMAIN)).containsExactly("nightly-backup");
         d.checkpointCreateXML("<domaincheckpoint><name>understudy-9</name></domaincheckpoint>", 0);
         capture.forget(TEST_DOMAIN, Optional.empty());
@@ -291,13 +292,17 @@ class LibvirtPlumbingTest {
     void captureRequestsAreValidated() {
         Map<String, ClusterSink> none = Map.of();
         Map<String, ClusterSink> one = Map.of("vda", IGNORED);
-        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "backup-1", 65536, one))
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "backup-1", 65536, one, Set.of()))
                 .hasMessageContaining("next checkpoint 'backup-1' is not understudy-");
         assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-1"), "understudy-1",
-                65536, one)).hasMessageContaining("is the previous one");
-        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1", 3000, one))
+                65536, one, Set.of())).hasMessageContaining("is the previous one");
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.of("understudy-1"), "understudy-2",
+                65536, one, Set.of("understudy-1"))).hasMessageContaining("stale bitmap understudy-1 is the previous");
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-2", 65536, one,
+                Set.of("nightly-backup"))).hasMessageContaining("stale bitmap 'nightly-backup' is not understudy-");
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1", 3000, one, Set.of()))
                 .hasMessageContaining("cluster size 3000");
-        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1", 65536, none))
+        assertThatThrownBy(() -> new LiveCapture.Request(TEST_DOMAIN, Optional.empty(), "understudy-1", 65536, none, Set.of()))
                 .hasMessageContaining("no disk to capture");
     }
 

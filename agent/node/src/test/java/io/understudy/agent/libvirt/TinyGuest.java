@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The tiny guest of devstack/tiny-guest (its init.sh says the record format): built once per
@@ -69,6 +71,15 @@ public final class TinyGuest {
         Path work = Files.createTempDirectory(prefix);
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         return work;
+    }
+
+    /** Removes a {@link #workDir} and everything in it (a private libvirtd's folders included). */
+    public static void deleteWorkDir(Path work) throws IOException {
+        try (Stream<Path> all = Files.walk(work)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Bytes the records occupy from the start of the disk. */

@@ -57,6 +57,23 @@ class Qcow2ReadIT {
     }
 
     @Test
+    void bitmapNamesAreTheOnesQemuImgAdded() throws IOException {
+        Path image = dir.resolve("bitmaps.qcow2");
+        Qemu.img("create", "-q", "-f", "qcow2", "-o", "compat=1.1", image.toString(), "16M");
+        try (Qcow2Image none = Qcow2Image.open(image)) {
+            assertThat(none.bitmapNames()).isEmpty();
+        }
+        // Names of several lengths: each directory entry is padded to 8 bytes.
+        List<String> names = List.of("understudy-1302f140-5", "b", "understudy-1302f140-12", "backup-0123456");
+        for (String name : names) {
+            Qemu.img("bitmap", "--add", image.toString(), name);
+        }
+        try (Qcow2Image read = Qcow2Image.open(image)) {
+            assertThat(read.bitmapNames()).containsExactlyInAnyOrderElementsOf(names);
+        }
+    }
+
+    @Test
     void overlayOnSparseRawBaseAsNovaKeepsThem() throws IOException {
         Path base = dir.resolve("base.raw");
         Qemu.img("create", "-q", "-f", "raw", base.toString(), "16M");

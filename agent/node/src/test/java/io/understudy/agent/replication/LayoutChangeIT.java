@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.PrimaryStatus;
@@ -15,7 +17,6 @@ import io.understudy.agent.api.Role;
 import io.understudy.agent.libvirt.DomainSpec;
 import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.TinyGuest;
-import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.testing.Agents;
 import io.understudy.agent.testing.LibvirtHost;
 import io.understudy.agent.testing.Qemu;
@@ -42,12 +43,18 @@ import org.slf4j.LoggerFactory;
  * protection: one operator line, {@code state: stopped} with the reason in {@code GET /v1/vms}
  * and in the host's stats, 409 for rounds asked for, and compute2's replica as it was. A protect
  * call restarts it with a full round.</li>
+ * <li>its disk arrives with the bitmaps of its checkpoints on other hosts, as Nova's cold migration
+ * and resize copy the qcow2 file: the first round removes them from the running domain and names
+ * them in one line, and leaves bitmaps that are not this VM's checkpoints' alone; the checkpoint it
+ * keeps serves the next rounds, across a stop and start too.</li>
  * </ul>
  * Needs root (a private libvirtd runs as root); skipped otherwise.
  */
 class LayoutChangeIT {
 
     private static final String TOKEN = "layout-change-it-cluster-token";
+    private static final String FOREIGN = "nightly-backup";
+    private static final String OTHER_VM = "understudy-deadbeef-5";
 
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
@@ -79,18 +86,13 @@ class LayoutChangeIT {
                 closing.get(i).close();
             }
             replicatorLog.detachAppender(log);
-            ReplicaStore.deleteDir(work);
+            TinyGuest.deleteWorkDir(work);
         }
     }
 
     @Test
     void aDomainGoneOrOnANewFileIsFollowedAndOneOnAnotherFileStopsItsProtection() throws Exception {
-        assumeTrue(Qemu.ok("id", "-u").strip().equals("0"), "needs root: a private libvirtd (devstack/libvirt-host.sh)");
-        LibvirtHost libvirt = closeLater(LibvirtHost.in(work.resolve("libvirtd"))).start();
-        hypervisor = Hypervisor.open(libvirt.uri());
-        Agents agents = closeLater(new Agents(work.resolve("hosts"), libvirt.uri(), work.resolve("token")));
-        agents.start("compute1");
-        agents.start("compute2");
+        Agents agents = twoHosts();
         vm = UUID.randomUUID();
         Path diskA = agents.instances("compute1").resolve("disk-a.qcow2");
         Qemu.img("create", "-q", "-f", "qcow2", "-o", "compat=1.1", diskA.toString(), "64M");
@@ -166,6 +168,73 @@ class LayoutChangeIT {
         assertThat(primary.sync(vm).lastRoundFull()).isFalse();
         assertThat(messages()).anyMatch(m -> m.equals("vm " + vm + " on host compute1: protection restarted by a protect "
                 + "call; the next round reads the whole disk"));
+    }
+
+    @Test
+    void theFirstRoundRemovesTheBitmapsOfOldHostsCheckpointsAndKeepsTheRest() throws Exception {
+        Agents agents = twoHosts();
+        vm = UUID.randomUUID();
+        Path disk = agents.instances("compute1").resolve("disk.qcow2");
+        Qemu.img("create", "-q", "-f", "qcow2", "-o", "compat=1.1", disk.toString(), "64M");
+        // What three earlier hosts' rounds left in the file, and two bitmaps that are not this VM's checkpoints'.
+        List<String> stale = List.of(Primary.checkpointName(vm, 5), Primary.checkpointName(vm, 12),
+                Primary.checkpointName(vm, 17));
+        for (String name : stale) {
+            Qemu.img("bitmap", "--add", disk.toString(), name);
+        }
+        Qemu.img("bitmap", "--add", disk.toString(), FOREIGN);
+        Qemu.img("bitmap", "--add", disk.toString(), OTHER_VM);
+        TinyGuest guest = TinyGuest.build(128, 65536);
+        DomainSpec spec = guest.spec("understudy-stale-" + vm.toString().substring(0, 8), vm, disk,
+                work.resolve("console.log"), "0.02");
+        hypervisor.defineAndStart(spec);
+        agents.protect("compute2", vm, Role.SECONDARY, "compute1");
+        agents.protect("compute1", vm, Role.PRIMARY, "compute2");
+        AgentClient primary = agents.client("compute1");
+
+        PrimaryStatus first = primary.sync(vm);
+        assertThat(first.lastRoundFull()).isTrue();
+        assertThat(first.lastError()).isNull();
+        // Removed from the running QEMU and from the file at once; this round's own bitmap reaches
+        // the file only when QEMU closes it.
+        assertThat(bitmaps(disk)).containsExactlyInAnyOrder(FOREIGN, OTHER_VM);
+        assertThat(messages()).filteredOn(m -> m.contains("removed bitmaps")).singleElement().isEqualTo("vm " + vm
+                + ": removed bitmaps of its checkpoints that none it keeps needs (QEMU marked every write in each): "
+                + stale.stream().sorted().map(n -> n + "@vda").toList());
+
+        PrimaryStatus second = primary.sync(vm);
+        assertThat(second.lastRoundFull()).as("the round after the removal").isFalse();
+
+        // A clean stop writes the kept checkpoint's bitmap into the file: it and the others' stay.
+        hypervisor.destroy(vm);
+        assertThat(bitmaps(disk)).containsExactlyInAnyOrder(FOREIGN, OTHER_VM,
+                Primary.checkpointName(vm, second.version()));
+        hypervisor.undefine(vm);
+        hypervisor.defineAndStart(spec);
+        PrimaryStatus afterRestart = primary.sync(vm);
+        assertThat(afterRestart.lastRoundFull()).as("the round after a stop and start").isFalse();
+        assertThat(primary.sync(vm).lastRoundFull()).isFalse();
+        assertThat(messages()).filteredOn(m -> m.contains("removed bitmaps")).hasSize(1);
+        assertThat(bitmaps(disk)).containsExactlyInAnyOrder(FOREIGN, OTHER_VM);
+    }
+
+    /** The bitmaps the file lists, as qemu-img reads it beside a running QEMU. */
+    private static List<String> bitmaps(Path disk) throws IOException {
+        JsonNode info = new ObjectMapper().readTree(Qemu.img("info", "-U", "--output=json", disk.toString()));
+        List<String> names = new ArrayList<>();
+        info.path("format-specific").path("data").path("bitmaps").forEach(b -> names.add(b.path("name").asText()));
+        return names;
+    }
+
+    /** A private libvirtd with compute1's and compute2's agents on it; the test is skipped unless root. */
+    private Agents twoHosts() throws IOException {
+        assumeTrue(Qemu.ok("id", "-u").strip().equals("0"), "needs root: a private libvirtd (devstack/libvirt-host.sh)");
+        LibvirtHost libvirt = closeLater(LibvirtHost.in(work.resolve("libvirtd"))).start();
+        hypervisor = Hypervisor.open(libvirt.uri());
+        Agents agents = closeLater(new Agents(work.resolve("hosts"), libvirt.uri(), work.resolve("token")));
+        agents.start("compute1");
+        agents.start("compute2");
+        return agents;
     }
 
     private static PrimaryStatus only(List<PrimaryStatus> primaries) {
