@@ -558,6 +558,8 @@ cleanup() {
   # Leave the cloud as it was found: every compute running, enabled, not forced down; then the VM
   # deleted by Nova (a compute that is down would leave its guest running).
   for host in "${hosts[@]}"; do
+    # The agents are gone: what one killed mid-round left would stop nova-compute's start-up.
+    "$cloud" park-checkpoints "$host" >/dev/null 2>&1
     "$cloud" start-compute "$host" >/dev/null 2>&1
     [ -n "$token" ] && service_set "$host" '{"status": "enabled", "forced_down": false}' 2>/dev/null
   done

@@ -331,6 +331,8 @@ final class Cloud {
 
     /** Every compute running, none forced down (asked until Nova allows it), all up. */
     void restoreComputes(List<String> hosts) {
+        // No agent starts here first to drop what one killed mid-round left (local-cloud.sh).
+        hosts.forEach(host -> script("park-checkpoints", host));
         hosts.forEach(this::startCompute);
         ForceDown forceDown = new ForceDown(nova, ActionSettings.DEFAULTS);
         for (String host : hosts) {
