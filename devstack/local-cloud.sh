@@ -1092,7 +1092,7 @@ fence_pidfile() {
 
 # fence_domain NAME HOST: destroys a libvirt domain and checks libvirt no longer runs it.
 fence_domain() {
-  local name=$1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} domstate
+  local name=$1 uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} domstate run_dir qemu_pid deadline
   if [ -z "${LIBVIRT_DEFAULT_URI:-}" ] && [ "$(current_virt)" = libvirt ]; then
     uri="$(host_uri "$2")"
   fi
@@ -1102,6 +1102,22 @@ fence_domain() {
     return 0
   fi
   if [ "$domstate" != "shut off" ]; then
+    # A power switch gives QEMU no time to tidy up: its process is killed (its PID file is
+    # libvirt's, in that host's /run/libvirt), and once it is gone nothing of the guest runs.
+    # libvirt's own bookkeeping of the death takes about 2 s more (a destroy waits for it), which
+    # a failover need not wait for. Without a PID file, libvirt destroys it.
+    run_dir=/run/libvirt
+    [ -z "${LIBVIRT_DEFAULT_URI:-}" ] && [ "$(current_virt)" = libvirt ] && run_dir="$(host_dir "$2")/run"
+    qemu_pid="$(cat "$run_dir/qemu/$(virsh -c "$uri" domname "$name" 2>/dev/null).pid" 2>/dev/null)" || true
+    if [[ "$qemu_pid" =~ ^[0-9]+$ ]] && kill -KILL "$qemu_pid" 2>/dev/null; then
+      deadline=$((SECONDS + stop_timeout))
+      while [ -d "/proc/$qemu_pid" ] && [ "$(awk '{print $3}' "/proc/$qemu_pid/stat" 2>/dev/null)" != Z ]; do
+        [ "$SECONDS" -lt "$deadline" ] || die "domain $name: its QEMU (PID $qemu_pid) still runs ${stop_timeout}s after SIGKILL"
+        sleep 0.05
+      done
+      echo "domain $name: its QEMU (PID $qemu_pid) killed"
+      return 0
+    fi
     virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || true
     domstate="$(virsh -c "$uri" domstate "$name" 2>/dev/null)" || domstate="shut off"
   fi
