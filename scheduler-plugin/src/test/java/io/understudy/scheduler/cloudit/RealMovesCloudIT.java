@@ -3,6 +3,7 @@ package io.understudy.scheduler.cloudit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Server;
 import io.understudy.scheduler.moves.MoveKind;
 import io.understudy.scheduler.moves.MoveState;
@@ -186,6 +187,12 @@ class RealMovesCloudIT {
             long current = agents.client(other).replica(server).version();
             agents.restart(failing);
             cloud.startCompute(failing);
+            // Wholly back before the next failure: a returning nova-compute asks the instance's new
+            // host whether they share storage while it starts, and would wait out Nova's RPC timeout
+            // (60 s) if that host died meanwhile, its own service down all along.
+            await(failing + " up in Nova, no longer forced down").atMost(STEP).pollInterval(NOVA_POLL)
+                    .until(() -> new ComputeServices(cloud.nova).ofHost(failing)
+                            .filter(c -> c.up() && !c.forcedDown()).isPresent());
             awaitReplicas(List.of(failing), current - 2);
         }
         long target = cloud.reportInterval().compareTo(Duration.ofSeconds(2)) <= 0 ? 10_000 : 17_000;
