@@ -5,23 +5,29 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.HostStats;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Tls;
 import io.understudy.agent.config.AgentConfig;
+import io.understudy.agent.libvirt.HostSampler;
 import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.LiveCapture;
 import io.understudy.agent.rejoin.Preservation;
 import io.understudy.agent.rejoin.Rejoiner;
+import io.understudy.agent.replica.Replica;
 import io.understudy.agent.replica.ReplicaStore;
 import io.understudy.agent.replication.Protections;
 import io.understudy.agent.replication.Replicator;
+import io.understudy.agent.resources.HostStatsSource;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
@@ -40,6 +46,31 @@ public final class ReplicationModule extends AbstractModule {
             replicator.assign(p.vm(), p);
         }
         return replicator;
+    }
+
+    /**
+     * The host's figures for the controller: the sampler's, with each replica's lag and the
+     * protections this node stopped (here, not beside the sampler: {@code preserve} wires libvirt
+     * without the rounds).
+     */
+    @Provides
+    @Singleton
+    HostStatsSource stats(HostSampler sampler, Hypervisor hypervisor, ReplicaStore replicas, Replicator replicator) {
+        return new HostStatsSource() {
+            @Override
+            public HostStats sample() throws IOException {
+                Map<UUID, Double> lags = new HashMap<>();
+                for (Replica r : replicas.all()) {
+                    r.lagSeconds().ifPresent(lag -> lags.put(r.state().vm(), lag));
+                }
+                return sampler.sample(lags, replicator.stopped());
+            }
+
+            @Override
+            public boolean hypervisorReachable() {
+                return hypervisor.reachable();
+            }
+        };
     }
 
     /** Resumes, after a restart, the rejoins of the VMs this node is assigned as secondary of. */
