@@ -23,7 +23,7 @@
 #      enabled): the controller has Nova live-migrate the VM onto a replica holder, the guest
 #      running on through the move; compute1, enabled again, holds a replica and receives deltas;
 #   2. fails the VM's new host (its nova-compute and agent killed, its guest still running): the
-#      controller detects it, fences it (the guest destroyed on that host's libvirtd), stages the
+#      controller detects it, fences it (the guest's QEMU killed on that host), stages the
 #      replica on the other holder and has Nova evacuate the VM there: Nova boots the replica;
 #   3. brings the failed host back (its agent first, then nova-compute, which cleans up the
 #      evacuated instance) as a replica holder;
