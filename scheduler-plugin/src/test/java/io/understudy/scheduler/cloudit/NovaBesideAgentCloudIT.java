@@ -111,8 +111,7 @@ class NovaBesideAgentCloudIT {
         version = operate("resume", "{\"resume\": null}", "resume", "ACTIVE", version);
         version = operate("rescue", "{\"rescue\": {}}", "rescue", "RESCUE", version);
         version = operate("unrescue", "{\"unrescue\": null}", "unrescue", "ACTIVE", version);
-        version = operate("snapshot", "{\"createImage\": {\"name\": \"" + Cloud.PREFIX + "snapshot\"}}",
-                "createImage", "ACTIVE", version);
+        version = snapshot(version);
         // A new disk from the image, in a domain defined anew: the next round is full, never a wrong delta.
         version = operate("rebuild", "{\"rebuild\": {\"imageRef\": \"" + cloud.imageId("understudy-guest") + "\"}}",
                 "rebuild", "ACTIVE", version);
@@ -322,6 +321,11 @@ class NovaBesideAgentCloudIT {
     private long operate(String what, String action, String name, String status, long version) {
         long t0 = System.nanoTime();
         cloud.action(server, action);
+        return operated(what, name, status, version, t0);
+    }
+
+    /** The rest of {@link #operate}, for an action asked at T0. */
+    private long operated(String what, String name, String status, long version, long t0) {
         awaitStatus(status);
         long took = (System.nanoTime() - t0) / 1_000_000;
         JsonNode record = newestAction(name);
@@ -369,6 +373,28 @@ class NovaBesideAgentCloudIT {
     }
 
     /** Nova's newest record of ACTION on the server ({@code os-instance-actions}). */
+    /**
+     * A snapshot (createImage). Nova's live snapshot does not wait for a block job: one that
+     * starts while a round's backup holds the disk (0.1-0.2 s a round, every second here) fails
+     * with "disk 'vda' has a blockjob assigned" (README, failure modes). That collision, and only
+     * it, is reported and the snapshot asked once more, as an operator would.
+     */
+    private long snapshot(long version) {
+        String action = "{\"createImage\": {\"name\": \"" + Cloud.PREFIX + "snapshot\"}}";
+        long t0 = System.nanoTime();
+        cloud.action(server, action);
+        awaitStatus("ACTIVE");
+        JsonNode record = newestAction("createImage");
+        if (record.path("message").isNull()) {
+            return operated("snapshot", "createImage", "ACTIVE", version, t0);
+        }
+        String events = cloud.nova.get("/servers/" + server + "/os-instance-actions/"
+                + record.path("request_id").asText(), ACTIONS).toString();
+        assertThat(events).as("why the snapshot failed, as Nova recorded it").contains("has a blockjob assigned");
+        report.add("snapshot        collided with a round's backup (Nova: disk has a blockjob assigned); asked again");
+        return operate("snapshot", action, "createImage", "ACTIVE", version);
+    }
+
     private JsonNode newestAction(String action) {
         JsonNode newest = null;
         for (JsonNode a : cloud.nova.get("/servers/" + server + "/os-instance-actions", ACTIONS)
