@@ -539,8 +539,20 @@ last_words() {
     [ -f "$log" ] || continue
     echo "demo: the last warnings and actions in ${log#"$demo"/}:" >&2
     grep -E ' (WARN|ERROR) |: MOVE |DONE in|: FAILED|BACK|RETURNING|secondary again|this node is now|rejoin|seed' "$log" \
-      | grep -v ' Providers: ' | tail -n 15 | cut -c1-260 | sed 's/^/  /' >&2
+      | grep -v ' Providers: ' | distinct | tail -n 15 | cut -c1-1200 | sed 's/^/  /' >&2
   done
+  # A move Nova ended in failure says why only in its computes' logs.
+  for log in "$cloud_state"/log/nova-compute*.log "$cloud_state"/log/nova-conductor.log; do
+    [ -f "$log" ] || continue
+    echo "demo: the last errors in the cloud's ${log##*/}:" >&2
+    grep -E ' (ERROR|WARNING) ' "$log" | distinct 3 | tail -n 8 | cut -c1-600 | sed 's/^/  /' >&2
+  done
+}
+
+# Lines whose message (all but the first N fields: time stamp, pid) repeats the line before are left
+# out: a round that fails the same way every 2 s would push every other line out of the tail.
+distinct() {
+  awk -v n="${1:-1}" '{ line = $0; for (i = 1; i <= n; i++) $i = ""; if ($0 != previous) print line; previous = $0 }'
 }
 
 cleanup() {
