@@ -1,5 +1,6 @@
 package io.understudy.scheduler.config;
 
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.Peer;
 import io.understudy.scheduler.yaml.Fields;
 import io.understudy.scheduler.yaml.YamlException;
@@ -216,6 +217,11 @@ public final class ConfigLoader {
                 positive(m, "evacuationTimeout").orElse(ad.evacuationTimeout()));
         Duration serviceDownTime = positive(m, "serviceDownTime").orElse(d.serviceDownTime());
         boolean finalSync = m.bool("finalSync").orElse(d.finalSync());
+        Duration holdFor = positive(m, "holdFor").orElse(d.holdFor());
+        if (holdFor.compareTo(Hold.MAX_LEASE) > 0) {
+            throw YamlException.at(m.source(), m.required("holdFor"), "holdFor " + holdFor
+                    + " is longer than " + Hold.MAX_LEASE);
+        }
         Fields f = section(m, "fencing");
         Optional<YamlNode> defaultNode = f.node("default");
         FenceConfig defaultFence = defaultNode.map(n -> fence(f, n, base)).orElse(d.defaultFence());
@@ -229,7 +235,7 @@ public final class ConfigLoader {
         Duration confirmedFor = positive(f, "confirmedFor").orElse(d.confirmedFor());
         finish(f);
         finish(m);
-        return new MovesConfig(actions, serviceDownTime, finalSync, defaultFence, fences, confirmedFor);
+        return new MovesConfig(actions, serviceDownTime, finalSync, holdFor, defaultFence, fences, confirmedFor);
     }
 
     /** A fence, NODE in OWNER: a method's name alone, or a mapping of {@code method} and its settings. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
@@ -32,8 +33,13 @@ public final class DirectoryAgents implements MoveAgents {
     }
 
     @Override
-    public PrimaryStatus sync(String host, UUID vm) throws IOException {
-        return directory.agent(host).sync(vm);
+    public PrimaryStatus hold(String host, UUID vm, Hold hold) throws IOException {
+        return directory.agent(host).hold(vm, hold);
+    }
+
+    @Override
+    public void release(String host, UUID vm) throws IOException {
+        directory.agent(host).release(vm);
     }
 
     @Override

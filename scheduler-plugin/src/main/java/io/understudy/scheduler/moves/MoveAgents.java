@@ -2,6 +2,7 @@ package io.understudy.scheduler.moves;
 
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
@@ -20,8 +21,11 @@ public interface MoveAgents {
     /** Where HOST's agent answers: what its peers are told. */
     URI url(String host);
 
-    /** A replication round now on HOST, the VM's primary. */
-    PrimaryStatus sync(String host, UUID vm) throws IOException;
+    /** Holds VM's rounds on HOST, its primary, before Nova live-migrates it (see {@link Hold}). */
+    PrimaryStatus hold(String host, UUID vm, Hold hold) throws IOException;
+
+    /** Ends VM's hold on HOST; none there is fine. */
+    void release(String host, UUID vm) throws IOException;
 
     /**
      * Puts HOST's replica of VM in place as the instance's disk, and the kernel and ramdisk of

@@ -6,7 +6,8 @@ import java.util.List;
 public enum MoveKind {
     /**
      * The primary still works. Nova copies the disk itself (block migration), so the final sync
-     * only freshens the holders: it runs beside the migration, and may fail without stopping the move.
+     * only freshens the holders, and may fail without stopping the move; the old primary's rounds
+     * are held from then on, as a round's backup job would fail Nova's migration.
      */
     LIVE_MIGRATION("live migration", List.of(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE, Step.PUBLISH)),
     /**

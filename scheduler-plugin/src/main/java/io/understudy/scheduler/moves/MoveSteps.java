@@ -3,6 +3,7 @@ package io.understudy.scheduler.moves;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.agent.api.BootImages;
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.StageResult;
@@ -24,7 +25,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs one step of a move against Nova (through the bridge) and the agents, and says how it
@@ -41,22 +41,24 @@ public final class MoveSteps {
     private final Designator designator;
     private final ForcedDownHosts forcedDown;
     private final boolean finalSync;
+    private final Duration holdFor;
     private final Clock clock;
-    /** The final syncs started and not yet joined, by VM: each runs beside its move's live migration. */
-    private final Map<UUID, CompletableFuture<StepResult>> syncing = new ConcurrentHashMap<>();
 
     /**
      * @param forcedDown where the hosts a failover forced down are recorded, to be brought back
      * @param finalSync whether a live migration starts with a replication round on the old primary
+     * @param holdFor how long the old primary's rounds stay held for a live migration if no controller
+     *     ends the hold
      */
     public MoveSteps(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator,
-            ForcedDownHosts forcedDown, boolean finalSync, Clock clock) {
+            ForcedDownHosts forcedDown, boolean finalSync, Duration holdFor, Clock clock) {
         this.nova = requireNonNull(nova, "nova is null");
         this.agents = requireNonNull(agents, "agents is null");
         this.fencers = requireNonNull(fencers, "fencers is null");
         this.designator = requireNonNull(designator, "designator is null");
         this.forcedDown = requireNonNull(forcedDown, "forcedDown is null");
         this.finalSync = finalSync;
+        this.holdFor = requireNonNull(holdFor, "holdFor is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
@@ -66,7 +68,7 @@ public final class MoveSteps {
         Step step = move.nextStep().orElseThrow(() -> new IllegalArgumentException(plan.describe() + " has ended"));
         return switch (step) {
             case SYNC -> sync(plan);
-            case MIGRATE -> synced(plan, move.attempted() ? followMigration(plan) : nova(plan,
+            case MIGRATE -> released(plan, move.attempted() ? followMigration(plan) : nova(plan,
                     nova.liveMigrate(plan.vm(), plan.target()), false));
             case FENCE -> fence(plan);
             case STAGE -> stage(plan);
@@ -81,48 +83,44 @@ public final class MoveSteps {
     }
 
     /**
-     * Starts the final sync and returns at once: Nova's block migration carries every write the
-     * guest makes, so the round is not needed for the move, only to freshen the holders (the
-     * target's replica the new primary starts from, and the holders that stay). It runs beside
-     * Nova's part, which lasts seconds, and is joined when that ends ({@link #synced}), before the
-     * roles flip.
+     * Holds the old primary's rounds before Nova is asked, after a last round unless
+     * {@code moves.finalSync} is off: libvirt's migration must not meet a round's backup job. Nova's
+     * migration monitor reads the domain's job and fails the migration on the backup's ("backup
+     * job data missing"), leaving the server in ERROR. Nova's block migration carries every write
+     * the guest makes, so the last round only freshens the holders. An agent that does not answer
+     * only warns: it runs no round either.
      */
     private StepResult sync(MovePlan plan) {
-        if (!finalSync) {
-            return StepResult.agents(Result.DONE, "final sync is off (moves.finalSync)", 0);
-        }
-        syncing.put(plan.vm(), Beside.start("final-sync-" + plan.vm(), () -> finalSync(plan)));
-        return StepResult.agents(Result.DONE, "round on " + plan.source() + " started, beside the live migration", 0);
-    }
-
-    private StepResult finalSync(MovePlan plan) {
         long began = System.nanoTime();
         try {
-            PrimaryStatus status = agents.sync(plan.source(), plan.vm());
-            return StepResult.agents(Result.DONE, "round on " + plan.source() + " made version " + status.version()
+            PrimaryStatus status = agents.hold(plan.source(), plan.vm(), new Hold(holdFor, finalSync));
+            return StepResult.agents(Result.DONE, "rounds on " + plan.source() + " held"
+                    + (finalSync ? " after a last round (version " + status.version() + ")" : " (moves.finalSync off)")
                     + " in " + (System.nanoTime() - began) / 1_000_000 + " ms", 1);
         } catch (IOException | RuntimeException e) {
-            return StepResult.agents(Result.WARNED, "final sync on " + plan.source() + " failed (" + e.getMessage()
-                    + "); the live migration went on: Nova copies the disk itself", 1);
+            return StepResult.agents(Result.WARNED, "the rounds on " + plan.source() + " could not be held ("
+                    + e.getMessage() + "); the live migration goes on: Nova fails it only if a round meets it", 1);
         }
     }
 
     /**
-     * MIGRATED with the final sync started beside it, once that ended too: the roles must not flip
-     * while the old primary's round still sends to the holders. A sync that failed only warns. No
-     * sync is waited for when none was started here (it is off, or a restarted controller follows
-     * the migration: the round, if any, ended with the controller that asked for it or on its own).
+     * MIGRATED, and the old primary's rounds released when the move ended without the VM on the
+     * target. A move that lands flips the roles next, which ends the hold; one still in flight
+     * (PENDING) keeps it, as Nova may still be migrating.
      */
-    private StepResult synced(MovePlan plan, StepResult migrated) {
-        CompletableFuture<StepResult> round = syncing.remove(plan.vm());
-        if (round == null) {
+    private StepResult released(MovePlan plan, StepResult migrated) {
+        if (migrated.result() != Result.STOPPED && migrated.result() != Result.NEEDS_OPERATOR) {
             return migrated;
         }
-        StepResult sync = round.join();
-        Result result = migrated.result() == Result.DONE ? sync.result() : migrated.result();
-        return new StepResult(result, migrated.note() + "; final sync: " + sync.note(), migrated.nova(),
-                migrated.novaRequests(), migrated.agentRequests() + sync.agentRequests(), migrated.requestIds(),
-                migrated.fence());
+        String note;
+        try {
+            agents.release(plan.source(), plan.vm());
+            note = "; rounds on " + plan.source() + " released";
+        } catch (IOException | RuntimeException e) {
+            note = "; rounds on " + plan.source() + " stay held until the hold's lease ends (" + e.getMessage() + ")";
+        }
+        return new StepResult(migrated.result(), migrated.note() + note, migrated.nova(), migrated.novaRequests(),
+                migrated.agentRequests() + 1, migrated.requestIds(), migrated.fence());
     }
 
     /**

@@ -130,7 +130,7 @@ public final class MovesModule extends AbstractModule {
     @Singleton
     Mover mover(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator, ForcedDownHosts forcedDown,
             Journal journal, Clock clock) {
-        return new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, config.finalSync(), clock),
+        return new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, config.finalSync(), config.holdFor(), clock),
                 journal, clock);
     }
 

@@ -8,8 +8,8 @@ package io.understudy.scheduler.moves;
  */
 public enum Step {
     /**
-     * A last replication round on the old primary, so that its secondaries are as fresh as they
-     * can be: started here, it runs beside the live migration and is joined when that ends.
+     * The old primary's rounds held, after a last one that makes its secondaries as fresh as they
+     * can be: libvirt's migration must not meet a round's backup job.
      */
     SYNC("final sync", true),
     /** Nova live migration to the target, followed to its end. */

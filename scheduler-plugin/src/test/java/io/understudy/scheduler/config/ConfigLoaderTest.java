@@ -72,6 +72,7 @@ class ConfigLoaderTest {
               recordStays: true
             moves:
               finalSync: false
+              holdFor: 10m
               serviceDownTime: 10s
               liveMigrationTimeout: 5m
               liveMigrationTimeoutPerGiB: 30s
@@ -139,7 +140,7 @@ class ConfigLoaderTest {
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
                 new Backoff(Duration.ofMillis(250), Duration.ofMillis(250)), Duration.ofMinutes(2), Duration.ofMinutes(2),
                 ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3)), Duration.ofSeconds(60),
-                true, new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
+                true, Duration.ofMinutes(30), new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
         assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
         // Probes every second, 500 ms to answer, 3 missed in a row; Nova's own report_interval
         // (10 s) plus 2 s; Nova read every 5 s (half the report interval); 2 s for a BMC.
@@ -177,7 +178,7 @@ class ConfigLoaderTest {
                 new RetryPolicy(6, new Backoff(Duration.ofMillis(250), Duration.ofSeconds(4))),
                 new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)), Duration.ofMinutes(5), Duration.ofSeconds(30),
                 ActionSettings.OnTimeout.FORCE_COMPLETE, Duration.ofMinutes(2), Duration.ofMinutes(4)),
-                Duration.ofSeconds(10), false, new FenceConfig.Agent(), Map.of(
+                Duration.ofSeconds(10), false, Duration.ofMinutes(10), new FenceConfig.Agent(), Map.of(
                         "compute2", new FenceConfig.Redfish(URI.create("https://10.0.1.2"), "System.Embedded.1",
                                 Path.of("/etc/understudy/bmc/compute2"),
                                 Optional.of(Path.of("/etc/understudy/bmc/ca.pem")),
@@ -280,6 +281,10 @@ class ConfigLoaderTest {
                 .hasMessage("c.yaml:1: jobstore: 'redis' is not memory or jdbc");
         assertThatThrownBy(() -> new ConfigLoader().parse("evaluation:\n  interval: 0s\n", "c.yaml", BASE))
                 .hasMessage("c.yaml:2: evaluation.interval: must be longer than 0");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  holdFor: 3h\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:2: moves.holdFor: holdFor PT3H is longer than PT2H");
+        assertThatThrownBy(() -> new ConfigLoader().parse("moves:\n  holdFor: 0s\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:2: moves.holdFor: must be longer than 0");
         assertThatThrownBy(() -> new ConfigLoader().parse("placement:\n  releaseDeletedAfter: 0s\n", "c.yaml", BASE))
                 .hasMessage("c.yaml:2: placement.releaseDeletedAfter: must be longer than 0");
         assertThatThrownBy(() -> new ConfigLoader().parse("placement: {releaseDeletedAfter: soon}\n", "c.yaml", BASE))

@@ -78,7 +78,7 @@ class BringBackTest {
         agents.away.add("compute1");
         nova.evacuations.add(Outcome.COMPLETED);
         Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, Clock.systemUTC());
-        MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true,
+        MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true, Duration.ofMinutes(5),
                 Clock.systemUTC()), journal(), Clock.systemUTC()).start(FAILOVER);
         assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
         assertThat(designator().assigned(VM).orElseThrow().undelivered()).containsExactly("compute1");
@@ -175,7 +175,7 @@ class BringBackTest {
         agents.away.add("compute1");
         agents.away.add("compute2");
         Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, Clock.systemUTC());
-        MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true,
+        MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true, Duration.ofMinutes(5),
                 Clock.systemUTC()), journal(), Clock.systemUTC()).start(FAILOVER);
         assertThat(move.status()).as("staging on compute2 failed").isEqualTo(MoveState.Status.STOPPED);
         agents.away.clear();

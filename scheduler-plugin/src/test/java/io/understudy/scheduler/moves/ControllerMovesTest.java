@@ -52,7 +52,7 @@ class ControllerMovesTest {
                 new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, Clock.systemUTC());
         Designator designator = new Designator(agents, new FileRecords(dir));
         ForcedDownHosts forcedDown = new ForcedDownHosts(new FileRecords(dir));
-        Mover mover = new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, true, Clock.systemUTC()),
+        Mover mover = new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, true, Duration.ofMinutes(5), Clock.systemUTC()),
                 journal, Clock.systemUTC());
         BringBack bringBack = new BringBack(forcedDown, nova, agents, designator, journal,
                 new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), FailedHosts.NONE,

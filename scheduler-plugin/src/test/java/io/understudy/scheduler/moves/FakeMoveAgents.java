@@ -2,6 +2,7 @@ package io.understudy.scheduler.moves;
 
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
@@ -40,7 +41,6 @@ final class FakeMoveAgents implements MoveAgents {
     final Set<String> away = new HashSet<>();
     /** What each host's agent answers to a destroy; absent: stopped, as a domain it never had. */
     final Map<String, FenceResult> destroys = new HashMap<>();
-    volatile Answering whileSyncing = host -> { };
     volatile Answering whileProtecting = host -> { };
 
     FakeMoveAgents holds(String host, double lagSeconds) {
@@ -54,12 +54,17 @@ final class FakeMoveAgents implements MoveAgents {
     }
 
     @Override
-    public PrimaryStatus sync(String host, UUID vm) throws IOException {
-        calls.add("sync " + host);
+    public PrimaryStatus hold(String host, UUID vm, Hold hold) throws IOException {
+        calls.add("hold " + host + (hold.finalRound() ? " after a round" : ""));
         answer(host);
-        whileSyncing.on(host);
         return new PrimaryStatus(vm, 7, Instant.now(), 0.1, false, null, List.of(), null, List.of(), PrimaryStatus.REPLICATING,
                 null);
+    }
+
+    @Override
+    public void release(String host, UUID vm) throws IOException {
+        calls.add("release " + host);
+        answer(host);
     }
 
     @Override

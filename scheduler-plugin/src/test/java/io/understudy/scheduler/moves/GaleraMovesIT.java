@@ -60,7 +60,7 @@ class GaleraMovesIT {
                 throw new AssertionError("a live migration fences nothing");
             }, new FenceConfirmations(records, Duration.ofMinutes(30)), agents, Clock.systemUTC());
             Mover mover = new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, records),
-                    new ForcedDownHosts(records), false, Clock.systemUTC()), new RecordJournal(records), Clock.systemUTC());
+                    new ForcedDownHosts(records), false, Duration.ofMinutes(5), Clock.systemUTC()), new RecordJournal(records), Clock.systemUTC());
             return new Controller(mover, nova, records);
         }
 

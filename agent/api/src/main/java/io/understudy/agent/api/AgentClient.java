@@ -87,6 +87,28 @@ public final class AgentClient {
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), new TypeReference<>() {});
     }
 
+    /**
+     * Holds the VM's rounds on its primary before Nova live-migrates it (see {@link Hold}); returns
+     * once no round runs there, with the VM's state.
+     */
+    public PrimaryStatus hold(UUID vm, Hold hold) throws IOException {
+        return send(request("/v1/vms/" + vm + "/hold").timeout(timeout.multipliedBy(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(hold))).build(),
+                new TypeReference<>() {});
+    }
+
+    /** Ends the VM's hold on its primary; none there is fine. */
+    public void release(UUID vm) throws IOException {
+        try {
+            send(request("/v1/vms/" + vm + "/hold").DELETE().build(), null);
+        } catch (AgentException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+        }
+    }
+
     public ReplicaInfo replica(UUID vm) throws IOException {
         return get("/v1/replicas/" + vm, new TypeReference<>() {});
     }

@@ -5,6 +5,7 @@ import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.BaseImage;
 import io.understudy.agent.api.DeltaReceipt;
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.Role;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -79,6 +81,8 @@ public final class Replicator implements AutoCloseable {
     private final Map<String, String> bootFilesSent = new ConcurrentHashMap<>();
     /** Each VM's disks beyond the first, which are not replicated, as its last round found them. */
     private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
+    /** Until when each held VM's rounds wait (a live migration under way), by VM. */
+    private final Map<UUID, Instant> holds = new ConcurrentHashMap<>();
 
     /**
      * @param host     this node's Nova host name, for the operator's lines
@@ -112,6 +116,11 @@ public final class Replicator implements AutoCloseable {
 
     /** Starts, changes or stops the rounds of a VM after its assignment changed (null: removed). */
     public void assign(UUID vm, Protection protection) {
+        // A new part ends a hold (after a live migration the roles flip: a hold is for one move); the
+        // same part delivered again does not.
+        if (!Objects.equals(protections.get(vm), protection)) {
+            holds.remove(vm);
+        }
         // A secondary dropped and assigned again dropped the boot files it kept with its replica.
         bootFilesSent.keySet().removeIf(key -> key.startsWith(vm + " "));
         ScheduledFuture<?> old = schedules.remove(vm);
@@ -173,10 +182,60 @@ public final class Replicator implements AutoCloseable {
 
     private void scheduledRound(UUID vm) {
         try {
-            round(vm);
+            round(vm, false);
+        } catch (RoundsHeldException e) {
+            // Said once, when the hold began.
         } catch (IOException | RuntimeException e) {
             // Logged in round(); the next round retries from the last committed version.
         }
+    }
+
+    /**
+     * Holds the VM's rounds for {@code hold.lease()}, or until released or the VM is assigned anew:
+     * Nova is about to live-migrate it, and libvirt's migration must not meet a round's backup job
+     * (Nova's migration monitor fails the migration on it). Returns once no round runs: after a
+     * last round when {@code hold.finalRound()}, else once the round in flight, if any, ended.
+     */
+    public PrimaryStatus hold(UUID vm, Hold hold) throws IOException {
+        if (!protections.containsKey(vm)) {
+            throw new IllegalStateException("this node is not the primary of " + vm);
+        }
+        Instant until = clock.instant().plus(hold.lease());
+        holds.put(vm, until);
+        LOG.info("vm {}: rounds held until {}{}: a live migration is coming", vm, until,
+                hold.finalRound() ? ", after a last round" : "");
+        if (hold.finalRound()) {
+            return round(vm, true);
+        }
+        Primary primary = primary(vm);
+        // Every round takes this lock and looks at the hold inside it: none starts after this.
+        synchronized (primary) {
+            return status(vm, primary);
+        }
+    }
+
+    /** Ends the VM's hold, if any: its rounds go on at the next interval. */
+    public boolean release(UUID vm) {
+        boolean held = holds.remove(vm) != null;
+        if (held) {
+            LOG.info("vm {}: hold released; rounds go on", vm);
+        }
+        return held;
+    }
+
+    /** Whether the VM's rounds are held now; a hold whose lease ran out ends here. */
+    private Optional<Instant> heldUntil(UUID vm) {
+        Instant until = holds.get(vm);
+        if (until == null) {
+            return Optional.empty();
+        }
+        if (clock.instant().isBefore(until)) {
+            return Optional.of(until);
+        }
+        if (holds.remove(vm, until)) {
+            LOG.info("vm {}: hold ended: its lease ran out at {}; rounds go on", vm, until);
+        }
+        return Optional.empty();
     }
 
     /**
@@ -186,6 +245,10 @@ public final class Replicator implements AutoCloseable {
      *         domain's layout is one the agent cannot follow) or before
      */
     public PrimaryStatus round(UUID vm) throws IOException {
+        return round(vm, false);
+    }
+
+    private PrimaryStatus round(UUID vm, boolean evenIfHeld) throws IOException {
         Protection protection = protections.get(vm);
         if (protection == null) {
             throw new IllegalStateException("this node is not the primary of " + vm);
@@ -195,6 +258,10 @@ public final class Replicator implements AutoCloseable {
             Optional<String> stopped = primary.state().stopped();
             if (stopped.isPresent()) {
                 throw new ProtectionStoppedException(vm, host, stopped.get());
+            }
+            Optional<Instant> held = heldUntil(vm);
+            if (held.isPresent() && !evenIfHeld) {
+                throw new RoundsHeldException(vm, held.get());
             }
             try {
                 DomainDescription domain = hypervisor.describe(vm)

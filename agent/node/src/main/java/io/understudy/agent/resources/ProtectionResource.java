@@ -1,5 +1,6 @@
 package io.understudy.agent.resources;
 
+import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.Peer;
 import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
@@ -67,16 +68,46 @@ public final class ProtectionResource {
 
     /**
      * Runs a replication round now (this node must be the VM's primary); 409 when its protection
-     * stopped, by this round or before.
+     * stopped, by this round or before, or while its rounds are held.
      */
     @POST
     @Path("{vm}/sync")
     public PrimaryStatus sync(@PathParam("vm") String id) throws IOException {
+        return replicator.round(primaryHere(id));
+    }
+
+    /**
+     * Holds the VM's rounds (this node must be its primary) before Nova live-migrates it; answers
+     * once no round runs, with the VM's state. 400 for a lease not between 0 and two hours.
+     */
+    @POST
+    @Path("{vm}/hold")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public PrimaryStatus hold(@PathParam("vm") String id, Hold hold) throws IOException {
+        UUID vm = primaryHere(id);
+        if (hold == null) {
+            throw Ids.error(Response.Status.BAD_REQUEST, "a hold needs a body with lease and finalRound");
+        }
+        return replicator.hold(vm, hold);
+    }
+
+    /** Ends the VM's hold: its rounds go on. 404 when none is held. */
+    @DELETE
+    @Path("{vm}/hold")
+    public Response release(@PathParam("vm") String id) {
+        UUID vm = Ids.vm(id);
+        if (!replicator.release(vm)) {
+            throw Ids.error(Response.Status.NOT_FOUND, "the rounds of " + vm + " are not held here");
+        }
+        return Response.noContent().build();
+    }
+
+    private UUID primaryHere(String id) {
         UUID vm = Ids.vm(id);
         if (protections.get(vm).filter(p -> p.role() == Role.PRIMARY).isEmpty()) {
             throw Ids.error(Response.Status.CONFLICT, "this node is not the primary of " + vm);
         }
-        return replicator.round(vm);
+        return vm;
     }
 
     @PUT

@@ -14,6 +14,7 @@ import io.understudy.agent.libvirt.LibvirtUnreachableException;
 import io.understudy.agent.qcow2.BadImageException;
 import io.understudy.agent.replica.VersionConflictException;
 import io.understudy.agent.replication.ProtectionStoppedException;
+import io.understudy.agent.replication.RoundsHeldException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -52,7 +53,7 @@ final class ErrorMapper implements ExceptionMapper<Throwable> {
         }
         int status;
         if (e instanceof VersionConflictException || e instanceof FileAlreadyExistsException
-                || e instanceof ProtectionStoppedException) {
+                || e instanceof ProtectionStoppedException || e instanceof RoundsHeldException) {
             status = 409;
         } else if (e instanceof BadDeltaException || e instanceof BadImageException) {
             status = 400;

@@ -184,6 +184,23 @@ class AgentBadInputIT {
     }
 
     @Test
+    void aHoldNeedsALeaseUpToTwoHoursAndThePrimaryHere() throws IOException {
+        refused(hold("{\"lease\":\"PT0S\",\"finalRound\":false}"), 400, "lease");
+        refused(hold("{\"lease\":\"PT3H\",\"finalRound\":false}"), 400, "lease");
+        refused(hold("{\"finalRound\":true}"), 400, "lease");
+        Answer notPrimary = hold("{\"lease\":\"PT5M\",\"finalRound\":true}");
+        assertThat(notPrimary.status()).as(notPrimary.body()).isEqualTo(409);
+        assertThat(notPrimary.json().path("message").asText()).contains("not the primary of " + VM);
+        Answer release = send("DELETE", "/v1/vms/" + VM + "/hold", null, new byte[0]);
+        assertThat(release.status()).as(release.body()).isEqualTo(404);
+        nothingRecorded();
+    }
+
+    private Answer hold(String json) throws IOException {
+        return send("POST", "/v1/vms/" + VM + "/hold", "application/json", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void rawBracesAndBarsInAPathAreA400() throws IOException {
         for (String path : new String[] {"/v1/replicas/{x}", "/v1/vms/a|b/protection", "/v1/}", "/v1/replicas/%zz"}) {
             refused(send("GET", path, null, new byte[0]), 400, "path");
