@@ -2,14 +2,18 @@ package io.understudy.agent.libvirt;
 
 import io.understudy.agent.nbd.Extent;
 import io.understudy.agent.nbd.NbdClient;
+import io.understudy.agent.qcow2.LayerWriter;
+import io.understudy.agent.qcow2.Qcow2Image;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -80,6 +84,10 @@ public final class LiveCapture {
     private static final int CHECKPOINT_REDEFINE_VALIDATE = 1 << 2;
     private static final int CHECKPOINT_DELETE_METADATA_ONLY = 1 << 1;
     private static final int JOB_NONE = 0;
+    /** VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL: the scratch images are ours, made before the backup. */
+    private static final int REUSE_EXTERNAL = 1;
+    /** 64 KiB, QEMU's default: what copy-before-write copies per guest write into the scratch image. */
+    private static final int SCRATCH_CLUSTER_BITS = 16;
     /** Block status is asked per window, so a fragmented disk's extent list stays bounded. */
     private static final long STATUS_WINDOW = 1L << 30;
     /** The most read with one NBD request: several clusters of a run at once. */
@@ -394,13 +402,14 @@ public final class LiveCapture {
             Path p = scratchDir.resolve(desc.uuid() + "." + target + "." + request.next() + ".scratch.qcow2");
             Files.deleteIfExists(p);
             scratch.add(p);
+            createScratch(p, desc.disk(target).source().orElseThrow());
         }
         String checkpointXml = checkpointXml(desc, request.next(), request.disks().keySet(), false);
         boolean droppedStale = false;
         for (int attempt = 1; ; attempt++) {
             int port = freePort();
             try {
-                dom.backupBegin(backupXml(desc, request, from, port, scratch), checkpointXml, 0);
+                dom.backupBegin(backupXml(desc, request, from, port, scratch), checkpointXml, REUSE_EXTERNAL);
                 return new Job(port, exports(dom, desc), scratch);
             } catch (LibvirtException e) {
                 String message = e.getError().getMessage();
@@ -420,6 +429,22 @@ public final class LiveCapture {
         }
     }
 
+    /**
+     * An empty qcow2 scratch image the size of DISK, made here rather than by libvirt: libvirt makes
+     * one with a QEMU job while the backup's own job is held but not yet set up, and for that while
+     * it answers a job query with "backup job data missing" — which fails a Nova live migration
+     * that meets it. Made ahead, the set-up is a few monitor commands.
+     */
+    private static void createScratch(Path scratch, Path disk) throws IOException {
+        long size;
+        try (Qcow2Image image = Qcow2Image.open(disk)) {
+            size = image.virtualSize();
+        }
+        try (FileChannel out = FileChannel.open(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            new LayerWriter(out, size, SCRATCH_CLUSTER_BITS, null, null).finish();
+        }
+    }
+
     private static boolean isBindFailure(String message) {
         return message.contains("Address already in use") || message.contains("Failed to bind socket");
     }
@@ -433,7 +458,7 @@ public final class LiveCapture {
             int i = targets.indexOf(disk.target());
             if (i >= 0) {
                 x.append("<disk name='").append(Xml.escape(disk.target())).append("' backup='yes' type='file'>")
-                        .append("<scratch file='").append(Xml.escape(scratch.get(i).toString())).append("'/></disk>");
+                        .append("<driver type='qcow2'/><scratch file='").append(Xml.escape(scratch.get(i).toString())).append("'/></disk>");
             } else {
                 x.append("<disk name='").append(Xml.escape(disk.target())).append("' backup='no'/>");
             }
