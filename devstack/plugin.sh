@@ -1,14 +1,16 @@
 # shellcheck shell=bash
 # Understudy's devstack plugin: `enable_plugin understudy <repository> [branch]` in local.conf.
 #
-# stack.sh calls it with a mode and a phase; what each does:
-#   stack install      build the jars (JDK 17 and Maven from the distribution)
-#   stack post-config  write the agent's and the controller's configuration from devstack's
-#                      variables; create the controller's Keystone user
-#   stack extra        start the agent on compute nodes and the controller (run_process)
+# stack.sh calls it with a mode and a phase (unstack.sh and clean.sh with a mode alone); what each does:
+#   stack install      unpack a release of Understudy: UNDERSTUDY_TARBALL, or one built from this
+#                      clone with Maven (JDK 17 and Maven from the distribution)
+#   stack post-config  write the agent's and the controller's configuration and the rules from
+#                      devstack's variables; create the controller's Keystone user
+#   stack extra        create the protected flavor; start the agent on compute nodes and the
+#                      controller (run_process), and wait until they answer
 #   unstack            stop them
-#   clean              remove their configuration and data
-# Variables: lib/understudy.
+#   clean              remove their configuration, data and release
+# Variables: lib/understudy. Its phases are tested by devstack/test/plugin-phases.sh.
 
 _XTRACE_UNDERSTUDY_PLUGIN=$(set +o | grep xtrace)
 set -o xtrace
