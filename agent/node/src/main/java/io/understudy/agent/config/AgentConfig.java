@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param instancesPath Nova's {@code instances_path}: disk space is measured there and replicas are staged there
  * @param baseImagesPath Nova's image cache ({@code instances_path/_base}): a VM's disk that is an overlay of
  *                      an image there replicates only what it wrote above the image to a node that holds it too
+ * @param snapshotsPath Nova's {@code [libvirt] snapshots_directory} ({@code instances_path/snapshots}): no round
+ *                      begins while Nova has just begun a snapshot there
  * @param libvirtReconnectMaxDelay the longest wait between two tries to reach a libvirtd that stopped
  *                      answering
  */
@@ -26,6 +28,7 @@ public record AgentConfig(
         Path dataDir,
         Path instancesPath,
         Path baseImagesPath,
+        Path snapshotsPath,
         String libvirtUri,
         Duration libvirtReconnectMaxDelay,
         Auth auth,
@@ -37,6 +40,7 @@ public record AgentConfig(
         requireNonNull(dataDir, "dataDir is null");
         requireNonNull(instancesPath, "instancesPath is null");
         requireNonNull(baseImagesPath, "baseImagesPath is null");
+        requireNonNull(snapshotsPath, "snapshotsPath is null");
         requireNonNull(libvirtUri, "libvirtUri is null");
         requireNonNull(libvirtReconnectMaxDelay, "libvirtReconnectMaxDelay is null");
         requireNonNull(auth, "auth is null");

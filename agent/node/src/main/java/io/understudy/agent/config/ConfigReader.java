@@ -39,6 +39,8 @@ public final class ConfigReader {
     public static final Path DEFAULT_INSTANCES_PATH = Path.of("/var/lib/nova/instances");
     /** Nova's {@code [image_cache] subdirectory_name} default, under the instances path. */
     public static final String NOVA_BASE_FOLDER = "_base";
+    /** Nova's default {@code [libvirt] snapshots_directory}, under the instances path. */
+    private static final String NOVA_SNAPSHOTS_FOLDER = "snapshots";
     public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
     public static final Duration DEFAULT_LIBVIRT_RECONNECT_MAX = Duration.ofSeconds(10);
     /** Below the first delay (0.5 s) nothing doubles; above 5 minutes a daemon that is back goes unseen too long. */
@@ -54,7 +56,7 @@ public final class ConfigReader {
     public static final long DEFAULT_MAX_DISK_BYTES = 16L << 40;
 
     private static final Map<String, Set<String>> KEYS = Map.of(
-            "", Set.of("host", "listen", "dataDir", "instancesPath", "baseImagesPath", "libvirt", "auth", "replication"),
+            "", Set.of("host", "listen", "dataDir", "instancesPath", "baseImagesPath", "snapshotsPath", "libvirt", "auth", "replication"),
             "libvirt", Set.of("uri", "reconnectMaxDelay"),
             "auth", Set.of("mode", "tokenFile", "tls"),
             "auth.tls", Set.of("certificate", "key", "ca"),
@@ -111,6 +113,7 @@ public final class ConfigReader {
         Path dataDir = path(root, "dataDir", DEFAULT_DATA_DIR);
         Path instancesPath = path(root, "instancesPath", DEFAULT_INSTANCES_PATH);
         Path baseImagesPath = path(root, "baseImagesPath", instancesPath.resolve(NOVA_BASE_FOLDER));
+        Path snapshotsPath = path(root, "snapshotsPath", instancesPath.resolve(NOVA_SNAPSHOTS_FOLDER));
         JsonNode libvirt = section(root, "libvirt");
         String uri = text(libvirt, "uri", DEFAULT_LIBVIRT_URI);
         Duration reconnectMax = duration(libvirt, "reconnectMaxDelay", DEFAULT_LIBVIRT_RECONNECT_MAX);
@@ -150,7 +153,7 @@ public final class ConfigReader {
             throw new ConfigException(source + ": " + errors.get(0)
                     + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""));
         }
-        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, uri, reconnectMax,
+        return new AgentConfig(host, listen, dataDir, instancesPath, baseImagesPath, snapshotsPath, uri, reconnectMax,
                 new Auth(mode, tokenFile, tls),
                 new Replication(squashAbove, maxJson, peerTimeout, bodyTimeout, maxDisk));
     }

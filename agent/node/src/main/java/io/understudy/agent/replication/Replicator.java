@@ -27,6 +27,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +47,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,11 +62,14 @@ import org.slf4j.LoggerFactory;
 public final class Replicator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+    /** How long after a change in Nova's snapshots folder no round begins: Nova's block copy starts within it. */
+    static final Duration SNAPSHOT_QUIET = Duration.ofSeconds(10);
 
     private final String host;
     private final Path root;
     private final Path instancesPath;
     private final Path baseImages;
+    private final Path snapshots;
     private final Hypervisor hypervisor;
     private final LiveCapture capture;
     private final ReplicaStore replicas;
@@ -81,6 +87,8 @@ public final class Replicator implements AutoCloseable {
     private final Map<String, String> bootFilesSent = new ConcurrentHashMap<>();
     /** Each VM's disks beyond the first, which are not replicated, as its last round found them. */
     private final Map<UUID, List<String>> unreplicated = new ConcurrentHashMap<>();
+    /** The VMs whose last round was put off for a Nova snapshot: said once, and once when rounds go on. */
+    private final Set<UUID> putOff = ConcurrentHashMap.newKeySet();
     /** Until when each held VM's rounds wait (a live migration under way), by VM. */
     private final Map<UUID, Instant> holds = new ConcurrentHashMap<>();
 
@@ -90,14 +98,17 @@ public final class Replicator implements AutoCloseable {
      *                   this node's to capture
      * @param baseImages the image cache (Nova's {@code _base}): a disk that is an overlay of an image
      *                   there is replicated as what it wrote above the image to secondaries that hold it
+     * @param snapshots Nova's snapshots folder: no round begins while Nova begins a live snapshot there
      */
-    public Replicator(String host, Path root, Path instancesPath, Path baseImages, Hypervisor hypervisor, LiveCapture capture,
+    public Replicator(String host, Path root, Path instancesPath, Path baseImages, Path snapshots, Hypervisor hypervisor,
+            LiveCapture capture,
             ReplicaStore replicas, Function<java.net.URI, AgentClient> clients, Clock clock, MeterRegistry metrics)
             throws IOException {
         this.host = host;
         this.root = Files.createDirectories(root);
         this.instancesPath = instancesPath.toAbsolutePath().normalize();
         this.baseImages = baseImages.toAbsolutePath().normalize();
+        this.snapshots = snapshots.toAbsolutePath().normalize();
         this.hypervisor = hypervisor;
         this.capture = capture;
         this.replicas = replicas;
@@ -184,7 +195,7 @@ public final class Replicator implements AutoCloseable {
         try {
             round(vm, false);
         } catch (RoundsHeldException e) {
-            // Said once, when the hold began.
+            // Said once, when the hold began or the first round was put off.
         } catch (IOException | RuntimeException e) {
             // Logged in round(); the next round retries from the last committed version.
         }
@@ -221,6 +232,32 @@ public final class Replicator implements AutoCloseable {
             LOG.info("vm {}: hold released; rounds go on", vm);
         }
         return held;
+    }
+
+    /**
+     * Why no round may begin now, when Nova's snapshots folder changed in the last
+     * {@link #SNAPSHOT_QUIET}: Nova makes a folder there as it begins a live snapshot of a VM on this
+     * host, and about a second later starts a block copy of the VM's disk that libvirt refuses while
+     * a round's backup holds it — the snapshot then fails. Which VM Nova snapshots is not written
+     * there, so every VM's round waits; an unreadable folder stops nothing.
+     */
+    private Optional<String> novaSnapshotBegun() {
+        Instant since = clock.instant().minus(SNAPSHOT_QUIET);
+        try (Stream<Path> entries = Files.list(snapshots)) {
+            return entries.filter(p -> changedSince(p, since)).findFirst()
+                    .map(p -> "Nova began a snapshot on this host (" + p + " changed in the last "
+                            + SNAPSHOT_QUIET.toSeconds() + " s)");
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean changedSince(Path p, Instant since) {
+        try {
+            return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().isAfter(since);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Whether the VM's rounds are held now; a hold whose lease ran out ends here. */
@@ -262,6 +299,16 @@ public final class Replicator implements AutoCloseable {
             Optional<Instant> held = heldUntil(vm);
             if (held.isPresent() && !evenIfHeld) {
                 throw new RoundsHeldException(vm, held.get());
+            }
+            Optional<String> snapshot = novaSnapshotBegun();
+            if (snapshot.isPresent()) {
+                if (putOff.add(vm)) {
+                    LOG.info("vm {}: round put off: {}", vm, snapshot.get());
+                }
+                throw new RoundsHeldException(vm, snapshot.get());
+            }
+            if (putOff.remove(vm)) {
+                LOG.info("vm {}: rounds go on: no Nova snapshot begins on this host", vm);
             }
             try {
                 DomainDescription domain = hypervisor.describe(vm)

@@ -40,7 +40,7 @@ public final class ReplicationModule extends AbstractModule {
     Replicator replicator(AgentConfig config, Hypervisor hypervisor, LiveCapture capture, ReplicaStore replicas,
             Protections protections, Clock clock, MeterRegistry metrics) throws IOException {
         Replicator replicator = new Replicator(config.host(), config.dataDir().resolve("primary"), config.instancesPath(),
-                config.baseImagesPath(), hypervisor, capture, replicas,
+                config.baseImagesPath(), config.snapshotsPath(), hypervisor, capture, replicas,
                 clients(config), clock, metrics);
         for (Protection p : protections.all()) {
             replicator.assign(p.vm(), p);

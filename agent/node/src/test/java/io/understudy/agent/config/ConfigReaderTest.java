@@ -40,6 +40,7 @@ class ConfigReaderTest {
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/understudy/agent"));
         assertThat(c.instancesPath()).isEqualTo(Path.of("/var/lib/nova/instances"));
         assertThat(c.baseImagesPath()).isEqualTo(Path.of("/var/lib/nova/instances/_base"));
+        assertThat(c.snapshotsPath()).isEqualTo(Path.of("/var/lib/nova/instances/snapshots"));
         assertThat(c.libvirtUri()).isEqualTo("qemu:///system");
         assertThat(c.libvirtReconnectMaxDelay()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.auth().mode()).isEqualTo(AuthMode.MTLS);
@@ -63,6 +64,7 @@ class ConfigReaderTest {
                 dataDir: /srv/understudy
                 instancesPath: /srv/nova/instances
                 baseImagesPath: /srv/nova/image-cache
+                snapshotsPath: /srv/nova/snapshots
                 libvirt:
                   uri: qemu+tcp://127.0.0.1/system
                   reconnectMaxDelay: 30s
@@ -78,7 +80,7 @@ class ConfigReaderTest {
                 """.formatted(token), "test");
         assertThat(c).isEqualTo(new AgentConfig("compute-7.example", new InetSocketAddress("10.0.0.7", 7000),
                 Path.of("/srv/understudy"), Path.of("/srv/nova/instances"), Path.of("/srv/nova/image-cache"),
-                "qemu+tcp://127.0.0.1/system", Duration.ofSeconds(30),
+                Path.of("/srv/nova/snapshots"), "qemu+tcp://127.0.0.1/system", Duration.ofSeconds(30),
                 new AgentConfig.Auth(AuthMode.TOKEN, Optional.of(token), Optional.empty()),
                 new AgentConfig.Replication(12, 128 * 1024, Duration.ofMillis(1500), Duration.ofMinutes(2), 2L << 40)));
     }

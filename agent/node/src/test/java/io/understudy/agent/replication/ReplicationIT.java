@@ -25,9 +25,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -210,6 +212,16 @@ class ReplicationIT {
         awaitVersionAbove(primary, vm, expiring);
         assertThat(released.lastError()).isNull();
         primary.protect(new Protection(vm, Role.PRIMARY, peers, Duration.ofHours(1)));
+
+        // Nova begins a live snapshot on this host (its folder in the snapshots folder): no round
+        // begins for 10 s, since Nova's block copy that follows fails if a backup holds the disk.
+        Path snapshot = Files.createDirectories(work.resolve("compute1/instances/snapshots/tmpq1x2"));
+        assertThatThrownBy(() -> primary.sync(vm)).isInstanceOfSatisfying(AgentException.class,
+                e -> assertThat(e.status()).isEqualTo(409)).hasMessageContaining("Nova began a snapshot on this host");
+        long before = status(primary, vm).version();
+        Files.setLastModifiedTime(snapshot, FileTime.from(Instant.now().minusSeconds(11)));
+        assertThat(round(primary, vm, console).version()).as("a round once the snapshot's folder is 11 s old")
+                .isEqualTo(before + 1);
 
         // The hand-over: pause, a last round; both replicas now equal the disk.
         hypervisor.pause(vm);
