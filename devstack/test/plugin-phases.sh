@@ -214,5 +214,14 @@ done
 bash -c "$settings; $(phase unstack); $(phase clean)" >"$state/clean.log" 2>&1 || { cat "$state/clean.log" >&2; fail "clean"; }
 find "$world" | sort >"$state/after"
 diff "$state/before" "$state/after" >&2 || fail "clean left the files above"
+# What this run made in the cloud goes before the scratch directory, which holds the admin's clouds.yaml.
+if [ -n "$clouds_yaml" ]; then
+  trap - EXIT
+  remove_what_was_made
+  for thing in "${made[@]}"; do
+    read -r kind name <<<"$thing"
+    ! openstack "$kind" show "$name" >/dev/null 2>&1 || fail "$kind $name is still in the cloud"
+  done
+fi
 echo "plugin-phases.sh: every check held"
 rm -rf "$scratch"
