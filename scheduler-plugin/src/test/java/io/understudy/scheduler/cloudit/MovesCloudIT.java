@@ -66,8 +66,8 @@ import org.junit.jupiter.api.io.TempDir;
  * requests sent. The computes are restored before and after each test, never left forced down.
  *
  * <p>What is not real: Nova's fake driver runs no guest and copies no disk, so the replicas are
- * seeds of an empty disk sent over the agents' API, and the final sync fails (no domain to
- * capture under libvirt's test driver) — a warning by design, the move goes on.
+ * seeds of an empty disk sent over the agents' API, and no round runs on the old primary (no
+ * domain to capture under libvirt's test driver): its hold is all a live migration asks of it.
  */
 class MovesCloudIT {
 

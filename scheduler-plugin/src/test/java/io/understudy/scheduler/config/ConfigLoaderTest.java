@@ -71,7 +71,7 @@ class ConfigLoaderTest {
               file: /var/log/understudy/history.jsonl
               recordStays: true
             moves:
-              finalSync: false
+              finalSync: true
               holdFor: 10m
               serviceDownTime: 10s
               liveMigrationTimeout: 5m
@@ -140,7 +140,7 @@ class ConfigLoaderTest {
                 new RetryPolicy(4, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2))),
                 new Backoff(Duration.ofMillis(250), Duration.ofMillis(250)), Duration.ofMinutes(2), Duration.ofMinutes(2),
                 ActionSettings.OnTimeout.ABORT, Duration.ofMinutes(1), Duration.ofMinutes(3)), Duration.ofSeconds(60),
-                true, Duration.ofMinutes(30), new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
+                false, Duration.ofMinutes(30), new FenceConfig.NovaDown(), Map.of(), Duration.ofMinutes(30)));
         assertThat(c.moves().actions()).isEqualTo(ActionSettings.DEFAULTS);
         // Probes every second, 500 ms to answer, 3 missed in a row; Nova's own report_interval
         // (10 s) plus 2 s; Nova read every 5 s (half the report interval); 2 s for a BMC.
@@ -178,7 +178,7 @@ class ConfigLoaderTest {
                 new RetryPolicy(6, new Backoff(Duration.ofMillis(250), Duration.ofSeconds(4))),
                 new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1)), Duration.ofMinutes(5), Duration.ofSeconds(30),
                 ActionSettings.OnTimeout.FORCE_COMPLETE, Duration.ofMinutes(2), Duration.ofMinutes(4)),
-                Duration.ofSeconds(10), false, Duration.ofMinutes(10), new FenceConfig.Agent(), Map.of(
+                Duration.ofSeconds(10), true, Duration.ofMinutes(10), new FenceConfig.Agent(), Map.of(
                         "compute2", new FenceConfig.Redfish(URI.create("https://10.0.1.2"), "System.Embedded.1",
                                 Path.of("/etc/understudy/bmc/compute2"),
                                 Optional.of(Path.of("/etc/understudy/bmc/ca.pem")),
