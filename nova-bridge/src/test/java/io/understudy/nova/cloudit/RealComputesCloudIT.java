@@ -102,7 +102,10 @@ class RealComputesCloudIT {
         Instant failedAt = Instant.now();
         long failing = System.nanoTime();
         hosts.fence("compute2", server);
-        assertThat(hosts.domainState("compute2", server)).contains("shut off");
+        // The fence returns once QEMU is dead; libvirt notes the death a little later (about 2 s,
+        // more under load): its state is awaited, not read at once.
+        await("compute2's libvirtd sees the guest shut off").atMost(Duration.ofSeconds(30))
+                .until(() -> hosts.domainState("compute2", server), s -> s.filter("shut off"::equals).isPresent());
         ServiceChange forced = cloud.forceDown().set("compute2");
         assertThat(forced.outcome()).as(forced.reason()).isEqualTo(ServiceChange.Outcome.CHANGED);
         // What Understudy's agent does on the chosen secondary, from its replica: the instance's

@@ -3,7 +3,6 @@ package io.understudy.agent.libvirt;
 import io.understudy.agent.nbd.Extent;
 import io.understudy.agent.nbd.NbdClient;
 import io.understudy.agent.qcow2.LayerWriter;
-import io.understudy.agent.qcow2.Qcow2Image;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
@@ -398,11 +397,16 @@ public final class LiveCapture {
     private Job begin(Domain dom, DomainDescription desc, Request request, Optional<String> from, List<String> dropped)
             throws IOException {
         List<Path> scratch = new ArrayList<>();
-        for (String target : request.disks().keySet()) {
-            Path p = scratchDir.resolve(desc.uuid() + "." + target + "." + request.next() + ".scratch.qcow2");
-            Files.deleteIfExists(p);
-            scratch.add(p);
-            createScratch(p, desc.disk(target).source().orElseThrow());
+        try {
+            for (String target : request.disks().keySet()) {
+                Path p = scratchDir.resolve(desc.uuid() + "." + target + "." + request.next() + ".scratch.qcow2");
+                Files.deleteIfExists(p);
+                scratch.add(p);
+                createScratch(p, capacity(dom, desc, target));
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteScratch(scratch);
+            throw e;
         }
         String checkpointXml = checkpointXml(desc, request.next(), request.disks().keySet(), false);
         boolean droppedStale = false;
@@ -430,18 +434,23 @@ public final class LiveCapture {
     }
 
     /**
-     * An empty qcow2 scratch image the size of DISK, made here rather than by libvirt: libvirt makes
+     * An empty qcow2 scratch image of SIZE bytes, made here rather than by libvirt: libvirt makes
      * one with a QEMU job while the backup's own job is held but not yet set up, and for that while
      * it answers a job query with "backup job data missing" — which fails a Nova live migration
      * that meets it. Made ahead, the set-up is a few monitor commands.
      */
-    private static void createScratch(Path scratch, Path disk) throws IOException {
-        long size;
-        try (Qcow2Image image = Qcow2Image.open(disk)) {
-            size = image.virtualSize();
-        }
+    private static void createScratch(Path scratch, long size) throws IOException {
         try (FileChannel out = FileChannel.open(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             new LayerWriter(out, size, SCRATCH_CLUSTER_BITS, null, null).finish();
+        }
+    }
+
+    /** The disk's size as QEMU sees it. */
+    private static long capacity(Domain dom, DomainDescription desc, String target) throws HypervisorException {
+        try {
+            return dom.blockInfo(target).getCapacity();
+        } catch (LibvirtException e) {
+            throw new HypervisorException("read the size of disk " + target + " of domain " + desc.name(), e);
         }
     }
 
