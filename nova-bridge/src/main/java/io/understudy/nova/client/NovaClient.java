@@ -5,7 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.understudy.nova.cloud.CloudConfig;
+import io.understudy.nova.keystone.CloudTls;
 import io.understudy.nova.keystone.ComputeSession;
+import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.nova.keystone.SessionSource;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,13 +57,19 @@ public final class NovaClient implements NovaCalls {
         this.clock = requireNonNull(clock, "clock is null");
     }
 
-    /** A client on its own HTTP/1.1 connection pool (the OpenStack APIs do not speak HTTP/2). */
-    public static NovaClient create(SessionSource sessions, Duration requestTimeout) {
+    /**
+     * A client for the cloud on its own HTTP/1.1 connection pool (the OpenStack APIs do not speak
+     * HTTP/2), shared with its Keystone login, both with the cloud's TLS settings.
+     *
+     * @throws IllegalArgumentException naming the file when the cloud's CA, certificate or key is unusable
+     */
+    public static NovaClient create(CloudConfig cloud, Duration requestTimeout) {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(requestTimeout)
+                .sslContext(CloudTls.context(cloud))
                 .build();
-        return new NovaClient(sessions, http, requestTimeout, Clock.systemUTC());
+        return new NovaClient(new KeystoneLogin(cloud, http, requestTimeout), http, requestTimeout, Clock.systemUTC());
     }
 
     @Override

@@ -3,11 +3,12 @@ package io.understudy.nova.cloud;
 import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * How to log in to one cloud with Keystone v3 password authentication, and which of its
- * endpoints to use.
+ * How to log in to one cloud with Keystone v3, how to reach it over TLS, and which of its endpoints
+ * to use.
  *
  * @param source where these settings came from (a file and cloud name, or the environment),
  *     for error messages
@@ -18,33 +19,25 @@ import java.util.Optional;
 public record CloudConfig(
         String source,
         URI authUrl,
-        String username,
-        String password,
-        DomainRef userDomain,
-        String projectName,
-        DomainRef projectDomain,
+        Auth auth,
+        Tls tls,
         Optional<String> regionName,
         EndpointInterface endpointInterface) {
 
     public CloudConfig {
         requireNonNull(source, "source is null");
         requireNonNull(authUrl, "authUrl is null");
-        requireNonNull(username, "username is null");
-        requireNonNull(password, "password is null");
-        requireNonNull(userDomain, "userDomain is null");
-        requireNonNull(projectName, "projectName is null");
-        requireNonNull(projectDomain, "projectDomain is null");
+        requireNonNull(auth, "auth is null");
+        requireNonNull(tls, "tls is null");
         requireNonNull(regionName, "regionName is null");
         requireNonNull(endpointInterface, "endpointInterface is null");
     }
 
-    /** Keeps the password out of logs and exception messages. */
+    /** Names the credentials without their secret, which stays out of logs and exception messages. */
     @Override
     public String toString() {
-        return "CloudConfig[source=" + source + ", authUrl=" + authUrl + ", username=" + username
-                + ", userDomain=" + userDomain + ", projectName=" + projectName
-                + ", projectDomain=" + projectDomain + ", regionName=" + regionName.orElse("(any)")
-                + ", endpointInterface=" + endpointInterface + "]";
+        return "CloudConfig[source=" + source + ", authUrl=" + authUrl + ", auth=" + auth + ", tls=" + tls
+                + ", regionName=" + regionName.orElse("(any)") + ", endpointInterface=" + endpointInterface + "]";
     }
 
     /**
@@ -56,8 +49,90 @@ public record CloudConfig(
         return URI.create(url.endsWith("/v3") ? url : url + "/v3");
     }
 
+    /**
+     * The kinds of Keystone credentials openstacksdk's {@code auth_type} names. Each one's
+     * {@code toString} names it without its secret.
+     */
+    public sealed interface Auth permits Password, ApplicationCredential, Token {}
+
+    /** {@code auth_type: password} or {@code v3password}: a user's password, for a token scoped to a project. */
+    public record Password(NameOrId user, String password, NameOrId project) implements Auth {
+        public Password {
+            requireNonNull(user, "user is null");
+            requireNonNull(password, "password is null");
+            requireNonNull(project, "project is null");
+        }
+
+        @Override
+        public String toString() {
+            return "password of user " + user + " for project " + project;
+        }
+    }
+
+    /**
+     * {@code auth_type: v3applicationcredential}, the kind Keystone recommends for a service: named by
+     * its ID, or by its name and its user. It is bound to the project it was made in, so it asks for no
+     * scope.
+     */
+    public record ApplicationCredential(Optional<String> id, Optional<String> name, Optional<NameOrId> user,
+            String secret) implements Auth {
+        public ApplicationCredential {
+            requireNonNull(id, "id is null");
+            requireNonNull(name, "name is null");
+            requireNonNull(user, "user is null");
+            requireNonNull(secret, "secret is null");
+            if (id.isEmpty() && (name.isEmpty() || user.isEmpty())) {
+                throw new IllegalArgumentException("an application credential needs its ID, or its name and user");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "application credential " + id.map(value -> "id:" + value)
+                    .orElseGet(() -> "name:" + name.orElseThrow() + " of user " + user.orElseThrow());
+        }
+    }
+
+    /** {@code auth_type: token} or {@code v3token}: a token Keystone already issued, exchanged for one scoped to the project. */
+    public record Token(String token, NameOrId project) implements Auth {
+        public Token {
+            requireNonNull(token, "token is null");
+            requireNonNull(project, "project is null");
+        }
+
+        @Override
+        public String toString() {
+            return "token for project " + project;
+        }
+    }
+
+    /** A user or project named by its ID, or by its name within a domain (Keystone needs the domain only with a name). */
+    public record NameOrId(String value, boolean isId, DomainRef domain) {
+        public NameOrId {
+            requireNonNull(value, "value is null");
+            requireNonNull(domain, "domain is null");
+        }
+
+        public static NameOrId byId(String id) {
+            return new NameOrId(id, true, DomainRef.DEFAULT);
+        }
+
+        public static NameOrId byName(String name, DomainRef domain) {
+            return new NameOrId(name, false, domain);
+        }
+
+        @Override
+        public String toString() {
+            return isId ? "id:" + value : "name:" + value + " in domain " + domain;
+        }
+    }
+
     /** A Keystone domain named by its ID or by its name, as clouds.yaml allows both. */
     public record DomainRef(String value, boolean isId) {
+
+        /** Keystone's own default domain, which openstacksdk uses too when nothing names one. */
+        public static final DomainRef DEFAULT = byId("default");
+
         public DomainRef {
             requireNonNull(value, "value is null");
         }
@@ -76,6 +151,28 @@ public record CloudConfig(
         }
     }
 
+    /**
+     * How Keystone's and Nova's certificates are checked, and what this client presents.
+     *
+     * @param caFile the only CA certificates trusted (openstacksdk's {@code cacert}: it replaces the JVM's
+     *     trust store rather than adding to it); empty means the JVM's trust store
+     * @param verify false trusts any certificate for any host name ({@code verify: false}, {@code insecure})
+     * @param clientCertificate a PEM certificate presented for mutual TLS
+     * @param clientKey its PKCS#8 PEM key; empty means the key is in the certificate's file
+     */
+    public record Tls(Optional<Path> caFile, boolean verify, Optional<Path> clientCertificate,
+            Optional<Path> clientKey) {
+
+        public Tls {
+            requireNonNull(caFile, "caFile is null");
+            requireNonNull(clientCertificate, "clientCertificate is null");
+            requireNonNull(clientKey, "clientKey is null");
+            if (clientKey.isPresent() && clientCertificate.isEmpty()) {
+                throw new IllegalArgumentException("a client key needs its client certificate");
+            }
+        }
+    }
+
     /** The interfaces a Keystone catalog lists endpoints under. */
     public enum EndpointInterface {
         PUBLIC, INTERNAL, ADMIN;
@@ -83,9 +180,10 @@ public record CloudConfig(
         /**
          * Parses the spellings clouds.yaml and {@code OS_INTERFACE} accept ("public", "publicURL", ...).
          *
+         * @param what names the setting in the error, e.g. {@code OS_INTERFACE}
          * @throws IllegalArgumentException naming the value when it is none of them
          */
-        public static EndpointInterface parse(String value, String source) {
+        public static EndpointInterface parse(String value, String what) {
             String name = value.toLowerCase(java.util.Locale.ROOT);
             if (name.endsWith("url")) {
                 name = name.substring(0, name.length() - 3);
@@ -95,7 +193,7 @@ public record CloudConfig(
                 case "internal" -> INTERNAL;
                 case "admin" -> ADMIN;
                 default -> throw new IllegalArgumentException(
-                        source + ": interface '" + value + "' is not one of public, internal, admin");
+                        what + " '" + value + "' is not one of public, internal, admin");
             };
         }
     }

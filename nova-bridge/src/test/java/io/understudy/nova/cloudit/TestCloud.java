@@ -11,7 +11,6 @@ import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.client.RetryPolicy;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
-import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ record TestCloud(NovaClient nova, LocalCloud script, ActionSettings settings, Fo
         assertThat(cloudsYaml).as("system property understudy.cloud.config (the cloud's clouds.yaml)").isNotBlank();
         CloudConfig config = new CloudConfigLoader(Map.of("OS_CLIENT_CONFIG_FILE", cloudsYaml), List.of())
                 .load(Optional.of(System.getProperty("understudy.cloud.name", "understudy")));
-        NovaClient nova = NovaClient.create(new KeystoneLogin(config, Duration.ofSeconds(30)), Duration.ofSeconds(30));
+        NovaClient nova = NovaClient.create(config, Duration.ofSeconds(30));
         LocalCloud script = new LocalCloud(Path.of(System.getProperty("understudy.cloud.script")),
                 Path.of(cloudsYaml).toAbsolutePath().getParent());
         // The defaults but for quicker polls.

@@ -8,11 +8,8 @@ import com.google.inject.Singleton;
 import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
-import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.scheduler.config.OpenStackConfig;
-import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Nova: the cloud's credentials (clouds.yaml / OS_*), Keystone login, the Nova client and reader. */
@@ -31,16 +28,13 @@ public final class OpenStackModule extends AbstractModule {
     CloudConfig cloud() {
         Map<String, String> env = new HashMap<>(environment);
         config.cloudsYaml().ifPresent(file -> env.put("OS_CLIENT_CONFIG_FILE", file.toString()));
-        return new CloudConfigLoader(env, List.of(
-                Path.of(System.getProperty("user.dir"), "clouds.yaml"),
-                Path.of(System.getProperty("user.home"), ".config", "openstack", "clouds.yaml"),
-                Path.of("/etc/openstack/clouds.yaml"))).load(config.cloud());
+        return new CloudConfigLoader(env, CloudConfigLoader.standardDirectories()).load(config.cloud());
     }
 
     @Provides
     @Singleton
     NovaClient nova(CloudConfig cloud) {
-        return NovaClient.create(new KeystoneLogin(cloud, config.requestTimeout()), config.requestTimeout());
+        return NovaClient.create(cloud, config.requestTimeout());
     }
 
     @Provides

@@ -13,7 +13,6 @@ import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
-import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
@@ -64,7 +63,7 @@ final class Cloud {
         cloudsYaml = Path.of(file);
         CloudConfig config = new CloudConfigLoader(Map.of("OS_CLIENT_CONFIG_FILE", file), List.of())
                 .load(Optional.of(CLOUD));
-        nova = NovaClient.create(new KeystoneLogin(config, Duration.ofSeconds(30)), Duration.ofSeconds(60));
+        nova = NovaClient.create(config, Duration.ofSeconds(60));
     }
 
     /** Boots the cloud's tiny image on HOST with this metadata, without a network. */

@@ -1,7 +1,7 @@
 package io.understudy.agent.api;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,57 +14,90 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The cluster's mutual TLS from PEM files as openssl writes them: this node's certificate chain and
- * PKCS#8 private key, and the cluster CA every peer's certificate must chain to. Agents and the
- * controller build their server and client contexts here, so both sides agree on what is trusted.
+ * TLS from PEM files as openssl writes them: a certificate chain and its PKCS#8 private key, and the
+ * CA certificates a peer's certificate must chain to. Agents and the controller build the cluster's
+ * mutual TLS here, so both sides agree on what is trusted; the Nova bridge builds its client side for
+ * Keystone and Nova from the same pieces.
  */
 public final class Tls {
 
+    private static final Pattern PEM_CERTIFICATE =
+            Pattern.compile("-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", Pattern.DOTALL);
+
     private Tls() {}
 
+    /** The cluster's mutual TLS: this node's certificate and key, trusting exactly the cluster CA. */
     public static SSLContext context(Path certificate, Path key, Path ca) throws IOException {
         try {
-            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
-            Collection<? extends Certificate> chain;
-            try (InputStream in = Files.newInputStream(certificate)) {
-                chain = x509.generateCertificates(in);
-            }
+            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            context.init(keyManagers(certificate, key), trustManagers(ca), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("TLS material " + certificate + ", " + key + ", " + ca + " is not usable: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** What presents this certificate chain (the first certificate in the file first) with this key. */
+    public static KeyManager[] keyManagers(Path certificate, Path key) throws IOException {
+        try {
+            Collection<? extends Certificate> chain = certificates(certificate);
             if (chain.isEmpty()) {
                 throw new IOException(certificate + ": no certificate in it");
             }
-            PrivateKey privateKey = privateKey(key);
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
-            keys.setKeyEntry("node", privateKey, new char[0], chain.toArray(Certificate[]::new));
+            keys.setKeyEntry("node", privateKey(key), new char[0], chain.toArray(Certificate[]::new));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, new char[0]);
+            return kmf.getKeyManagers();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("certificate " + certificate + " with key " + key + " is not usable: "
+                    + e.getMessage(), e);
+        }
+    }
 
+    /** What trusts exactly the CA certificates in this file, and no other. */
+    public static TrustManager[] trustManagers(Path ca) throws IOException {
+        try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             int i = 0;
-            try (InputStream in = Files.newInputStream(ca)) {
-                for (Certificate c : x509.generateCertificates(in)) {
-                    trust.setCertificateEntry("ca" + i++, c);
-                }
+            for (Certificate c : certificates(ca)) {
+                trust.setCertificateEntry("ca" + i++, c);
             }
             if (i == 0) {
                 throw new IOException(ca + ": no CA certificate in it");
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-
-            SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return context;
+            return tmf.getTrustManagers();
         } catch (GeneralSecurityException e) {
-            throw new IOException("TLS material " + certificate + ", " + key + ", " + ca + " is not usable: "
-                    + e.getMessage(), e);
+            throw new IOException("CA " + ca + " is not usable: " + e.getMessage(), e);
         }
+    }
+
+    /** The file's certificates; a PEM file may hold the private key too, one file for both as requests allows. */
+    private static Collection<? extends Certificate> certificates(Path file)
+            throws IOException, GeneralSecurityException {
+        byte[] content = Files.readAllBytes(file);
+        String text = new String(content, StandardCharsets.US_ASCII);
+        if (text.contains("PRIVATE KEY-----")) {
+            // CertificateFactory gives up at the first block that is not a certificate
+            content = PEM_CERTIFICATE.matcher(text).results().map(MatchResult::group)
+                    .collect(Collectors.joining("\n")).getBytes(StandardCharsets.US_ASCII);
+        }
+        return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(content));
     }
 
     private static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
