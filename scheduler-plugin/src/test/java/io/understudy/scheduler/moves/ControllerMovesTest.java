@@ -113,7 +113,7 @@ class ControllerMovesTest {
         assertThat(next.startedAt()).isPresent();
         assertThat(next.note()).contains("failover of " + VM + " compute1 -> compute2: DONE");
         assertThat(moves.settle()).as("the next round brings compute1 back: its agent answers, no evacuation "
-                + "record left to clean up").containsExactly("host compute1 BACK: forced_down lifted; secondary of "
+                + "record left to clean up").containsExactly("host compute1 BACK: forced_down lifted, enabled; secondary of "
                 + VM + " (primary compute2)");
         assertThat(nova.services.get("compute1").forcedDown()).isFalse();
     }

@@ -315,7 +315,7 @@ class MoverTest {
     void aSourceForcedDownMomentsAgoIsWaitedForUntilItsSilenceIsLongEnough() {
         Instant report = Instant.now().minusSeconds(10).plusMillis(300);
         nova.services.put("compute1", new io.understudy.nova.state.ComputeService(UUID.randomUUID(), "compute1", true,
-                false, true, Optional.of(report)));
+                Optional.empty(), false, true, Optional.of(report)));
         nova.evacuations.add(Outcome.COMPLETED);
 
         long began = System.nanoTime();
