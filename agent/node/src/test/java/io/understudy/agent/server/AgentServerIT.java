@@ -299,7 +299,9 @@ class AgentServerIT {
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(text).contains("understudy_replica_version{vm=\"" + VM + "\"} 1.0")
                 .contains("understudy_replica_lag_seconds{vm=\"" + VM + "\"}")
-                .contains("understudy_deltas_received_total{result=\"applied\"} 1.0");
+                .contains("understudy_deltas_received_total{result=\"applied\"} 1.0")
+                .containsPattern("(?m)^understudy_delta_payload_received_bytes_total [1-9]")
+                .doesNotContain("unit=");
     }
 
     @Test
