@@ -5,11 +5,14 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
 import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.scheduler.config.OpenStackConfig;
+import io.understudy.scheduler.metrics.ControllerMetrics;
+import io.understudy.scheduler.metrics.CountedNova;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -37,15 +40,17 @@ public final class OpenStackModule extends AbstractModule {
                 Path.of("/etc/openstack/clouds.yaml"))).load(config.cloud());
     }
 
+    /** Nova's client, its failed requests counted. */
     @Provides
     @Singleton
-    NovaClient nova(CloudConfig cloud) {
-        return NovaClient.create(new KeystoneLogin(cloud, config.requestTimeout()), config.requestTimeout());
+    NovaCalls nova(CloudConfig cloud, ControllerMetrics metrics) {
+        return new CountedNova(NovaClient.create(new KeystoneLogin(cloud, config.requestTimeout()),
+                config.requestTimeout()), metrics);
     }
 
     @Provides
     @Singleton
-    NovaReader reader(NovaClient nova) {
+    NovaReader reader(NovaCalls nova) {
         return new NovaReader(nova, config.pageSize());
     }
 }

@@ -11,6 +11,7 @@ import io.understudy.nova.state.Migration;
 import io.understudy.scheduler.moves.ForcedDownHosts.State;
 import io.understudy.scheduler.placement.PlacementChange;
 import io.understudy.scheduler.round.FailedHosts;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,9 +80,9 @@ class BringBackTest {
     private void failedOver() {
         agents.away.add("compute1");
         nova.evacuations.add(Outcome.COMPLETED);
-        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, Clock.systemUTC());
+        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, TestMetrics.fresh(), Clock.systemUTC());
         MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true, Duration.ofMinutes(5),
-                Clock.systemUTC()), journal(), Clock.systemUTC()).start(FAILOVER);
+                Clock.systemUTC()), journal(), TestMetrics.fresh(), Clock.systemUTC()).start(FAILOVER);
         assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
         assertThat(designator().assigned(VM).orElseThrow().undelivered()).containsExactly("compute1");
         nova.evacuation(VM, "compute1", "compute2", Migration.DONE);
@@ -236,9 +237,9 @@ class BringBackTest {
     void aHostWhoseVmWasNeverEvacuatedGetsItsForcedDownLiftedAndNoRoles() {
         agents.away.add("compute1");
         agents.away.add("compute2");
-        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, Clock.systemUTC());
+        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, TestMetrics.fresh(), Clock.systemUTC());
         MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true, Duration.ofMinutes(5),
-                Clock.systemUTC()), journal(), Clock.systemUTC()).start(FAILOVER);
+                Clock.systemUTC()), journal(), TestMetrics.fresh(), Clock.systemUTC()).start(FAILOVER);
         assertThat(move.status()).as("staging on compute2 failed").isEqualTo(MoveState.Status.STOPPED);
         agents.away.clear();
         agents.calls.clear();

@@ -10,6 +10,7 @@ import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.MoveExecutor.Execution;
 import io.understudy.scheduler.rules.MoveAction;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,11 +50,11 @@ class ControllerMovesTest {
     private ControllerMoves controller(FakeNovaMoves nova, FakeMoveAgents agents, Fencer fencer) {
         Journal journal = new RecordJournal(new FileRecords(dir));
         Fencers fencers = new Fencers(Map.of(), fencer,
-                new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, Clock.systemUTC());
+                new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, TestMetrics.fresh(), Clock.systemUTC());
         Designator designator = new Designator(agents, new FileRecords(dir));
         ForcedDownHosts forcedDown = new ForcedDownHosts(new FileRecords(dir));
         Mover mover = new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, true, Duration.ofMinutes(5), Clock.systemUTC()),
-                journal, Clock.systemUTC());
+                journal, TestMetrics.fresh(), Clock.systemUTC());
         BringBack bringBack = new BringBack(forcedDown, nova, agents, designator, journal,
                 new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), FailedHosts.NONE,
                 Clock.systemUTC());
