@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * How setting or lifting a compute service's forced_down ended, as read back from Nova.
+ * How setting or lifting a compute service's forced_down (and Understudy's disable) ended, as read back from Nova.
  *
- * @param forcedDown what was asked: true to force it down, false to lift that
+ * @param forcedDown what was asked: true to force it down (and disable it), false to lift that
+ * @param before the service as Nova had it before anything was asked, when it could be read: whether it
+ *     was disabled already, and why
  * @param service the service as Nova has it afterwards, when it could be read
  * @param reason one line, with Nova's words where it refused
  * @param awaitingCleanup the evacuations away from the host still "done": while there are any,
@@ -18,8 +20,9 @@ import java.util.Optional;
  * @param requestIds Nova's ids of the requests that changed something
  * @param requests every request sent, retries included (a request sent again after a re-login counts once)
  */
-public record ServiceChange(String host, boolean forcedDown, Outcome outcome, Optional<ComputeService> service,
-        String reason, List<Migration> awaitingCleanup, List<String> requestIds, int requests) {
+public record ServiceChange(String host, boolean forcedDown, Outcome outcome, Optional<ComputeService> before,
+        Optional<ComputeService> service, String reason, List<Migration> awaitingCleanup, List<String> requestIds,
+        int requests) {
 
     /** How it ended. */
     public enum Outcome {
@@ -41,6 +44,7 @@ public record ServiceChange(String host, boolean forcedDown, Outcome outcome, Op
     public ServiceChange {
         Hosts.requireHost(host);
         requireNonNull(outcome, "outcome is null");
+        requireNonNull(before, "before is null");
         requireNonNull(service, "service is null");
         requireNonNull(reason, "reason is null");
         awaitingCleanup = List.copyOf(requireNonNull(awaitingCleanup, "awaitingCleanup is null"));

@@ -70,7 +70,8 @@ class EvacuationTest {
         FakeNova.Service compute1 = nova.services.get("compute1");
         compute1.up = true;
         compute1.reporting = true;
-        ServiceChange forced = new ForceDown(nova.client(Duration.ofSeconds(5)), FAST).set("compute1");
+        ServiceChange forced = new ForceDown(nova.client(Duration.ofSeconds(5)), FAST).set("compute1",
+                ForceDown.reason("failover of vm compute1 -> compute3", Instant.now()));
         assertThat(compute1.updatedAt).as("forcing it down rewrote updated_at").isAfter(Instant.now().minusSeconds(1));
 
         int servicesRead = nova.received("GET /v2.1/os-services").size();

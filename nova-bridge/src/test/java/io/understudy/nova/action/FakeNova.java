@@ -112,6 +112,9 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
         boolean reporting;
         boolean up = true;
         boolean forcedDown;
+        /** Nova's disabled_reason while disabled; null while enabled. */
+        boolean disabled;
+        String disabledReason;
         Instant updatedAt = Instant.now();
     }
 
@@ -387,13 +390,19 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
         if (found == null) {
             return answer(404, "{\"itemNotFound\": {\"code\": 404, \"message\": \"Service " + id + " not found.\"}}");
         }
-        boolean forcedDown = body.path("forced_down").asBoolean();
-        if (!forcedDown && migrations.stream().anyMatch(m -> m.type.equals("evacuation")
+        Service service = found.getValue();
+        boolean forcedDown = body.path("forced_down").asBoolean(service.forcedDown);
+        if (body.has("forced_down") && !forcedDown && migrations.stream().anyMatch(m -> m.type.equals("evacuation")
                 && m.source.equals(found.getKey()) && m.status().equals("done"))) {
             return answer(400, "{\"badRequest\": {\"code\": 400, \"message\": \"Unable to force up host "
                     + found.getKey() + " as `done` evacuation migration records remain associated with the host.\"}}");
         }
-        found.getValue().forcedDown = forcedDown;
+        service.forcedDown = forcedDown;
+        if (body.has("status")) {
+            // As Nova's 2.53 update: enabling clears the reason.
+            service.disabled = body.path("status").asText().equals("disabled");
+            service.disabledReason = service.disabled ? body.path("disabled_reason").textValue() : null;
+        }
         // As in Nova: the row is saved, so updated_at is now, whether the compute reports or not.
         found.getValue().updatedAt = Instant.now();
         return answer(200, JSON.createObjectNode().set("service", service(found.getKey(), found.getValue())).toString());
@@ -401,7 +410,8 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
 
     private static ObjectNode service(String name, Service service) {
         return JSON.createObjectNode().put("id", service.id.toString()).put("binary", "nova-compute").put("host", name)
-                .put("status", "enabled").put("state", service.up && !service.forcedDown ? "up" : "down")
+                .put("status", service.disabled ? "disabled" : "enabled").put("disabled_reason", service.disabledReason)
+                .put("state", service.up && !service.forcedDown ? "up" : "down")
                 .put("forced_down", service.forcedDown)
                 .put("updated_at", service.updatedAt.toString().replace("Z", ""));
     }

@@ -13,6 +13,7 @@ import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
 import io.understudy.nova.state.InstanceAction;
 import io.understudy.nova.state.InstanceActions;
@@ -174,9 +175,10 @@ class MovesCloudIT {
         // The kill is the fence (its proof below): forcing down at once is what lets Nova evacuate
         // before its own service_down_time has passed.
         long forcing = System.nanoTime();
-        ServiceChange forced = forceDown.set("compute2");
+        ServiceChange forced = forceDown.set("compute2", ForceDown.reason("MovesCloudIT's evacuation", killedAt));
         Duration forceDownTook = since(forcing);
         assertThat(forced.outcome()).as(forced.reason()).isEqualTo(ServiceChange.Outcome.CHANGED);
+        assertThat(forced.service()).get().extracting(ComputeService::disabledByUnderstudy).isEqualTo(true);
 
         MoveResult evacuated = new Evacuation(nova, settings).run(server, "compute3",
                 new Fenced("compute2", "nova-compute SIGKILLed by local-cloud.sh kill-compute", killedAt));
@@ -201,6 +203,7 @@ class MovesCloudIT {
                         .allMatch(m -> m.status().equals(Migration.COMPLETED)));
         ServiceChange lifted = forceDown.lift("compute2");
         assertThat(lifted.outcome()).as(lifted.reason()).isEqualTo(ServiceChange.Outcome.CHANGED);
+        assertThat(lifted.service()).get().extracting(ComputeService::enabled).isEqualTo(true);
         await("compute2 up again").atMost(STEP_TIMEOUT).pollInterval(POLL)
                 .until(() -> computeServices.ofHost("compute2").orElseThrow().up());
         Duration restored = since(restoring);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.understudy.nova.action.Evacuation;
 import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.ForceDown;
 import io.understudy.nova.action.LiveMigration;
 import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.MoveResult.Outcome;
@@ -106,7 +107,8 @@ class RealComputesCloudIT {
         // more under load): its state is awaited, not read at once.
         await("compute2's libvirtd sees the guest shut off").atMost(Duration.ofSeconds(30))
                 .until(() -> hosts.domainState("compute2", server), s -> s.filter("shut off"::equals).isPresent());
-        ServiceChange forced = cloud.forceDown().set("compute2");
+        ServiceChange forced = cloud.forceDown().set("compute2",
+                ForceDown.reason("RealComputesCloudIT's evacuation", failedAt));
         assertThat(forced.outcome()).as(forced.reason()).isEqualTo(ServiceChange.Outcome.CHANGED);
         // What Understudy's agent does on the chosen secondary, from its replica: the instance's
         // disk in place on compute3 before Nova is asked. Nova then boots the disk it finds.

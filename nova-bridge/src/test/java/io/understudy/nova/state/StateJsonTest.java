@@ -26,7 +26,22 @@ class StateJsonTest {
                 """));
 
         assertThat(service).isEqualTo(new ComputeService(UUID.fromString("93704665-ea3b-42c4-8b54-a1882f549773"),
-                "compute2", true, false, true, Optional.of(Instant.parse("2026-11-29T05:55:38Z"))));
+                "compute2", true, Optional.empty(), false, true, Optional.of(Instant.parse("2026-11-29T05:55:38Z"))));
+    }
+
+    @Test
+    void knowsUnderstudysOwnDisableFromAnOperators() throws Exception {
+        String json = """
+                {"id": "93704665-ea3b-42c4-8b54-a1882f549773", "host": "compute2", "state": "down",
+                 "status": "disabled", "disabled_reason": "%s", "forced_down": true, "updated_at": null}
+                """;
+        ComputeService ours = ComputeService.fromJson(JSON.readTree(json.formatted(
+                "Understudy: failover of vm compute2 -> compute3 at 2026-11-29T05:55:38Z")));
+        ComputeService operators = ComputeService.fromJson(JSON.readTree(json.formatted("RAM replaced, ticket 42")));
+
+        assertThat(ours.disabledByUnderstudy()).isTrue();
+        assertThat(operators.disabledByUnderstudy()).isFalse();
+        assertThat(operators.status()).isEqualTo("disabled: RAM replaced, ticket 42");
     }
 
     @Test
@@ -107,11 +122,12 @@ class StateJsonTest {
     @Test
     void aForcedDownServiceThatStillReportsIsNotSilent() {
         Instant lastReport = Instant.parse("2026-11-29T05:55:38Z");
-        ComputeService service = new ComputeService(UUID.randomUUID(), "compute2", true, false, true, Optional.of(lastReport));
+        ComputeService service = new ComputeService(UUID.randomUUID(), "compute2", true, Optional.empty(), false, true,
+                Optional.of(lastReport));
 
         assertThat(service.silentFor(Duration.ofSeconds(10), lastReport.plusSeconds(10))).isFalse();
         assertThat(service.silentFor(Duration.ofSeconds(10), lastReport.plusSeconds(11))).isTrue();
-        assertThat(new ComputeService(UUID.randomUUID(), "compute3", true, false, false, Optional.empty())
+        assertThat(new ComputeService(UUID.randomUUID(), "compute3", true, Optional.empty(), false, false, Optional.empty())
                 .silentFor(Duration.ofSeconds(10), lastReport)).as("never reported").isTrue();
     }
 

@@ -8,6 +8,7 @@ import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -27,8 +28,8 @@ import org.glassfish.jersey.server.ServerProperties;
 
 /**
  * Serves the status API, read-only, on Grizzly with Jersey: {@code /v1/health} to anyone, and
- * {@code /v1/rounds/latest} and {@code /v1/detection} (each host's detection state, as this
- * controller sees it) with the cluster token only.
+ * {@code /v1/rounds/latest}, {@code /v1/detection} (each host's detection state, as this
+ * controller sees it) and {@code /metrics} (Prometheus text) with the cluster token only.
  */
 public final class StatusServer implements AutoCloseable {
 
@@ -63,9 +64,10 @@ public final class StatusServer implements AutoCloseable {
      * @throws UncheckedIOException naming the address when it cannot listen there
      */
     public static StatusServer start(ApiConfig api, String clusterToken, HistoryStore history, Detection detection,
-            String instance, boolean dryRun) {
+            ControllerMetrics metrics, String instance, boolean dryRun) {
         requireNonNull(history, "history is null");
         requireNonNull(detection, "detection is null");
+        requireNonNull(metrics, "metrics is null");
         InetSocketAddress listen = api.listen().orElseThrow(() -> new IllegalArgumentException("no listen address"));
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
@@ -73,7 +75,8 @@ public final class StatusServer implements AutoCloseable {
                 .register(new JsonDialect(JsonLinesHistory.mapper()))
                 .register(new Authentication(clusterToken))
                 .register(new ErrorMapper())
-                .register(new StatusResource(history, detection, instance, dryRun));
+                .register(new StatusResource(history, detection, instance, dryRun))
+                .register(new MetricsResource(metrics, detection));
 
         HttpServer server = new HttpServer();
         NetworkListener listener = new NetworkListener("understudy-status", listen.getHostString(), listen.getPort());

@@ -53,7 +53,8 @@ record Synthetic(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rule
         for (int i = 0; i < hosts; i++) {
             names[i] = String.format("compute%05d", i);
             boolean up = random.nextInt(1000) != 0;
-            services.add(new ComputeService(new UUID(seed, i), names[i], true, up, false, Optional.of(now)));
+            services.add(new ComputeService(new UUID(seed, i), names[i], true, Optional.empty(), up, false,
+                    Optional.of(now)));
             hypervisors.add(new Hypervisor(names[i], up ? "up" : "down", 64, random.nextInt(64), 262_144,
                     random.nextInt(200_000), 2000, random.nextInt(1500), random.nextInt(40)));
         }

@@ -13,8 +13,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "bring-back", description = "Bring back HOST, which a failover of this controller forced down, as "
         + "the serving controller does each round: once its agent answers and every evacuation away from it is "
         + "completed in Nova, lift its forced_down and make it a secondary of each VM evacuated away from it. "
-        + "One pass; prints where it stands. Exit 0 back, 5 not back yet (the line says why; run it again), "
-        + "3 not forced down by a failover of ours.")
+        + "One pass; prints where it stands.",
+        exitCodeList = {"0:back", "1:an internal fault", "2:bad arguments",
+            "3:not forced down by a failover of ours, or a bad configuration", "4:Nova or Keystone could not be read",
+            "5:not back yet (the line says why; run it again)"})
 final class BringBackCommand implements Callable<Integer> {
 
     @Mixin

@@ -9,6 +9,7 @@ import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.detect.DetectModule;
 import io.understudy.scheduler.history.HistoryModule;
+import io.understudy.scheduler.metrics.MetricsModule;
 import io.understudy.scheduler.moves.MovesModule;
 import io.understudy.scheduler.records.RecordsModule;
 import io.understudy.scheduler.round.FailedHosts;
@@ -35,11 +36,12 @@ final class ConfigOption {
     }
 
     /**
-     * The modules every command uses, one per concern: Nova, agents, rules, rounds, history,
-     * shared records, moves, detection.
+     * The modules every command uses, one per concern: metrics, Nova, agents, rules, rounds,
+     * history, shared records, moves, detection.
      */
     static List<Module> modules(ControllerConfig config) {
         List<Module> modules = new ArrayList<>();
+        modules.add(new MetricsModule());
         modules.add(new OpenStackModule(config.openstack(), System.getenv()));
         modules.add(new AgentsModule(config.agents()));
         modules.add(new RulesModule(config.rules()));

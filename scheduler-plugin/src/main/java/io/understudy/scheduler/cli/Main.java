@@ -11,10 +11,19 @@ import java.io.UncheckedIOException;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
-/** Entry point of {@code understudy}, the controller's command line. */
+/**
+ * Entry point of {@code understudy}, the controller's command line. Every subcommand inherits
+ * {@code --help}, {@code --version} and the list of exit codes, unless it lists its own.
+ */
 @Command(name = "understudy", mixinStandardHelpOptions = true, version = "understudy 0.1.0",
         description = "Understudy's controller: operating parameters, business rules, decisions.",
+        scope = ScopeType.INHERIT, exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:an internal fault (the message says which)", "2:bad arguments",
+            "3:a bad rules file or configuration (the message names the file, line and key)",
+            "4:Nova or Keystone could not be read", "5:a move or action refused before anything was changed",
+            "6:a move failed midway, needs an operator, or is unresolved in Nova (the journal follows it)"},
         subcommands = {ServeCommand.class, RulesCommand.class, PlanCommand.class, StatusCommand.class,
                 HistoryCommand.class, MigrateCommand.class, FailoverCommand.class,
                 FenceCommand.class, BringBackCommand.class, MovesCommand.class,

@@ -8,6 +8,7 @@ import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.Prober;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.jobs.Jobs;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.RulesSource;
 import java.util.Optional;
@@ -46,9 +47,10 @@ final class ServeCommand implements Callable<Integer> {
         prober.start(jobs::evaluateNow);
         String instance = jobs.scheduler().getSchedulerInstanceId();
         Optional<StatusServer> api = apiToken.map(token -> StatusServer.start(c.api(), token,
-                injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class), instance, c.dryRun()));
-        c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open, the rest with the cluster "
-                + "token; idle timeout {}s)", l.getHostString(), api.orElseThrow().port(),
+                injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class),
+                injector.getInstance(ControllerMetrics.class), instance, c.dryRun()));
+        c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open, the rest and /metrics with "
+                + "the cluster token; idle timeout {}s)", l.getHostString(), api.orElseThrow().port(),
                 c.api().idleTimeout().toSeconds()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -9,6 +9,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.AgentsConfig;
 import io.understudy.scheduler.config.DetectionConfig;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.stats.AgentsModule;
 import io.understudy.scheduler.stats.NovaReader;
@@ -44,7 +45,7 @@ public final class DetectModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Prober prober(NovaReader nova, PowerChannel power, Detection detection, Clock clock) {
+    Prober prober(NovaReader nova, PowerChannel power, Detection detection, ControllerMetrics metrics, Clock clock) {
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(agents.parallelism(), r -> {
             Thread t = new Thread(r, "probe-" + n.incrementAndGet());
@@ -52,6 +53,6 @@ public final class DetectModule extends AbstractModule {
             return t;
         });
         return new Prober(config, AgentsModule.directory(agents, config.probeTimeout()), agents.endpoints().keySet(),
-                nova, power, detection, clock, pool);
+                nova, power, detection, metrics, clock, pool);
     }
 }

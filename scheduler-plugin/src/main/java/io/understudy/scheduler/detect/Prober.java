@@ -6,6 +6,7 @@ import io.understudy.agent.api.Health;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.DetectionConfig;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.stats.AgentDirectory;
 import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.yaml.Durations;
@@ -49,6 +50,7 @@ public final class Prober implements AutoCloseable {
     private final NovaReader nova;
     private final PowerChannel power;
     private final Detection detection;
+    private final ControllerMetrics metrics;
     private final Clock clock;
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
@@ -59,16 +61,18 @@ public final class Prober implements AutoCloseable {
     /**
      * @param agents clients whose timeout is the probe timeout
      * @param configuredHosts hosts probed whatever Nova lists (those with an agent endpoint configured)
+     * @param metrics where each missed probe is counted, as a failed request to the agent
      * @param pool runs the probes and BMC reads; its size bounds how many are in flight
      */
     public Prober(DetectionConfig config, AgentDirectory agents, Set<String> configuredHosts, NovaReader nova,
-            PowerChannel power, Detection detection, Clock clock, ExecutorService pool) {
+            PowerChannel power, Detection detection, ControllerMetrics metrics, Clock clock, ExecutorService pool) {
         this.config = requireNonNull(config, "config is null");
         this.agents = requireNonNull(agents, "agents is null");
         this.configuredHosts = Set.copyOf(configuredHosts);
         this.nova = requireNonNull(nova, "nova is null");
         this.power = requireNonNull(power, "power is null");
         this.detection = requireNonNull(detection, "detection is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.pool = requireNonNull(pool, "pool is null");
         this.timer = Executors.newScheduledThreadPool(2, r -> {
@@ -136,15 +140,17 @@ public final class Prober implements AutoCloseable {
 
     /** Why HOST's probe missed; empty when its agent answered as that host. */
     private Optional<String> probe(String host) {
+        Optional<String> missed;
         try {
             Health health = agents.agent(host).health();
-            if (health == null || !host.equals(health.host())) {
-                return Optional.of("answers as host '" + (health == null ? null : health.host()) + "'");
-            }
-            return Optional.empty();
+            missed = health == null || !host.equals(health.host())
+                    ? Optional.of("answers as host '" + (health == null ? null : health.host()) + "'")
+                    : Optional.empty();
         } catch (Exception e) {
-            return Optional.of(oneLine(e));
+            missed = Optional.of(oneLine(e));
         }
+        missed.ifPresent(m -> metrics.agentError(host, "health"));
+        return missed;
     }
 
     /** Asks HOST's BMC, once at a time per host, without holding up the probes. */

@@ -63,8 +63,8 @@ public final class BridgeNova implements NovaMoves {
     }
 
     @Override
-    public ServiceChange forceDown(String host) {
-        return forceDown.set(host);
+    public ServiceChange forceDown(String host, String reason) {
+        return forceDown.set(host, reason);
     }
 
     @Override

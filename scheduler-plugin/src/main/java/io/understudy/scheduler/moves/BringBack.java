@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * Brings back a host our failovers forced down, once it returns (DESIGN.md, "Bring back"): its
  * agent answers again; no failover from it is still open; every evacuation away from it is
  * completed (its restarted nova-compute removed what it had of the evacuated servers — Nova
- * refuses to lift forced_down before that); then forced_down is lifted and each VM evacuated away
- * from it has its roles sent again, the host a secondary of the new primary, which lists it (the
+ * refuses to lift forced_down before that); then forced_down is lifted, the service enabled again
+ * if the failover disabled it (an operator's disable stays), and each VM evacuated away from it
+ * has its roles sent again, the host a secondary of the new primary, which lists it (the
  * failover's re-designation could not reach a host that was down). Each pass derives where it
  * stands from Nova, the agents and the journal, so it is idempotent and a restarted controller
  * simply goes on; the record only says which hosts are ours to bring back. A host an operator
@@ -142,22 +143,28 @@ public final class BringBack {
                 return returning(h, "forced_down kept until its nova-compute has restarted and cleaned up after "
                         + String.join(", ", uncleaned));
             }
-            ServiceChange lifted = nova.liftForcedDown(host);
-            if (!lifted.done()) {
-                return returning(h, "forced_down kept: " + lifted.outcome() + ": " + lifted.reason());
+        }
+        if (service.get().forcedDown() || service.get().disabledByUnderstudy()) {
+            ServiceChange change = nova.liftForcedDown(host);
+            if (!change.done()) {
+                return returning(h, "forced_down kept: " + change.outcome() + ": " + change.reason());
             }
             LOG.info("host {}: forced_down lifted ({}; {}), its evacuations completed, its agent answers", host,
-                    lifted.outcome(), lifted.reason());
+                    change.outcome(), change.reason());
+            service = change.service();
         }
+        String lifted = service.filter(s -> !s.enabled())
+                .map(s -> "forced_down lifted, left " + s.status() + " (not Understudy's)")
+                .orElse("forced_down lifted, enabled");
         List<String> undelivered = new ArrayList<>();
         List<String> roles = new ArrayList<>();
         for (UUID vm : h.vms()) {
             resend(host, vm).ifPresent(r -> (r.startsWith("not delivered") ? undelivered : roles).add(r));
         }
         if (!undelivered.isEmpty()) {
-            return returning(h, "forced_down lifted; roles " + String.join("; ", undelivered));
+            return returning(h, lifted + "; roles " + String.join("; ", undelivered));
         }
-        return h.with(State.BACK, "forced_down lifted" + (roles.isEmpty() ? ", no VM of it evacuated"
+        return h.with(State.BACK, lifted + (roles.isEmpty() ? "; no VM of it evacuated"
                 : "; secondary of " + String.join(", ", roles)), clock.instant());
     }
 

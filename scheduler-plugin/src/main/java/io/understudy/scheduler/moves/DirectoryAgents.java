@@ -2,6 +2,7 @@ package io.understudy.scheduler.moves;
 
 import static java.util.Objects.requireNonNull;
 
+import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
@@ -10,21 +11,24 @@ import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.Protection;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.StageResult;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.stats.AgentDirectory;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The moves' agents: the controller's agent clients, one per compute host. */
+/** The moves' agents: the controller's agent clients, one per compute host, each failed request counted. */
 public final class DirectoryAgents implements MoveAgents {
 
     private static final int NOT_FOUND = 404;
 
     private final AgentDirectory directory;
+    private final ControllerMetrics metrics;
 
-    public DirectoryAgents(AgentDirectory directory) {
+    public DirectoryAgents(AgentDirectory directory, ControllerMetrics metrics) {
         this.directory = requireNonNull(directory, "directory is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
     }
 
     @Override
@@ -34,63 +38,81 @@ public final class DirectoryAgents implements MoveAgents {
 
     @Override
     public PrimaryStatus hold(String host, UUID vm, Hold hold) throws IOException {
-        return directory.agent(host).hold(vm, hold);
+        return ask(host, "hold", agent -> agent.hold(vm, hold));
     }
 
     @Override
     public void release(String host, UUID vm) throws IOException {
-        directory.agent(host).release(vm);
+        ask(host, "release", agent -> {
+            agent.release(vm);
+            return null;
+        });
     }
 
     @Override
     public StageResult stage(String host, UUID vm, BootImages boot) throws IOException {
-        return directory.agent(host).stage(vm, false, boot);
+        return ask(host, "stage", agent -> agent.stage(vm, false, boot));
     }
 
     @Override
     public void protect(String host, Protection protection) throws IOException {
-        directory.agent(host).protect(protection);
+        ask(host, "protect", agent -> {
+            agent.protect(protection);
+            return null;
+        });
     }
 
     @Override
     public void unprotect(String host, UUID vm) throws IOException {
-        removing(() -> directory.agent(host).unprotect(vm));
+        ask(host, "unprotect", agent -> removing(() -> agent.unprotect(vm)));
     }
 
     @Override
     public void deleteReplica(String host, UUID vm) throws IOException {
-        removing(() -> directory.agent(host).deleteReplica(vm));
+        ask(host, "delete_replica", agent -> removing(() -> agent.deleteReplica(vm)));
     }
 
     @Override
     public Optional<ReplicaInfo> replica(String host, UUID vm) throws IOException {
-        try {
-            return Optional.of(directory.agent(host).replica(vm));
-        } catch (AgentException e) {
-            if (e.status() == NOT_FOUND) {
-                return Optional.empty();
+        return ask(host, "replica", agent -> {
+            try {
+                return Optional.of(agent.replica(vm));
+            } catch (AgentException e) {
+                if (e.status() == NOT_FOUND) {
+                    return Optional.empty();
+                }
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     @Override
     public FenceResult destroyDomain(String host, UUID vm) throws IOException {
-        return directory.agent(host).destroyDomain(vm);
+        return ask(host, "destroy_domain", agent -> agent.destroyDomain(vm));
     }
 
     @Override
     public boolean answers(String host) {
         try {
-            directory.agent(host).health();
+            ask(host, "health", AgentClient::health);
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
+    /** Asks HOST's agent; a failure is counted under REQUEST and thrown on. */
+    private <T> T ask(String host, String request, Call<T> call) throws IOException {
+        try {
+            return call.on(directory.agent(host));
+        } catch (IOException | RuntimeException e) {
+            metrics.agentError(host, request);
+            throw e;
+        }
+    }
+
     /** A removal: the agent's 404 says there is nothing to remove, which is what was asked for. */
-    private static void removing(Removal removal) throws IOException {
+    private static Void removing(Removal removal) throws IOException {
         try {
             removal.run();
         } catch (AgentException e) {
@@ -98,6 +120,12 @@ public final class DirectoryAgents implements MoveAgents {
                 throw e;
             }
         }
+        return null;
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T on(AgentClient agent) throws IOException;
     }
 
     @FunctionalInterface

@@ -3,6 +3,7 @@ package io.understudy.scheduler.moves;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.nova.action.Fenced;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -25,14 +26,17 @@ public final class Fencers {
     private final Fencer fallback;
     private final FenceConfirmations confirmations;
     private final MoveAgents agents;
+    private final ControllerMetrics metrics;
     private final Clock clock;
 
+    /** @param metrics where a fence confirmed by hand is counted (each fencer counts its own) */
     public Fencers(Map<String, Fencer> byHost, Fencer fallback, FenceConfirmations confirmations, MoveAgents agents,
-            Clock clock) {
+            ControllerMetrics metrics, Clock clock) {
         this.byHost = Map.copyOf(requireNonNull(byHost, "byHost is null"));
         this.fallback = requireNonNull(fallback, "fallback is null");
         this.confirmations = requireNonNull(confirmations, "confirmations is null");
         this.agents = requireNonNull(agents, "agents is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
@@ -43,6 +47,7 @@ public final class Fencers {
             if (!agents.answers(host)) {
                 FenceConfirmations.Confirmation c = confirmed.get();
                 Instant now = clock.instant();
+                metrics.fence("confirmed", true);
                 return Fencer.Fence.done(new Fenced(host, "confirmed by hand by " + c.by() + " at " + c.at()
                         + (c.note().isEmpty() ? "" : ": " + c.note()), now), host + " fenced: confirmed by hand by "
                         + c.by() + " at " + c.at() + ", its agent silent", 0, 1);

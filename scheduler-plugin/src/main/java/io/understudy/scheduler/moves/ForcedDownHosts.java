@@ -31,20 +31,25 @@ public final class ForcedDownHosts {
 
     /**
      * @param vms the VMs whose failovers forced it down (some may have stopped before evacuating)
+     * @param statusBefore the service's status before the first of them ("enabled", or "disabled:
+     *     REASON", an operator's disable that bringing it back leaves alone); empty when Nova did not
+     *     say, or the record is older than this field
      * @param note the last thing bringing it back did or waits for, one line
      */
-    public record Host(String host, Instant forcedAt, Set<UUID> vms, State state, String note, Instant updatedAt) {
+    public record Host(String host, Instant forcedAt, Set<UUID> vms, Optional<String> statusBefore, State state,
+            String note, Instant updatedAt) {
         public Host {
             requireNonNull(host, "host is null");
             requireNonNull(forcedAt, "forcedAt is null");
             vms = Set.copyOf(new TreeSet<>(requireNonNull(vms, "vms is null")));
+            requireNonNull(statusBefore, "statusBefore is null");
             requireNonNull(state, "state is null");
             requireNonNull(note, "note is null");
             requireNonNull(updatedAt, "updatedAt is null");
         }
 
         Host with(State s, String n, Instant at) {
-            return new Host(host, forcedAt, vms, s, n, at);
+            return new Host(host, forcedAt, vms, statusBefore, s, n, at);
         }
     }
 
@@ -57,14 +62,16 @@ public final class ForcedDownHosts {
     }
 
     /**
-     * Records that VM's failover forced HOST down at AT: a new record when the host has none or
-     * was brought back since, else VM is added to its record.
+     * Records that VM's failover forced HOST down at AT, its service's status having been
+     * STATUS_BEFORE: a new record when the host has none or was brought back since, else VM is
+     * added to its record, which keeps the status from before the first failover.
      */
-    public synchronized Host forcedDown(String host, UUID vm, Instant at) {
+    public synchronized Host forcedDown(String host, UUID vm, Instant at, Optional<String> statusBefore) {
         Optional<Host> before = get(host).filter(h -> h.state() != State.BACK);
         Set<UUID> vms = new TreeSet<>(before.map(Host::vms).orElse(Set.of()));
         vms.add(requireNonNull(vm, "vm is null"));
-        Host h = new Host(host, before.map(Host::forcedAt).orElse(at), vms, State.AWAY,
+        Host h = new Host(host, before.map(Host::forcedAt).orElse(at), vms,
+                before.isPresent() ? before.get().statusBefore() : statusBefore, State.AWAY,
                 "forced down by the failover of " + vm, at);
         save(h);
         return h;

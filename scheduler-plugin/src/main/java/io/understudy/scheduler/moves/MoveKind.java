@@ -1,6 +1,7 @@
 package io.understudy.scheduler.moves;
 
 import java.util.List;
+import java.util.Locale;
 
 /** The two ways a VM moves onto a replica holder, each with its steps in order. */
 public enum MoveKind {
@@ -28,6 +29,11 @@ public enum MoveKind {
 
     public List<Step> steps() {
         return steps;
+    }
+
+    /** Its name as a metric's label: "live_migration", "failover". */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     @Override

@@ -8,15 +8,18 @@ import io.understudy.agent.api.PrimaryStatus;
 import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.StageResult;
 import io.understudy.nova.action.Fenced;
+import io.understudy.nova.action.ForceDown;
 import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
+import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.Server;
 import io.understudy.scheduler.moves.StepResult.Result;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -199,17 +202,22 @@ public final class MoveSteps {
         }
     }
 
-    /** Fenced, the source need not be seen down first; Nova evacuates only from a compute it sees down. */
+    /**
+     * Fenced, the source need not be seen down first; Nova evacuates only from a compute it sees
+     * down. Disabled too, with a reason naming the move, for operators who list the services; a
+     * service disabled already keeps its reason (an operator's, left alone when it is brought back).
+     */
     private StepResult forceDown(MovePlan plan) {
-        ServiceChange change = nova.forceDown(plan.source());
+        Instant at = clock.instant();
+        ServiceChange change = nova.forceDown(plan.source(), ForceDown.reason(plan.describe(), at));
         if (change.done()) {
             // Forced down already (UNCHANGED) by a failover of another VM of it, or by someone else:
             // recorded all the same, so that it is brought back once it returns.
-            forcedDown.forcedDown(plan.source(), plan.vm(), clock.instant());
+            forcedDown.forcedDown(plan.source(), plan.vm(), at, change.before().map(ComputeService::status));
         }
         return new StepResult(change.done() ? Result.DONE : Result.STOPPED, change.done()
                 ? plan.source() + "'s nova-compute " + change.outcome().name().toLowerCase(java.util.Locale.ROOT)
-                        + " forced down"
+                        + " forced down: " + change.reason()
                 : BLOCKED + plan.source() + "'s nova-compute not forced down: " + change.reason(), Duration.ZERO,
                 change.requests(), 0, change.requestIds(), Optional.empty());
     }

@@ -2,10 +2,12 @@ package io.understudy.scheduler.moves;
 
 import static java.util.Objects.requireNonNull;
 
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -39,11 +41,13 @@ public final class Mover {
 
     private final MoveSteps steps;
     private final Journal journal;
+    private final ControllerMetrics metrics;
     private final Clock clock;
 
-    public Mover(MoveSteps steps, Journal journal, Clock clock) {
+    public Mover(MoveSteps steps, Journal journal, ControllerMetrics metrics, Clock clock) {
         this.steps = requireNonNull(steps, "steps is null");
         this.journal = requireNonNull(journal, "journal is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
@@ -133,6 +137,8 @@ public final class Mover {
         }
         if (move.status() != MoveState.Status.IN_FLIGHT) {
             LOG.info("{}", move.summary());
+            metrics.move(move.plan().kind().label(), move.status().name().toLowerCase(Locale.ROOT),
+                    Duration.between(move.startedAt(), move.updatedAt()));
         }
         return move;
     }

@@ -5,12 +5,13 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
-import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.client.NovaCalls;
 import io.understudy.scheduler.bmc.Bmc;
 import io.understudy.scheduler.bmc.Bmcs;
 import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.config.FenceConfig;
 import io.understudy.scheduler.config.MovesConfig;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.records.Records;
 import io.understudy.scheduler.round.FailedHosts;
@@ -47,14 +48,14 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    NovaMoves nova(NovaClient client) {
+    NovaMoves nova(NovaCalls client) {
         return new BridgeNova(client, config.actions());
     }
 
     @Provides
     @Singleton
-    MoveAgents agents(AgentDirectory directory) {
-        return new DirectoryAgents(directory);
+    MoveAgents agents(AgentDirectory directory, ControllerMetrics metrics) {
+        return new DirectoryAgents(directory, metrics);
     }
 
     @Provides
@@ -101,11 +102,18 @@ public final class MovesModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Fencers fencers(NovaMoves nova, MoveAgents agents, Bmcs bmcs, FenceConfirmations confirmations, Clock clock) {
+    Fencers fencers(NovaMoves nova, MoveAgents agents, Bmcs bmcs, FenceConfirmations confirmations,
+            ControllerMetrics metrics, Clock clock) {
         Map<String, Fencer> byHost = new TreeMap<>();
-        config.fences().forEach((host, fence) -> byHost.put(host, fencer(fence, nova, agents, bmcs, clock)));
-        return new Fencers(byHost, fencer(config.defaultFence(), nova, agents, bmcs, clock), confirmations, agents,
-                clock);
+        config.fences().forEach((host, fence) -> byHost.put(host, counted(fence, nova, agents, bmcs, metrics, clock)));
+        return new Fencers(byHost, counted(config.defaultFence(), nova, agents, bmcs, metrics, clock), confirmations,
+                agents, metrics, clock);
+    }
+
+    /** The fencer FENCE configures, each fence it makes counted under its method's name. */
+    private Fencer counted(FenceConfig fence, NovaMoves nova, MoveAgents agents, Bmcs bmcs, ControllerMetrics metrics,
+            Clock clock) {
+        return new CountedFencer(fence.method().key(), fencer(fence, nova, agents, bmcs, clock), metrics);
     }
 
     private Fencer fencer(FenceConfig fence, NovaMoves nova, MoveAgents agents, Bmcs bmcs, Clock clock) {
@@ -129,9 +137,9 @@ public final class MovesModule extends AbstractModule {
     @Provides
     @Singleton
     Mover mover(NovaMoves nova, MoveAgents agents, Fencers fencers, Designator designator, ForcedDownHosts forcedDown,
-            Journal journal, Clock clock) {
+            Journal journal, ControllerMetrics metrics, Clock clock) {
         return new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, config.finalSync(), config.holdFor(), clock),
-                journal, clock);
+                journal, metrics, clock);
     }
 
     @Provides

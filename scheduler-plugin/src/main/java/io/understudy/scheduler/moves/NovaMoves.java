@@ -27,9 +27,13 @@ public interface NovaMoves {
     /** Evacuates VM to HOST with the fence proof, or follows the evacuation Nova already has; never a second one. */
     MoveResult evacuate(UUID vm, String host, Fenced fenced);
 
-    ServiceChange forceDown(String host);
+    /** Forces HOST's nova-compute down and disables it with REASON, unless it is disabled already. */
+    ServiceChange forceDown(String host, String reason);
 
-    /** Lifts HOST's forced_down, once Nova allows it (its evacuations completed). */
+    /**
+     * Lifts HOST's forced_down, once Nova allows it (its evacuations completed), and enables it if
+     * Understudy disabled it.
+     */
     ServiceChange liftForcedDown(String host);
 
     /** Every evacuation away from HOST Nova has a record of, whatever its status. */

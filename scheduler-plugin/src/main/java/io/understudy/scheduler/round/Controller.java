@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.placement.PlacementChange;
 import io.understudy.scheduler.placement.Placer;
@@ -30,16 +31,18 @@ public final class Controller {
     private final HistoryStore history;
     private final Assignments assignments;
     private final RoundStates states;
+    private final ControllerMetrics metrics;
     private final boolean dryRun;
     private final boolean recordStays;
 
     /** @param dryRun decide and record, never act: no move, no assignment sent */
     public Controller(EvaluationRound round, HistoryStore history, Assignments assignments, RoundStates states,
-            boolean dryRun, boolean recordStays) {
+            ControllerMetrics metrics, boolean dryRun, boolean recordStays) {
         this.round = requireNonNull(round, "round is null");
         this.history = requireNonNull(history, "history is null");
         this.assignments = requireNonNull(assignments, "assignments is null");
         this.states = requireNonNull(states, "states is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
         this.dryRun = dryRun;
         this.recordStays = recordStays;
     }
@@ -58,6 +61,8 @@ public final class Controller {
         RoundRecord record = RoundRecord.of(result, controller, scheduledAt, recordStays);
         states.save(result.next());
         history.append(record);
+        metrics.round("evaluation", result);
+        metrics.evaluated(result);
         if (result.ok()) {
             log.info("round {} by {}: {} hosts, {} protected VMs, {} Nova requests, outcomes {} in {} ms{}",
                     record.id(), controller, record.hosts(), record.protectedVms(), record.novaRequests(),
@@ -74,6 +79,7 @@ public final class Controller {
      */
     public List<PlacementChange> place(RoundState state) {
         RoundResult result = round.run(state, false, true);
+        metrics.round("placement", result);
         if (!result.ok()) {
             return List.of();
         }

@@ -8,6 +8,7 @@ import com.google.inject.Singleton;
 import com.google.inject.multibindings.OptionalBinder;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.records.Records;
 import io.understudy.scheduler.stats.AgentReader;
@@ -43,8 +44,9 @@ public final class RoundModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Controller controller(EvaluationRound round, HistoryStore history, Assignments assignments, Records records) {
-        return new Controller(round, history, assignments, new RoundStates(records), config.dryRun(),
+    Controller controller(EvaluationRound round, HistoryStore history, Assignments assignments, Records records,
+            ControllerMetrics metrics) {
+        return new Controller(round, history, assignments, new RoundStates(records), metrics, config.dryRun(),
                 config.recordStays());
     }
 }

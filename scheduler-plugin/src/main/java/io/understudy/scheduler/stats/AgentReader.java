@@ -3,6 +3,7 @@ package io.understudy.scheduler.stats;
 import static java.util.Objects.requireNonNull;
 
 import io.understudy.agent.api.HostStats;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -19,18 +20,29 @@ import java.util.concurrent.ExecutorService;
 public final class AgentReader {
 
     private final AgentDirectory agents;
+    private final ControllerMetrics metrics;
     private final ExecutorService pool;
 
-    /** @param pool runs the requests; its size bounds how many are in flight */
-    public AgentReader(AgentDirectory agents, ExecutorService pool) {
+    /**
+     * @param metrics where each agent that did not answer with its stats is counted
+     * @param pool runs the requests; its size bounds how many are in flight
+     */
+    public AgentReader(AgentDirectory agents, ControllerMetrics metrics, ExecutorService pool) {
         this.agents = requireNonNull(agents, "agents is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
         this.pool = requireNonNull(pool, "pool is null");
     }
 
     public Map<String, AgentReading> read(Collection<String> hosts) {
         List<CompletableFuture<AgentReading>> futures = new ArrayList<>(hosts.size());
         for (String host : hosts) {
-            futures.add(CompletableFuture.supplyAsync(() -> readOne(host), pool));
+            futures.add(CompletableFuture.supplyAsync(() -> {
+                AgentReading reading = readOne(host);
+                if (reading.error().isPresent()) {
+                    metrics.agentError(host, "stats");
+                }
+                return reading;
+            }, pool));
         }
         Map<String, AgentReading> out = new TreeMap<>();
         for (CompletableFuture<AgentReading> f : futures) {

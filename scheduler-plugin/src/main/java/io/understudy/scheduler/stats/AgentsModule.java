@@ -8,6 +8,7 @@ import com.google.inject.Singleton;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.Tls;
 import io.understudy.scheduler.config.AgentsConfig;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -49,13 +50,13 @@ public final class AgentsModule extends AbstractModule {
 
     @Provides
     @Singleton
-    AgentReader reader(AgentDirectory directory) {
+    AgentReader reader(AgentDirectory directory, ControllerMetrics metrics) {
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(config.parallelism(), r -> {
             Thread t = new Thread(r, "agent-reader-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        return new AgentReader(directory, pool);
+        return new AgentReader(directory, metrics, pool);
     }
 }

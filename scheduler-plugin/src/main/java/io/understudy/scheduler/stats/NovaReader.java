@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.understudy.nova.client.Microversion;
-import io.understudy.nova.client.NovaClient;
+import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
@@ -36,10 +36,10 @@ public final class NovaReader {
 
     private static final String SERVICES_PATH = "/os-services?binary=nova-compute";
 
-    private final NovaClient nova;
+    private final NovaCalls nova;
     private final int pageSize;
 
-    public NovaReader(NovaClient nova, int pageSize) {
+    public NovaReader(NovaCalls nova, int pageSize) {
         this.nova = requireNonNull(nova, "nova is null");
         if (pageSize < 1) {
             throw new IllegalArgumentException("pageSize must be at least 1");

@@ -5,10 +5,13 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.cloud.CloudConfigLoader;
 import io.understudy.scheduler.config.OpenStackConfig;
+import io.understudy.scheduler.metrics.ControllerMetrics;
+import io.understudy.scheduler.metrics.CountedNova;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -31,15 +34,16 @@ public final class OpenStackModule extends AbstractModule {
         return new CloudConfigLoader(env, CloudConfigLoader.standardDirectories()).load(config.cloud());
     }
 
+    /** Nova's client, its failed requests counted. */
     @Provides
     @Singleton
-    NovaClient nova(CloudConfig cloud) {
-        return NovaClient.create(cloud, config.requestTimeout());
+    NovaCalls nova(CloudConfig cloud, ControllerMetrics metrics) {
+        return new CountedNova(NovaClient.create(cloud, config.requestTimeout()), metrics);
     }
 
     @Provides
     @Singleton
-    NovaReader reader(NovaClient nova) {
+    NovaReader reader(NovaCalls nova) {
         return new NovaReader(nova, config.pageSize());
     }
 }

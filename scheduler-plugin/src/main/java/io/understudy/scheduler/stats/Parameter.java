@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 public enum Parameter {
     AGENT_REACHABLE("agent_reachable", Kind.BOOLEAN, Source.CONTROLLER, "the host's agent answered /v1/host/stats this round"),
     SERVICE_UP("service_up", Kind.BOOLEAN, Source.NOVA, "Nova's nova-compute service is up and not forced down"),
-    SERVICE_ENABLED("service_enabled", Kind.BOOLEAN, Source.NOVA, "Nova's nova-compute service is enabled"),
+    SERVICE_ENABLED("service_enabled", Kind.BOOLEAN, Source.NOVA, "Nova's nova-compute service is enabled, "
+            + "or disabled only by Understudy's failover"),
     FORCED_DOWN("forced_down", Kind.BOOLEAN, Source.NOVA, "the service is forced down"),
     SERVICE_REPORT_AGE("service_report_age_seconds", Kind.NUMBER, Source.NOVA,
             "seconds since nova-compute last reported (updated_at), by the controller's clock"),

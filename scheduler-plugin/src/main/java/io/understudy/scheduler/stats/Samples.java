@@ -64,7 +64,10 @@ public final class Samples {
             problems.add("Nova lists no nova-compute service on this host");
         } else {
             values.put(Parameter.SERVICE_UP, Value.of(service.up() && !service.forcedDown()));
-            values.put(Parameter.SERVICE_ENABLED, Value.of(service.enabled()));
+            // The operator's knob, not the failover's: a host a failover disabled is forced down too,
+            // which service_up says; counting the disable as well would have rules judge the failover
+            // itself (a VM left on it moved again once it is back, a replica there dropped).
+            values.put(Parameter.SERVICE_ENABLED, Value.of(service.enabled() || service.disabledByUnderstudy()));
             values.put(Parameter.FORCED_DOWN, Value.of(service.forcedDown()));
             service.updatedAt().ifPresent(at -> values.put(Parameter.SERVICE_REPORT_AGE,
                     Value.of(Math.max(0, Duration.between(at, now).toMillis() / 1000.0))));

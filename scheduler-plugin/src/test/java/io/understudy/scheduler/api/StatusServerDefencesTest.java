@@ -12,7 +12,9 @@ import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.Detector;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.testing.LocalStatusApi;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -75,6 +77,8 @@ class StatusServerDefencesTest {
         loggers.forEach(l -> l.detachAppender(logged));
     }
 
+    private final ControllerMetrics metrics = TestMetrics.fresh();
+
     private StatusServer start(Duration idleTimeout) {
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
         history.append(new RoundRecord(UUID.randomUUID(), "controller-a", Optional.empty(), Instant.EPOCH,
@@ -82,7 +86,8 @@ class StatusServerDefencesTest {
                         + CLOUDS_YAML + ")"), "none", List.of(), 0, 0, 1, Map.of(), List.of(), List.of(), Map.of(),
                 Map.of()));
         return StatusServer.start(LocalStatusApi.config(idleTimeout), LocalStatusApi.TOKEN, history,
-                new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()), "controller-a", false);
+                new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()), metrics,
+                "controller-a", false);
     }
 
     private HttpResponse<String> send(StatusServer server, String method, String path, String authorization)
@@ -113,6 +118,7 @@ class StatusServerDefencesTest {
             refused.add(send(server, "GET", "/v1/nothing-here", null));
             refused.add(send(server, "GET", "/v1/health/", null));
             refused.add(send(server, "POST", "/v1/health", null));
+            refused.add(send(server, "GET", "/metrics", null));
             for (HttpResponse<String> r : refused) {
                 assertThat(r.statusCode()).as(r.request().method() + " " + r.uri()).isEqualTo(401);
                 assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
@@ -123,8 +129,15 @@ class StatusServerDefencesTest {
             assertThat(log().get(0)).matches("refused GET /v1/detection from 127\\.0\\.0\\.1:\\d+: no Authorization header");
             assertThat(log().get(1)).matches("refused GET /v1/rounds/latest from 127\\.0\\.0\\.1:\\d+: not the cluster token");
             assertThat(log().get(7)).matches("refused POST /v1/health from 127\\.0\\.0\\.1:\\d+: no Authorization header");
+            assertThat(log().get(8)).matches("refused GET /metrics from 127\\.0\\.0\\.1:\\d+: no Authorization header");
             assertThat(String.join("\n", log())).doesNotContain(LocalStatusApi.TOKEN)
                     .doesNotContain(LocalStatusApi.TOKEN.replace('t', 'T'));
+
+            metrics.fence("agent", true);
+            HttpResponse<String> scraped = send(server, "GET", "/metrics", bearer);
+            assertThat(scraped.statusCode()).isEqualTo(200);
+            assertThat(scraped.headers().firstValue("Content-Type")).get().asString().startsWith("text/plain");
+            assertThat(scraped.body()).contains("understudy_controller_fences_total{fencer=\"agent\",outcome=\"fenced\"} 1.0");
 
             HttpResponse<String> health = send(server, "GET", "/v1/health", null);
             assertThat(health.statusCode()).isEqualTo(200);

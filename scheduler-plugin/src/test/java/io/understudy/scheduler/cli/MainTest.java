@@ -13,10 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class MainTest {
 
@@ -30,6 +33,27 @@ class MainTest {
         StringWriter err = new StringWriter();
         int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandAnswersHelpWithItsUsageAndExitCodes() {
+        List<String> names = commands(new CommandLine(new Main())).map(c -> c.getCommandSpec().qualifiedName(" "))
+                .toList();
+        assertThat(names).contains("understudy status", "understudy fence confirm", "understudy moves close");
+        for (String name : names) {
+            String[] words = name.split(" ");
+            List<String> args = new ArrayList<>(List.of(words).subList(1, words.length));
+            args.add("--help");
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.exit()).as(name).isZero();
+            assertThat(r.out()).as(name).startsWith("Usage: " + name + " ").contains("Exit codes:", "2   bad arguments");
+        }
+        assertThat(run("bring-back", "--help").out()).contains("5   not back yet");
+    }
+
+    /** COMMAND and every subcommand below it. */
+    private static Stream<CommandLine> commands(CommandLine command) {
+        return Stream.concat(Stream.of(command), command.getSubcommands().values().stream().flatMap(MainTest::commands));
     }
 
     @Test

@@ -141,7 +141,8 @@ class NovaBesideAgentCloudIT {
         agents.kill("compute2");
         Cloud.run(List.of("bash", Cloud.script().toString(), "fence", "compute2", "--domain",
                 cloud.server(server).path("OS-EXT-SRV-ATTR:instance_name").asText()));
-        assertThat(new ForceDown(cloud.nova, ActionSettings.DEFAULTS).set("compute2").done()).isTrue();
+        assertThat(new ForceDown(cloud.nova, ActionSettings.DEFAULTS).set("compute2",
+                ForceDown.reason("NovaBesideAgentCloudIT's evacuation", failedAt)).done()).isTrue();
         StageResult staged = agents.client("compute1").stage(server);
         MoveResult evacuated = new Evacuation(cloud.nova, ActionSettings.DEFAULTS).run(server, "compute1",
                 new Fenced("compute2", "nova-compute and agent killed, guest destroyed (local-cloud.sh fence)",

@@ -190,9 +190,9 @@ class RealMovesCloudIT {
             // Wholly back before the next failure: a returning nova-compute asks the instance's new
             // host whether they share storage while it starts, and would wait out Nova's RPC timeout
             // (60 s) if that host died meanwhile, its own service down all along.
-            await(failing + " up in Nova, no longer forced down").atMost(STEP).pollInterval(NOVA_POLL)
+            await(failing + " up in Nova, no longer forced down, enabled again").atMost(STEP).pollInterval(NOVA_POLL)
                     .until(() -> new ComputeServices(cloud.nova).ofHost(failing)
-                            .filter(c -> c.up() && !c.forcedDown()).isPresent());
+                            .filter(c -> c.up() && !c.forcedDown() && c.enabled()).isPresent());
             awaitReplicas(List.of(failing), current - 2);
         }
         long target = cloud.reportInterval().compareTo(Duration.ofSeconds(2)) <= 0 ? 10_000 : 17_000;

@@ -23,6 +23,7 @@ import io.understudy.scheduler.stats.Parameter;
 import io.understudy.scheduler.stats.Value;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.RecordingMoves;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ class StatsCloudIT {
         assertThat(nova.hypervisors()).extracting(Hypervisor::host).containsAll(COMPUTES);
         assertThat(nova.requests()).isEqualTo(3);
         List<HostSample> samples = io.understudy.scheduler.stats.Samples.merge(nova,
-                new AgentReader(agents.directory(), Executors.newFixedThreadPool(3)).read(COMPUTES),
+                new AgentReader(agents.directory(), TestMetrics.fresh(), Executors.newFixedThreadPool(3)).read(COMPUTES),
                 java.time.Instant.now());
         for (String host : COMPUTES) {
             HostSample s = samples.stream().filter(x -> x.host().equals(host)).findFirst().orElseThrow();
@@ -111,7 +112,7 @@ class StatsCloudIT {
         Path rules = dir.resolve("rules.yaml");
         Files.writeString(rules, "rules: [{parameter: cpu_percent, max: 90}, {parameter: service_up, equals: true}]\n");
         EvaluationRound round = new EvaluationRound(new NovaReader(cloud.nova, 1000),
-                new AgentReader(agents.directory(), Executors.newFixedThreadPool(3)),
+                new AgentReader(agents.directory(), TestMetrics.fresh(), Executors.newFixedThreadPool(3)),
                 new RulesSource(Optional.of(rules)), FailedHosts.NONE, new RecordingMoves(), Clock.systemUTC());
         RoundResult r = round.run(RoundState.INITIAL, true, false);
         assertThat(r.ok()).as(r.failure().orElse("")).isTrue();

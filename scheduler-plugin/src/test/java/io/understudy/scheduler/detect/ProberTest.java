@@ -13,6 +13,7 @@ import io.understudy.scheduler.bmc.PowerChannel;
 import io.understudy.scheduler.bmc.PowerReading;
 import io.understudy.scheduler.config.DetectionConfig;
 import io.understudy.scheduler.stats.NovaReader;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -144,7 +145,7 @@ class ProberTest {
     private Prober prober(DetectionConfig config, Set<String> configured, PowerChannel power) throws IOException {
         detection = new Detection(new Detector(config), Clock.systemUTC());
         prober = new Prober(config, host -> new AgentClient(agents.get(host), "token", null, CONFIG.probeTimeout()),
-                configured, nova(), power, detection, Clock.systemUTC(), Executors.newFixedThreadPool(8));
+                configured, nova(), power, detection, TestMetrics.fresh(), Clock.systemUTC(), Executors.newFixedThreadPool(8));
         return prober;
     }
 

@@ -12,6 +12,7 @@ import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.stats.AgentsModule;
 import io.understudy.scheduler.stats.NovaReader;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,7 +97,7 @@ class RealAgentProbeIT {
         };
         Detection detection = new Detection(new Detector(config.detection()), Clock.systemUTC());
         prober = new Prober(config.detection(), AgentsModule.directory(config.agents(), config.detection().probeTimeout()),
-                config.agents().endpoints().keySet(), nova, bmc, detection, Clock.systemUTC(),
+                config.agents().endpoints().keySet(), nova, bmc, detection, TestMetrics.fresh(), Clock.systemUTC(),
                 Executors.newFixedThreadPool(4));
         prober.start(() -> { });
         await("the agent answers its probes").atMost(Duration.ofSeconds(60)).until(() -> detection.report().size() == 1

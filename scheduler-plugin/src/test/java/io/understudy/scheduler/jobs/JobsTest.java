@@ -23,6 +23,7 @@ import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.FakeNova;
 import io.understudy.scheduler.testing.RecordingMoves;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,10 +59,10 @@ class JobsTest {
             Controller controller() {
                 return new Controller(new EvaluationRound(
                         new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
-                        new AgentReader(agents.directory(), Executors.newFixedThreadPool(2)),
+                        new AgentReader(agents.directory(), TestMetrics.fresh(), Executors.newFixedThreadPool(2)),
                         new RulesSource(rules), FailedHosts.NONE, new RecordingMoves(),
                         Clock.systemUTC()), history, (changes, listed, interval) -> { },
-                        new RoundStates(new FileRecords(dir)), false, false);
+                        new RoundStates(new FileRecords(dir)), TestMetrics.fresh(), false, false);
             }
         });
     }

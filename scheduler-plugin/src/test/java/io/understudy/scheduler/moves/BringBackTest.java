@@ -11,12 +11,15 @@ import io.understudy.nova.state.Migration;
 import io.understudy.scheduler.moves.ForcedDownHosts.State;
 import io.understudy.scheduler.placement.PlacementChange;
 import io.understudy.scheduler.round.FailedHosts;
+import io.understudy.scheduler.testing.TestMetrics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,9 +80,9 @@ class BringBackTest {
     private void failedOver() {
         agents.away.add("compute1");
         nova.evacuations.add(Outcome.COMPLETED);
-        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, Clock.systemUTC());
+        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, TestMetrics.fresh(), Clock.systemUTC());
         MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true, Duration.ofMinutes(5),
-                Clock.systemUTC()), journal(), Clock.systemUTC()).start(FAILOVER);
+                Clock.systemUTC()), journal(), TestMetrics.fresh(), Clock.systemUTC()).start(FAILOVER);
         assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.DONE);
         assertThat(designator().assigned(VM).orElseThrow().undelivered()).containsExactly("compute1");
         nova.evacuation(VM, "compute1", "compute2", Migration.DONE);
@@ -113,7 +116,7 @@ class BringBackTest {
         agents.calls.clear();
         List<String> back = bringBack().round();
 
-        assertThat(back).containsExactly("host compute1 BACK: forced_down lifted; secondary of " + VM
+        assertThat(back).containsExactly("host compute1 BACK: forced_down lifted, enabled; secondary of " + VM
                 + " (primary compute2)");
         assertThat(nova.calls).contains("liftForcedDown compute1");
         assertThat(nova.services.get("compute1").forcedDown()).isFalse();
@@ -141,19 +144,79 @@ class BringBackTest {
         agents.away.add("compute2");
         List<String> lifted = bringBack().round();
 
-        assertThat(lifted).singleElement().asString().startsWith("host compute1 RETURNING: forced_down lifted; roles "
+        assertThat(lifted).singleElement().asString().startsWith("host compute1 RETURNING: forced_down lifted, enabled; roles "
                 + "not delivered for " + VM + ": compute2: http://compute2:9797: connection refused");
         assertThat(nova.services.get("compute1").forcedDown()).isFalse();
 
         // Restarted again, compute2 answering: nothing lifted twice, the roles delivered.
         agents.away.remove("compute2");
         nova.calls.clear();
-        assertThat(bringBack().round()).containsExactly("host compute1 BACK: forced_down lifted; secondary of " + VM
+        assertThat(bringBack().round()).containsExactly("host compute1 BACK: forced_down lifted, enabled; secondary of " + VM
                 + " (primary compute2)");
         assertThat(nova.calls).containsExactly("computeService compute1");
         assertThat(agents.protections.get("compute1").peers()).extracting(p -> p.host()).containsExactly("compute2");
         assertThat(agents.protections.get("compute2").peers()).extracting(p -> p.host())
                 .containsExactlyInAnyOrder("compute1", "compute3");
+    }
+
+    @Test
+    void theFailoverDisablesTheHostWithItsReasonAndBringingItBackEnablesIt() {
+        failedOver();
+
+        ComputeService disabled = nova.services.get("compute1");
+        assertThat(disabled.enabled()).isFalse();
+        assertThat(disabled.disabledReason()).get().asString().matches("Understudy: failover of " + VM
+                + " compute1 -> compute2 at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(forcedDown().get("compute1").orElseThrow().statusBefore()).contains("enabled");
+
+        agents.away.remove("compute1");
+        nova.evacuation(VM, "compute1", "compute2", Migration.COMPLETED);
+
+        assertThat(bringBack().round()).singleElement().asString().startsWith("host compute1 BACK: forced_down "
+                + "lifted, enabled;");
+        assertThat(nova.services.get("compute1")).extracting(ComputeService::forcedDown, ComputeService::enabled)
+                .containsExactly(false, true);
+    }
+
+    @Test
+    void anOperatorsDisableFromBeforeTheFailoverIsRecordedAndLeftAlone() {
+        nova.disabled("compute1", Optional.of("RAM replaced, ticket 42"));
+        failedOver();
+
+        assertThat(nova.services.get("compute1").disabledReason()).contains("RAM replaced, ticket 42");
+        assertThat(forcedDown().get("compute1").orElseThrow().statusBefore())
+                .contains("disabled: RAM replaced, ticket 42");
+
+        agents.away.remove("compute1");
+        nova.evacuation(VM, "compute1", "compute2", Migration.COMPLETED);
+
+        assertThat(bringBack().round()).containsExactly("host compute1 BACK: forced_down lifted, left disabled: "
+                + "RAM replaced, ticket 42 (not Understudy's); secondary of " + VM + " (primary compute2)");
+        assertThat(nova.services.get("compute1")).extracting(ComputeService::forcedDown, ComputeService::enabled)
+                .containsExactly(false, false);
+    }
+
+    @Test
+    void aDisableOfOursLeftAfterForcedDownWasLiftedIsLiftedToo() {
+        failedOver();
+        agents.away.remove("compute1");
+        // Someone lifted forced_down by hand; the failover's disable stays until Understudy lifts it.
+        nova.forcedDown("compute1", false);
+
+        assertThat(bringBack().round()).singleElement().asString().startsWith("host compute1 BACK: forced_down "
+                + "lifted, enabled;");
+        assertThat(nova.calls).contains("liftForcedDown compute1");
+        assertThat(nova.services.get("compute1").enabled()).isTrue();
+    }
+
+    @Test
+    void aRecordFromBeforeStatusesWereRecordedReadsBackWithoutOne() throws Exception {
+        Files.createDirectories(dir.resolve("forced-down"));
+        Files.writeString(dir.resolve("forced-down/compute1.json"), "{\"host\": \"compute1\", \"forcedAt\": "
+                + "\"2026-11-29T09:00:00Z\", \"vms\": [\"" + VM + "\"], \"state\": \"AWAY\", \"note\": \"forced down\", "
+                + "\"updatedAt\": \"2026-11-29T09:00:00Z\"}");
+
+        assertThat(forcedDown().get("compute1").orElseThrow().statusBefore()).isEmpty();
     }
 
     @Test
@@ -174,15 +237,15 @@ class BringBackTest {
     void aHostWhoseVmWasNeverEvacuatedGetsItsForcedDownLiftedAndNoRoles() {
         agents.away.add("compute1");
         agents.away.add("compute2");
-        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, Clock.systemUTC());
+        Fencers fencers = new Fencers(Map.of(), FENCED, confirmations(), agents, TestMetrics.fresh(), Clock.systemUTC());
         MoveState move = new Mover(new MoveSteps(nova, agents, fencers, designator(), forcedDown(), true, Duration.ofMinutes(5),
-                Clock.systemUTC()), journal(), Clock.systemUTC()).start(FAILOVER);
+                Clock.systemUTC()), journal(), TestMetrics.fresh(), Clock.systemUTC()).start(FAILOVER);
         assertThat(move.status()).as("staging on compute2 failed").isEqualTo(MoveState.Status.STOPPED);
         agents.away.clear();
         agents.calls.clear();
 
-        assertThat(bringBack().round()).containsExactly("host compute1 BACK: forced_down lifted, no VM of it "
-                + "evacuated");
+        assertThat(bringBack().round()).containsExactly("host compute1 BACK: forced_down lifted, enabled; no VM "
+                + "of it evacuated");
         assertThat(nova.services.get("compute1").forcedDown()).isFalse();
         assertThat(agents.calls).containsExactly("health compute1");
     }

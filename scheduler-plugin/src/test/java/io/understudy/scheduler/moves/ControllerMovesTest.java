@@ -10,6 +10,7 @@ import io.understudy.scheduler.decide.Decision;
 import io.understudy.scheduler.round.FailedHosts;
 import io.understudy.scheduler.round.MoveExecutor.Execution;
 import io.understudy.scheduler.rules.MoveAction;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,11 +50,11 @@ class ControllerMovesTest {
     private ControllerMoves controller(FakeNovaMoves nova, FakeMoveAgents agents, Fencer fencer) {
         Journal journal = new RecordJournal(new FileRecords(dir));
         Fencers fencers = new Fencers(Map.of(), fencer,
-                new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, Clock.systemUTC());
+                new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), agents, TestMetrics.fresh(), Clock.systemUTC());
         Designator designator = new Designator(agents, new FileRecords(dir));
         ForcedDownHosts forcedDown = new ForcedDownHosts(new FileRecords(dir));
         Mover mover = new Mover(new MoveSteps(nova, agents, fencers, designator, forcedDown, true, Duration.ofMinutes(5), Clock.systemUTC()),
-                journal, Clock.systemUTC());
+                journal, TestMetrics.fresh(), Clock.systemUTC());
         BringBack bringBack = new BringBack(forcedDown, nova, agents, designator, journal,
                 new FenceConfirmations(new FileRecords(dir), Duration.ofMinutes(30)), FailedHosts.NONE,
                 Clock.systemUTC());
@@ -113,7 +114,7 @@ class ControllerMovesTest {
         assertThat(next.startedAt()).isPresent();
         assertThat(next.note()).contains("failover of " + VM + " compute1 -> compute2: DONE");
         assertThat(moves.settle()).as("the next round brings compute1 back: its agent answers, no evacuation "
-                + "record left to clean up").containsExactly("host compute1 BACK: forced_down lifted; secondary of "
+                + "record left to clean up").containsExactly("host compute1 BACK: forced_down lifted, enabled; secondary of "
                 + VM + " (primary compute2)");
         assertThat(nova.services.get("compute1").forcedDown()).isFalse();
     }

@@ -42,8 +42,8 @@ final class FakeNovaMoves implements NovaMoves {
     volatile Runnable whileMigrating = () -> { };
 
     FakeNovaMoves service(String host, boolean up, Instant lastReport) {
-        services.put(host, new ComputeService(UUID.nameUUIDFromBytes(host.getBytes()), host, true, up, false,
-                Optional.of(lastReport)));
+        services.put(host, new ComputeService(UUID.nameUUIDFromBytes(host.getBytes()), host, true, Optional.empty(),
+                up, false, Optional.of(lastReport)));
         return this;
     }
 
@@ -73,20 +73,34 @@ final class FakeNovaMoves implements NovaMoves {
         return result(MoveResult.Kind.EVACUATION, vm, host, evacuations.pop(), false);
     }
 
+    /** As the bridge's force-down: an enabled service is disabled with REASON, a disabled one keeps its own. */
     @Override
-    public ServiceChange forceDown(String host) {
+    public ServiceChange forceDown(String host, String reason) {
         calls.add("forceDown " + host);
-        if (forceDown == ServiceChange.Outcome.CHANGED && services.containsKey(host)) {
+        Optional<ComputeService> before = Optional.ofNullable(services.get(host));
+        if (forceDown == ServiceChange.Outcome.CHANGED && before.isPresent()) {
             forcedDown(host, true);
+            if (before.get().enabled()) {
+                disabled(host, Optional.of(reason));
+            }
         }
-        return new ServiceChange(host, true, forceDown, Optional.empty(), forceDown == ServiceChange.Outcome.CHANGED
-                ? "read back from Nova" : "as the test said", List.of(), List.of("req-force-down"), 2);
+        return new ServiceChange(host, true, forceDown, before, Optional.ofNullable(services.get(host)),
+                forceDown == ServiceChange.Outcome.CHANGED ? "read back from Nova" : "as the test said", List.of(),
+                List.of("req-force-down"), 2);
     }
 
     /** Nova's view of HOST's nova-compute, forced down or not. */
     FakeNovaMoves forcedDown(String host, boolean forcedDown) {
         ComputeService s = services.get(host);
-        services.put(host, new ComputeService(s.id(), host, s.enabled(), s.up() && !forcedDown, forcedDown,
+        services.put(host, new ComputeService(s.id(), host, s.enabled(), s.disabledReason(), s.up() && !forcedDown,
+                forcedDown, s.updatedAt()));
+        return this;
+    }
+
+    /** Nova's view of HOST's nova-compute disabled with REASON, or enabled when empty. */
+    FakeNovaMoves disabled(String host, Optional<String> reason) {
+        ComputeService s = services.get(host);
+        services.put(host, new ComputeService(s.id(), host, reason.isEmpty(), reason, s.up(), s.forcedDown(),
                 s.updatedAt()));
         return this;
     }
@@ -102,16 +116,22 @@ final class FakeNovaMoves implements NovaMoves {
     @Override
     public ServiceChange liftForcedDown(String host) {
         calls.add("liftForcedDown " + host);
-        List<Migration> pending = evacuationsFrom(host).stream().filter(m -> m.status().equals(Migration.DONE))
-                .toList();
+        // As Nova: only lifting forced_down waits for the cleanup, not enabling.
+        List<Migration> pending = !services.get(host).forcedDown() ? List.of() : evacuationsFrom(host).stream()
+                .filter(m -> m.status().equals(Migration.DONE)).toList();
         if (!pending.isEmpty()) {
             return new ServiceChange(host, false, ServiceChange.Outcome.AWAITING_CLEANUP, Optional.empty(),
-                    "Nova keeps it forced down", pending, List.of(), 2);
+                    Optional.empty(), "Nova keeps it forced down", pending, List.of(), 2);
         }
-        boolean was = services.get(host).forcedDown();
+        ComputeService was = services.get(host);
         forcedDown(host, false);
-        return new ServiceChange(host, false, was ? ServiceChange.Outcome.CHANGED : ServiceChange.Outcome.UNCHANGED,
-                Optional.of(services.get(host)), "read back from Nova", List.of(), List.of("req-lift"), 3);
+        if (was.disabledByUnderstudy()) {
+            disabled(host, Optional.empty());
+        }
+        boolean changed = was.forcedDown() || was.disabledByUnderstudy();
+        return new ServiceChange(host, false, changed ? ServiceChange.Outcome.CHANGED : ServiceChange.Outcome.UNCHANGED,
+                Optional.of(was), Optional.of(services.get(host)), "read back from Nova", List.of(), List.of("req-lift"),
+                3);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.scheduler.records.GaleraCluster;
 import io.understudy.scheduler.records.JdbcRecords;
 import io.understudy.scheduler.records.Records;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,9 +59,10 @@ class GaleraMovesIT {
             FakeMoveAgents agents = new FakeMoveAgents().holds("compute2", 1.5);
             Fencers fencers = new Fencers(Map.of(), (host, vm) -> {
                 throw new AssertionError("a live migration fences nothing");
-            }, new FenceConfirmations(records, Duration.ofMinutes(30)), agents, Clock.systemUTC());
+            }, new FenceConfirmations(records, Duration.ofMinutes(30)), agents, TestMetrics.fresh(), Clock.systemUTC());
             Mover mover = new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, records),
-                    new ForcedDownHosts(records), false, Duration.ofMinutes(5), Clock.systemUTC()), new RecordJournal(records), Clock.systemUTC());
+                    new ForcedDownHosts(records), false, Duration.ofMinutes(5), Clock.systemUTC()), new RecordJournal(records),
+                    TestMetrics.fresh(), Clock.systemUTC());
             return new Controller(mover, nova, records);
         }
 

@@ -24,6 +24,7 @@ import io.understudy.scheduler.testing.AgentDaemons;
 import io.understudy.scheduler.testing.FakeNova;
 import io.understudy.scheduler.testing.RecordingMoves;
 import io.understudy.scheduler.testing.SeedDelta;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,15 +101,15 @@ class GoneVmsIT {
     /** A placement round at AT by a controller made anew from its data directory, as a restart or a standby makes it. */
     private void placementRound(Instant at) {
         FileRecords records = new FileRecords(dir.resolve("controller"));
-        MoveAgents moveAgents = new DirectoryAgents(directory());
+        MoveAgents moveAgents = new DirectoryAgents(directory(), TestMetrics.fresh());
         Designator designator = new Designator(moveAgents, records);
         PlacementAssignments assignments = new PlacementAssignments(designator, new RecordJournal(records),
                 new ForcedDownHosts(records), new GoneVms(designator, moveAgents, records, GRACE,
                 Clock.fixed(at, ZoneOffset.UTC)));
         EvaluationRound round = new EvaluationRound(new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
-                new AgentReader(directory(), pool), new RulesSource(Optional.empty()), FailedHosts.NONE,
+                new AgentReader(directory(), TestMetrics.fresh(), pool), new RulesSource(Optional.empty()), FailedHosts.NONE,
                 new RecordingMoves(), Clock.systemUTC());
-        new Controller(round, new JsonLinesHistory(dir.resolve("history.jsonl")), assignments, new RoundStates(records),
+        new Controller(round, new JsonLinesHistory(dir.resolve("history.jsonl")), assignments, new RoundStates(records), TestMetrics.fresh(),
                 false, false).place(RoundState.INITIAL);
     }
 

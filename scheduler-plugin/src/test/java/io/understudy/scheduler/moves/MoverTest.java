@@ -11,6 +11,7 @@ import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult.Outcome;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.client.Backoff;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,15 +40,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MoverTest {
 
-    private static final UUID VM = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
-    private static final Duration INTERVAL = Duration.ofSeconds(30);
-    private static final MovePlan LIVE = new MovePlan(VM, MoveKind.LIVE_MIGRATION, "compute1", "compute2",
+    static final UUID VM = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+    static final Duration INTERVAL = Duration.ofSeconds(30);
+    static final MovePlan LIVE = new MovePlan(VM, MoveKind.LIVE_MIGRATION, "compute1", "compute2",
             List.of("compute2", "compute3"), INTERVAL, "cpu: 97 outside max 90");
-    private static final MovePlan FAILOVER = new MovePlan(VM, MoveKind.FAILOVER, "compute1", "compute2",
+    static final MovePlan FAILOVER = new MovePlan(VM, MoveKind.FAILOVER, "compute1", "compute2",
             List.of("compute2", "compute3"), INTERVAL, "service_up: false outside = true");
 
     /** A fencer that always has its proof. */
-    private static final Fencer FENCED = (host, vm) -> Fencer.Fence.done(new Fenced(host, "test: powered off",
+    static final Fencer FENCED = (host, vm) -> Fencer.Fence.done(new Fenced(host, "test: powered off",
             Instant.now()), host + " fenced", 0, 0);
 
     @TempDir
@@ -70,9 +71,9 @@ class MoverTest {
 
     /** A controller whose hosts are all fenced by FENCER, journaling in JOURNAL. */
     private Mover controller(Fencer fencer, Journal journal) {
-        Fencers fencers = new Fencers(Map.of(), fencer, confirmations(), agents, Clock.systemUTC());
+        Fencers fencers = new Fencers(Map.of(), fencer, confirmations(), agents, TestMetrics.fresh(), Clock.systemUTC());
         return new Mover(new MoveSteps(nova, agents, fencers, new Designator(agents, new FileRecords(dir)),
-                new ForcedDownHosts(new FileRecords(dir)), true, Duration.ofMinutes(5), Clock.systemUTC()), journal, Clock.systemUTC());
+                new ForcedDownHosts(new FileRecords(dir)), true, Duration.ofMinutes(5), Clock.systemUTC()), journal, TestMetrics.fresh(), Clock.systemUTC());
     }
 
     private FenceConfirmations confirmations() {
@@ -315,7 +316,7 @@ class MoverTest {
     void aSourceForcedDownMomentsAgoIsWaitedForUntilItsSilenceIsLongEnough() {
         Instant report = Instant.now().minusSeconds(10).plusMillis(300);
         nova.services.put("compute1", new io.understudy.nova.state.ComputeService(UUID.randomUUID(), "compute1", true,
-                false, true, Optional.of(report)));
+                Optional.empty(), false, true, Optional.of(report)));
         nova.evacuations.add(Outcome.COMPLETED);
 
         long began = System.nanoTime();

@@ -17,6 +17,7 @@ import io.understudy.scheduler.stats.NovaReader;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.FakeNova;
 import io.understudy.scheduler.testing.RecordingMoves;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -88,7 +89,7 @@ class DetectedFailureRoundTest {
                 """);
         RecordingMoves moves = new RecordingMoves();
         EvaluationRound round = new EvaluationRound(new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
-                new AgentReader(agents.directory(), pool), new RulesSource(Optional.of(rules)), detection, moves, clock);
+                new AgentReader(agents.directory(), TestMetrics.fresh(), pool), new RulesSource(Optional.of(rules)), detection, moves, clock);
         // Both VMs were moved by a rule a minute ago: in their cooldown.
         RoundState before = new RoundState(Breaches.NONE,
                 Map.of(ON_FAILED, now.minusSeconds(60), ON_SUSPECT, now.minusSeconds(60)));

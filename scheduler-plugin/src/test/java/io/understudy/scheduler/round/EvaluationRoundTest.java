@@ -9,6 +9,7 @@ import io.understudy.scheduler.decide.Outcome;
 import io.understudy.scheduler.evaluate.Breaches;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.records.FileRecords;
 import io.understudy.scheduler.rules.MoveAction;
@@ -19,6 +20,7 @@ import io.understudy.scheduler.stats.Value;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.FakeNova;
 import io.understudy.scheduler.testing.RecordingMoves;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,6 +48,7 @@ class EvaluationRoundTest {
     private final WireMockServer wireMock = new WireMockServer(wireMockConfig().dynamicPort());
     private final FakeAgents agents = new FakeAgents(Duration.ofSeconds(2));
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
+    private final ControllerMetrics metrics = TestMetrics.fresh();
     private FakeNova nova;
 
     @TempDir
@@ -74,7 +77,7 @@ class EvaluationRoundTest {
         Path file = dir.resolve("rules.yaml");
         Files.writeString(file, rules);
         return new EvaluationRound(new NovaReader(FakeNova.client(wireMock, Duration.ofSeconds(4)), 100),
-                new AgentReader(agents.directory(), pool), new RulesSource(Optional.of(file)), FailedHosts.NONE,
+                new AgentReader(agents.directory(), metrics, pool), new RulesSource(Optional.of(file)), FailedHosts.NONE,
                 new RecordingMoves(), Clock.systemUTC());
     }
 
@@ -135,7 +138,7 @@ class EvaluationRoundTest {
         assertThat(r.next()).isEqualTo(before);
 
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, states(), false, false);
+        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, false);
         controller.evaluate(before, "test", Optional.empty());
         RoundRecord recorded = history.latest().orElseThrow();
         assertThat(recorded.ok()).isFalse();
@@ -145,10 +148,36 @@ class EvaluationRoundTest {
     }
 
     @Test
+    void roundsDecisionsEachReplicasLagAndSilentAgentsAreInTheMetrics() throws Exception {
+        agents.answer("compute4", FakeAgents.stats("compute4", 5, 500, Map.of()));
+        nova.compute("compute4", true).serve();
+        agents.mode("compute4", FakeAgents.Mode.ERROR);
+        Controller controller = new Controller(round(RULES), new JsonLinesHistory(dir.resolve("history.jsonl")),
+                NO_ASSIGNMENTS, states(), metrics, false, false);
+
+        controller.evaluate(RoundState.INITIAL, "c1", Optional.empty());
+        controller.place(RoundState.INITIAL);
+
+        String text = metrics.scrape(List.of());
+        assertThat(text).contains("# TYPE understudy_controller_round_duration_seconds histogram")
+                .containsPattern("(?m)^understudy_controller_round_duration_seconds_count\\{result=\"ok\","
+                        + "round=\"evaluation\"} 1(\\.0)?$")
+                .containsPattern("(?m)^understudy_controller_round_duration_seconds_count\\{result=\"ok\","
+                        + "round=\"placement\"} 1(\\.0)?$")
+                .containsPattern("(?m)^understudy_controller_decisions_total\\{outcome=\"move\"} 1(\\.0)?$")
+                .containsPattern("(?m)^understudy_controller_replica_lag_seconds\\{host=\"compute2\",vm=\"" + VM
+                        + "\"} 3(\\.0)?$")
+                .containsPattern("(?m)^understudy_controller_replica_lag_seconds\\{host=\"compute3\",vm=\"" + VM
+                        + "\"} 200(\\.0)?$")
+                .containsPattern("(?m)^understudy_controller_agent_request_errors_total\\{host=\"compute4\","
+                        + "request=\"stats\"} 2(\\.0)?$");
+    }
+
+    @Test
     void aRoundIsRecordedWithItsReasonsAndAControllerResumesFromIt() throws Exception {
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
         Controller controller = new Controller(round(RULES.replace("max: 90}", "max: 90, for: 5m}")), history,
-                NO_ASSIGNMENTS, states(), false, false);
+                NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, false);
         RoundState next = controller.evaluate(RoundState.INITIAL, "c1", Optional.of(Instant.parse("2026-11-29T06:00:00Z")));
         assertThat(next.breaches().of("compute1", "cpu_percent")).isPresent();
         RoundRecord r = history.latest().orElseThrow();
@@ -158,14 +187,14 @@ class EvaluationRoundTest {
         assertThat(r.decisions()).as("a STAY is not recorded by default").isEmpty();
         assertThat(controller.resumeState()).isEqualTo(next);
         JsonLinesHistory otherHistory = new JsonLinesHistory(dir.resolve("other-history.jsonl"));
-        assertThat(new Controller(round(RULES), otherHistory, NO_ASSIGNMENTS, states(), false, false).resumeState())
+        assertThat(new Controller(round(RULES), otherHistory, NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, false).resumeState())
                 .as("a standby controller, its own history empty, resumes from the shared state").isEqualTo(next);
         assertThat(new Controller(round(RULES), history, NO_ASSIGNMENTS,
-                new RoundStates(new FileRecords(dir.resolve("elsewhere"))), false, false).resumeState())
+                new RoundStates(new FileRecords(dir.resolve("elsewhere"))), TestMetrics.fresh(), false, false).resumeState())
                 .as("no shared state kept: this controller's history").isEqualTo(next);
 
         Controller recordingStays = new Controller(round(RULES.replace("max: 90}", "max: 99}")), history,
-                NO_ASSIGNMENTS, states(), false, true);
+                NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, true);
         recordingStays.evaluate(RoundState.INITIAL, "c1", Optional.empty());
         assertThat(history.latest().orElseThrow().decisions()).as("history.recordStays records VMs on quiet hosts too")
                 .singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("STAY"));
@@ -176,15 +205,15 @@ class EvaluationRoundTest {
         List<Set<UUID>> sent = new ArrayList<>();
         Assignments recording = (changes, listed, interval) -> sent.add(listed);
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        new Controller(round(RULES), history, recording, states(), false, false).place(RoundState.INITIAL);
+        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), false, false).place(RoundState.INITIAL);
         assertThat(sent).singleElement().satisfies(listed -> assertThat(listed).containsExactlyInAnyOrder(VM,
                 UNPROTECTED));
 
-        new Controller(round(RULES), history, recording, states(), true, false).place(RoundState.INITIAL);
+        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), true, false).place(RoundState.INITIAL);
         assertThat(sent).as("a dry run sends and releases nothing").hasSize(1);
 
         nova.fail("/servers/detail", 500);
-        new Controller(round(RULES), history, recording, states(), false, false).place(RoundState.INITIAL);
+        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), false, false).place(RoundState.INITIAL);
         assertThat(sent).as("a VM Nova could not be asked about is not gone").hasSize(1);
     }
 

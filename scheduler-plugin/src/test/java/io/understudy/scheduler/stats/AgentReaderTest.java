@@ -3,6 +3,7 @@ package io.understudy.scheduler.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.understudy.scheduler.testing.FakeAgents;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ class AgentReaderTest {
                 .answer("junk", FakeAgents.stats("junk", 1, 1, Map.of())).mode("junk", FakeAgents.Mode.GARBAGE)
                 .answer("liar", FakeAgents.stats("someone-else", 1, 1, Map.of()));
         long t0 = System.nanoTime();
-        Map<String, AgentReading> r = new AgentReader(agents.directory(), pool)
+        Map<String, AgentReading> r = new AgentReader(agents.directory(), TestMetrics.fresh(), pool)
                 .read(List.of("ok", "err", "slow", "slow2", "junk", "liar", "absent"));
         // Two agents that never answer cost one timeout (2 s), not two.
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("asked at once, not one after another")

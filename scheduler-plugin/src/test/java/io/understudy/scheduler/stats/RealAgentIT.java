@@ -9,6 +9,7 @@ import com.google.inject.Guice;
 import io.understudy.agent.api.HostStats;
 import io.understudy.scheduler.config.AgentsConfig;
 import io.understudy.scheduler.config.ConfigLoader;
+import io.understudy.scheduler.testing.TestMetrics;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -97,7 +98,7 @@ class RealAgentIT {
         URI url = URI.create("http://127.0.0.1:" + port);
         AgentDirectory directory = host -> new AgentClient(url, host.equals("compute1") ? TOKEN : "wrong-token-wrong-token",
                 null, Duration.ofSeconds(5));
-        AgentReader reader = new AgentReader(directory, Executors.newFixedThreadPool(2));
+        AgentReader reader = new AgentReader(directory, TestMetrics.fresh(), Executors.newFixedThreadPool(2));
         await().atMost(Duration.ofSeconds(60)).until(() -> reader.read(List.of("compute1")).get("compute1").stats().isPresent());
 
         Map<String, AgentReading> r = reader.read(List.of("compute1", "compute2"));

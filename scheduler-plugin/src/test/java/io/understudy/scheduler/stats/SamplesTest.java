@@ -17,7 +17,13 @@ class SamplesTest {
     private static final Instant NOW = Instant.parse("2026-11-29T06:00:00Z");
 
     private static ComputeService service(String host, boolean up, boolean forced) {
-        return new ComputeService(UUID.randomUUID(), host, true, up, forced, Optional.of(NOW.minusSeconds(4)));
+        return new ComputeService(UUID.randomUUID(), host, true, Optional.empty(), up, forced,
+                Optional.of(NOW.minusSeconds(4)));
+    }
+
+    private static ComputeService disabled(String host, String reason) {
+        return new ComputeService(UUID.randomUUID(), host, false, Optional.of(reason), false, true,
+                Optional.of(NOW.minusSeconds(4)));
     }
 
     private static Hypervisor hypervisor(String host) {
@@ -52,6 +58,19 @@ class SamplesTest {
                 .containsEntry(Parameter.REPLICA_LAG_MAX, Value.of(7));
         assertThat(s.get(0).replicaLagSeconds()).containsEntry(vm, 7.0);
         assertThat(s.get(0).problems()).isEmpty();
+    }
+
+    @Test
+    void aDisableOfUnderstudysFailoverIsNotTheOperatorsKnobTheHostIsForcedDownAlready() {
+        NovaSnapshot nova = new NovaSnapshot(List.of(
+                disabled("ours", "Understudy: failover of vm ours -> b at 2026-11-29T05:59:00Z"),
+                disabled("operators", "RAM replaced, ticket 42")), List.of(), List.of(), Map.of(), 3);
+        List<HostSample> s = Samples.merge(nova, Map.of(), NOW);
+
+        assertThat(values(s, "ours")).containsEntry(Parameter.SERVICE_ENABLED, Value.of(true))
+                .containsEntry(Parameter.SERVICE_UP, Value.of(false))
+                .containsEntry(Parameter.FORCED_DOWN, Value.of(true));
+        assertThat(values(s, "operators")).containsEntry(Parameter.SERVICE_ENABLED, Value.of(false));
     }
 
     @Test

@@ -23,6 +23,7 @@ public final class LocalStatusApi {
 
     /** With the default timeouts and {@link #TOKEN}. */
     public static StatusServer start(HistoryStore history, Detection detection, String instance) {
-        return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, history, detection, instance, false);
+        return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, history, detection, TestMetrics.fresh(),
+                instance, false);
     }
 }

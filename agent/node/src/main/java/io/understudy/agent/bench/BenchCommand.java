@@ -14,14 +14,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code understudy-agent bench ...}: benchmarks against baselines measured in the same run. */
 @Command(name = "bench", description = "Measure against baselines taken in the same run.",
-        mixinStandardHelpOptions = true, subcommands = {BenchCommand.Delta.class, BenchCommand.Replication.class})
+        subcommands = {BenchCommand.Delta.class, BenchCommand.Replication.class})
 public final class BenchCommand {
 
-    @Command(name = "delta", mixinStandardHelpOptions = true,
+    @Command(name = "delta",
             description = {"Build OLD and NEW with qemu-img/qemu-io, then time diff+apply against a full copy "
                     + "and rsync, relate delta bytes to changed bytes, and SHA-256 to memory bandwidth.",
-                "Prints a table and, last, one JSON line. Exit 0 when the replica came out right (targets missed "
-                    + "are reported as MISSED), 1 when it did not or a tool failed, 2 for bad arguments."})
+                "Prints a table and, last, one JSON line."},
+            exitCodeList = {"0:the replica came out right (targets missed are reported as MISSED)",
+                "1:it did not, or a tool failed", "2:bad arguments"})
     static final class Delta implements Callable<Integer> {
 
         /** The steps keep about three copies of the data on disk at once; a fourth is margin. */
@@ -103,10 +104,10 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "replication", mixinStandardHelpOptions = true,
-            description = {"Stream one seed delta over HTTP to two secondary agents at once on 127.0.0.1 and time "
+    @Command(name = "replication",
+            description = "Stream one seed delta over HTTP to two secondary agents at once on 127.0.0.1 and time "
                     + "it against a bare loopback socket; relate bytes on the wire to the data they carry.",
-                "Exit 0 when both replicas came out identical to the image, 1 otherwise, 2 for bad arguments."})
+            exitCodeList = {"0:both replicas came out identical to the image", "1:they did not", "2:bad arguments"})
     static final class Replication implements Callable<Integer> {
 
         @Spec

@@ -33,7 +33,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code understudy-agent image ...}: the qcow2 and delta tools. */
 @Command(name = "image", description = "Inspect images, make and apply deltas.",
-        mixinStandardHelpOptions = true,
         subcommands = {ImageCommand.MapCmd.class, ImageCommand.Diff.class, ImageCommand.Apply.class,
             ImageCommand.Check.class})
 final class ImageCommand {
@@ -41,8 +40,7 @@ final class ImageCommand {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final int STREAM_BUFFER = 1 << 20;
 
-    @Command(name = "map", description = "Print the image's allocation like `qemu-img map --output=json`.",
-            mixinStandardHelpOptions = true)
+    @Command(name = "map", description = "Print the image's allocation like `qemu-img map --output=json`.")
     static final class MapCmd implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -78,8 +76,7 @@ final class ImageCommand {
         }
     }
 
-    @Command(name = "diff", description = "Write the new components of NEW (against OLD, or an empty disk) as a delta.",
-            mixinStandardHelpOptions = true)
+    @Command(name = "diff", description = "Write the new components of NEW (against OLD, or an empty disk) as a delta.")
     static final class Diff implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -121,8 +118,7 @@ final class ImageCommand {
         }
     }
 
-    @Command(name = "apply", description = "Apply DELTA on top of REPLICA as a new overlay layer LAYER.",
-            mixinStandardHelpOptions = true)
+    @Command(name = "apply", description = "Apply DELTA on top of REPLICA as a new overlay layer LAYER.")
     static final class Apply implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -151,8 +147,8 @@ final class ImageCommand {
         }
     }
 
-    @Command(name = "check", description = "Check an image's structure: exit 0 clean (leaks are reported), 3 damaged.",
-            mixinStandardHelpOptions = true)
+    @Command(name = "check", description = "Check an image's structure.",
+            exitCodeList = {"0:clean (leaks are reported)", "1:an internal fault", "2:bad arguments", "3:damaged"})
     static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -11,18 +11,27 @@ import java.nio.file.NoSuchFileException;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
-/** Entry point of {@code understudy-agent}. */
+/**
+ * Entry point of {@code understudy-agent}. Every subcommand inherits {@code --help}, {@code --version}
+ * and the list of exit codes, unless it lists its own.
+ */
 @Command(name = "understudy-agent", mixinStandardHelpOptions = true, version = "understudy-agent 0.1.0",
-        description = "Understudy's per-node agent.",
+        description = "Understudy's per-node agent.", scope = ScopeType.INHERIT,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:an internal fault (the message says which)", "2:bad arguments",
+            "3:bad input: a configuration, image, delta or file refused (the message names it)"},
         subcommands = {ImageCommand.class, io.understudy.agent.bench.BenchCommand.class, ServeCommand.class,
-            PreserveCommand.class})
+            PreserveCommand.class, StatusCommand.class})
 public final class Main {
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_INTERNAL = 1;
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_BAD_INPUT = 3;
+    /** {@code status}: the node's own agent did not answer, or refused its credentials. */
+    public static final int EXIT_UNAVAILABLE = 4;
 
     public static void main(String[] args) {
         // Jersey and Grizzly log through java.util.logging: route it to our one log format.

@@ -23,8 +23,7 @@ import picocli.CommandLine.Option;
  * unit's {@code ExecStartPre}: it has finished before the unit counts as started, so a unit
  * ordered before nova-compute holds nova-compute back until the disks are safe.
  */
-@Command(name = "preserve", description = "Keep the disks of the VMs this node is primary for, then exit.",
-        mixinStandardHelpOptions = true)
+@Command(name = "preserve", description = "Keep the disks of the VMs this node is primary for, then exit.")
 final class PreserveCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "the agent's YAML configuration")

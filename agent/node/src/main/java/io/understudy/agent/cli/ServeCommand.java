@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code understudy-agent serve --config FILE}: the per-node daemon. */
-@Command(name = "serve", description = "Run the agent daemon.", mixinStandardHelpOptions = true)
+@Command(name = "serve", description = "Run the agent daemon.")
 final class ServeCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);

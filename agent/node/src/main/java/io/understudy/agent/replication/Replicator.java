@@ -1,6 +1,8 @@
 package io.understudy.agent.replication;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.BaseImage;
@@ -375,7 +377,9 @@ public final class Replicator implements AutoCloseable {
                 metrics.counter("understudy.rounds", "result", "ok", "kind", produced.round().full() ? "full" : "incremental")
                         .increment();
                 metrics.timer("understudy.round.capture").record(produced.round().total());
-                metrics.counter("understudy.delta.bytes.made").increment(produced.result().stats().deltaBytes());
+                Counter.builder("understudy.delta.made").baseUnit(BaseUnits.BYTES)
+                        .description("bytes of the deltas this node's rounds made").register(metrics)
+                        .increment(produced.result().stats().deltaBytes());
                 ship(primary, protection);
             } catch (CannotFollowException e) {
                 throw stop(vm, primary, e.getMessage());

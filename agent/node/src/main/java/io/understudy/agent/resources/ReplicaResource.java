@@ -1,6 +1,8 @@
 package io.understudy.agent.resources;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.understudy.agent.api.BaseImage;
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.DeltaReceipt;
@@ -215,7 +217,8 @@ public final class ReplicaResource {
                 receipt.applied() ? "applied" : "already had", header.fromVersion(), header.toVersion(), payload,
                 receipt.version());
         metrics.counter("understudy.deltas.received", "result", receipt.applied() ? "applied" : "replayed").increment();
-        metrics.counter("understudy.delta.payload.received", "unit", "bytes").increment(payload);
+        Counter.builder("understudy.delta.payload.received").baseUnit(BaseUnits.BYTES)
+                .description("bytes of data in the deltas this node received").register(metrics).increment(payload);
         return new DeltaReceipt(vm, receipt.version(), receipt.applied(), payload);
     }
 

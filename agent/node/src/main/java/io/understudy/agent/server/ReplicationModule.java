@@ -86,8 +86,11 @@ public final class ReplicationModule extends AbstractModule {
         return rejoiner;
     }
 
-    /** Clients of the other agents, one per URL, as this node's configuration authenticates. */
-    private static Function<URI, AgentClient> clients(AgentConfig config) throws IOException {
+    /**
+     * Clients of the agents, one per URL, as this node's configuration authenticates: its peers,
+     * and its own agent for {@code status}.
+     */
+    public static Function<URI, AgentClient> clients(AgentConfig config) throws IOException {
         String token = config.auth().mode() == AgentConfig.AuthMode.TOKEN
                 ? Files.readString(config.auth().tokenFile().orElseThrow(), StandardCharsets.UTF_8).strip() : null;
         SSLContext ssl = null;

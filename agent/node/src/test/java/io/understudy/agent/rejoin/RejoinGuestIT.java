@@ -56,7 +56,7 @@ class RejoinGuestIT {
     private static final Duration WRITING = Duration.ofMinutes(3);
     private static final Pattern RESUMED = Pattern.compile("^understudy-guest resume (\\d+)\\r?\\n", Pattern.MULTILINE);
     private static final Pattern RECEIVED = Pattern.compile(
-            "^understudy_delta_payload_received_total\\{unit=\"bytes\"} ([0-9.E]+)$", Pattern.MULTILINE);
+            "^understudy_delta_payload_received_bytes_total ([0-9.E]+)$", Pattern.MULTILINE);
 
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final UUID vm = UUID.randomUUID();

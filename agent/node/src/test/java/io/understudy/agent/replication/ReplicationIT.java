@@ -67,7 +67,7 @@ class ReplicationIT {
     private static final long BASE_DATA = 24L << 20;
     private static final String IMAGE = "0a4c3d8e5b6f7a8192a3b4c5d6e7f8091a2b3c4d";
     private static final Pattern PAYLOAD = Pattern.compile(
-            "^understudy_delta_payload_received_total\\{unit=\"bytes\"} (\\S+)$", Pattern.MULTILINE);
+            "^understudy_delta_payload_received_bytes_total (\\S+)$", Pattern.MULTILINE);
     private static final Pattern RESUMED = Pattern.compile("^understudy-guest resume (\\d+)\\r?\\n", Pattern.MULTILINE);
 
     private final Map<String, TestAgent> servers = new HashMap<>();

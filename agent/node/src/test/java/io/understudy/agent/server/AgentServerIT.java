@@ -13,11 +13,13 @@ import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.Role;
 import io.understudy.agent.api.StageResult;
 import io.understudy.agent.api.Tls;
+import io.understudy.agent.cli.Main;
 import io.understudy.agent.delta.DeltaHeader;
 import io.understudy.agent.delta.DeltaWriter;
 import io.understudy.agent.delta.Differ;
 import io.understudy.agent.delta.Manifest;
 import io.understudy.agent.qcow2.BackingChain;
+import io.understudy.agent.testing.Cli;
 import io.understudy.agent.testing.DiskVersions;
 import io.understudy.agent.testing.LogCapture;
 import io.understudy.agent.testing.Qemu;
@@ -299,7 +301,62 @@ class AgentServerIT {
                 .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(text).contains("understudy_replica_version{vm=\"" + VM + "\"} 1.0")
                 .contains("understudy_replica_lag_seconds{vm=\"" + VM + "\"}")
-                .contains("understudy_deltas_received_total{result=\"applied\"} 1.0");
+                .contains("understudy_deltas_received_total{result=\"applied\"} 1.0")
+                .containsPattern("(?m)^understudy_delta_payload_received_bytes_total [1-9]")
+                .doesNotContain("unit=");
+    }
+
+    /** The node's agent.yaml, as the agent started here runs with it: what an operator's status reads. */
+    private Path nodeConfig() throws IOException {
+        return Files.writeString(tmp.resolve("agent.yaml"), """
+                host: compute2
+                listen: 0.0.0.0:%d
+                dataDir: %s
+                instancesPath: %s
+                libvirt: {uri: "test:///default"}
+                auth: {mode: token, tokenFile: %s}
+                """.formatted(agent.port(), tmp.resolve("data"), tmp.resolve("instances"), tmp.resolve("token")));
+    }
+
+    @Test
+    void statusShowsTheReplicasThisNodeHoldsReadWithItsOwnToken() throws Exception {
+        AgentClient client = client(startWithToken(), TOKEN);
+        protectAsSecondary(client);
+        client.sendDelta(VM, HttpRequest.BodyPublishers.ofByteArray(
+                new DiskVersions(tmp.resolve("primary"), VM, 1).delta(0, 1)));
+        Path config = nodeConfig();
+
+        Cli.Result table = Cli.run("status", "--config", config.toString());
+
+        assertThat(table.exit()).as(table.err()).isZero();
+        assertThat(table.out()).startsWith("agent compute2 at http://127.0.0.1:" + agent.port() + "/: up ")
+                .contains("libvirt reachable", "VMs this node is primary for: none", "Replicas held:")
+                .containsPattern("(?m)^" + VM + "  compute1 +1 ");
+
+        Cli.Result json = Cli.run("status", "--config", config.toString(), "--json");
+        assertThat(json.exit()).isZero();
+        assertThat(json.out()).startsWith("{\"health\":{\"host\":\"compute2\"").contains("\"vms\":[]")
+                .contains("\"vm\":\"" + VM + "\",\"version\":1");
+    }
+
+    @Test
+    void statusOfAnAgentThatRefusesTheTokenOrDoesNotAnswerIsExit4InOneLine() throws Exception {
+        startWithToken();
+        Path config = nodeConfig();
+        Files.writeString(tmp.resolve("token"), "another-token-of-enough-length\n");
+
+        Cli.Result refused = Cli.run("status", "--config", config.toString());
+
+        assertThat(refused.exit()).isEqualTo(Main.EXIT_UNAVAILABLE);
+        assertThat(refused.err()).startsWith("understudy-agent: the agent of compute2 at http://127.0.0.1:"
+                + agent.port() + "/: ").contains("401").hasLineCount(1);
+
+        agent.close();
+        agent = null;
+        Cli.Result silent = Cli.run("status", "--config", config.toString());
+
+        assertThat(silent.exit()).isEqualTo(Main.EXIT_UNAVAILABLE);
+        assertThat(silent.err()).startsWith("understudy-agent: the agent of compute2 at ").hasLineCount(1);
     }
 
     @Test
