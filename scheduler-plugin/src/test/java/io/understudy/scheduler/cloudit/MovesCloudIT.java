@@ -20,6 +20,7 @@ import io.understudy.scheduler.history.HistoryModule;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
+import io.understudy.scheduler.metrics.MetricsModule;
 import io.understudy.scheduler.moves.Journal;
 import io.understudy.scheduler.moves.ManualMoves;
 import io.understudy.scheduler.moves.MoveState;
@@ -264,7 +265,8 @@ class MovesCloudIT {
         ControllerConfig c = new ConfigLoader().load(dir.resolve("controller.yaml"));
         return Guice.createInjector(new OpenStackModule(c.openstack(), System.getenv()), new AgentsModule(c.agents()),
                 new RulesModule(c.rules()), new RoundModule(c), new HistoryModule(c.history()),
-                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves(), c.releaseDeletedAfter()));
+                new RecordsModule(c.jobs(), c.dataDir()), new MovesModule(c.moves(), c.releaseDeletedAfter()),
+                new MetricsModule());
     }
 
     /** The move the journal holds as ended, the newest. */

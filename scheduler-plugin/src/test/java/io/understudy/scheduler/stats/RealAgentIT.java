@@ -9,6 +9,7 @@ import com.google.inject.Guice;
 import io.understudy.agent.api.HostStats;
 import io.understudy.scheduler.config.AgentsConfig;
 import io.understudy.scheduler.config.ConfigLoader;
+import io.understudy.scheduler.metrics.MetricsModule;
 import io.understudy.scheduler.testing.TestMetrics;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -78,14 +79,14 @@ class RealAgentIT {
         Files.writeString(config, "agents:\n  port: " + port + "\n  scheme: https\n  timeout: 5s\n  tls:\n"
                 + "    certificate: tls/controller.crt\n    key: tls/controller.key\n    ca: tls/ca.crt\n");
         AgentsConfig agents = new ConfigLoader().load(config).agents();
-        AgentReader reader = Guice.createInjector(new AgentsModule(agents)).getInstance(AgentReader.class);
+        AgentReader reader = Guice.createInjector(new AgentsModule(agents), new MetricsModule()).getInstance(AgentReader.class);
         await().atMost(Duration.ofSeconds(60)).until(() -> reader.read(List.of("localhost")).get("localhost").stats().isPresent());
         assertThat(reader.read(List.of("localhost")).get("localhost").stats().orElseThrow().host()).isEqualTo("localhost");
 
         // Without the controller's certificate the handshake fails: no values, never a healthy host.
         AgentsConfig bare = new AgentsConfig(port, "https", Duration.ofSeconds(5), 2, Optional.empty(), Optional.empty(),
                 Optional.empty(), Map.of());
-        AgentReading refused = Guice.createInjector(new AgentsModule(bare)).getInstance(AgentReader.class)
+        AgentReading refused = Guice.createInjector(new AgentsModule(bare), new MetricsModule()).getInstance(AgentReader.class)
                 .read(List.of("localhost")).get("localhost");
         assertThat(refused.stats()).isEmpty();
         assertThat(refused.error()).isPresent();
