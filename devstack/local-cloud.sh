@@ -24,9 +24,10 @@
 #   devstack/local-cloud.sh kill-compute computeN   SIGKILL one nova-compute: a crashed host
 #   devstack/local-cloud.sh start-compute computeN  start it again
 #   devstack/local-cloud.sh park-checkpoints computeN
-#        on libvirt computes, while that host's nova-compute is stopped: drops the checkpoint
-#        metadata its libvirtd holds (an agent killed mid-round and not started again left it),
-#        as the agent's own start-up does, so that nova-compute can start (`up` does it too)
+#        on libvirt computes, while no agent runs on that host: drops the checkpoint metadata its
+#        libvirtd holds (an agent killed mid-round and not started again left it), as the agent's
+#        own start-up does, so that nova-compute can start and delete or undefine its instances
+#        (`up` does it too, on hosts whose nova-compute is stopped)
 #   devstack/local-cloud.sh fence computeN [--pidfile FILE]... [--domain NAME]...
 #        the controller's process fencer, this cloud's stand-in for a power-off: SIGKILLs that
 #        host's nova-compute and each process named by a PID file (its agent: "PID [STARTTIME]",
@@ -891,7 +892,7 @@ cmd_up() {
     hosts_ssh_prepare
     for host in "${computes[@]}"; do host_up "$host"; done
     for host in "${computes[@]}"; do host_sshd_up "$host"; done
-    for host in "${computes[@]}"; do park_checkpoints "$host"; done
+    for host in "${computes[@]}"; do is_running "nova-$host" || park_checkpoints "$host"; done
   fi
   launch placement glance neutron nova-api nova-conductor nova-scheduler "${computes[@]/#/nova-}"
   [ "$virt" = libvirt ] || hosts_down
@@ -1036,7 +1037,6 @@ cmd_kill_compute() {
 # checkpoints are defined ("cannot delete inactive domain with N checkpoints").
 park_checkpoints() {
   local host=$1 uri domain checkpoint
-  is_running "nova-$host" && return 0
   uri="$(host_uri "$host")"
   for domain in $(virsh -c "$uri" list --all --name 2>/dev/null); do
     for checkpoint in $(virsh -c "$uri" checkpoint-list "$domain" --name 2>/dev/null); do
