@@ -52,10 +52,14 @@ import org.w3c.dom.Element;
  * delete, hard reboot, start after stop, resize, cold migration, shelve, and on a returning host
  * for evacuated instances). So a round defines the previous checkpoint again from what the caller
  * knows of it ({@code VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE}, validated against the bitmaps in the
- * images) and, once done, deletes the new checkpoint's metadata alone: its bitmaps stay in the
- * images and QEMU goes on marking them, across a clean stop and start too. This is how oVirt keeps
- * its incremental backups beside its own manager. libvirt holds our metadata only while a round
- * runs, and the agent's start-up removes any a crash left ({@link #parkAll()}).
+ * images) and, as soon as the backup has begun, deletes the metadata alone of both checkpoints:
+ * their bitmaps stay in the images and QEMU goes on marking them, across a clean stop and start
+ * too. This is how oVirt keeps its incremental backups beside its own manager. libvirt holds our
+ * metadata only from that redefinition to the backup's start (tens of milliseconds), not while the
+ * round reads: Nova destroys a domain and undefines it some 20 ms later (a hard reboot, a delete),
+ * and a round that reads for half a second would otherwise meet it. Once the round has read, the
+ * previous checkpoint's bitmaps are removed the way stale ones are. The agent's start-up removes
+ * any metadata a crash left ({@link #parkAll()}).
  *
  * <p>Never a wrong delta: a round is incremental only from a checkpoint whose bitmap every disk
  * still holds, consistent (a QEMU killed mid-write leaves it marked in use, and libvirt then refuses
@@ -65,9 +69,10 @@ import org.w3c.dom.Element;
  * names further stale bitmaps of ours ({@link Request#stale()}: those a copied image brought along),
  * and the round removes them the same way before it begins.
  *
- * <p>A round that fails removes its own checkpoint and leaves the previous one as it found it (its
- * bitmaps kept, its metadata gone), so the caller retries from it; when the domain stops or vanishes
- * under a round, the metadata goes all the same. Scratch files are removed either way.
+ * <p>A round that fails leaves the previous checkpoint as it found it (its bitmaps kept, its
+ * metadata gone), so the caller retries from it. Its own checkpoint's metadata goes too; its bitmaps
+ * stay until the retry, which names the same checkpoint, finds them in its way and removes them.
+ * Scratch files are removed either way.
  *
  * <p>A full round reads what lies in the backing file too: libvirt 9.0's pull-mode export offers
  * only {@code base:allocation} and the dirty bitmap, not {@code qemu:allocation-depth} (measured).
@@ -237,6 +242,8 @@ public final class LiveCapture {
         try {
             job = begin(dom, desc, request, fullBecause.isEmpty() ? request.previous() : Optional.empty(), dropped);
         } catch (HypervisorException e) {
+            // First of all: the likeliest cause is a domain Nova has just destroyed, and is about to undefine.
+            request.previous().ifPresent(p -> park(dom, desc, p, e));
             if (fullBecause.isPresent()) {
                 throw e;
             }
@@ -245,16 +252,16 @@ public final class LiveCapture {
             // succeeded, so a failure that has nothing to do with them costs nothing.
             fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get() + ": "
                     + e.libvirtMessage());
-            try {
-                job = begin(dom, desc, request, Optional.empty(), dropped);
-            } catch (HypervisorException again) {
-                park(dom, desc, request.previous().get(), again);
-                throw again;
-            }
+            job = begin(dom, desc, request, Optional.empty(), dropped);
         }
         long t1 = System.nanoTime();
         List<DiskRound> disks = new ArrayList<>();
         try {
+            // The export reads from QEMU's own copy of the bitmaps: libvirt needs no checkpoint from here on.
+            park(dom, desc, request.next());
+            if (request.previous().isPresent()) {
+                park(dom, desc, request.previous().get());
+            }
             for (Map.Entry<String, ClusterSink> d : request.disks().entrySet()) {
                 disks.add(read(job, d.getKey(), request.clusterSize(), d.getValue()));
             }
@@ -266,23 +273,23 @@ public final class LiveCapture {
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            try {
-                deleteCheckpoint(dom, desc, request.next());
-            } catch (IOException | RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+            // Its bitmaps are not removed here: that defines the checkpoint again, and a domain Nova
+            // has just destroyed is undefined within milliseconds. A retry under the same name removes them.
+            park(dom, desc, request.next(), e);
             request.previous().ifPresent(p -> park(dom, desc, p, e));
             throw e;
         }
         long t2 = System.nanoTime();
-        try {
-            endJob(dom, desc, job);
+        endJob(dom, desc, job);
+        if (request.previous().isPresent()) {
             // Whatever made the round full, the previous checkpoint has served: only this round's stays.
-            if (request.previous().isPresent()) {
-                deleteCheckpoint(dom, desc, request.previous().get());
+            try {
+                dropStaleBitmaps(dom, desc, request.previous().get(), request.disks().keySet());
+            } catch (HypervisorException e) {
+                // The round is whole; a bitmap too many is tried again as a stale one next time.
+                LOG.warn("domain {}: bitmaps of the previous checkpoint {} not removed: {}", desc.name(),
+                        request.previous().get(), e.getMessage());
             }
-        } finally {
-            park(dom, desc, request.next());
         }
         long t3 = System.nanoTime();
         return new Round(request.next(), fullBecause, dropped, disks, Duration.ofNanos(t1 - t0),

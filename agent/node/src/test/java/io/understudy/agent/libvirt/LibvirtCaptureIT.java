@@ -1,6 +1,7 @@
 package io.understudy.agent.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * slot holds the newest record up to the newest present). Between rounds libvirt knows no
  * checkpoint of ours, so the domain can be undefined with Nova's own flags: midway it is, the way
  * Nova's hard reboot does it, and the next round goes on incremental from the bitmap the image
- * kept. A QEMU killed outright leaves that bitmap inconsistent, and the next round goes full. At
+ * kept; then again in the middle of a round, which must not stop Nova's undefine. A QEMU killed outright leaves that bitmap inconsistent, and the next round goes full. At
  * the end the guest is paused, a last round taken, the guest destroyed, and the replica must
  * equal the disk ({@code qemu-img compare})
  * with no bitmap of ours left in the image. Last, the replica boots as a domain of its own and
@@ -156,13 +157,31 @@ class LibvirtCaptureIT {
         redefine(2);
         assertThat(round().full()).as("the round after a redefinition").isFalse();
 
+        // The same reboot in the middle of a round: Nova destroys the domain and undefines it some
+        // 20 ms later, while the round reads. libvirt knows no checkpoint of ours once the backup has
+        // begun, so the undefine succeeds and the round fails. Its retry, under the same name as
+        // the agent's is, goes on incremental and removes the failed round's bitmap on its way.
+        String midRound = LiveCapture.PREFIX + "it-" + (rounds + 1);
+        NovaRebootsMidRound reboot = new NovaRebootsMidRound();
+        console.awaitRecord(console.lastRecord() + RECORDS_PER_ROUND, WRITING);
+        assertThatThrownBy(() -> capture.run(
+                new LiveCapture.Request(vm, checkpoint, midRound, CLUSTER, Map.of("vda", reboot), Set.of())))
+                .isInstanceOf(IOException.class);
+        assertThat(reboot.checkpointsWhileReading).as("checkpoints libvirt knew while the round read").isEmpty();
+        assertThat(reboot.undefineFailure).as("Nova's undefine in the middle of a round").isNull();
+        hypervisor.defineAndStart(spec);
+        console.await(RESUMED, 3, BOOT);
+        LiveCapture.Round retry = round(midRound);
+        assertThat(retry.full()).as("the retry after a reboot mid-round").isFalse();
+        assertThat(retry.dropped()).containsExactly(midRound + "@vda");
+
         // A QEMU killed outright leaves its bitmap marked in use (inconsistent): libvirt refuses
         // to define the checkpoint on it again, and the round goes full.
         String broken = checkpoint.orElseThrow();
         killQemu();
         hypervisor.domain(vm).undefine(NOVA_UNDEFINE);
         hypervisor.defineAndStart(spec);
-        console.await(RESUMED, 3, BOOT);
+        console.await(RESUMED, 4, BOOT);
         LiveCapture.Round afterKill = round();
         assertThat(afterKill.fullBecause()).get().asString().contains(broken);
         assertThat(round().full()).isFalse();
@@ -170,7 +189,7 @@ class LibvirtCaptureIT {
         // Again, and this time the caller lost its state too and reuses the stale bitmap's name:
         // the checkpoint fails with "Bitmap already exists" until that bitmap is dropped.
         String stale = checkpoint.orElseThrow();
-        redefine(4);
+        redefine(5);
         checkpoint = Optional.empty();
         LiveCapture.Round reused = round(stale);
         assertThat(reused.fullBecause()).contains("first round");
@@ -254,6 +273,29 @@ class LibvirtCaptureIT {
                 round.total().toMillis(), verdict.newest()));
         Files.delete(deltaFile);
         return round;
+    }
+
+    /** A round's sink that, at its first cluster, destroys and undefines the domain as Nova's hard reboot does. */
+    private final class NovaRebootsMidRound implements ClusterSink {
+        private List<String> checkpointsWhileReading;
+        private Exception undefineFailure;
+
+        @Override
+        public void data(long cluster, ByteBuffer bytes) throws IOException {
+            if (checkpointsWhileReading != null) {
+                return;
+            }
+            checkpointsWhileReading = capture.checkpoints(vm);
+            hypervisor.destroy(vm);
+            try {
+                hypervisor.domain(vm).undefine(NOVA_UNDEFINE);
+            } catch (Exception e) {
+                undefineFailure = e;
+            }
+        }
+
+        @Override
+        public void zeros(long first, long count) {}
     }
 
     /** Destroys, undefines as Nova does, and starts the domain again; waits until it writes. */
