@@ -208,9 +208,13 @@ public final class JdbcRecords implements Records {
     private Connection connection() throws SQLException {
         if (connection == null) {
             Connection c = connect.get();
+            // Galera runs DDL in total order, and it aborts every transaction on the table on every
+            // node, another controller's claim among them: it runs only when something is missing.
             try (Statement s = c.createStatement()) {
-                s.execute(SCHEMA);
-                s.execute(VERSION_COLUMN);
+                if (!hasVersionColumn(c)) {
+                    s.execute(SCHEMA);
+                    s.execute(VERSION_COLUMN);
+                }
             } catch (SQLException e) {
                 c.close();
                 throw e;
@@ -218,6 +222,16 @@ public final class JdbcRecords implements Records {
             connection = c;
         }
         return connection;
+    }
+
+    private static boolean hasVersionColumn(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'VERSION'")) {
+            s.setString(1, TABLE);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && r.getLong(1) > 0;
+            }
+        }
     }
 
     private void close() {

@@ -130,6 +130,20 @@ class GaleraRecordsIT extends RecordsContract {
         assertThat(on(1).get("moves", "vm-1")).map(body -> new String(body, UTF_8)).contains("{\"next\":1}");
     }
 
+    /**
+     * Galera runs DDL in total order and aborts every transaction on the table, on every node: a
+     * controller connecting (or reconnecting) must not run any once the table is whole, or it fails
+     * another controller's claim in flight.
+     */
+    @Test
+    void aControllerConnectingToAWholeTableRunsNoDdl() throws Exception {
+        on(1).put("moves", "vm-1", b("{}"));
+        long ddl = cluster.status(2, "com_alter_table") + cluster.status(2, "com_create_table");
+        assertThat(on(2).get("moves", "vm-1")).isPresent();
+        assertThat(cluster.status(2, "com_alter_table") + cluster.status(2, "com_create_table"))
+                .as("DDL statements node 2 ran").isEqualTo(ddl);
+    }
+
     private static byte[] b(String s) {
         return s.getBytes(UTF_8);
     }
