@@ -265,9 +265,12 @@ EOF
 boot_vm() {
   local flavor image body
   flavor="$(os 2.74 GET "$nova/flavors" | jq -r '.flavors[] | select(.name == "understudy.guest") | .id')"
+  # The operator protects a flavor's servers (openstack flavor set --property understudy:protect=true):
+  # the controller's default. Server metadata, which tenants set, protects only where the rules allow it.
+  os 2.74 POST "$nova/flavors/$flavor/os-extra_specs" -d '{"extra_specs": {"understudy:protect": "true"}}' >/dev/null
   image="$(curl -sS -f -H "X-Auth-Token: $token" "$glance/v2/images?name=understudy-guest" | jq -r '.images[0].id')"
   body="$(jq -n --arg f "$flavor" --arg i "$image" '{server: {name: "understudy-demo", flavorRef: $f,
-    imageRef: $i, networks: "none", host: "compute1", metadata: {"understudy:protect": "true"}}}')"
+    imageRef: $i, networks: "none", host: "compute1"}}')"
   vm="$(os 2.74 POST "$nova/servers" -d "$body" | jq -r '.server.id')"
   echo "$vm" >"$demo/vm"
 }
@@ -389,7 +392,7 @@ run() {
   for host in "${hosts[@]}"; do stamp_console "$host"; done
   wait_for "$step_timeout" "the VM ACTIVE on compute1" server_settled
   wait_for "$step_timeout" "the guest on compute1 writing" guest_writing compute1 1
-  event "VM $vm ACTIVE on compute1, protected: Nova booted the guest ($(in_host compute1 virsh -q -c qemu:///system domstate "$vm" 2>/dev/null | head -n 1) on compute1's libvirtd); it writes a numbered record every 0.1 s"
+  event "VM $vm ACTIVE on compute1, protected by its flavor's extra spec understudy:protect=true: Nova booted the guest ($(in_host compute1 virsh -q -c qemu:///system domstate "$vm" 2>/dev/null | head -n 1) on compute1's libvirtd); it writes a numbered record every 0.1 s"
 
   wait_for "$step_timeout" "replicas on compute2 and compute3" replicas_on compute2 compute3
   for host in compute2 compute3; do

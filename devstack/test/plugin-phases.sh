@@ -169,7 +169,8 @@ has "$conf/controller.yaml" "dryRun: false"
 has "$conf/controller.yaml" "clusterTokenFile: $conf/cluster.token"
 has "$conf/controller.yaml" "reportInterval: 2s"
 has "$conf/rules.yaml" "replicationInterval: 15s"
-has "$conf/rules.yaml" "flavors: [understudy.protected]"
+has "$conf/rules.yaml" "the extra spec understudy:protect=true"
+! grep -q "^protect:" "$conf/rules.yaml" || fail "$conf/rules.yaml names what it protects: the default (a flavor's extra spec) is meant"
 has "$conf/clouds.yaml" "auth_url: $keystone_uri/v3"
 has "$world/etc/nova/nova.conf" "report_interval = 2"
 has "$world/etc/systemd/system/devstack@n-cpu.service.d/understudy.conf" "After=devstack@understudy-agent.service"
@@ -190,7 +191,7 @@ echo "plugin-phases.sh: agent $agent_health; controller $controller_health"
 
 if [ -z "$clouds_yaml" ]; then
   for asked in "create_service_user understudy admin" \
-    "openstack --os-region-name=RegionOne flavor create --ram 512 --disk 1 --vcpus 1 understudy.protected"; do
+    "openstack --os-region-name=RegionOne flavor create --ram 512 --disk 1 --vcpus 1 --property understudy:protect=true understudy.protected"; do
     grep -qxF "$asked" "$state/asked" || fail "the plugin did not ask '$asked' (it asked: $(tr '\n' ';' <"$state/asked"))"
   done
   keytool -list -keystore "$conf/truststore.p12" -storepass understudy | grep -q "devstack-1" \
@@ -199,7 +200,8 @@ if [ -z "$clouds_yaml" ]; then
     || fail "the controller's JVM does not use the trust store"
 else
   openstack user show understudy >/dev/null || fail "no Keystone user 'understudy'"
-  openstack flavor show understudy.protected >/dev/null || fail "no flavor 'understudy.protected'"
+  openstack flavor show understudy.protected -f value -c properties | grep -q "understudy:protect" \
+    || fail "no flavor 'understudy.protected' with the extra spec understudy:protect"
   # The controller logged in and read Nova: its rounds end without "round failed".
   sleep 12
   ! grep -q "round failed" "$state/log/understudy-controller.log" || fail "the controller's rounds failed"

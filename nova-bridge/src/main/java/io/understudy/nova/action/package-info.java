@@ -2,7 +2,9 @@
  * The changes the bridge makes in Nova, one class per action, each owning its request, how it is
  * followed to its end and its result: {@link io.understudy.nova.action.LiveMigration},
  * {@link io.understudy.nova.action.Evacuation} (which takes a {@link io.understudy.nova.action.Fenced}
- * proof), {@link io.understudy.nova.action.ForceDown} and {@link io.understudy.nova.action.ServerMetadata}.
+ * proof) and {@link io.understudy.nova.action.ForceDown}. Nothing is written into a server: its
+ * metadata is its project's to read, and would show compute hosts Nova hides from tenants; the
+ * instance action log shows each move.
  *
  * <p>Every request has a timeout (the client's), idempotent ones are retried on 5xx and lost
  * answers, a request that starts a move is sent again only once Nova shows no trace of the

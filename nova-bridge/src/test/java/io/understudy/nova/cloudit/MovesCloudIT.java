@@ -10,7 +10,6 @@ import io.understudy.nova.action.ForceDown;
 import io.understudy.nova.action.LiveMigration;
 import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.MoveResult.Outcome;
-import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.state.ComputeService;
@@ -23,8 +22,6 @@ import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -102,10 +99,6 @@ class MovesCloudIT {
         assertThat(instanceActions.ofServer(server)).as("the action log shows our request")
                 .filteredOn(a -> a.action().equals("live-migration")).extracting(InstanceAction::requestId)
                 .containsExactlyElementsOf(moved.requestIds());
-
-        Map<String, String> metadata = new ServerMetadata(nova, settings).publish(server, "primary on compute2",
-                List.of(new ServerMetadata.Replica("compute1", Duration.ofMillis(1200))));
-        assertThat(metadata).containsEntry(ServerMetadata.REPLICAS, "compute1:1.2s");
 
         MoveResult refused = new LiveMigration(nova, settings).run(server, "compute-nowhere");
         assertThat(refused.outcome()).as(refused.summary()).isEqualTo(Outcome.REFUSED);

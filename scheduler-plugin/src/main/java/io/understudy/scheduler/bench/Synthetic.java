@@ -4,6 +4,7 @@ import io.understudy.agent.api.HostStats;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.scheduler.rules.Rules;
 import io.understudy.scheduler.rules.RulesParser;
+import io.understudy.scheduler.rules.VmSelector;
 import io.understudy.scheduler.stats.AgentReading;
 import io.understudy.scheduler.stats.Hypervisor;
 import io.understudy.scheduler.stats.NovaSnapshot;
@@ -60,11 +61,11 @@ record Synthetic(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rule
         }
         List<ServerInfo> servers = new ArrayList<>(vms);
         Map<String, Map<UUID, Double>> lags = new HashMap<>();
-        Map<String, String> protect = Map.of("understudy:protect", "true");
+        Map<String, String> protect = Map.of(VmSelector.PROTECT_KEY, "true");
         for (int v = 0; v < vms; v++) {
             UUID id = new UUID(~seed, v);
             int primary = random.nextInt(hosts);
-            servers.add(new ServerInfo(id, "vm" + v, "ACTIVE", Optional.of(names[primary]), "m1.small", 20, protect));
+            servers.add(new ServerInfo(id, "vm" + v, "ACTIVE", Optional.of(names[primary]), "m1.small", 20, Map.of(), protect));
             for (int r = 1; r <= replicas; r++) {
                 String holder = names[(primary + r * 7 + random.nextInt(5)) % hosts];
                 lags.computeIfAbsent(holder, h -> new HashMap<>()).put(id, random.nextDouble() * 60);

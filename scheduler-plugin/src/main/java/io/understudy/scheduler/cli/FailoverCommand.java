@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 /** {@code understudy failover VM [--to HOST]}: the controller's failover, by hand. */
 @Command(name = "failover", description = "Boot a protected VM's replica elsewhere as the controller would: fence "
         + "its host (moves.fencing, or an operator's 'fence confirm'; refused without a proof), force it down in Nova, "
-        + "stage the replica, evacuate, roles flipped, metadata. Exit 0 done, 5 refused, 6 failed or unresolved.")
+        + "stage the replica, evacuate, roles flipped. Exit 0 done, 5 refused, 6 failed or unresolved.")
 final class FailoverCommand implements Callable<Integer> {
 
     @Mixin

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code understudy migrate VM --to HOST}: the controller's live migration, by hand. */
 @Command(name = "migrate", description = "Live-migrate a protected VM to HOST as the controller would: Nova live "
-        + "migration after a final sync (the old primary's rounds held until it ends), roles flipped on the agents, metadata. Exit 0 done, 5 refused, 6 failed or unresolved.")
+        + "migration after a final sync (the old primary's rounds held until it ends), roles flipped on the agents. Exit 0 done, 5 refused, 6 failed or unresolved.")
 final class MigrateCommand implements Callable<Integer> {
 
     @Mixin

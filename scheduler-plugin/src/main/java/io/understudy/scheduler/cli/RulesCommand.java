@@ -36,6 +36,9 @@ final class RulesCommand {
                     + p.whenPrimaryAlive().key() + ", primary down: " + p.whenPrimaryDown().key());
             out.println("protects VMs with: " + rules.protect().stream().map(VmSelector::show)
                     .collect(Collectors.joining(" | ")));
+            if (rules.protect().stream().anyMatch(VmSelector::tenantsOptIn)) {
+                out.println("tenants opt in: server metadata is set by any member of the server's project");
+            }
             Table t = new Table("LINE", "RULE", "RANGE", "FOR", "APPLIES TO");
             for (Rule r : rules.rules()) {
                 t.row(r.line(), r.name(), r.parameter().key() + " " + r.range().show(),

@@ -257,7 +257,7 @@ public final class Decider {
             }
             List<RuleVerdict> out = new ArrayList<>(all.size());
             for (RuleVerdict v : all) {
-                if (!(v.rule().scope() instanceof Scope.Vms s) || s.selector().matches(vm.metadata(), vm.flavor())) {
+                if (!(v.rule().scope() instanceof Scope.Vms s) || s.selector().matches(vm.metadata(), vm.flavor(), vm.extraSpecs())) {
                     out.add(v);
                 }
             }

@@ -8,7 +8,6 @@ import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.ForceDown;
 import io.understudy.nova.action.LiveMigration;
 import io.understudy.nova.action.MoveResult;
-import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.Retrying;
@@ -18,7 +17,6 @@ import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Migrations;
 import io.understudy.nova.state.Server;
 import io.understudy.nova.state.Servers;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,7 +27,6 @@ public final class BridgeNova implements NovaMoves {
     private final LiveMigration liveMigration;
     private final Evacuation evacuation;
     private final ForceDown forceDown;
-    private final ServerMetadata metadata;
     private final Servers servers;
     private final ComputeServices services;
     private final Migrations migrations;
@@ -40,7 +37,6 @@ public final class BridgeNova implements NovaMoves {
         this.liveMigration = new LiveMigration(nova, settings);
         this.evacuation = new Evacuation(nova, settings);
         this.forceDown = new ForceDown(nova, settings);
-        this.metadata = new ServerMetadata(nova, settings);
         NovaCalls reads = new Retrying(nova, settings.retry());
         this.servers = new Servers(reads);
         this.services = new ComputeServices(reads);
@@ -90,12 +86,5 @@ public final class BridgeNova implements NovaMoves {
     @Override
     public List<ComputeService> computeServices() {
         return services.list();
-    }
-
-    @Override
-    public Duration publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
-        long asked = System.nanoTime();
-        metadata.publish(vm, role, replicas);
-        return Duration.ofNanos(System.nanoTime() - asked);
     }
 }

@@ -10,14 +10,13 @@ public enum MoveKind {
      * only freshens the holders, and may fail without stopping the move; the old primary's rounds
      * are held from then on, as a round's backup job would fail Nova's migration.
      */
-    LIVE_MIGRATION("live migration", List.of(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE, Step.PUBLISH)),
+    LIVE_MIGRATION("live migration", List.of(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE)),
     /**
      * The primary is down. Fenced first, then forced down in Nova (which evacuates only from a
      * compute it sees down, and sees a forced-down one down at once); the replica is staged
      * before Nova is asked, so that the evacuation boots it.
      */
-    FAILOVER("failover", List.of(Step.FENCE, Step.FORCE_DOWN, Step.STAGE, Step.EVACUATE, Step.REDESIGNATE,
-            Step.PUBLISH));
+    FAILOVER("failover", List.of(Step.FENCE, Step.FORCE_DOWN, Step.STAGE, Step.EVACUATE, Step.REDESIGNATE));
 
     private final String words;
     private final List<Step> steps;

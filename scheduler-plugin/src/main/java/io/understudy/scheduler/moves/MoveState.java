@@ -133,9 +133,9 @@ public record MoveState(MovePlan plan, Status status, int next, boolean attempte
     /**
      * One line: what, how it ended, where the time went (Nova's own share of the Nova steps), the
      * controller's share in milliseconds, the requests sent. E.g. "live migration of VM compute1 ->
-     * compute2: DONE in 6.4 s (final sync 0.0 s, live migration 6.1 s [Nova 5.9 s], re-designate
-     * 0.1 s, metadata 0.1 s); the controller's share 412 ms (final sync 1, live migration 188,
-     * re-designate 95, metadata 110, between steps 18); 31 Nova requests, 6 agent requests".
+     * compute2: DONE in 6.3 s (final sync 0.0 s, live migration 6.1 s [Nova 5.9 s], re-designate
+     * 0.1 s); the controller's share 302 ms (final sync 1, live migration 188, re-designate 95,
+     * between steps 18); 30 Nova requests, 6 agent requests".
      */
     public String summary() {
         StringBuilder line = new StringBuilder(plan.describe()).append(": ").append(status);

@@ -5,13 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.Hold;
 import io.understudy.agent.api.PrimaryStatus;
-import io.understudy.agent.api.ReplicaInfo;
 import io.understudy.agent.api.StageResult;
 import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.ForceDown;
 import io.understudy.nova.action.MoveResult;
 import io.understudy.nova.action.MoveResult.Outcome;
-import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.Server;
@@ -20,14 +18,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Runs one step of a move against Nova (through the bridge) and the agents, and says how it
@@ -81,7 +73,6 @@ public final class MoveSteps {
                     true);
             case FORCE_DOWN -> forceDown(plan);
             case REDESIGNATE -> redesignate(plan);
-            case PUBLISH -> publish(plan);
         };
     }
 
@@ -229,33 +220,5 @@ public final class MoveSteps {
         return StepResult.agents(delivery.failed().isEmpty() ? Result.DONE : Result.WARNED, delivery.failed().isEmpty()
                 ? roles : roles + "; not delivered, sent again when they answer: " + delivery.failed(),
                 delivery.requests());
-    }
-
-    private StepResult publish(MovePlan plan) {
-        // Every holder asked at once: the move waits for the slowest answer, not their sum.
-        Map<String, CompletableFuture<Optional<ReplicaInfo>>> asking = new LinkedHashMap<>();
-        for (String host : plan.newSecondaries()) {
-            asking.put(host, Beside.start("replica-of-" + host, () -> agents.replica(host, plan.vm())));
-        }
-        List<ServerMetadata.Replica> replicas = new ArrayList<>();
-        List<String> silent = new ArrayList<>();
-        asking.forEach((host, answer) -> {
-            try {
-                answer.join().map(ReplicaInfo::lagSeconds).filter(lag -> lag >= 0).ifPresent(lag -> replicas.add(
-                        new ServerMetadata.Replica(host, Duration.ofMillis(Math.round(lag * 1000)))));
-            } catch (CompletionException e) {
-                silent.add(host + ": " + e.getCause().getMessage());
-            }
-        });
-        UUID vm = plan.vm();
-        try {
-            Duration answered = nova.publish(vm, "primary on " + plan.target(), replicas);
-            return new StepResult(Result.DONE, "understudy:role primary on " + plan.target() + ", replicas " + replicas
-                    + (silent.isEmpty() ? "" : " (no lag from " + silent + ")"), answered, 1, asking.size(),
-                    List.of(), Optional.empty());
-        } catch (RuntimeException e) {
-            return new StepResult(Result.WARNED, "metadata not written: " + e.getMessage(), Duration.ZERO, 1,
-                    asking.size(), List.of(), Optional.empty());
-        }
     }
 }

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * move left in flight from its recorded step. One log line per step: the move (VM, hosts), the
  * step, how it ended, Nova's request ids, and why the VM moves.
  *
- * <p>A {@linkplain Step#repeatable() repeatable} step (the final sync, the roles, the metadata)
+ * <p>A {@linkplain Step#repeatable() repeatable} step (the final sync, the roles)
  * is neither marked nor recorded alone: its record goes into the journal with the next write, the
  * next step's mark or the move's end. Each durable write is one the move waits for, and these
  * change nothing a restart does: a controller that stops before that write finds the step still

@@ -2,12 +2,10 @@ package io.understudy.scheduler.moves;
 
 import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult;
-import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Server;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -46,11 +44,4 @@ public interface NovaMoves {
 
     /** Every nova-compute Nova knows. */
     List<ComputeService> computeServices();
-
-    /**
-     * Sets understudy:role and understudy:replicas; throws when Nova refuses or does not answer.
-     *
-     * @return how long Nova took to answer: Nova's own time, as a move's other requests count theirs
-     */
-    Duration publish(UUID vm, String role, List<ServerMetadata.Replica> replicas);
 }

@@ -29,9 +29,7 @@ public enum Step {
      * The roles flip: the target's agent becomes the primary, the others (the old primary too) its
      * secondaries. Every role is sent whatever was sent before, so sending them again is the same.
      */
-    REDESIGNATE("re-designate", true),
-    /** The server's metadata says where it runs now and who holds its replicas: written whole, again the same. */
-    PUBLISH("metadata", true);
+    REDESIGNATE("re-designate", true);
 
     private final String words;
     private final boolean repeatable;
@@ -43,7 +41,7 @@ public enum Step {
 
     /**
      * Whether running this step again after a restart is what a restart does anyway, and harmless:
-     * its adapter reads no attempted mark, and what it asks (a round, the roles, the metadata) may
+     * its adapter reads no attempted mark, and what it asks (a round, the roles) may
      * be asked twice. The steps that fence, force down, stage or ask Nova to move are not.
      */
     public boolean repeatable() {

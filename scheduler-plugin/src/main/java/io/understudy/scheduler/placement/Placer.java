@@ -153,7 +153,7 @@ public final class Placer {
     }
 
     private static boolean applies(RuleVerdict v, ProtectedVm vm) {
-        return !(v.rule().scope() instanceof Scope.Vms s) || s.selector().matches(vm.metadata(), vm.flavor());
+        return !(v.rule().scope() instanceof Scope.Vms s) || s.selector().matches(vm.metadata(), vm.flavor(), vm.extraSpecs());
     }
 
     private static double headroom(HostVerdict h) {

@@ -89,7 +89,7 @@ public final class RoundCore {
 
     private static Kind kind(ServerInfo server, Rules rules, Set<String> quietHosts, boolean everyVm,
             Map<UUID, String> held) {
-        if (!rules.isProtected(server.metadata(), server.flavor())) {
+        if (!server.isProtectedBy(rules)) {
             return Kind.UNPROTECTED;
         }
         if (server.host().isEmpty()) {

@@ -28,12 +28,12 @@ public record Rules(String source, Policy policy, List<VmSelector> protect, List
 
     /** No rules, the default policy: what a controller without a rules file judges by (everything in range). */
     public static Rules none() {
-        return new Rules("(no rules)", Policy.DEFAULT, List.of(VmSelector.PROTECT_BY_METADATA), List.of());
+        return new Rules("(no rules)", Policy.DEFAULT, List.of(VmSelector.PROTECT_BY_EXTRA_SPEC), List.of());
     }
 
-    public boolean isProtected(Map<String, String> metadata, String flavor) {
+    public boolean isProtected(Map<String, String> metadata, String flavor, Map<String, String> flavorExtraSpecs) {
         for (VmSelector s : protect) {
-            if (s.matches(metadata, flavor)) {
+            if (s.matches(metadata, flavor, flavorExtraSpecs)) {
                 return true;
             }
         }

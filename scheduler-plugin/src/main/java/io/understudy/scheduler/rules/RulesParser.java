@@ -49,7 +49,7 @@ public final class RulesParser {
         top.integer("version", 1, 1);
         Policy policy = top.node("policy").map(n -> policy(Fields.of(source, n))).orElse(Policy.DEFAULT);
         List<VmSelector> protect = top.node("protect").map(n -> protect(source, n))
-                .orElse(List.of(VmSelector.PROTECT_BY_METADATA));
+                .orElse(List.of(VmSelector.PROTECT_BY_EXTRA_SPEC));
         List<Rule> rules = top.node("rules").map(n -> rules(source, n)).orElse(List.of());
         top.finish();
         return new Rules(source, policy, protect, rules);
@@ -91,26 +91,34 @@ public final class RulesParser {
             selectors.add(selector(Fields.of(source, item)));
         }
         if (selectors.isEmpty()) {
-            throw YamlException.at(source, node, "needs at least one selector (metadata and/or flavors)");
+            throw YamlException.at(source, node, "needs at least one selector (metadata, flavors, extra_specs)");
         }
         return selectors;
     }
 
     private static VmSelector selector(Fields f) {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        f.node("metadata").ifPresent(n -> {
-            Fields m = Fields.of(f.source(), n);
-            for (YamlNode.Entry e : m.mapping().entries().values()) {
-                metadata.put(e.key(), m.scalar(e.value()).text());
-            }
-        });
+        Map<String, String> metadata = pairs(f, "metadata");
+        Map<String, String> extraSpecs = pairs(f, "extra_specs");
         Set<String> flavors = new LinkedHashSet<>();
         f.node("flavors").ifPresent(n -> f.list(n).forEach(item -> flavors.add(f.scalar(item).text())));
-        if (metadata.isEmpty() && flavors.isEmpty()) {
-            throw YamlException.at(f.source(), f.mapping(), "needs metadata, flavors or both (it would select every VM)");
+        if (metadata.isEmpty() && flavors.isEmpty() && extraSpecs.isEmpty()) {
+            throw YamlException.at(f.source(), f.mapping(),
+                    "needs metadata, flavors or extra_specs (it would select every VM)");
         }
         f.finish();
-        return new VmSelector(metadata, flavors);
+        return new VmSelector(metadata, flavors, extraSpecs);
+    }
+
+    /** A mapping of text to text under {@code key}, empty when absent. */
+    private static Map<String, String> pairs(Fields f, String key) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        f.node(key).ifPresent(n -> {
+            Fields m = Fields.of(f.source(), n);
+            for (YamlNode.Entry e : m.mapping().entries().values()) {
+                pairs.put(e.key(), m.scalar(e.value()).text());
+            }
+        });
+        return pairs;
     }
 
     private static List<Rule> rules(String source, YamlNode node) {

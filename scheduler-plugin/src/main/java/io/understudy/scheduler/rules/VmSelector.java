@@ -1,12 +1,19 @@
 package io.understudy.scheduler.rules;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * Picks VMs: every listed metadata key must have the listed value, and when flavors are listed
- * the VM's flavor must be one of them. An empty selector would pick every VM and is refused.
+ * Picks VMs: every listed key of the server's metadata and of its flavor's extra specs must have
+ * the listed value, and when flavors are listed the VM's flavor must be one of them. An empty
+ * selector would pick every VM and is refused.
+ *
+ * <p>Flavors and their extra specs are the operator's: only an admin makes them. Server metadata
+ * is the tenant's: any member of the server's project may set it. So the default protects by an
+ * extra spec, and a selector on metadata is how an operator lets tenants opt in.
  *
  * <p>A class rather than a record: {@link #matches} runs for every server of every round, and
  * iterating an immutable map allocates an entry set, an iterator and an entry each time, so the
@@ -14,25 +21,39 @@ import java.util.Set;
  */
 public final class VmSelector {
 
-    /** The default: servers whose metadata says {@code understudy:protect=true}. */
-    public static final VmSelector PROTECT_BY_METADATA = new VmSelector(Map.of("understudy:protect", "true"), Set.of());
+    /** The key an operator sets on a flavor ({@code openstack flavor set --property understudy:protect=true}). */
+    public static final String PROTECT_KEY = "understudy:protect";
+
+    /** The default: servers whose flavor has the extra spec {@code understudy:protect=true}. */
+    public static final VmSelector PROTECT_BY_EXTRA_SPEC = new VmSelector(Map.of(), Set.of(), Map.of(PROTECT_KEY, "true"));
 
     private final Map<String, String> metadata;
     private final Set<String> flavors;
-    private final String[] keys;
-    private final String[] values;
+    private final Map<String, String> extraSpecs;
+    private final String[] metadataKeys;
+    private final String[] metadataValues;
+    private final String[] specKeys;
+    private final String[] specValues;
 
-    public VmSelector(Map<String, String> metadata, Set<String> flavors) {
+    public VmSelector(Map<String, String> metadata, Set<String> flavors, Map<String, String> extraSpecs) {
         this.metadata = Map.copyOf(metadata);
         this.flavors = Set.copyOf(flavors);
-        if (this.metadata.isEmpty() && this.flavors.isEmpty()) {
-            throw new IllegalArgumentException("a VM selector needs metadata, flavors or both");
+        this.extraSpecs = Map.copyOf(extraSpecs);
+        if (this.metadata.isEmpty() && this.flavors.isEmpty() && this.extraSpecs.isEmpty()) {
+            throw new IllegalArgumentException("a VM selector needs metadata, flavors or extra specs");
         }
-        keys = this.metadata.keySet().toArray(String[]::new);
-        values = new String[keys.length];
+        metadataKeys = this.metadata.keySet().toArray(String[]::new);
+        metadataValues = valuesOf(this.metadata, metadataKeys);
+        specKeys = this.extraSpecs.keySet().toArray(String[]::new);
+        specValues = valuesOf(this.extraSpecs, specKeys);
+    }
+
+    private static String[] valuesOf(Map<String, String> map, String[] keys) {
+        String[] values = new String[keys.length];
         for (int i = 0; i < keys.length; i++) {
-            values[i] = this.metadata.get(keys[i]);
+            values[i] = map.get(keys[i]);
         }
+        return values;
     }
 
     public Map<String, String> metadata() {
@@ -43,37 +64,54 @@ public final class VmSelector {
         return flavors;
     }
 
-    public boolean matches(Map<String, String> vmMetadata, String flavor) {
+    public Map<String, String> extraSpecs() {
+        return extraSpecs;
+    }
+
+    /** Whether a tenant can make a VM match: this selector looks at server metadata. */
+    public boolean tenantsOptIn() {
+        return !metadata.isEmpty();
+    }
+
+    public boolean matches(Map<String, String> vmMetadata, String flavor, Map<String, String> flavorExtraSpecs) {
+        return all(metadataKeys, metadataValues, vmMetadata) && all(specKeys, specValues, flavorExtraSpecs)
+                && (flavors.isEmpty() || flavors.contains(flavor));
+    }
+
+    private static boolean all(String[] keys, String[] values, Map<String, String> actual) {
         for (int i = 0; i < keys.length; i++) {
-            if (!values[i].equals(vmMetadata.get(keys[i]))) {
+            if (!values[i].equals(actual.get(keys[i]))) {
                 return false;
             }
         }
-        return flavors.isEmpty() || flavors.contains(flavor);
+        return true;
     }
 
     public String show() {
-        StringBuilder b = new StringBuilder();
+        List<String> parts = new ArrayList<>();
         metadata.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> b.append(b.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(e.getValue()));
+                .forEach(e -> parts.add("metadata " + e.getKey() + "=" + e.getValue()));
+        extraSpecs.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> parts.add("flavor extra spec " + e.getKey() + "=" + e.getValue()));
         if (!flavors.isEmpty()) {
-            b.append(b.length() == 0 ? "" : " ").append("flavor in ").append(flavors.stream().sorted().toList());
+            parts.add("flavor in " + flavors.stream().sorted().toList());
         }
-        return b.toString();
+        return String.join(" ", parts);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof VmSelector other && metadata.equals(other.metadata) && flavors.equals(other.flavors);
+        return o instanceof VmSelector other && metadata.equals(other.metadata) && flavors.equals(other.flavors)
+                && extraSpecs.equals(other.extraSpecs);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(metadata, flavors);
+        return Objects.hash(metadata, flavors, extraSpecs);
     }
 
     @Override
     public String toString() {
-        return "VmSelector[metadata=" + metadata + ", flavors=" + flavors + "]";
+        return "VmSelector[metadata=" + metadata + ", flavors=" + flavors + ", extraSpecs=" + extraSpecs + "]";
     }
 }

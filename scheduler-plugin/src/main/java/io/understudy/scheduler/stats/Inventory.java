@@ -23,7 +23,7 @@ public final class Inventory {
         List<ServerInfo> placed = new ArrayList<>();
         Set<UUID> ids = new HashSet<>(servers.size() * 2);
         for (ServerInfo server : servers) {
-            if (!rules.isProtected(server.metadata(), server.flavor())) {
+            if (!server.isProtectedBy(rules)) {
                 continue;
             }
             if (server.host().isEmpty()) {
@@ -37,7 +37,7 @@ public final class Inventory {
         List<ProtectedVm> out = new ArrayList<>(placed.size());
         for (ServerInfo server : placed) {
             out.add(new ProtectedVm(server.id(), server.name(), server.host().get(), server.flavor(), server.diskGib(),
-                    server.metadata(), held.getOrDefault(server.id(), List.of())));
+                    server.metadata(), server.extraSpecs(), held.getOrDefault(server.id(), List.of())));
         }
         return out;
     }

@@ -133,15 +133,20 @@ public final class NovaReader {
             throw new IllegalStateException("server id '" + id + "' is not a UUID");
         }
         JsonNode flavor = member(s, "flavor");
-        Map<String, String> metadata = new HashMap<>();
-        JsonNode md = s.get("metadata");
-        if (md != null && md.isObject()) {
-            md.fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
-        }
         JsonNode host = s.get("OS-EXT-SRV-ATTR:host");
         return new ServerInfo(uuid, text(s, "name"), text(s, "status"),
                 host == null || host.isNull() || host.asText().isEmpty() ? Optional.empty() : Optional.of(host.asText()),
-                text(flavor, "original_name"), (int) number(flavor, "disk"), metadata);
+                text(flavor, "original_name"), (int) number(flavor, "disk"), texts(s.get("metadata")),
+                texts(flavor.get("extra_specs")));
+    }
+
+    /** A JSON object's members as text; an absent member is an empty map. */
+    private static Map<String, String> texts(JsonNode object) {
+        Map<String, String> out = new HashMap<>();
+        if (object != null && object.isObject()) {
+            object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        return out;
     }
 
     static Map<String, Set<String>> aggregates(JsonNode body) {

@@ -16,7 +16,7 @@ import java.util.UUID;
  * @param replicas sorted by host name
  */
 public record ProtectedVm(UUID id, String name, String primary, String flavor, int diskGib,
-        Map<String, String> metadata, List<Replica> replicas) {
+        Map<String, String> metadata, Map<String, String> extraSpecs, List<Replica> replicas) {
 
     /** Server metadata naming a VM's anti-affinity group: no two of its members on one host. */
     public static final String ANTI_AFFINITY_KEY = "understudy:anti-affinity";
@@ -29,6 +29,7 @@ public record ProtectedVm(UUID id, String name, String primary, String flavor, i
         requireNonNull(primary, "primary is null");
         requireNonNull(flavor, "flavor is null");
         metadata = Map.copyOf(metadata);
+        extraSpecs = Map.copyOf(extraSpecs);
         if (replicas.size() == 2) {
             Replica a = replicas.get(0);
             Replica b = replicas.get(1);

@@ -75,7 +75,13 @@ class MainTest {
         assertThat(r.out()).contains(rules + ": valid, 2 rules")
                 .contains("cooldown 10m")
                 .contains("busy", "cpu_percent max 90", "2m", "all hosts")
-                .contains("service_up = true");
+                .contains("service_up = true")
+                .contains("protects VMs with: flavor extra spec understudy:protect=true")
+                .doesNotContain("tenants opt in");
+        Files.writeString(rules, "protect: [{metadata: {\"understudy:protect\": \"true\"}}]\nrules: []\n");
+        assertThat(run("rules", "check", rules.toString()).out())
+                .contains("protects VMs with: metadata understudy:protect=true")
+                .contains("tenants opt in: server metadata is set by any member of the server's project");
     }
 
     @Test

@@ -72,7 +72,7 @@ class StatusCommandTest {
         openstack.start();
         keystone();
         new FakeNova(openstack).compute("compute1", true).compute("compute2", true).compute("compute3", true)
-                .server(VM, "db", "compute1", Map.of("understudy:protect", "true")).serve();
+                .protectedServer(VM, "db", "compute1").serve();
         agents.answer("compute1", FakeAgents.stats("compute1", 5, 500, Map.of()))
                 .answer("compute2", FakeAgents.stats("compute2", 5, 500, Map.of()))
                 .answer("compute3", FakeAgents.stats("compute3", 5, 500, Map.of(VM, 2.0)))

@@ -66,9 +66,43 @@ final class Cloud {
         nova = NovaClient.create(config, Duration.ofSeconds(60));
     }
 
+    /**
+     * A rules file's {@code protect:} line that lets tenants opt in with server metadata
+     * {@code understudy:protect=true}, as these tests' servers do; without it only a flavor's
+     * extra spec protects.
+     */
+    static final String TENANTS_OPT_IN = "protect: [{metadata: {\"understudy:protect\": \"true\"}}]\n";
+
+    /** The flavor {@link #protectedFlavor()} makes. */
+    static final String PROTECTED_FLAVOR = PREFIX + "tiny.protected";
+
     /** Boots the cloud's tiny image on HOST with this metadata, without a network. */
     UUID boot(String name, String host, Map<String, String> metadata) {
         return boot(name, host, "understudy-tiny", "understudy.tiny", metadata);
+    }
+
+    /** Boots the tiny image on HOST with the flavor {@link #protectedFlavor()} makes, and no metadata. */
+    UUID bootProtectedFlavor(String name, String host) {
+        protectedFlavor();
+        return boot(name, host, "understudy-tiny", PROTECTED_FLAVOR, Map.of());
+    }
+
+    /**
+     * Makes, unless Nova has it, a flavor as small as understudy.tiny with the extra spec
+     * {@code understudy:protect=true}: what an operator does to protect a flavor's servers.
+     */
+    void protectedFlavor() {
+        for (JsonNode f : nova.get("/flavors", BASE).path("flavors")) {
+            if (f.path("name").asText().equals(PROTECTED_FLAVOR)) {
+                return;
+            }
+        }
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.putObject("flavor").put("name", PROTECTED_FLAVOR).put("ram", 64).put("vcpus", 1).put("disk", 1);
+        String id = nova.post("/flavors", BASE, body).path("flavor").path("id").asText();
+        ObjectNode specs = JsonNodeFactory.instance.objectNode();
+        specs.putObject("extra_specs").put("understudy:protect", "true");
+        nova.post("/flavors/" + id + "/os-extra_specs", BASE, specs);
     }
 
     /**

@@ -222,7 +222,7 @@ class FailoverCloudIT {
 
     /** A controller as {@code serve} runs it, fencing by DEFAULT_FENCE, evaluating every 2 s and at once on failure. */
     private ServedController serve(String defaultFence) throws Exception {
-        Files.writeString(dir.resolve("rules.yaml"), "policy: {maxReplicaLag: 1h}\nrules: []\n");
+        Files.writeString(dir.resolve("rules.yaml"), Cloud.TENANTS_OPT_IN + "policy: {maxReplicaLag: 1h}\nrules: []\n");
         return new ServedController(dir, ServedController.configBody(cloud, agents, "placement: {interval: 1h}\n"
                 // Every STAY too, so that a round's record shows what it decided of the server.
                 + "history: {recordStays: true}\n"

@@ -246,7 +246,7 @@ class MovesCloudIT {
 
     /** Writes the controller's configuration and rules (agents, cloud, Nova's service_down_time) and wires it. */
     private Injector controller(String rules) throws Exception {
-        Files.writeString(dir.resolve("rules.yaml"), rules);
+        Files.writeString(dir.resolve("rules.yaml"), Cloud.TENANTS_OPT_IN + rules);
         StringBuilder endpoints = new StringBuilder();
         agents.urls().forEach((host, url) -> endpoints.append("    ").append(host).append(": ").append(url)
                 .append('\n'));

@@ -214,7 +214,7 @@ class RealMovesCloudIT {
     }
 
     private ServedController serve() throws Exception {
-        Files.writeString(dir.resolve("rules.yaml"), String.join("\n",
+        Files.writeString(dir.resolve("rules.yaml"), Cloud.TENANTS_OPT_IN + String.join("\n",
                 "policy: {replicas: 2, replicationInterval: 2s, maxReplicaLag: 1m, cooldown: 10m}",
                 "rules:",
                 "  - {name: enabled-in-nova, parameter: service_enabled, equals: true, for: 5s}", ""));

@@ -104,7 +104,8 @@ class StatsCloudIT {
 
     @Test
     void aProtectedServerOnABusyHostIsDecidedOntoItsReplicaHolder() throws Exception {
-        server = cloud.boot("busy", "compute1", Map.of("understudy:protect", "true"));
+        // Protected the operator's way, by its flavor's extra spec: the rules say nothing of protection.
+        server = cloud.bootProtectedFlavor("busy", "compute1");
         await().atMost(Duration.ofSeconds(90)).until(() -> cloud.status(server).equals("ACTIVE"));
         agents.answer("compute1", FakeAgents.stats("compute1", 97, 500, Map.of()))
                 .answer("compute2", FakeAgents.stats("compute2", 10, 500, Map.of(server, 2.0)))
@@ -130,7 +131,7 @@ class StatsCloudIT {
         server = cloud.boot("plan", "compute2", Map.of("understudy:protect", "true"));
         await().atMost(Duration.ofSeconds(90)).until(() -> cloud.status(server).equals("ACTIVE"));
         Path rules = dir.resolve("rules.yaml");
-        Files.writeString(rules, "rules: [{parameter: agent_reachable, equals: true}]\n");
+        Files.writeString(rules, Cloud.TENANTS_OPT_IN + "rules: [{parameter: agent_reachable, equals: true}]\n");
         Path config = dir.resolve("controller.yaml");
         // Agents on a port nothing listens on: every host's agent is unreachable.
         Files.writeString(config, "dataDir: " + dir + "\nrules: rules.yaml\nagents: {port: 9, timeout: 1s}\n"

@@ -37,12 +37,12 @@ class DeciderTest {
     private final Decider decider = new Decider();
 
     private static ProtectedVm vm(UUID id, String primary, Replica... replicas) {
-        return new ProtectedVm(id, "vm-" + id.getLeastSignificantBits(), primary, "m1.small", 10,
+        return new ProtectedVm(id, "vm-" + id.getLeastSignificantBits(), primary, "m1.small", 10, Map.of(),
                 Map.of("understudy:protect", "true"), List.of(replicas));
     }
 
     private static ProtectedVm vm(UUID id, String primary, Map<String, String> metadata, Replica... replicas) {
-        return new ProtectedVm(id, "vm-" + id.getLeastSignificantBits(), primary, "m1.small", 10, metadata, List.of(replicas));
+        return new ProtectedVm(id, "vm-" + id.getLeastSignificantBits(), primary, "m1.small", 10, metadata, Map.of(), List.of(replicas));
     }
 
     private static UUID id(int n) {

@@ -72,7 +72,7 @@ class JobsTest {
         wireMock.start();
         UUID vm = UUID.randomUUID();
         new FakeNova(wireMock).compute("compute1", true).compute("compute2", true)
-                .server(vm, "db", "compute1", Map.of("understudy:protect", "true")).serve();
+                .protectedServer(vm, "db", "compute1").serve();
         agents.answer("compute1", FakeAgents.stats("compute1", 99, 500, Map.of()))
                 .answer("compute2", FakeAgents.stats("compute2", 1, 500, Map.of(vm, 1.0)));
         Path rules = dir.resolve("rules.yaml");

@@ -2,7 +2,6 @@ package io.understudy.scheduler.moves;
 
 import io.understudy.nova.action.Fenced;
 import io.understudy.nova.action.MoveResult;
-import io.understudy.nova.action.ServerMetadata;
 import io.understudy.nova.action.ServiceChange;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.Migration;
@@ -156,12 +155,6 @@ final class FakeNovaMoves implements NovaMoves {
     public List<ComputeService> computeServices() {
         calls.add("computeServices");
         return List.copyOf(services.values());
-    }
-
-    @Override
-    public Duration publish(UUID vm, String role, List<ServerMetadata.Replica> replicas) {
-        calls.add("publish " + role + " " + replicas);
-        return Duration.ZERO;
     }
 
     private static MoveResult result(MoveResult.Kind kind, UUID vm, String host, MoveResult.Outcome outcome,

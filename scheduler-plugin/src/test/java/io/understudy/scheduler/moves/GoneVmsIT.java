@@ -89,7 +89,7 @@ class GoneVmsIT {
         FakeNova nova = new FakeNova(wireMock);
         HOSTS.forEach(h -> nova.compute(h, true));
         if (listed) {
-            nova.server(VM, "db", "compute1", Map.of("understudy:protect", "true"));
+            nova.protectedServer(VM, "db", "compute1");
         }
         nova.serve();
     }

@@ -30,7 +30,7 @@ class PlacerTest {
     }
 
     private static ProtectedVm vm(String primary, int diskGib, Replica... replicas) {
-        return new ProtectedVm(VM, "db", primary, "m1", diskGib, Map.of(), List.of(replicas));
+        return new ProtectedVm(VM, "db", primary, "m1", diskGib, Map.of(), Map.of(), List.of(replicas));
     }
 
     @Test
@@ -118,8 +118,8 @@ class PlacerTest {
         Evaluation e = new Evaluator().evaluate(hosts, new RulesParser().parse("policy: {replicas: 1}", "t"), Map.of(),
                 Set.of(), NOW, Breaches.NONE);
         List<PlacementChange> cs = new Placer().place(e, List.of(
-                new ProtectedVm(new UUID(0, 1), "x", "a", "m1", 20, Map.of(), List.of()),
-                new ProtectedVm(new UUID(0, 2), "y", "a", "m1", 20, Map.of(), List.of())));
+                new ProtectedVm(new UUID(0, 1), "x", "a", "m1", 20, Map.of(), Map.of(), List.of()),
+                new ProtectedVm(new UUID(0, 2), "y", "a", "m1", 20, Map.of(), Map.of(), List.of())));
         assertThat(cs.get(0).added()).containsExactly("b");
         assertThat(cs.get(1).added()).as("b has 10 GiB left").isEmpty();
     }

@@ -61,8 +61,8 @@ class DetectedFailureRoundTest {
         wireMock.start();
         // Nova has not noticed anything: every compute is up as far as it knows.
         new FakeNova(wireMock).compute("compute1", true).compute("compute2", true).compute("compute3", true)
-                .server(ON_FAILED, "db", "compute1", Map.of("understudy:protect", "true"))
-                .server(ON_SUSPECT, "web", "compute2", Map.of("understudy:protect", "true")).serve();
+                .protectedServer(ON_FAILED, "db", "compute1")
+                .protectedServer(ON_SUSPECT, "web", "compute2").serve();
         agents.answer("compute1", FakeAgents.stats("compute1", 5, 500, Map.of()))
                 .answer("compute2", FakeAgents.stats("compute2", 5, 500, Map.of()))
                 .answer("compute3", FakeAgents.stats("compute3", 5, 500, Map.of(ON_FAILED, 3.0, ON_SUSPECT, 3.0)))

@@ -59,7 +59,7 @@ class EvaluationRoundTest {
         wireMock.start();
         nova = new FakeNova(wireMock);
         nova.compute("compute1", true).compute("compute2", true).compute("compute3", true)
-                .server(VM, "db", "compute1", Map.of("understudy:protect", "true"))
+                .protectedServer(VM, "db", "compute1")
                 .server(UNPROTECTED, "unprotected", "compute1", Map.of()).serve();
         agents.answer("compute1", FakeAgents.stats("compute1", 97, 500, Map.of()))
                 .answer("compute2", FakeAgents.stats("compute2", 10, 500, Map.of(VM, 3.0)))

@@ -35,6 +35,8 @@ class RulesParserTest {
                 protect:
                   - metadata: {"understudy:protect": "yes", tier: db}
                   - flavors: [m1.large, m1.xlarge]
+                  - extra_specs: {"hw:gold": "true"}
+                    flavors: [m1.large]
                 rules:
                   - name: cpu
                     parameter: cpu_percent
@@ -57,20 +59,24 @@ class RulesParserTest {
         assertThat(rules.policy()).isEqualTo(new Policy(3, Duration.ofSeconds(15), Duration.ofSeconds(90),
                 Duration.ofHours(1), 7, MoveAction.NONE, MoveAction.NONE));
         assertThat(rules.protect()).containsExactly(
-                new VmSelector(Map.of("understudy:protect", "yes", "tier", "db"), Set.of()),
-                new VmSelector(Map.of(), Set.of("m1.large", "m1.xlarge")));
+                new VmSelector(Map.of("understudy:protect", "yes", "tier", "db"), Set.of(), Map.of()),
+                new VmSelector(Map.of(), Set.of("m1.large", "m1.xlarge"), Map.of()),
+                new VmSelector(Map.of(), Set.of("m1.large"), Map.of("hw:gold", "true")));
+        assertThat(rules.protect()).extracting(VmSelector::tenantsOptIn).containsExactly(true, false, false);
+        assertThat(rules.isProtected(Map.of(), "m1.large", Map.of("hw:gold", "true"))).isTrue();
+        assertThat(rules.isProtected(Map.of(), "m1.small", Map.of("hw:gold", "true"))).isFalse();
         assertThat(rules.rules()).hasSize(5);
         Rule cpu = rules.rules().get(0);
         assertThat(cpu).isEqualTo(new Rule("cpu", Parameter.CPU_PERCENT,
                 new Range.Between(OptionalDouble.of(5), OptionalDouble.of(90)), Duration.ofMinutes(2),
-                new Scope.AllHosts(), 14));
+                new Scope.AllHosts(), 16));
         assertThat(rules.rules().get(1).name()).isEqualTo("service_up");
         assertThat(rules.rules().get(1).range()).isEqualTo(new Range.EqualTo(Value.of(true)));
         assertThat(rules.rules().get(1).forDuration()).isZero();
         assertThat(rules.rules().get(2).range()).isEqualTo(new Range.OneOf(Set.of(Value.of("up"))));
         assertThat(rules.rules().get(2).scope()).isEqualTo(new Scope.Aggregate("ssd"));
         assertThat(rules.rules().get(3).scope())
-                .isEqualTo(new Scope.Vms(new VmSelector(Map.of(), Set.of("m1.large"))));
+                .isEqualTo(new Scope.Vms(new VmSelector(Map.of(), Set.of("m1.large"), Map.of())));
         assertThat(rules.rules().get(4).scope()).isEqualTo(new Scope.AllHosts());
         assertThat(rules.aggregates()).containsExactly("ssd");
     }
@@ -86,9 +92,13 @@ class RulesParserTest {
         assertThat(rules.policy().maxMovesAtOnce()).isEqualTo(2);
         assertThat(rules.policy().whenPrimaryAlive()).isEqualTo(MoveAction.LIVE_MIGRATE);
         assertThat(rules.policy().whenPrimaryDown()).isEqualTo(MoveAction.EVACUATE);
-        assertThat(rules.protect()).containsExactly(new VmSelector(Map.of("understudy:protect", "true"), Set.of()));
-        assertThat(rules.isProtected(Map.of("understudy:protect", "true"), "any")).isTrue();
-        assertThat(rules.isProtected(Map.of("understudy:protect", "false"), "any")).isFalse();
+        // Only an admin sets a flavor's extra specs; any project member sets its server's metadata.
+        assertThat(rules.protect()).containsExactly(
+                new VmSelector(Map.of(), Set.of(), Map.of("understudy:protect", "true")));
+        assertThat(rules.isProtected(Map.of(), "any", Map.of("understudy:protect", "true"))).isTrue();
+        assertThat(rules.isProtected(Map.of(), "any", Map.of("understudy:protect", "false"))).isFalse();
+        assertThat(rules.isProtected(Map.of("understudy:protect", "true"), "any", Map.of()))
+                .as("a tenant's metadata, not opted in by the rules").isFalse();
     }
 
     @Test

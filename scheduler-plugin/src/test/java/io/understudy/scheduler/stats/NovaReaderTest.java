@@ -44,7 +44,7 @@ class NovaReaderTest {
     void oneListingPerKindAtTheMicroversionsWhoseFieldsItReads() {
         UUID vm = UUID.randomUUID();
         nova.compute("compute1", true).compute("compute2", false)
-                .server(vm, "db", "compute1", Map.of("understudy:protect", "true")).serve();
+                .server(vm, "db", "compute1", Map.of("tier", "db"), Map.of("understudy:protect", "true")).serve();
         NovaSnapshot s = reader(1000).read(false);
         assertThat(s.services()).extracting(x -> x.host() + " " + x.up()).containsExactly("compute1 true", "compute2 false");
         assertThat(s.hypervisors()).extracting(Hypervisor::host).containsExactly("compute1", "compute2");
@@ -54,7 +54,9 @@ class NovaReaderTest {
             assertThat(server.host()).contains("compute1");
             assertThat(server.flavor()).isEqualTo("understudy.tiny");
             assertThat(server.diskGib()).isEqualTo(1);
-            assertThat(server.metadata()).containsEntry("understudy:protect", "true");
+            assertThat(server.metadata()).containsExactly(Map.entry("tier", "db"));
+            assertThat(server.extraSpecs()).as("the embedded flavor's extra specs")
+                    .containsExactly(Map.entry("understudy:protect", "true"));
         });
         assertThat(s.requests()).isEqualTo(3);
         wireMock.verify(1, getRequestedFor(urlPathEqualTo("/v2.1/os-services"))

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.understudy.nova.client.NovaClient;
 import io.understudy.nova.keystone.ComputeSession;
+import io.understudy.scheduler.rules.VmSelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -53,12 +54,24 @@ public final class FakeNova implements AutoCloseable {
         return this;
     }
 
+    /** A server whose flavor has {@code understudy:protect=true}: protected by the default rules. */
+    public FakeNova protectedServer(UUID id, String name, String host) {
+        return server(id, name, host, Map.of(), Map.of(VmSelector.PROTECT_KEY, "true"));
+    }
+
     public FakeNova server(UUID id, String name, String host, Map<String, String> metadata) {
+        return server(id, name, host, metadata, Map.of());
+    }
+
+    /** A server as Nova lists it at 2.47 and later: its flavor embedded, with the flavor's extra specs. */
+    public FakeNova server(UUID id, String name, String host, Map<String, String> metadata,
+            Map<String, String> extraSpecs) {
         ObjectNode s = JSON.createObjectNode().put("id", id.toString()).put("name", name).put("status", "ACTIVE")
                 .put("OS-EXT-SRV-ATTR:host", host);
-        s.putObject("flavor").put("original_name", "understudy.tiny").put("disk", 1).put("ram", 64).put("vcpus", 1);
-        ObjectNode md = s.putObject("metadata");
-        metadata.forEach(md::put);
+        ObjectNode flavor = s.putObject("flavor").put("original_name", "understudy.tiny").put("disk", 1).put("ram", 64)
+                .put("vcpus", 1);
+        extraSpecs.forEach(flavor.putObject("extra_specs")::put);
+        metadata.forEach(s.putObject("metadata")::put);
         servers.add(s);
         return this;
     }
