@@ -89,7 +89,7 @@ public final class AgentClient {
 
     /**
      * Holds the VM's rounds on its primary before Nova live-migrates it (see {@link Hold}); returns
-     * once no round runs there, with the VM's state.
+     * once no backup of ours runs there (a round under way has its backup aborted), with the VM's state.
      */
     public PrimaryStatus hold(UUID vm, Hold hold) throws IOException {
         return send(request("/v1/vms/" + vm + "/hold").timeout(timeout.multipliedBy(30))

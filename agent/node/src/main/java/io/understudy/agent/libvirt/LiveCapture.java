@@ -16,6 +16,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,9 +57,10 @@ import org.w3c.dom.Element;
  * images) and, as soon as the backup has begun, deletes the metadata alone of both checkpoints:
  * their bitmaps stay in the images and QEMU goes on marking them, across a clean stop and start
  * too. This is how oVirt keeps its incremental backups beside its own manager. libvirt holds our
- * metadata only from that redefinition to the backup's start (tens of milliseconds), not while the
- * round reads: Nova destroys a domain and undefines it some 20 ms later (a hard reboot, a delete),
- * and a round that reads for half a second would otherwise meet it. Once the round has read, the
+ * metadata only from that redefinition to the backup's start, not while the round reads: Nova
+ * destroys a domain and undefines it some 20 ms later (a hard reboot, a delete), and a round
+ * reading then would make the undefine fail. A begin that fails (the likeliest cause: the domain
+ * destroyed under it) removes the metadata before anything else. Once the round has read, the
  * previous checkpoint's bitmaps are removed the way stale ones are. The agent's start-up removes
  * any metadata a crash left ({@link #parkAll()}).
  *
@@ -106,6 +109,19 @@ public final class LiveCapture {
     private final Hypervisor hypervisor;
     private final Path scratchDir;
     private final Duration nbdTimeout;
+    /** The round running on each VM. */
+    private final Map<UUID, Flight> flights = new HashMap<>();
+    /** VMs whose rounds may not begin a backup (see {@link #bar}). */
+    private final Set<UUID> barred = new HashSet<>();
+
+    /**
+     * A round in flight: whether it was aborted, and whether its backup job runs now. Its monitor
+     * is held while the job begins and ends, so that an abort reaches only our own job.
+     */
+    private static final class Flight {
+        private boolean aborted;
+        private Domain job;
+    }
 
     /**
      * @param scratchDir where QEMU keeps the backup's copy-before-write data while a round runs;
@@ -192,8 +208,92 @@ public final class LiveCapture {
         }
     }
 
-    /** Runs one round; see the class comment for what happens to checkpoints when it fails. */
+    /**
+     * Runs one round; see the class comment for what happens to checkpoints when it fails.
+     *
+     * @throws RoundAbortedException when {@link #bar} aborted it, or it was barred before it began
+     */
     public Round run(Request request) throws IOException {
+        Flight flight = new Flight();
+        synchronized (flights) {
+            if (barred.contains(request.vm())) {
+                throw new RoundAbortedException(request.vm(), null);
+            }
+            if (flights.putIfAbsent(request.vm(), flight) != null) {
+                throw new IllegalStateException("a round of vm " + request.vm() + " is already running");
+            }
+        }
+        try {
+            return fly(request, flight);
+        } catch (IOException | RuntimeException e) {
+            synchronized (flight) {
+                if (flight.aborted) {
+                    throw new RoundAbortedException(request.vm(), e);
+                }
+            }
+            throw e;
+        } finally {
+            synchronized (flights) {
+                flights.remove(request.vm(), flight);
+                flights.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Bars the VM's rounds from beginning a backup until {@link #unbar}, and aborts the backup of
+     * the round in flight, if any (it fails with {@link RoundAbortedException} and its checkpoint
+     * goes as a failed round's does). Returns once no round of the VM runs: Nova's live migration,
+     * which must not meet our backup job, can be asked then.
+     *
+     * @param wait the longest wait for the round in flight to end
+     */
+    public void bar(UUID vm, Duration wait) throws IOException {
+        Flight flight;
+        synchronized (flights) {
+            barred.add(vm);
+            flight = flights.get(vm);
+        }
+        if (flight == null) {
+            return;
+        }
+        synchronized (flight) {
+            flight.aborted = true;
+            if (flight.job != null) {
+                try {
+                    flight.job.abortJob();
+                } catch (LibvirtException e) {
+                    // Ended on its own meanwhile: the round ends all the same.
+                    LOG.debug("vm {}: abort of its backup job: {}", vm, e.getMessage());
+                }
+            }
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (flights) {
+            while (flights.get(vm) == flight) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new HypervisorException("the round of vm " + vm + " has not ended " + wait.toSeconds()
+                            + " s after its backup was aborted");
+                }
+                try {
+                    flights.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while the round of vm " + vm + " ended");
+                }
+            }
+        }
+    }
+
+    /** Lets the VM's rounds begin backups again after {@link #bar}. */
+    public void unbar(UUID vm) {
+        synchronized (flights) {
+            barred.remove(vm);
+        }
+    }
+
+    private Round fly(Request request, Flight flight) throws IOException {
         Domain dom = hypervisor.domain(request.vm());
         DomainDescription desc = Hypervisor.describe(dom, request.vm());
         // Checked first: a backup of a stopped domain fails, and that failure must not cost the checkpoint.
@@ -239,20 +339,28 @@ public final class LiveCapture {
 
         long t0 = System.nanoTime();
         Job job;
-        try {
-            job = begin(dom, desc, request, fullBecause.isEmpty() ? request.previous() : Optional.empty(), dropped);
-        } catch (HypervisorException e) {
-            // First of all: the likeliest cause is a domain Nova has just destroyed, and is about to undefine.
-            request.previous().ifPresent(p -> park(dom, desc, p, e));
-            if (fullBecause.isPresent()) {
-                throw e;
+        synchronized (flight) {
+            if (flight.aborted) {
+                RoundAbortedException aborted = new RoundAbortedException(request.vm(), null);
+                request.previous().ifPresent(p -> park(dom, desc, p, aborted));
+                throw aborted;
             }
-            // libvirt would not back up from the previous checkpoint (a bitmap broken by a crash,
-            // say): a full round instead. The previous bitmaps go only once this round has
-            // succeeded, so a failure that has nothing to do with them costs nothing.
-            fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get() + ": "
-                    + e.libvirtMessage());
-            job = begin(dom, desc, request, Optional.empty(), dropped);
+            try {
+                job = begin(dom, desc, request, fullBecause.isEmpty() ? request.previous() : Optional.empty(), dropped);
+            } catch (HypervisorException e) {
+                // First of all: the likeliest cause is a domain Nova has just destroyed, and is about to undefine.
+                request.previous().ifPresent(p -> park(dom, desc, p, e));
+                if (fullBecause.isPresent()) {
+                    throw e;
+                }
+                // libvirt would not back up from the previous checkpoint (a bitmap broken by a crash,
+                // say): a full round instead. The previous bitmaps go only once this round has
+                // succeeded, so a failure that has nothing to do with them costs nothing.
+                fullBecause = Optional.of("libvirt refused an incremental backup from " + request.previous().get()
+                        + ": " + e.libvirtMessage());
+                job = begin(dom, desc, request, Optional.empty(), dropped);
+            }
+            flight.job = dom;
         }
         long t1 = System.nanoTime();
         List<DiskRound> disks = new ArrayList<>();
@@ -269,7 +377,7 @@ public final class LiveCapture {
             // Every step is tried even when an earlier one fails: a domain stopped under the round
             // refuses the abort, and its metadata must go all the same.
             try {
-                endJob(dom, desc, job);
+                endJob(dom, desc, job, flight);
             } catch (IOException | RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -280,7 +388,7 @@ public final class LiveCapture {
             throw e;
         }
         long t2 = System.nanoTime();
-        endJob(dom, desc, job);
+        endJob(dom, desc, job, flight);
         if (request.previous().isPresent()) {
             // Whatever made the round full, the previous checkpoint has served: only this round's stays.
             try {
@@ -601,7 +709,7 @@ public final class LiveCapture {
             }
         }
         if (!scratch.isEmpty() && scratch.stream().allMatch(p -> scratchDir.equals(p.getParent()))) {
-            endJob(dom, desc, new Job(0, Map.of(), scratch));
+            endJob(dom, desc, new Job(0, Map.of(), scratch), new Flight());
         }
     }
 
@@ -620,11 +728,18 @@ public final class LiveCapture {
      * Ends the backup job and waits until libvirt has torn it down (it tears down the NBD export and
      * the scratch files after abort returns), then removes any scratch file left.
      */
-    private static void endJob(Domain dom, DomainDescription desc, Job job) throws IOException {
-        try {
-            dom.abortJob();
-        } catch (LibvirtException e) {
-            throw new HypervisorException("abort the backup job of domain " + desc.name(), e);
+    private static void endJob(Domain dom, DomainDescription desc, Job job, Flight flight) throws IOException {
+        synchronized (flight) {
+            // From here on the job is no longer one a bar may abort: it is ending, or gone already.
+            boolean abortedAlready = flight.aborted && flight.job != null;
+            flight.job = null;
+            try {
+                dom.abortJob();
+            } catch (LibvirtException e) {
+                if (!abortedAlready) {
+                    throw new HypervisorException("abort the backup job of domain " + desc.name(), e);
+                }
+            }
         }
         long deadline = System.nanoTime() + JOB_END.toNanos();
         long pause = 1;

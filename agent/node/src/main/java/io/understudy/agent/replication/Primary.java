@@ -102,7 +102,8 @@ final class Primary {
     private static final ObjectMapper JSON = Json.mapper();
 
     private final Path dir;
-    private State state;
+    /** Replaced whole, never changed: read without waiting for a round (a hold's answer does). */
+    private volatile State state;
 
     private Primary(Path dir, State state) {
         this.dir = dir;
@@ -177,7 +178,7 @@ final class Primary {
     /** What the primary needs of a local replica to continue from it. */
     record ReplicaSnapshot(long version, long virtualSize, Path manifest) {}
 
-    synchronized State state() {
+    State state() {
         return state;
     }
 

@@ -14,6 +14,7 @@ import io.understudy.agent.api.Role;
 import io.understudy.agent.libvirt.DomainDescription;
 import io.understudy.agent.libvirt.Hypervisor;
 import io.understudy.agent.libvirt.LiveCapture;
+import io.understudy.agent.libvirt.RoundAbortedException;
 import io.understudy.agent.qcow2.BadImageException;
 import io.understudy.agent.qcow2.Qcow2Image;
 import io.understudy.agent.replica.BootFiles;
@@ -66,6 +67,11 @@ public final class Replicator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
     /** How long after a change in Nova's snapshots folder no round begins: Nova's block copy starts within it. */
     static final Duration SNAPSHOT_QUIET = Duration.ofSeconds(10);
+    /**
+     * The longest a hold waits for the round in flight to end once its backup is aborted: the
+     * round then only tears its job down.
+     */
+    private static final Duration BAR_WAIT = Duration.ofSeconds(30);
 
     private final String host;
     private final Path root;
@@ -131,8 +137,8 @@ public final class Replicator implements AutoCloseable {
     public void assign(UUID vm, Protection protection) {
         // A new part ends a hold (after a live migration the roles flip: a hold is for one move); the
         // same part delivered again does not.
-        if (!Objects.equals(protections.get(vm), protection)) {
-            holds.remove(vm);
+        if (!Objects.equals(protections.get(vm), protection) && holds.remove(vm) != null) {
+            capture.unbar(vm);
         }
         // A secondary dropped and assigned again dropped the boot files it kept with its replica.
         bootFilesSent.keySet().removeIf(key -> key.startsWith(vm + " "));
@@ -206,8 +212,9 @@ public final class Replicator implements AutoCloseable {
     /**
      * Holds the VM's rounds for {@code hold.lease()}, or until released or the VM is assigned anew:
      * Nova is about to live-migrate it, and libvirt's migration must not meet a round's backup job
-     * (Nova's migration monitor fails the migration on it). Returns once no round runs: after a
-     * last round when {@code hold.finalRound()}, else once the round in flight, if any, ended.
+     * (Nova's migration monitor fails the migration on it). Returns once no backup of ours runs:
+     * after a last round when {@code hold.finalRound()}; else at once, the backup of a round in
+     * flight aborted (that round sends nothing; waiting for it would cost the move up to a round).
      */
     public PrimaryStatus hold(UUID vm, Hold hold) throws IOException {
         if (!protections.containsKey(vm)) {
@@ -217,19 +224,16 @@ public final class Replicator implements AutoCloseable {
         holds.put(vm, until);
         LOG.info("vm {}: rounds held until {}{}: a live migration is coming", vm, until,
                 hold.finalRound() ? ", after a last round" : "");
-        if (hold.finalRound()) {
-            return round(vm, true);
-        }
-        Primary primary = primary(vm);
-        // Every round takes this lock and looks at the hold inside it: none starts after this.
-        synchronized (primary) {
-            return status(vm, primary);
-        }
+        PrimaryStatus last = hold.finalRound() ? round(vm, true) : null;
+        // Rounds look at the hold when they start, and the capture is barred for one that started before.
+        capture.bar(vm, BAR_WAIT);
+        return last != null ? last : status(vm, primary(vm));
     }
 
     /** Ends the VM's hold, if any: its rounds go on at the next interval. */
     public boolean release(UUID vm) {
         boolean held = holds.remove(vm) != null;
+        capture.unbar(vm);
         if (held) {
             LOG.info("vm {}: hold released; rounds go on", vm);
         }
@@ -272,6 +276,7 @@ public final class Replicator implements AutoCloseable {
             return Optional.of(until);
         }
         if (holds.remove(vm, until)) {
+            capture.unbar(vm);
             LOG.info("vm {}: hold ended: its lease ran out at {}; rounds go on", vm, until);
         }
         return Optional.empty();
@@ -383,6 +388,9 @@ public final class Replicator implements AutoCloseable {
                 ship(primary, protection);
             } catch (CannotFollowException e) {
                 throw stop(vm, primary, e.getMessage());
+            } catch (RoundAbortedException e) {
+                LOG.info("vm {}: round aborted, nothing sent: its rounds are held for a live migration", vm);
+                throw new RoundsHeldException(vm, "its round was aborted by a hold");
             } catch (IOException | RuntimeException e) {
                 metrics.counter("understudy.rounds", "result", "failed", "kind", "-").increment();
                 LOG.warn("vm {}: round failed: {}", vm, e.getMessage());

@@ -78,7 +78,8 @@ public final class ProtectionResource {
 
     /**
      * Holds the VM's rounds (this node must be its primary) before Nova live-migrates it; answers
-     * once no round runs, with the VM's state. 400 for a lease not between 0 and two hours.
+     * once no backup of ours runs (a round under way has its backup aborted), with the VM's state.
+     * 400 for a lease not between 0 and two hours.
      */
     @POST
     @Path("{vm}/hold")

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * slot holds the newest record up to the newest present). Between rounds libvirt knows no
  * checkpoint of ours, so the domain can be undefined with Nova's own flags: midway it is, the way
  * Nova's hard reboot does it, and the next round goes on incremental from the bitmap the image
- * kept; then again in the middle of a round, which must not stop Nova's undefine. A QEMU killed outright leaves that bitmap inconsistent, and the next round goes full. At
+ * kept; then again in the middle of a round, which must not stop Nova's undefine. A hold's bar
+ * aborts a round in the middle, and none begins while it lasts. A QEMU killed outright leaves that bitmap inconsistent, and the next round goes full. At
  * the end the guest is paused, a last round taken, the guest destroyed, and the replica must
  * equal the disk ({@code qemu-img compare})
  * with no bitmap of ours left in the image. Last, the replica boots as a domain of its own and
@@ -163,10 +164,7 @@ class LibvirtCaptureIT {
         // the agent's is, goes on incremental and removes the failed round's bitmap on its way.
         String midRound = LiveCapture.PREFIX + "it-" + (rounds + 1);
         NovaRebootsMidRound reboot = new NovaRebootsMidRound();
-        console.awaitRecord(console.lastRecord() + RECORDS_PER_ROUND, WRITING);
-        assertThatThrownBy(() -> capture.run(
-                new LiveCapture.Request(vm, checkpoint, midRound, CLUSTER, Map.of("vda", reboot), Set.of())))
-                .isInstanceOf(IOException.class);
+        roundFails(midRound, reboot, IOException.class);
         assertThat(reboot.checkpointsWhileReading).as("checkpoints libvirt knew while the round read").isEmpty();
         assertThat(reboot.undefineFailure).as("Nova's undefine in the middle of a round").isNull();
         hypervisor.defineAndStart(spec);
@@ -174,6 +172,27 @@ class LibvirtCaptureIT {
         LiveCapture.Round retry = round(midRound);
         assertThat(retry.full()).as("the retry after a reboot mid-round").isFalse();
         assertThat(retry.dropped()).containsExactly(midRound + "@vda");
+
+        // A hold for a live migration in the middle of a round: the bar aborts the round's backup
+        // and returns once the round has ended, with no job of ours left on the domain for the
+        // migration to meet. Barred, no round begins; unbarred, the retry goes on incremental.
+        String barred = LiveCapture.PREFIX + "it-" + (rounds + 1);
+        BarsMidRound bar = new BarsMidRound();
+        roundFails(barred, bar, RoundAbortedException.class);
+        bar.barring.join();
+        assertThat(bar.failure).as("the bar").isNull();
+        assertThat(hypervisor.domain(vm).getJobInfo().getType()).as("libvirt's job on the domain after the bar")
+                .isZero();
+        assertThat(capture.checkpoints(vm)).isEmpty();
+        assertThatThrownBy(() -> capture.run(new LiveCapture.Request(vm, checkpoint, barred, CLUSTER,
+                Map.of("vda", new BarsMidRound()), Set.of()))).as("a round while barred")
+                .isInstanceOf(RoundAbortedException.class);
+        capture.unbar(vm);
+        LiveCapture.Round unbarred = round(barred);
+        assertThat(unbarred.full()).as("the retry after the bar").isFalse();
+        assertThat(unbarred.dropped()).containsExactly(barred + "@vda");
+        report.add(String.format("bar: the round's backup aborted, the bar returned %d ms after it was asked",
+                bar.tookMillis));
 
         // A QEMU killed outright leaves its bitmap marked in use (inconsistent): libvirt refuses
         // to define the checkpoint on it again, and the round goes full.
@@ -224,6 +243,14 @@ class LibvirtCaptureIT {
             assertThat(Long.parseLong(activatedConsole.await(RESUMED, 1, BOOT).group(1))).isEqualTo(last.newest());
             activatedConsole.awaitRecord(last.newest() + 1, WRITING);
         }
+    }
+
+    /** Waits for fresh records, then runs a round toward NEXT into SINK, which must fail with TYPE. */
+    private void roundFails(String next, ClusterSink sink, Class<? extends IOException> type) throws Exception {
+        console.awaitRecord(console.lastRecord() + RECORDS_PER_ROUND, WRITING);
+        assertThatThrownBy(() -> capture.run(
+                new LiveCapture.Request(vm, checkpoint, next, CLUSTER, Map.of("vda", sink), Set.of())))
+                .isInstanceOf(type);
     }
 
     /** Waits for fresh records, then runs one round toward a new checkpoint. */
@@ -291,6 +318,45 @@ class LibvirtCaptureIT {
                 hypervisor.domain(vm).undefine(NOVA_UNDEFINE);
             } catch (Exception e) {
                 undefineFailure = e;
+            }
+        }
+
+        @Override
+        public void zeros(long first, long count) {}
+    }
+
+    /**
+     * A round's sink that, at its first cluster, has another thread bar the VM (as a hold does) and
+     * waits until libvirt shows the backup job gone: the round's next read then fails.
+     */
+    private final class BarsMidRound implements ClusterSink {
+        private Thread barring;
+        private Exception failure;
+        private long tookMillis;
+
+        @Override
+        public void data(long cluster, ByteBuffer bytes) throws IOException {
+            if (barring != null) {
+                return;
+            }
+            barring = new Thread(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    capture.bar(vm, Duration.ofSeconds(30));
+                } catch (Exception e) {
+                    failure = e;
+                }
+                tookMillis = (System.nanoTime() - t0) / 1_000_000;
+            });
+            barring.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            try {
+                while (hypervisor.domain(vm).getJobInfo().getType() != 0) {
+                    assertThat(System.nanoTime()).as("the backup job aborted by the bar").isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+            } catch (org.libvirt.LibvirtException | InterruptedException e) {
+                throw new IOException(e);
             }
         }
 
