@@ -75,7 +75,7 @@ PY
   export HARNESS_CLOUD="$state/clouds.yaml" OS_CLIENT_CONFIG_FILE="$state/clouds.yaml" OS_CLOUD=devstack-admin
   keystone_uri="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["clouds"]["devstack-admin"]["auth"]["auth_url"].removesuffix("/").removesuffix("/v3"))' "$HARNESS_CLOUD")"
   region="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["clouds"]["devstack-admin"].get("region_name", "RegionOne"))' "$HARNESS_CLOUD")"
-  for thing in "role service" "user understudy" "flavor understudy.protected"; do
+  for thing in "role service" "user understudy" "flavor understudy.protected" "service instance-replication"; do
     read -r kind name <<<"$thing"
     openstack "$kind" show "$name" >/dev/null 2>&1 || made+=("$thing")
   done
@@ -191,6 +191,8 @@ echo "plugin-phases.sh: agent $agent_health; controller $controller_health"
 
 if [ -z "$clouds_yaml" ]; then
   for asked in "create_service_user understudy admin" \
+    "get_or_create_service understudy instance-replication Understudy: live replicas of protected VMs, and their moves" \
+    "get_or_create_endpoint instance-replication RegionOne http://127.0.0.1:$controller_port" \
     "openstack --os-region-name=RegionOne flavor create --ram 512 --disk 1 --vcpus 1 --property understudy:protect=true understudy.protected"; do
     grep -qxF "$asked" "$state/asked" || fail "the plugin did not ask '$asked' (it asked: $(tr '\n' ';' <"$state/asked"))"
   done
@@ -202,6 +204,12 @@ else
   openstack user show understudy >/dev/null || fail "no Keystone user 'understudy'"
   openstack flavor show understudy.protected -f value -c properties | grep -q "understudy:protect" \
     || fail "no flavor 'understudy.protected' with the extra spec understudy:protect"
+  # The catalog leads to the controller's API, and it takes the admin's Keystone token.
+  url="$(openstack endpoint list --service instance-replication --interface public -f value -c URL)"
+  [[ "$url" == "http://127.0.0.1:$controller_port" ]] || fail "the catalog's understudy endpoint is '$url'"
+  code="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $(openstack token issue -f value -c id)" \
+    "$url/v1/detection")"
+  [[ "$code" == 200 ]] || fail "GET $url/v1/detection with the admin's Keystone token: HTTP $code"
   # The controller logged in and read Nova: its rounds end without "round failed".
   sleep 12
   ! grep -q "round failed" "$state/log/understudy-controller.log" || fail "the controller's rounds failed"

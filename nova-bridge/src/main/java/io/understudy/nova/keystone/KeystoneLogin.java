@@ -18,15 +18,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Keystone v3 login ({@code POST /v3/auth/tokens}) with a password, an application credential or a
@@ -36,7 +31,6 @@ import java.util.concurrent.TimeoutException;
 public final class KeystoneLogin implements SessionSource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int BODY_EXCERPT = 300;
 
     private final CloudConfig cloud;
     private final HttpClient http;
@@ -62,10 +56,10 @@ public final class KeystoneLogin implements SessionSource {
                 .header("Accept", "application/json")
                 .POST(BodyPublishers.ofString(requestBody(cloud.auth()).toString()))
                 .build();
-        HttpResponse<String> response = send(request, what);
+        HttpResponse<String> response = KeystoneHttp.send(http, request, timeout, what);
         if (response.statusCode() != 201) {
             throw new KeystoneException(what + " failed: HTTP " + response.statusCode() + ": "
-                    + excerpt(response.body()));
+                    + KeystoneHttp.excerpt(response.body()));
         }
         String token = response.headers().firstValue("X-Subject-Token")
                 .orElseThrow(() -> new KeystoneException(what + ": Keystone's answer has no X-Subject-Token"));
@@ -73,11 +67,12 @@ public final class KeystoneLogin implements SessionSource {
         try {
             body = JSON.readTree(response.body()).path("token");
         } catch (JsonProcessingException e) {
-            throw new KeystoneException(what + ": Keystone's answer is not JSON: " + excerpt(response.body()), e);
+            throw new KeystoneException(what + ": Keystone's answer is not JSON: "
+                    + KeystoneHttp.excerpt(response.body()), e);
         }
         Instant expiresAt;
         try {
-            expiresAt = Instant.parse(body.path("expires_at").asText());
+            expiresAt = KeystoneHttp.time(body.path("expires_at").asText());
         } catch (DateTimeParseException e) {
             throw new KeystoneException(what + ": the token's expires_at '" + body.path("expires_at").asText()
                     + "' is not a time", e);
@@ -130,26 +125,6 @@ public final class KeystoneLogin implements SessionSource {
         return node;
     }
 
-    /**
-     * The whole exchange, answer included, ends within the timeout: {@link HttpRequest#timeout} alone
-     * stops at the headers.
-     */
-    private HttpResponse<String> send(HttpRequest request, String what) {
-        CompletableFuture<HttpResponse<String>> response = http.sendAsync(request, BodyHandlers.ofString());
-        try {
-            return response.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            response.cancel(true);
-            throw new KeystoneException(what + " failed: no answer within " + timeout.toMillis() + " ms", e);
-        } catch (ExecutionException e) {
-            throw new KeystoneException(what + " failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            response.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new KeystoneException(what + ": interrupted", e);
-        }
-    }
-
     /** Nova's endpoint on the configured interface, in the configured region (or the first region listed). */
     URI computeEndpoint(JsonNode catalog) {
         String iface = cloud.endpointInterface().name().toLowerCase(Locale.ROOT);
@@ -177,10 +152,5 @@ public final class KeystoneLogin implements SessionSource {
         } catch (URISyntaxException e) {
             throw new KeystoneException("the catalog's compute endpoint '" + url + "' is not a URL", e);
         }
-    }
-
-    private static String excerpt(String body) {
-        String flat = body.replaceAll("\\s+", " ").strip();
-        return flat.length() <= BODY_EXCERPT ? flat : flat.substring(0, BODY_EXCERPT) + "...";
     }
 }

@@ -1,6 +1,7 @@
 package io.understudy.nova.cloudit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +12,11 @@ import io.understudy.nova.cloud.CloudConfig.NameOrId;
 import io.understudy.nova.cloud.CloudConfig.Password;
 import io.understudy.nova.cloud.CloudConfig.Token;
 import io.understudy.nova.cloud.CloudConfigLoader;
+import io.understudy.nova.keystone.Caller;
 import io.understudy.nova.keystone.CloudTls;
+import io.understudy.nova.keystone.ComputeSession;
 import io.understudy.nova.keystone.KeystoneLogin;
+import io.understudy.nova.keystone.TokenValidator;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
 import java.io.IOException;
@@ -25,6 +29,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -40,8 +46,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Each kind of Keystone credentials, configured as an operator would (a clouds.yaml, or OS_*
  * variables), logs in to the single-machine cloud's real Keystone, and the session reads Nova's
  * compute services: a password with names, a password with user_id and project_id, an application
- * credential made for the test (by ID, by name with user_id, by name with username and domain),
- * and the admin's own token.
+ * credential made for the test (by ID, by name with user_id, by name with username and domain; one
+ * with an expiry), and the admin's own token. And Keystone's word on tokens, as the controller's
+ * API asks for it: a valid token's user, scope and roles; a revoked, an expired and an unknown
+ * token refused.
  *
  * <p>Runs only with {@code -Dunderstudy.cloud.config=PATH/clouds.yaml} (the admin's, cloud
  * {@code understudy}). The application credentials it makes are deleted at its end.
@@ -155,6 +163,57 @@ class KeystoneCloudIT {
         readsComputeServices(cloud);
     }
 
+    @Test
+    void theValidatorNamesTheCallerWithTheRolesItsRolesImply() {
+        Caller caller = validator().validate(adminToken).orElseThrow();
+        assertThat(caller.user()).isEqualTo(adminPassword().user().value() + " (" + userId + ")");
+        assertThat(caller.scope()).startsWith("project ").endsWith("(" + projectId + ")");
+        // Keystone's bootstrap makes admin imply member, and member reader.
+        assertThat(caller.roles()).contains("admin", "member", "reader");
+        assertThat(caller.expiresAt()).isAfter(Instant.now());
+    }
+
+    @Test
+    void aRevokedOrUnknownTokenIsNotValid() throws IOException, InterruptedException {
+        TokenValidator validator = validator();
+        String token = new KeystoneLogin(admin, http, TIMEOUT).login().token();
+        assertThat(validator.validate(token)).isPresent();
+        send("DELETE", "/auth/tokens", token, null, 204);
+        assertThat(validator.validate(token)).as("revoked").isEmpty();
+        assertThat(validator.validate("gAAAAABnot-a-token")).as("never issued").isEmpty();
+    }
+
+    /**
+     * An application credential with an expiry logs in (Keystone then writes the token's expiry
+     * with no zone: {@code 2026-12-07T20:26:49}), and its token, which ends with it, is refused
+     * once it has expired.
+     */
+    @Test
+    void anApplicationCredentialsExpiryEndsItsToken() throws IOException, InterruptedException {
+        Instant expiry = Instant.now().plusSeconds(6).truncatedTo(ChronoUnit.SECONDS);
+        JsonNode made = keystone("POST", "/users/" + userId + "/application_credentials", """
+                {"application_credential": {"name": "%s", "expires_at": "%s",
+                 "description": "KeystoneCloudIT, deleted at its end"}}
+                """.formatted("understudy-it-" + UUID.randomUUID(), expiry.toString().replace("Z", "")), 201)
+                .path("application_credential");
+        credentialsMade.add(made.path("id").asText());
+        CloudConfig cloud = new CloudConfig("test", admin.authUrl(), new ApplicationCredential(
+                Optional.of(made.path("id").asText()), Optional.empty(), Optional.empty(),
+                made.path("secret").asText()), admin.tls(), admin.regionName(), admin.endpointInterface());
+
+        ComputeSession session = new KeystoneLogin(cloud, http, TIMEOUT).login();
+        assertThat(session.expiresAt()).isEqualTo(expiry);
+        TokenValidator validator = validator();
+        assertThat(validator.validate(session.token())).map(Caller::expiresAt).contains(expiry);
+        await("the token past its expiry").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> Instant.now().isAfter(expiry));
+        assertThat(validator.validate(session.token())).as("expired").isEmpty();
+    }
+
+    private static TokenValidator validator() {
+        return TokenValidator.create(admin, TIMEOUT);
+    }
+
     private static Password adminPassword() {
         assertThat(admin.auth()).as("the admin's clouds.yaml logs in with a password").isInstanceOf(Password.class);
         return (Password) admin.auth();
@@ -183,10 +242,16 @@ class KeystoneCloudIT {
     /** Keystone's identity API with the admin's token; EXPECTED is the status that must answer. */
     private static JsonNode keystone(String method, String path, String body, int expected)
             throws IOException, InterruptedException {
+        return send(method, path, adminToken, body, expected);
+    }
+
+    /** As {@link #keystone}, SUBJECT the token {@code /auth/tokens} describes or revokes. */
+    private static JsonNode send(String method, String path, String subject, String body, int expected)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(admin.identityV3Url() + path))
                 .timeout(TIMEOUT)
                 .header("X-Auth-Token", adminToken)
-                .header("X-Subject-Token", adminToken) // the token GET /auth/tokens describes; others ignore it
+                .header("X-Subject-Token", subject) // the token /auth/tokens is about; others ignore it
                 .header("Accept", "application/json")
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
         if (body != null) {

@@ -2,6 +2,7 @@ package io.understudy.scheduler.api;
 
 import static java.util.Objects.requireNonNull;
 
+import io.understudy.nova.keystone.TokenValidator;
 import io.understudy.scheduler.config.AgentsConfig;
 import io.understudy.scheduler.config.ApiConfig;
 import io.understudy.scheduler.detect.Detection;
@@ -13,7 +14,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -58,13 +61,15 @@ public final class StatusServer implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code api.listen()} (present) and answers requests carrying CLUSTER_TOKEN.
+     * Listens on {@code api.listen()} (present) and answers requests carrying CLUSTER_TOKEN, or a
+     * Keystone token KEYSTONE vouches for with the roles {@code api.keystone()} asks.
      *
+     * @param keystone validates Keystone tokens; empty: they are refused (no cloud configured)
      * @throws IllegalArgumentException when the token is too short to be a secret
      * @throws UncheckedIOException naming the address when it cannot listen there
      */
-    public static StatusServer start(ApiConfig api, String clusterToken, HistoryStore history, Detection detection,
-            ControllerMetrics metrics, String instance, boolean dryRun) {
+    public static StatusServer start(ApiConfig api, String clusterToken, Optional<TokenValidator> keystone,
+            HistoryStore history, Detection detection, ControllerMetrics metrics, String instance, boolean dryRun) {
         requireNonNull(history, "history is null");
         requireNonNull(detection, "detection is null");
         requireNonNull(metrics, "metrics is null");
@@ -73,7 +78,8 @@ public final class StatusServer implements AutoCloseable {
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(new JsonDialect(JsonLinesHistory.mapper()))
-                .register(new Authentication(clusterToken))
+                .register(new Authentication(clusterToken, keystone.map(k -> new KeystoneCallers(k::validate,
+                        api.keystone().cacheTime(), Clock.systemUTC())), api.keystone()))
                 .register(new ErrorMapper())
                 .register(new StatusResource(history, detection, instance, dryRun))
                 .register(new MetricsResource(metrics, detection));

@@ -2,6 +2,8 @@ package io.understudy.scheduler.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import io.understudy.nova.cloud.CloudConfig;
+import io.understudy.nova.keystone.TokenValidator;
 import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.detect.Detection;
@@ -46,12 +48,16 @@ final class ServeCommand implements Callable<Integer> {
         Prober prober = injector.getInstance(Prober.class);
         prober.start(jobs::evaluateNow);
         String instance = jobs.scheduler().getSchedulerInstanceId();
+        // Keystone tokens are validated with the controller's own credentials, those it reads Nova with.
         Optional<StatusServer> api = apiToken.map(token -> StatusServer.start(c.api(), token,
+                Optional.of(TokenValidator.create(injector.getInstance(CloudConfig.class),
+                        c.openstack().requestTimeout())),
                 injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class),
                 injector.getInstance(ControllerMetrics.class), instance, c.dryRun()));
-        c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open, the rest and /metrics with "
-                + "the cluster token; idle timeout {}s)", l.getHostString(), api.orElseThrow().port(),
-                c.api().idleTimeout().toSeconds()));
+        c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open; the rest and /metrics with a "
+                + "Keystone token: reading with a role of {}, acting with a role of {}; or with the cluster token; "
+                + "idle timeout {}s)", l.getHostString(), api.orElseThrow().port(), c.api().keystone().readerRoles(),
+                c.api().keystone().actorRoles(), c.api().idleTimeout().toSeconds()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The controller's status API: where it listens and how long it waits for a client. Every path but
@@ -19,14 +20,46 @@ import java.util.Optional;
  *     does not read is given up after it; whole seconds
  * @param workers {@code api.workers}: threads that answer complete requests; a client still sending
  *     its request holds none
+ * @param keystone {@code api.keystone}: which Keystone tokens are let in, and for how long one is
+ *     trusted without asking Keystone again
  */
-public record ApiConfig(Optional<InetSocketAddress> listen, Duration idleTimeout, int workers) {
+public record ApiConfig(Optional<InetSocketAddress> listen, Duration idleTimeout, int workers, Keystone keystone) {
 
-    public static final ApiConfig DEFAULT = new ApiConfig(Optional.empty(), Duration.ofSeconds(10), 4);
+    public static final ApiConfig DEFAULT = new ApiConfig(Optional.empty(), Duration.ofSeconds(10), 4,
+            Keystone.DEFAULT);
+
+    /**
+     * Keystone tokens ({@code X-Auth-Token}), validated with the controller's own credentials.
+     * Keystone lists the roles an assigned role implies too (admin implies member implies reader
+     * in a default deployment), so {@code reader} lets in every user with a role on a project.
+     *
+     * @param readerRoles {@code api.keystone.readerRoles}: any of these lets a token read (GET, HEAD)
+     * @param actorRoles {@code api.keystone.actorRoles}: any of these lets a token act (every other method)
+     * @param cacheTime {@code api.keystone.cacheTime}: how long a validated token is trusted before
+     *     Keystone is asked again (never past its expiry): a token revoked in Keystone is refused here
+     *     at most this long after, as keystonemiddleware's {@code token_cache_time} does for OpenStack's APIs
+     */
+    public record Keystone(Set<String> readerRoles, Set<String> actorRoles, Duration cacheTime) {
+
+        public static final Keystone DEFAULT = new Keystone(Set.of("reader"), Set.of("admin"), Duration.ofMinutes(5));
+
+        public Keystone {
+            readerRoles = Set.copyOf(readerRoles);
+            actorRoles = Set.copyOf(actorRoles);
+            requireNonNull(cacheTime, "cacheTime is null");
+            if (readerRoles.isEmpty() || actorRoles.isEmpty()) {
+                throw new IllegalArgumentException("api.keystone.readerRoles and actorRoles need at least one role");
+            }
+            if (cacheTime.isNegative()) {
+                throw new IllegalArgumentException("api.keystone.cacheTime must not be negative");
+            }
+        }
+    }
 
     public ApiConfig {
         requireNonNull(listen, "listen is null");
         requireNonNull(idleTimeout, "idleTimeout is null");
+        requireNonNull(keystone, "keystone is null");
         if (idleTimeout.toMillis() < 1000 || idleTimeout.toMillis() % 1000 != 0) {
             throw new IllegalArgumentException("api.idleTimeout must be whole seconds, at least 1s");
         }

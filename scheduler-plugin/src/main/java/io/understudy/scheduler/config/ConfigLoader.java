@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -170,9 +171,33 @@ public final class ConfigLoader {
         if (idleTimeout.toMillis() % 1000 != 0) {
             throw YamlException.at(f.source(), f.required("idleTimeout"), "must be whole seconds");
         }
-        ApiConfig api = new ApiConfig(listen, idleTimeout, f.integer("workers", 1, 256).orElse(d.workers()));
+        int workers = f.integer("workers", 1, 256).orElse(d.workers());
+        Fields k = section(f, "keystone");
+        ApiConfig.Keystone kd = d.keystone();
+        ApiConfig.Keystone keystone = new ApiConfig.Keystone(roles(k, "readerRoles").orElse(kd.readerRoles()),
+                roles(k, "actorRoles").orElse(kd.actorRoles()), k.duration("cacheTime").orElse(kd.cacheTime()));
+        finish(k);
+        ApiConfig api = new ApiConfig(listen, idleTimeout, workers, keystone);
         finish(f);
         return api;
+    }
+
+    /** A list of Keystone role names, at least one. */
+    private static Optional<Set<String>> roles(Fields f, String key) {
+        return f.node(key).map(node -> {
+            Set<String> roles = new LinkedHashSet<>();
+            for (YamlNode item : f.list(node)) {
+                String role = f.scalar(item).text().strip();
+                if (role.isEmpty()) {
+                    throw YamlException.at(f.source(), item, "a role name is empty");
+                }
+                roles.add(role);
+            }
+            if (roles.isEmpty()) {
+                throw YamlException.at(f.source(), node, "needs at least one role");
+            }
+            return roles;
+        });
     }
 
     private DetectionConfig detection(Fields f, DetectionConfig d) {

@@ -85,7 +85,7 @@ class StatusServerDefencesTest {
                 Instant.EPOCH, false, Optional.of("login to " + KEYSTONE + " as " + USER + " failed (from "
                         + CLOUDS_YAML + ")"), "none", List.of(), 0, 0, 1, Map.of(), List.of(), List.of(), Map.of(),
                 Map.of()));
-        return StatusServer.start(LocalStatusApi.config(idleTimeout), LocalStatusApi.TOKEN, history,
+        return StatusServer.start(LocalStatusApi.config(idleTimeout), LocalStatusApi.TOKEN, Optional.empty(), history,
                 new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()), metrics,
                 "controller-a", false);
     }
@@ -123,15 +123,26 @@ class StatusServerDefencesTest {
                 assertThat(r.statusCode()).as(r.request().method() + " " + r.uri()).isEqualTo(401);
                 assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
                 assertThat(r.body()).isEqualTo("{\"status\":401,\"message\":\"authentication required: "
-                        + "Authorization: Bearer <cluster token>\"}");
+                        + "X-Auth-Token: <Keystone token>, or Authorization: Bearer <cluster token>\"}");
             }
             assertThat(log()).hasSize(refused.size());
-            assertThat(log().get(0)).matches("refused GET /v1/detection from 127\\.0\\.0\\.1:\\d+: no Authorization header");
+            assertThat(log().get(0))
+                    .matches("refused GET /v1/detection from 127\\.0\\.0\\.1:\\d+: no X-Auth-Token or Authorization header");
             assertThat(log().get(1)).matches("refused GET /v1/rounds/latest from 127\\.0\\.0\\.1:\\d+: not the cluster token");
-            assertThat(log().get(7)).matches("refused POST /v1/health from 127\\.0\\.0\\.1:\\d+: no Authorization header");
-            assertThat(log().get(8)).matches("refused GET /metrics from 127\\.0\\.0\\.1:\\d+: no Authorization header");
+            assertThat(log().get(7)).matches("refused POST /v1/health from 127\\.0\\.0\\.1:\\d+: no X-Auth-Token or "
+                    + "Authorization header");
+            assertThat(log().get(8)).matches("refused GET /metrics from 127\\.0\\.0\\.1:\\d+: no X-Auth-Token or "
+                    + "Authorization header");
             assertThat(String.join("\n", log())).doesNotContain(LocalStatusApi.TOKEN)
                     .doesNotContain(LocalStatusApi.TOKEN.replace('t', 'T'));
+
+            // With no cloud to ask, a Keystone token is refused, and said so.
+            HttpResponse<String> keystone = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.port() + "/v1/detection")).timeout(ANSWER).header("X-Auth-Token", "gAAAAAB-any").GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(keystone.statusCode()).isEqualTo(401);
+            assertThat(keystone.body()).contains("Keystone tokens are not accepted here");
+            assertThat(log().get(refused.size())).endsWith("a Keystone token, with no cloud configured");
 
             metrics.fence("agent", true);
             HttpResponse<String> scraped = send(server, "GET", "/metrics", bearer);

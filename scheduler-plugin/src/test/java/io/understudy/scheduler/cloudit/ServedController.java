@@ -130,6 +130,11 @@ final class ServedController implements AutoCloseable {
         return moves;
     }
 
+    /** The status API's root, e.g. {@code http://127.0.0.1:40123}. */
+    URI api() {
+        return api;
+    }
+
     String log() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }

@@ -52,6 +52,10 @@ class ConfigLoaderTest {
             api:
               idleTimeout: 20s
               workers: 2
+              keystone:
+                readerRoles: [reader, understudy-viewer]
+                actorRoles: [admin, understudy-operator]
+                cacheTime: 2m
             evaluation:
               interval: 5s
             placement:
@@ -116,7 +120,8 @@ class ConfigLoaderTest {
         ControllerConfig c = new ConfigLoader().parse("{}", "c.yaml", BASE);
         assertThat(c).isEqualTo(ControllerConfig.defaults());
         // No status API; when listening: 10 s for a client's headers or between its requests, 4 threads.
-        assertThat(c.api()).isEqualTo(new ApiConfig(Optional.empty(), Duration.ofSeconds(10), 4));
+        assertThat(c.api()).isEqualTo(new ApiConfig(Optional.empty(), Duration.ofSeconds(10), 4,
+                new ApiConfig.Keystone(Set.of("reader"), Set.of("admin"), Duration.ofMinutes(5))));
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/understudy/controller"));
         assertThat(c.rules()).isEmpty();
         assertThat(c.dryRun()).isFalse();
@@ -154,7 +159,8 @@ class ConfigLoaderTest {
     void fullMapping() {
         ControllerConfig c = new ConfigLoader().parse(FULL, "c.yaml", BASE);
         assertThat(c.api()).isEqualTo(new ApiConfig(Optional.of(InetSocketAddress.createUnresolved("127.0.0.1", 9798)),
-                Duration.ofSeconds(20), 2));
+                Duration.ofSeconds(20), 2, new ApiConfig.Keystone(Set.of("reader", "understudy-viewer"),
+                Set.of("admin", "understudy-operator"), Duration.ofMinutes(2))));
         assertThat(c.dataDir()).isEqualTo(Path.of("/srv/understudy"));
         assertThat(c.rules()).contains(Path.of("/etc/understudy/rules.yaml"));
         assertThat(c.dryRun()).isTrue();
@@ -269,6 +275,19 @@ class ConfigLoaderTest {
                 .hasMessageStartingWith("c.yaml:1: api.workers: ");
         assertThatThrownBy(() -> new ConfigLoader().parse("api: {headerTimeout: 5s}\n", "c.yaml", BASE))
                 .hasMessageStartingWith("c.yaml:1: api.headerTimeout: unknown key");
+    }
+
+    @Test
+    void keystoneRolesAreNamedAndSome() {
+        assertThat(new ConfigLoader().parse("api: {keystone: {actorRoles: [understudy-operator]}}\n", "c.yaml", BASE)
+                .api().keystone()).isEqualTo(new ApiConfig.Keystone(Set.of("reader"), Set.of("understudy-operator"),
+                        Duration.ofMinutes(5)));
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {keystone: {readerRoles: []}}\n", "c.yaml", BASE))
+                .hasMessage("c.yaml:1: api.keystone.readerRoles: needs at least one role");
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {keystone: {actorRoles: [admin, \" \"]}}\n", "c.yaml",
+                BASE)).hasMessage("c.yaml:1: api.keystone.actorRoles[2]: a role name is empty");
+        assertThatThrownBy(() -> new ConfigLoader().parse("api: {keystone: {roles: [admin]}}\n", "c.yaml", BASE))
+                .hasMessageStartingWith("c.yaml:1: api.keystone.roles: unknown key");
     }
 
     @Test

@@ -18,12 +18,12 @@ public final class LocalStatusApi {
 
     public static ApiConfig config(Duration idleTimeout) {
         return new ApiConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)), idleTimeout,
-                ApiConfig.DEFAULT.workers());
+                ApiConfig.DEFAULT.workers(), ApiConfig.Keystone.DEFAULT);
     }
 
     /** With the default timeouts and {@link #TOKEN}. */
     public static StatusServer start(HistoryStore history, Detection detection, String instance) {
-        return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, history, detection, TestMetrics.fresh(),
-                instance, false);
+        return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, Optional.empty(), history, detection,
+                TestMetrics.fresh(), instance, false);
     }
 }
