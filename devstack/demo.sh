@@ -237,7 +237,7 @@ EOF
       echo "listen: 127.0.0.1:${controller_ports[i]}"
       echo "dataDir: $demo/$name"
       echo "rules: $demo/rules.yaml"
-      echo "openstack: {cloudsYaml: $cloud_state/clouds.yaml, cloud: understudy}"
+      echo "openstack: {cloudsYaml: $cloud_state/clouds.yaml, cloud: understudy-controller}"
       echo "agents:"
       echo "  auth: {clusterTokenFile: $demo/cluster.token}"
       echo "  endpoints:"

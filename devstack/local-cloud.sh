@@ -367,6 +367,7 @@ load_secrets() {
   db_password="$(secret database)"
   service_password="$(secret service)"
   admin_password="$(secret admin)"
+  controller_password="$(secret controller)"
 }
 
 db_url() { echo "mysql+pymysql://openstack:$db_password@127.0.0.1:3306/$1?charset=utf8"; }
@@ -494,6 +495,11 @@ tenant_network_types = local
 mechanism_drivers =
 EOF
 
+  # Nova's policy for Understudy's controller, as an operator installs it: oslo.policy reads
+  # policy.d beside nova.conf, at the next request after a change.
+  mkdir -p "$etc/nova/policy.d"
+  write_config "$etc/nova/policy.d/understudy.yaml" <"$here/../etc/nova/policy.d/understudy.yaml"
+
   write_config "$etc/nova/nova.conf" <<EOF
 [DEFAULT]
 host = controller
@@ -596,6 +602,19 @@ clouds:
       username: admin
       password: $admin_password
       project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: $region
+    interface: public
+    identity_api_version: 3
+  # Understudy's controller with least privilege: roles service and understudy, Nova's policy
+  # for them in etc/nova/policy.d/understudy.yaml (the README's "Least privilege").
+  understudy-controller:
+    auth:
+      auth_url: http://127.0.0.1:5000/v3
+      username: understudy-controller
+      password: $controller_password
+      project_name: service
       user_domain_name: Default
       project_domain_name: Default
     region_name: $region
@@ -819,6 +838,7 @@ bootstrap_keystone() {
 
 rest() {
   OS_CLIENT_CONFIG_FILE="$state/clouds.yaml" SERVICE_PASSWORD="$service_password" \
+    CONTROLLER_PASSWORD="$controller_password" \
     "$python" "$here/local-cloud/rest.py" "$@"
 }
 
@@ -883,6 +903,7 @@ cmd_up() {
   wait_for rabbitmq 90 port_open 5672
   wait_for keystone 60 http_up http://127.0.0.1:5000/v3
   once catalog rest catalog || die "creating Keystone's catalog failed"
+  once controller-user rest controller-user || die "creating the controller's Keystone user failed"
   local host
   if [ "$virt" = libvirt ]; then
     "$here/tiny-guest/build.sh" "$tiny_guest"

@@ -5,11 +5,12 @@
 #   stack install      unpack a release of Understudy: UNDERSTUDY_TARBALL, or one built from this
 #                      clone with Maven (JDK 17 and Maven from the distribution)
 #   stack post-config  write the agent's and the controller's configuration and the rules from
-#                      devstack's variables; create the controller's Keystone user
+#                      devstack's variables; create the controller's Keystone user (roles service
+#                      and understudy, no admin), its Nova policy and its catalog entry
 #   stack extra        create the protected flavor; start the agent on compute nodes and the
 #                      controller (run_process), and wait until they answer
 #   unstack            stop them
-#   clean              remove their configuration, data and release
+#   clean              remove their configuration, data, release and Nova policy file
 # Variables: lib/understudy. Its phases are tested by devstack/test/plugin-phases.sh.
 
 _XTRACE_UNDERSTUDY_PLUGIN=$(set +o | grep xtrace)

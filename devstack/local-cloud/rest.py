@@ -5,6 +5,9 @@ assets and the readiness checks go straight to the APIs with the standard librar
 checks before it creates: a re-run must never duplicate a service or an endpoint.
 
     rest.py catalog                  service project, users, services and endpoints
+    rest.py controller-user          the user Understudy's controller logs in as, with least
+                                     privilege: roles service and understudy on the service project,
+                                     $CONTROLLER_PASSWORD
     rest.py assets                   the flavor and image tests boot, Neutron's warm-up
     rest.py guest-images KERNEL RAMDISK DISK
                                      the tiny guest as images Nova boots on libvirt computes: the
@@ -138,6 +141,33 @@ def catalog(api):
             api.call("PATCH", f"{k}/endpoints/{endpoint['id']}", {"endpoint": {"url": url}})
 
 
+# Understudy's controller: not an admin. Nova lets the role 'understudy' do what the controller
+# needs (etc/nova/policy.d/understudy.yaml); Keystone lets the role 'service' validate the tokens
+# the controller's API is called with.
+CONTROLLER_USER = "understudy-controller"
+CONTROLLER_ROLES = ("service", "understudy")
+
+
+def role(api, name):
+    found = one(api.call("GET", f"{KEYSTONE}/roles?name={name}")["roles"], f"roles '{name}'")
+    return found or api.call("POST", f"{KEYSTONE}/roles", {"role": {"name": name}})["role"]
+
+
+def controller_user(api):
+    k = KEYSTONE
+    project = one(api.call("GET", f"{k}/projects?name=service&domain_id=default")["projects"], "projects 'service'")
+    password = os.environ["CONTROLLER_PASSWORD"]
+    user = one(api.call("GET", f"{k}/users?name={CONTROLLER_USER}&domain_id=default")["users"],
+               f"users '{CONTROLLER_USER}'")
+    if user is None:
+        user = api.call("POST", f"{k}/users", {"user": {
+            "name": CONTROLLER_USER, "domain_id": "default", "password": password}})["user"]
+    else:
+        api.call("PATCH", f"{k}/users/{user['id']}", {"user": {"password": password}})
+    for name in CONTROLLER_ROLES:
+        api.call("PUT", f"{k}/projects/{project['id']}/users/{user['id']}/roles/{role(api, name)['id']}")
+
+
 def assets(api):
     # Neutron answers its first port listing with "Port has no attribute port_forwardings" unless
     # a network listing came first (RESEARCH.md): Nova lists ports on every server show.
@@ -244,6 +274,8 @@ def main(argv):
         api = Api()
         if command == "catalog":
             catalog(api)
+        elif command == "controller-user":
+            controller_user(api)
         elif command == "assets":
             assets(api)
         elif command == "guest-images":

@@ -75,7 +75,8 @@ PY
   export HARNESS_CLOUD="$state/clouds.yaml" OS_CLIENT_CONFIG_FILE="$state/clouds.yaml" OS_CLOUD=devstack-admin
   keystone_uri="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["clouds"]["devstack-admin"]["auth"]["auth_url"].removesuffix("/").removesuffix("/v3"))' "$HARNESS_CLOUD")"
   region="$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["clouds"]["devstack-admin"].get("region_name", "RegionOne"))' "$HARNESS_CLOUD")"
-  for thing in "role service" "user understudy" "flavor understudy.protected" "service instance-replication"; do
+  for thing in "role service" "role understudy" "user understudy" "flavor understudy.protected" \
+    "service instance-replication"; do
     read -r kind name <<<"$thing"
     openstack "$kind" show "$name" >/dev/null 2>&1 || made+=("$thing")
   done
@@ -172,6 +173,7 @@ has "$conf/rules.yaml" "replicationInterval: 15s"
 has "$conf/rules.yaml" "the extra spec understudy:protect=true"
 ! grep -q "^protect:" "$conf/rules.yaml" || fail "$conf/rules.yaml names what it protects: the default (a flavor's extra spec) is meant"
 has "$conf/clouds.yaml" "auth_url: $keystone_uri/v3"
+has "$world/etc/nova/policy.d/understudy.yaml" '"context_is_admin": "role:admin or role:understudy"'
 has "$world/etc/nova/nova.conf" "report_interval = 2"
 has "$world/etc/systemd/system/devstack@n-cpu.service.d/understudy.conf" "After=devstack@understudy-agent.service"
 [ -x "$release/bin/understudy-agent" ] || fail "no release in $release"
@@ -190,7 +192,8 @@ controller_health="$(curl -sf "http://127.0.0.1:$controller_port/v1/health")" ||
 echo "plugin-phases.sh: agent $agent_health; controller $controller_health"
 
 if [ -z "$clouds_yaml" ]; then
-  for asked in "create_service_user understudy admin" \
+  for asked in "create_service_user understudy" "get_or_create_role understudy" \
+    "get_or_add_user_project_role understudy understudy service Default Default" \
     "get_or_create_service understudy instance-replication Understudy: live replicas of protected VMs, and their moves" \
     "get_or_create_endpoint instance-replication RegionOne http://127.0.0.1:$controller_port" \
     "openstack --os-region-name=RegionOne flavor create --ram 512 --disk 1 --vcpus 1 --property understudy:protect=true understudy.protected"; do
@@ -202,6 +205,8 @@ if [ -z "$clouds_yaml" ]; then
     || fail "the controller's JVM does not use the trust store"
 else
   openstack user show understudy >/dev/null || fail "no Keystone user 'understudy'"
+  roles="$(openstack role assignment list --user understudy --names -f value -c Role | sort | tr '\n' ' ')"
+  [[ "$roles" == "service understudy " ]] || fail "the user understudy has the roles '$roles', not service and understudy"
   openstack flavor show understudy.protected -f value -c properties | grep -q "understudy:protect" \
     || fail "no flavor 'understudy.protected' with the extra spec understudy:protect"
   # The catalog leads to the controller's API, and it takes the admin's Keystone token.

@@ -42,6 +42,13 @@ import java.util.regex.Pattern;
 final class Cloud {
 
     static final String CLOUD = System.getProperty("understudy.cloud.name", "understudy");
+    /**
+     * The cloud the controllers of these tests log in as: not an admin, with the roles service and
+     * understudy and Nova's policy for them (etc/nova/policy.d/understudy.yaml), as the README's
+     * "Least privilege" has operators run it. The tests' own set-up stays the admin's.
+     */
+    static final String CONTROLLER_CLOUD = System.getProperty("understudy.controller.cloud",
+            "understudy-controller");
     /** Names every server these tests make, so that a crashed run's leftovers are found and removed. */
     static final String PREFIX = "understudy-sp-it-";
     /** Where {@link #agentsInHosts} agents keep their data, in each host's instances path. */

@@ -64,7 +64,7 @@ class KeystoneApiCloudIT {
         Path token = Files.writeString(dir.resolve("cluster-token"), UUID.randomUUID().toString());
         // Keystone is asked about every request (cacheTime 0s): a revocation shows at once.
         controller = new ServedController(dir, "dryRun: true\n"
-                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n"
+                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CONTROLLER_CLOUD + "}\n"
                 + "agents: {auth: {clusterTokenFile: " + token + "}}\n"
                 + "api: {keystone: {cacheTime: 0s}}\n");
         await("the controller's API").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))

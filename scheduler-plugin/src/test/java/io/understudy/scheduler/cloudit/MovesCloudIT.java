@@ -254,7 +254,7 @@ class MovesCloudIT {
                 .append('\n'));
         Files.writeString(dir.resolve("controller.yaml"), "dataDir: " + dir.resolve("controller") + "\n"
                 + "rules: rules.yaml\n"
-                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n"
+                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CONTROLLER_CLOUD + "}\n"
                 + "agents:\n  timeout: 10s\n  auth: {clusterTokenFile: " + agents.tokenFile + "}\n  endpoints:\n"
                 + endpoints
                 + "moves: {serviceDownTime: " + cloud.serviceDownTime().toSeconds() + "s, pollWait: 250ms, "

@@ -71,7 +71,7 @@ final class ServedController implements AutoCloseable {
         agents.urls().forEach((host, url) -> endpoints.append("    ").append(host).append(": ").append(url)
                 .append('\n'));
         return "rules: rules.yaml\n"
-                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n"
+                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CONTROLLER_CLOUD + "}\n"
                 + "agents:\n  timeout: 10s\n  auth: {clusterTokenFile: " + agents.tokenFile + "}\n  endpoints:\n"
                 + endpoints
                 + "evaluation: {interval: 2s}\n"

@@ -56,7 +56,7 @@ class StandbyControllersCloudIT {
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, String.join("\n",
                 "dataDir: " + dir.resolve(name),
-                "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}",
+                "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CONTROLLER_CLOUD + "}",
                 "agents: {port: 9, timeout: 500ms}",
                 "evaluation: {interval: " + INTERVAL.toMillis() + "ms}",
                 "placement: {interval: 1h}",

@@ -135,7 +135,7 @@ class StatsCloudIT {
         Path config = dir.resolve("controller.yaml");
         // Agents on a port nothing listens on: every host's agent is unreachable.
         Files.writeString(config, "dataDir: " + dir + "\nrules: rules.yaml\nagents: {port: 9, timeout: 1s}\n"
-                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CLOUD + "}\n");
+                + "openstack: {cloudsYaml: " + cloud.cloudsYaml + ", cloud: " + Cloud.CONTROLLER_CLOUD + "}\n");
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
