@@ -1,7 +1,10 @@
 package io.understudy.agent.replica;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.understudy.agent.api.BootImages;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -17,8 +20,10 @@ import java.util.regex.Pattern;
  * keeps beside its replica and where staging puts them. Nova's libvirt driver, before it boots an
  * evacuated instance, looks for each in its image cache as {@code _base/SHA1(image id)} and
  * fetches it from Glance when it is not there, even when the instance directory holds a copy
- * already; found there, it only copies it into the instance directory. So the cache entry is what
- * spares the fetch, and the instance directory is left to Nova.
+ * already; found there, it copies it into the instance directory, asks {@code qemu-img} its format
+ * and updates the cache entry's time through its privsep daemon. So the cache entry is what spares
+ * the fetch, and copies in the instance directory, with {@code disk.info} naming their format,
+ * spare the rest.
  */
 public final class BootFiles {
 
@@ -40,6 +45,33 @@ public final class BootFiles {
         }
     }
 
+    /**
+     * Nova's record of its instance directory's file formats ({@code imagebackend.Image
+     * .resolve_driver_format}): one JSON object, each file's absolute path to its format.
+     */
+    public static final String DISK_INFO = "disk.info";
+
+    /** The files IMAGES names (an image id given), kernel first. */
+    public static List<Kind> named(BootImages images) {
+        List<Kind> out = new ArrayList<>();
+        if (images.kernel() != null && !images.kernel().isEmpty()) {
+            out.add(Kind.KERNEL);
+        }
+        if (images.ramdisk() != null && !images.ramdisk().isEmpty()) {
+            out.add(Kind.RAMDISK);
+        }
+        return out;
+    }
+
+    /** {@code disk.info} as Nova writes it, for KINDS in INSTANCE: raw files, as Nova keeps a kernel and ramdisk. */
+    public static String diskInfo(Path instance, List<Kind> kinds) {
+        ObjectNode formats = JSON.createObjectNode();
+        for (Kind k : kinds) {
+            formats.put(instance.resolve(k.fileName()).toAbsolutePath().toString(), "raw");
+        }
+        return formats.toString() + "\n";
+    }
+
     /** Staging puts the kept copy of {@code kind} into Nova's image cache as {@code cacheName}. */
     public record Placement(Kind kind, String cacheName) {}
 
@@ -48,6 +80,7 @@ public final class BootFiles {
 
     /** A Glance image id (a UUID); anything else never reaches the cache, even hashed. */
     private static final Pattern IMAGE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private BootFiles() {}
 

@@ -275,29 +275,85 @@ public final class ReplicaStore {
         PosixFileAttributes owner = Files.readAttributes(cache, PosixFileAttributes.class);
         List<String> placed = new ArrayList<>();
         for (BootFiles.Placement p : BootFiles.placements(images, held, cached)) {
-            Path target = cache.resolve(p.cacheName());
-            // A dot name: Nova's cache manager passes over what is not an image's name.
-            Path temp = cache.resolve("." + p.cacheName() + ".understudy" + BUILDING);
-            try {
-                Files.deleteIfExists(temp);
-                Files.copy(dir.resolve(p.kind().fileName()), temp, LinkOption.NOFOLLOW_LINKS);
-                // Not followed: Nova's user could put a link in its place meanwhile.
-                Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setPermissions(CACHED);
-                own(temp, owner);
-                try (FileChannel c = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    c.force(true);
-                }
-                Files.createLink(target, temp);
+            // Already there: Nova fetched it meanwhile, and its own copy stays.
+            if (placeCopy(dir.resolve(p.kind().fileName()), cache, p.cacheName(), owner)) {
                 placed.add(p.cacheName());
-            } catch (FileAlreadyExistsException e) {
-                // Nova fetched it meanwhile: its own copy stays.
-            } finally {
-                Files.deleteIfExists(temp);
             }
         }
         Durable.fsyncDirectory(cache);
         return placed;
+    }
+
+    /**
+     * Puts the kernel and ramdisk this node keeps for VM into the instance directory a staging just
+     * made, as Nova's copies from its image cache, and a {@code disk.info} that says they are raw:
+     * Nova's boot then neither copies them, nor asks {@code qemu-img} their format, nor updates its
+     * cache entries' times, which on a nova-compute that never did starts its privsep daemon (1.8 s
+     * measured here). Only into a directory whose {@code disk.info} does not exist yet, which is the
+     * staging's own; anything already there stays.
+     *
+     * @return the names placed: none when the node keeps neither, or IMAGES names neither
+     */
+    public List<String> placeInstanceBootFiles(UUID vm, BootImages images, Path instance) throws IOException {
+        Path dir = boot.resolve(vm.toString());
+        Path diskInfo = instance.resolve(BootFiles.DISK_INFO);
+        List<BootFiles.Kind> kinds = BootFiles.named(images).stream()
+                .filter(k -> Files.isRegularFile(dir.resolve(k.fileName()), LinkOption.NOFOLLOW_LINKS)).toList();
+        if (kinds.isEmpty() || Files.exists(diskInfo, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        PosixFileAttributes owner = Files.readAttributes(instance, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        List<BootFiles.Kind> placed = new ArrayList<>();
+        for (BootFiles.Kind k : kinds) {
+            if (placeCopy(dir.resolve(k.fileName()), instance, k.fileName(), owner)) {
+                placed.add(k);
+            }
+        }
+        if (!placed.isEmpty()) {
+            Path temp = instance.resolve("." + BootFiles.DISK_INFO + ".understudy" + BUILDING);
+            try {
+                Files.deleteIfExists(temp);
+                Files.writeString(temp, BootFiles.diskInfo(instance, placed), StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+                Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setPermissions(CACHED);
+                own(temp, owner);
+                Files.createLink(diskInfo, temp);
+            } catch (FileAlreadyExistsException e) {
+                // Nova wrote its own meanwhile: it finds the files, and asks their format itself.
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+        Durable.fsyncDirectory(instance);
+        return placed.stream().map(BootFiles.Kind::fileName).toList();
+    }
+
+    /**
+     * SOURCE copied into DIR as NAME, readable by all and owned like OWNER, whole and on disk
+     * before it appears there; false when NAME exists already (left as it is).
+     */
+    private static boolean placeCopy(Path source, Path dir, String name, PosixFileAttributes owner)
+            throws IOException {
+        // A dot name: Nova's cache manager passes over what is not an image's name.
+        Path temp = dir.resolve("." + name + ".understudy" + BUILDING);
+        try {
+            Files.deleteIfExists(temp);
+            Files.copy(source, temp, LinkOption.NOFOLLOW_LINKS);
+            // Not followed: Nova's user could put a link in its place meanwhile.
+            Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setPermissions(CACHED);
+            own(temp, owner);
+            try (FileChannel c = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            Files.createLink(dir.resolve(name), temp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     /**

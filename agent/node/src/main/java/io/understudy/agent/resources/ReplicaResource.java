@@ -337,7 +337,8 @@ public final class ReplicaResource {
      * under a fresh overlay (instant), or with {@code flatten=true} one standalone file. With the
      * instance's kernel and ramdisk images named ({@link BootImages}, the body; none without one),
      * the copies kept here go into Nova's image cache, so that Nova's boot fetches nothing from
-     * Glance; a failure there is logged and leaves the fetch to Nova.
+     * Glance, and into the instance directory with {@code disk.info}, so that it copies and probes
+     * nothing either; a failure there is logged and leaves the fetch and copies to Nova.
      */
     @POST
     @Path("{vm}/stage")
@@ -359,14 +360,17 @@ public final class ReplicaResource {
             throw Ids.error(Response.Status.CONFLICT, e.getMessage());
         }
         List<String> cached = List.of();
+        List<String> copied = List.of();
         try {
             cached = store.placeBootFiles(vm, images, config.baseImagesPath());
+            copied = store.placeInstanceBootFiles(vm, images, instance);
         } catch (IOException e) {
-            LOG.warn("replica {}: its kernel and ramdisk not put into {}: {}; Nova fetches them", vm,
-                    config.baseImagesPath(), e.getMessage());
+            LOG.warn("replica {}: its kernel and ramdisk not put into {} and {}: {}; Nova fetches or copies them",
+                    vm, config.baseImagesPath(), instance, e.getMessage());
         }
-        LOG.info("replica {}: staged version {} as {}{}", vm, r.state().version(), disk,
-                cached.isEmpty() ? "" : "; boot files in " + config.baseImagesPath() + ": " + cached);
+        LOG.info("replica {}: staged version {} as {}{}{}", vm, r.state().version(), disk,
+                cached.isEmpty() ? "" : "; boot files in " + config.baseImagesPath() + ": " + cached,
+                copied.isEmpty() ? "" : "; in the instance directory with their format in disk.info: " + copied);
         return new StageResult(vm, r.state().version(), disk.toString(), cached);
     }
 

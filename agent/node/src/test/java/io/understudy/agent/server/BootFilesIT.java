@@ -97,13 +97,37 @@ class BootFilesIT {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.resolve(KERNEL_NAME))))
                 .isEqualTo("rw-r--r--");
         assertThat(Files.getOwner(cache.resolve(KERNEL_NAME))).isEqualTo(Files.getOwner(cache));
-        // Nothing else: no work file left, and the instance directory's kernel and ramdisk are Nova's
-        // to copy from the cache.
+        // Nothing else: no work file left.
         try (var files = Files.list(cache)) {
             assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(KERNEL_NAME,
                     RAMDISK_NAME);
         }
-        assertThat(instances.resolve(VM.toString()).resolve("kernel")).doesNotExist();
+        // And Nova's copies in the instance directory, with disk.info saying they are raw: Nova's
+        // boot copies and probes nothing.
+        Path instance = instances.resolve(VM.toString());
+        assertThat(Files.readAllBytes(instance.resolve("kernel"))).isEqualTo(kernel);
+        assertThat(Files.readAllBytes(instance.resolve("ramdisk"))).isEqualTo(ramdisk);
+        assertThat(Files.getOwner(instance.resolve("ramdisk"))).isEqualTo(Files.getOwner(instance));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(instance.resolve("disk.info"))))
+                .isEqualTo("rw-r--r--");
+        assertThat(Files.readString(instance.resolve("disk.info"))).isEqualTo("{\"" + instance.resolve("kernel")
+                + "\":\"raw\",\"" + instance.resolve("ramdisk") + "\":\"raw\"}\n");
+        try (var files = Files.list(instance)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("."))).isEmpty();
+        }
+    }
+
+    @Test
+    void anInstanceDirectoryWithNovasDiskInfoGetsNoCopies() throws IOException {
+        keep("kernel", "ours".getBytes());
+        Path instance = Files.createDirectories(tmp.resolve("instances").resolve(VM.toString()));
+        Files.writeString(instance.resolve("disk.info"), "{}\n");
+
+        StageResult staged = client.stage(VM, false, new BootImages(KERNEL_ID, null));
+
+        assertThat(staged.bootFiles()).containsExactly(KERNEL_NAME);
+        assertThat(instance.resolve("kernel")).doesNotExist();
+        assertThat(Files.readString(instance.resolve("disk.info"))).isEqualTo("{}\n");
     }
 
     @Test
