@@ -10,6 +10,7 @@ import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.metrics.ControllerMetrics;
+import io.understudy.scheduler.moves.Journal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -69,7 +70,8 @@ public final class StatusServer implements AutoCloseable {
      * @throws UncheckedIOException naming the address when it cannot listen there
      */
     public static StatusServer start(ApiConfig api, String clusterToken, Optional<TokenValidator> keystone,
-            HistoryStore history, Detection detection, ControllerMetrics metrics, String instance, boolean dryRun) {
+            HistoryStore history, Detection detection, Journal journal, ControllerMetrics metrics, String instance,
+            boolean dryRun) {
         requireNonNull(history, "history is null");
         requireNonNull(detection, "detection is null");
         requireNonNull(metrics, "metrics is null");
@@ -82,6 +84,7 @@ public final class StatusServer implements AutoCloseable {
                         api.keystone().cacheTime(), Clock.systemUTC())), api.keystone()))
                 .register(new ErrorMapper())
                 .register(new StatusResource(history, detection, instance, dryRun))
+                .register(new MovesResource(requireNonNull(journal, "journal is null")))
                 .register(new MetricsResource(metrics, detection));
 
         HttpServer server = new HttpServer();

@@ -10,6 +10,14 @@ import io.understudy.scheduler.detect.Detector;
 import io.understudy.scheduler.detect.HostState;
 import io.understudy.scheduler.detect.NovaReports;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.moves.Journal;
+import io.understudy.scheduler.moves.MoveKind;
+import io.understudy.scheduler.moves.MovePlan;
+import io.understudy.scheduler.moves.MoveState;
+import io.understudy.scheduler.moves.RecordJournal;
+import io.understudy.scheduler.moves.Step;
+import io.understudy.scheduler.moves.StepResult;
+import io.understudy.scheduler.records.FileRecords;
 import io.understudy.scheduler.testing.LocalStatusApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,8 +30,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +69,51 @@ class StatusServerTest {
             assertThat(since.isTextual()).as(raw.body()).isTrue();
             assertThat(Instant.parse(since.asText())).isEqualTo(report.hosts().get(0).since());
         }
+    }
+
+    @Test
+    void openMovesAreServedAndAnOperatorClosesOneThatStopped() throws Exception {
+        Journal journal = new RecordJournal(new FileRecords(dir.resolve("records")));
+        UUID stopped = UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+        UUID flying = UUID.fromString("1b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+        Instant at = Instant.parse("2026-12-07T20:00:00Z");
+        MoveState held = MoveState.begin(new MovePlan(stopped, MoveKind.FAILOVER, "compute1", "compute2",
+                List.of("compute2"), Duration.ofSeconds(30), "host failed"), at);
+        journal.begin(held);
+        journal.save(held.advance(Step.FENCE, StepResult.agents(StepResult.Result.NEEDS_OPERATOR,
+                "the fence did not say", 1), at.plusSeconds(1), Duration.ofMillis(300)));
+        journal.begin(MoveState.begin(new MovePlan(flying, MoveKind.LIVE_MIGRATION, "compute1", "compute3",
+                List.of("compute3"), Duration.ofSeconds(30), "rule"), at));
+        try (StatusServer server = LocalStatusApi.start(new JsonLinesHistory(dir.resolve("history.jsonl")),
+                new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()), journal, "controller-a")) {
+            JsonNode moves = JsonLinesHistory.mapper().readTree(send(server, "GET", "/v1/moves").body()).path("moves");
+            assertThat(moves).hasSize(2);
+            assertThat(moves.findValuesAsText("status")).containsExactlyInAnyOrder("NEEDS_OPERATOR", "IN_FLIGHT");
+            assertThat(moves.toString()).contains("the fence did not say").contains("\"tookMillis\":300");
+
+            HttpResponse<String> bad = send(server, "POST", "/v1/moves/not-a-uuid/close");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("vm: 'not-a-uuid' is not a server's UUID");
+            assertThat(send(server, "POST", "/v1/moves/" + UUID.randomUUID() + "/close").statusCode()).isEqualTo(404);
+            HttpResponse<String> inFlight = send(server, "POST", "/v1/moves/" + flying + "/close");
+            assertThat(inFlight.statusCode()).isEqualTo(409);
+            assertThat(journal.open(flying)).as("nothing changed").isPresent();
+
+            HttpResponse<String> closed = send(server, "POST", "/v1/moves/" + stopped + "/close");
+            assertThat(closed.statusCode()).as(closed.body()).isEqualTo(200);
+            assertThat(closed.body()).contains("\"status\":\"NEEDS_OPERATOR\"");
+            assertThat(journal.open(stopped)).isEmpty();
+            assertThat(send(server, "POST", "/v1/moves/" + flying + "/close?inFlight=true").statusCode())
+                    .isEqualTo(200);
+            assertThat(journal.open()).isEmpty();
+        }
+    }
+
+    private static HttpResponse<String> send(StatusServer server, String method, String path)
+            throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + path)).header("Authorization", "Bearer " + LocalStatusApi.TOKEN)
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -4,7 +4,13 @@ import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.config.ApiConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.moves.Journal;
+import io.understudy.scheduler.moves.RecordJournal;
+import io.understudy.scheduler.records.FileRecords;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -21,9 +27,19 @@ public final class LocalStatusApi {
                 ApiConfig.DEFAULT.workers(), ApiConfig.Keystone.DEFAULT);
     }
 
-    /** With the default timeouts and {@link #TOKEN}. */
+    /** With the default timeouts and {@link #TOKEN}, and a journal of its own with no move. */
     public static StatusServer start(HistoryStore history, Detection detection, String instance) {
+        try {
+            return start(history, detection, new RecordJournal(new FileRecords(Files.createTempDirectory("journal"))),
+                    instance);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** With the default timeouts and {@link #TOKEN}, the moves of JOURNAL. */
+    public static StatusServer start(HistoryStore history, Detection detection, Journal journal, String instance) {
         return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, Optional.empty(), history, detection,
-                TestMetrics.fresh(), instance, false);
+                journal, TestMetrics.fresh(), instance, false);
     }
 }
