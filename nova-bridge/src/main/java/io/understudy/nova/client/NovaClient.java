@@ -9,6 +9,7 @@ import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.keystone.CloudTls;
 import io.understudy.nova.keystone.ComputeSession;
 import io.understudy.nova.keystone.KeystoneLogin;
+import io.understudy.nova.keystone.LoggedIn;
 import io.understudy.nova.keystone.SessionSource;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,23 +39,17 @@ public final class NovaClient implements NovaCalls {
 
     public static final String VERSION_HEADER = "OpenStack-API-Version";
 
-    /** Log in again this long before expiry, so that no request leaves with a token that dies on the way. */
-    static final Duration RENEW_BEFORE_EXPIRY = Duration.ofSeconds(60);
-
     private static final int BODY_EXCERPT = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SessionSource sessions;
+    private final LoggedIn sessions;
     private final HttpClient http;
     private final Duration requestTimeout;
-    private final Clock clock;
-    private ComputeSession session;
 
     public NovaClient(SessionSource sessions, HttpClient http, Duration requestTimeout, Clock clock) {
-        this.sessions = requireNonNull(sessions, "sessions is null");
+        this.sessions = new LoggedIn(sessions, clock);
         this.http = requireNonNull(http, "http is null");
         this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout is null");
-        this.clock = requireNonNull(clock, "clock is null");
     }
 
     /**
@@ -75,10 +70,10 @@ public final class NovaClient implements NovaCalls {
     @Override
     public NovaResponse send(NovaRequest request) {
         requireNonNull(request, "request is null");
-        ComputeSession used = session();
+        ComputeSession used = sessions.current();
         HttpResponse<String> response = exchange(request, used);
         if (response.statusCode() == 401) {
-            response = exchange(request, renew(used));
+            response = exchange(request, sessions.renew(used));
         }
         Optional<String> requestId = requestId(response);
         if (response.statusCode() < 200 || response.statusCode() > 299) {
@@ -127,21 +122,6 @@ public final class NovaClient implements NovaCalls {
             Thread.currentThread().interrupt();
             throw new NovaException(what + ": interrupted", OptionalInt.empty(), Optional.empty(), e);
         }
-    }
-
-    private synchronized ComputeSession session() {
-        if (session == null || !clock.instant().isBefore(session.expiresAt().minus(RENEW_BEFORE_EXPIRY))) {
-            session = sessions.login();
-        }
-        return session;
-    }
-
-    /** Nova refused this session's token: log in again, unless another thread already has. */
-    private synchronized ComputeSession renew(ComputeSession refused) {
-        if (session == refused) {
-            session = sessions.login();
-        }
-        return session;
     }
 
     private static Optional<String> requestId(HttpResponse<String> response) {

@@ -10,8 +10,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.Optional;
@@ -27,11 +27,10 @@ public final class TokenValidator {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SessionSource service;
+    private final LoggedIn service;
     private final HttpClient http;
     private final URI tokens;
     private final Duration timeout;
-    private ComputeSession session;
 
     /**
      * @param service this service's own login
@@ -39,7 +38,7 @@ public final class TokenValidator {
      * @param timeout bounds each exchange with Keystone, answer included
      */
     public TokenValidator(SessionSource service, HttpClient http, URI identityV3Url, Duration timeout) {
-        this.service = requireNonNull(service, "service is null");
+        this.service = new LoggedIn(service, Clock.systemUTC());
         this.http = requireNonNull(http, "http is null");
         this.tokens = URI.create(requireNonNull(identityV3Url, "identityV3Url is null") + "/auth/tokens?nocatalog");
         this.timeout = requireNonNull(timeout, "timeout is null");
@@ -61,11 +60,11 @@ public final class TokenValidator {
      */
     public Optional<Caller> validate(String token) {
         requireNonNull(token, "token is null");
-        ComputeSession own = session(null);
+        ComputeSession own = service.current();
         HttpResponse<String> response = exchange(token, own);
         if (response.statusCode() == 401 || response.statusCode() == 403) {
             // Our own token expired early or was revoked: log in once more.
-            response = exchange(token, session(own));
+            response = exchange(token, service.renew(own));
         }
         if (response.statusCode() == 404) {
             return Optional.empty();
@@ -89,15 +88,6 @@ public final class TokenValidator {
                 .header("Accept", "application/json")
                 .GET().build();
         return KeystoneHttp.send(http, request, timeout, "validating a token at " + tokens);
-    }
-
-    /** This service's token: a fresh login when there is none, it is about to expire, or REFUSED is it. */
-    private synchronized ComputeSession session(ComputeSession refused) {
-        if (session == null || session == refused
-                || !Instant.now().isBefore(session.expiresAt().minus(Duration.ofSeconds(60)))) {
-            session = service.login();
-        }
-        return session;
     }
 
     private static Caller caller(JsonNode token) {

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.understudy.nova.keystone.ComputeSession;
+import io.understudy.nova.keystone.LoggedIn;
 import io.understudy.nova.keystone.SessionSource;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -112,9 +113,9 @@ class NovaClientTest {
         wireMock.stubFor(get("/v2.1/servers").willReturn(okJson("{\"servers\": []}")));
 
         nova.get("/servers", Microversion.parse("2.1"));
-        clock.set(START.plus(TOKEN_LIFETIME).minus(NovaClient.RENEW_BEFORE_EXPIRY).minusSeconds(1));
+        clock.set(START.plus(TOKEN_LIFETIME).minus(LoggedIn.RENEW_BEFORE_EXPIRY).minusSeconds(1));
         nova.get("/servers", Microversion.parse("2.1"));
-        clock.set(START.plus(TOKEN_LIFETIME).minus(NovaClient.RENEW_BEFORE_EXPIRY));
+        clock.set(START.plus(TOKEN_LIFETIME).minus(LoggedIn.RENEW_BEFORE_EXPIRY));
         nova.get("/servers", Microversion.parse("2.1"));
 
         assertThat(tokensIssued).containsExactly("token-1", "token-2");
