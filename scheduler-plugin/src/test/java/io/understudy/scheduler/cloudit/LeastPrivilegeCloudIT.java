@@ -68,6 +68,8 @@ class LeastPrivilegeCloudIT {
         HttpResponse<String> user = call(controller, "identity", "POST", "/users",
                 "{\"user\": {\"name\": \"understudy-it-never-made\", \"domain_id\": \"default\"}}");
         assertThat(user.statusCode()).as(user.body()).isEqualTo(403);
+        assertThat(JSON.readTree(call(admin, "identity", "GET", "/users?name=understudy-it-never-made", null).body())
+                .path("users")).as("no such user made").isEmpty();
 
         String adminRole = JSON.readTree(call(admin, "identity", "GET", "/roles?name=admin", null).body())
                 .path("roles").get(0).path("id").asText();
@@ -76,6 +78,8 @@ class LeastPrivilegeCloudIT {
         HttpResponse<String> grant = call(controller, "identity", "PUT",
                 "/projects/" + project + "/users/" + self + "/roles/" + adminRole, null);
         assertThat(grant.statusCode()).as("making itself an admin: " + grant.body()).isEqualTo(403);
+        assertThat(call(admin, "identity", "HEAD", "/projects/" + project + "/users/" + self + "/roles/" + adminRole,
+                null).statusCode()).as("it has no admin role after").isEqualTo(404);
 
         // The image local-cloud.sh makes for every kind of compute (the guest's only for libvirt ones).
         String image = JSON.readTree(call(admin, "image", "GET", "/v2/images?name=understudy-tiny", null).body())
@@ -83,6 +87,8 @@ class LeastPrivilegeCloudIT {
         assertThat(image).as("the admin's image understudy-tiny").isNotEmpty();
         HttpResponse<String> deleted = call(controller, "image", "DELETE", "/v2/images/" + image, null);
         assertThat(deleted.statusCode()).as("deleting the admin's image: " + deleted.body()).isEqualTo(403);
+        assertThat(call(admin, "image", "GET", "/v2/images/" + image, null).statusCode()).as("the image is there")
+                .isEqualTo(200);
 
         HttpResponse<String> providers = call(controller, "placement", "GET", "/resource_providers", null);
         assertThat(providers.statusCode()).as(providers.body()).isEqualTo(403);

@@ -324,8 +324,8 @@ public final class ReplicaStore {
             } finally {
                 Files.deleteIfExists(temp);
             }
+            Durable.fsyncDirectory(instance);
         }
-        Durable.fsyncDirectory(instance);
         return placed.stream().map(BootFiles.Kind::fileName).toList();
     }
 
