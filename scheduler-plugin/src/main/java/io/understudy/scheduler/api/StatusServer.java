@@ -10,7 +10,9 @@ import io.understudy.scheduler.detect.HostReport;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.metrics.ControllerMetrics;
+import io.understudy.scheduler.moves.ForcedDownHosts;
 import io.understudy.scheduler.moves.Journal;
+import io.understudy.scheduler.round.LastRound;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -31,16 +33,30 @@ import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
 
 /**
- * Serves the status API, read-only, on Grizzly with Jersey: {@code /v1/health} to anyone, and
- * {@code /v1/rounds/latest}, {@code /v1/detection} (each host's detection state, as this
- * controller sees it) and {@code /metrics} (Prometheus text) with the cluster token only.
+ * Serves the controller's API on Grizzly with Jersey: {@code /v1/health} to anyone; the rest
+ * ({@link StatusResource}, {@link FleetResource}, {@link MovesResource}, {@code /metrics}) with a
+ * Keystone token carrying the roles asked, or the cluster token.
  */
 public final class StatusServer implements AutoCloseable {
 
     public static final String DETECTION = "/v1/detection";
+    public static final String STATUS = "/v1/status";
 
     /** {@code GET /v1/detection}: which controller answers, and every host it probes. */
     public record DetectionReport(String instance, List<HostReport> hosts) {}
+
+    /** The controller's own objects the API reads and acts on. */
+    public record Sources(HistoryStore history, Detection detection, Journal journal, ControllerMetrics metrics,
+            LastRound lastRound, ForcedDownHosts forcedDown) {
+        public Sources {
+            requireNonNull(history, "history is null");
+            requireNonNull(detection, "detection is null");
+            requireNonNull(journal, "journal is null");
+            requireNonNull(metrics, "metrics is null");
+            requireNonNull(lastRound, "lastRound is null");
+            requireNonNull(forcedDown, "forcedDown is null");
+        }
+    }
 
     private final HttpServer server;
 
@@ -70,11 +86,8 @@ public final class StatusServer implements AutoCloseable {
      * @throws UncheckedIOException naming the address when it cannot listen there
      */
     public static StatusServer start(ApiConfig api, String clusterToken, Optional<TokenValidator> keystone,
-            HistoryStore history, Detection detection, Journal journal, ControllerMetrics metrics, String instance,
-            boolean dryRun) {
-        requireNonNull(history, "history is null");
-        requireNonNull(detection, "detection is null");
-        requireNonNull(metrics, "metrics is null");
+            Sources sources, String instance, boolean dryRun) {
+        requireNonNull(sources, "sources is null");
         InetSocketAddress listen = api.listen().orElseThrow(() -> new IllegalArgumentException("no listen address"));
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
@@ -83,9 +96,10 @@ public final class StatusServer implements AutoCloseable {
                 .register(new Authentication(clusterToken, keystone.map(k -> new KeystoneCallers(k::validate,
                         api.keystone().cacheTime(), Clock.systemUTC())), api.keystone()))
                 .register(new ErrorMapper())
-                .register(new StatusResource(history, detection, instance, dryRun))
-                .register(new MovesResource(requireNonNull(journal, "journal is null")))
-                .register(new MetricsResource(metrics, detection));
+                .register(new StatusResource(sources.history(), sources.detection(), instance, dryRun))
+                .register(new FleetResource(sources.lastRound(), sources.detection(), sources.forcedDown(), instance))
+                .register(new MovesResource(sources.journal()))
+                .register(new MetricsResource(sources.metrics(), sources.detection()));
 
         HttpServer server = new HttpServer();
         NetworkListener listener = new NetworkListener("understudy-status", listen.getHostString(), listen.getPort());

@@ -11,8 +11,10 @@ import io.understudy.scheduler.detect.Prober;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.jobs.Jobs;
 import io.understudy.scheduler.metrics.ControllerMetrics;
+import io.understudy.scheduler.moves.ForcedDownHosts;
 import io.understudy.scheduler.moves.Journal;
 import io.understudy.scheduler.round.Controller;
+import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.round.RulesSource;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -53,9 +55,10 @@ final class ServeCommand implements Callable<Integer> {
         Optional<StatusServer> api = apiToken.map(token -> StatusServer.start(c.api(), token,
                 Optional.of(TokenValidator.create(injector.getInstance(CloudConfig.class),
                         c.openstack().requestTimeout())),
-                injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class),
-                injector.getInstance(Journal.class), injector.getInstance(ControllerMetrics.class), instance,
-                c.dryRun()));
+                new StatusServer.Sources(injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class),
+                        injector.getInstance(Journal.class), injector.getInstance(ControllerMetrics.class),
+                        injector.getInstance(LastRound.class), injector.getInstance(ForcedDownHosts.class)),
+                instance, c.dryRun()));
         c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open; the rest and /metrics with a "
                 + "Keystone token: reading with a role of {}, acting with a role of {}; or with the cluster token; "
                 + "idle timeout {}s)", l.getHostString(), api.orElseThrow().port(), c.api().keystone().readerRoles(),

@@ -32,17 +32,19 @@ public final class Controller {
     private final Assignments assignments;
     private final RoundStates states;
     private final ControllerMetrics metrics;
+    private final LastRound last;
     private final boolean dryRun;
     private final boolean recordStays;
 
     /** @param dryRun decide and record, never act: no move, no assignment sent */
     public Controller(EvaluationRound round, HistoryStore history, Assignments assignments, RoundStates states,
-            ControllerMetrics metrics, boolean dryRun, boolean recordStays) {
+            ControllerMetrics metrics, LastRound last, boolean dryRun, boolean recordStays) {
         this.round = requireNonNull(round, "round is null");
         this.history = requireNonNull(history, "history is null");
         this.assignments = requireNonNull(assignments, "assignments is null");
         this.states = requireNonNull(states, "states is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
+        this.last = requireNonNull(last, "last is null");
         this.dryRun = dryRun;
         this.recordStays = recordStays;
     }
@@ -59,6 +61,7 @@ public final class Controller {
         // Recording every STAY needs a decision for every VM, also those on quiet hosts.
         RoundResult result = round.run(state, !dryRun, recordStays);
         RoundRecord record = RoundRecord.of(result, controller, scheduledAt, recordStays);
+        last.record(result, recordStays);
         states.save(result.next());
         history.append(record);
         metrics.round("evaluation", result);
@@ -79,6 +82,7 @@ public final class Controller {
      */
     public List<PlacementChange> place(RoundState state) {
         RoundResult result = round.run(state, false, true);
+        last.record(result, true);
         metrics.round("placement", result);
         if (!result.ok()) {
             return List.of();

@@ -44,9 +44,15 @@ public final class RoundModule extends AbstractModule {
 
     @Provides
     @Singleton
+    LastRound lastRound() {
+        return new LastRound();
+    }
+
+    @Provides
+    @Singleton
     Controller controller(EvaluationRound round, HistoryStore history, Assignments assignments, Records records,
-            ControllerMetrics metrics) {
-        return new Controller(round, history, assignments, new RoundStates(records), metrics, config.dryRun(),
+            ControllerMetrics metrics, LastRound last) {
+        return new Controller(round, history, assignments, new RoundStates(records), metrics, last, config.dryRun(),
                 config.recordStays());
     }
 }

@@ -11,8 +11,10 @@ import io.understudy.scheduler.config.DetectionConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.Detector;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.moves.ForcedDownHosts;
 import io.understudy.scheduler.moves.RecordJournal;
 import io.understudy.scheduler.records.FileRecords;
+import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.history.RoundRecord;
 import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.testing.LocalStatusApi;
@@ -87,9 +89,10 @@ class StatusServerDefencesTest {
                 Instant.EPOCH, false, Optional.of("login to " + KEYSTONE + " as " + USER + " failed (from "
                         + CLOUDS_YAML + ")"), "none", List.of(), 0, 0, 1, Map.of(), List.of(), List.of(), Map.of(),
                 Map.of()));
-        return StatusServer.start(LocalStatusApi.config(idleTimeout), LocalStatusApi.TOKEN, Optional.empty(), history,
-                new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()),
-                new RecordJournal(new FileRecords(dir.resolve("records"))), metrics, "controller-a", false);
+        return StatusServer.start(LocalStatusApi.config(idleTimeout), LocalStatusApi.TOKEN, Optional.empty(),
+                new StatusServer.Sources(history, new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()),
+                        new RecordJournal(new FileRecords(dir.resolve("records"))), metrics, new LastRound(),
+                        new ForcedDownHosts(new FileRecords(dir.resolve("records")))), "controller-a", false);
     }
 
     private HttpResponse<String> send(StatusServer server, String method, String path, String authorization)

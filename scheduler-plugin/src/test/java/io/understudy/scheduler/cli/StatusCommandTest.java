@@ -8,16 +8,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.understudy.scheduler.api.StatusServer;
+import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.DetectionConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.Detector;
 import io.understudy.scheduler.detect.NovaReports;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.moves.ForcedDownHosts;
+import io.understudy.scheduler.moves.RecordJournal;
+import io.understudy.scheduler.records.FileRecords;
+import io.understudy.scheduler.round.EvaluationRound;
+import io.understudy.scheduler.round.LastRound;
+import io.understudy.scheduler.round.RoundState;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.FakeNova;
 import io.understudy.scheduler.testing.LocalStatusApi;
+import io.understudy.scheduler.testing.TestMetrics;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,8 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code understudy status} end to end: Keystone and Nova played by WireMock, agents by
- * in-process servers, and a serving controller's status API whose detection says compute1 failed
- * and compute2 is suspect — shown per host, and judged with as the controller would.
+ * in-process servers, and a serving controller's API whose detection says compute1 failed and
+ * compute2 is suspect: what that controller saw in its last round is shown without reading Nova;
+ * with no round there yet, a round of the command's own judges with its detection.
  */
 class StatusCommandTest {
 
@@ -67,8 +81,8 @@ class StatusCommandTest {
                         """.formatted(now.plusSeconds(3600), now, openstack.baseUrl()))));
     }
 
-    @Test
-    void eachHostShowsItsDetectionStateAndAFailedHostsVmIsDecidedOff() throws Exception {
+    /** Nova, the agents (compute1 and compute2 not answering) and a detection: compute1 failed, compute2 suspect. */
+    private Detection cloud() {
         openstack.start();
         keystone();
         new FakeNova(openstack).compute("compute1", true).compute("compute2", true).compute("compute3", true)
@@ -85,34 +99,134 @@ class StatusCommandTest {
             detection.probed(Map.of("compute1", Optional.of("connection refused"),
                     "compute2", Optional.of("connection refused"), "compute3", Optional.empty()));
         }
+        return detection;
+    }
+
+    /** The configuration of the controller serving on PORT, reading the cloud of {@link #cloud}. */
+    private Path config(int port) throws IOException {
         Files.writeString(dir.resolve("clouds.yaml"), "clouds: {c: {auth: {auth_url: '" + openstack.baseUrl()
                 + "/v3', username: admin, password: pw, project_name: admin}}}\n");
+        return Files.writeString(dir.resolve("controller.yaml"), String.join("\n",
+                "listen: 127.0.0.1:" + port, "dataDir: " + dir,
+                "openstack: {cloudsYaml: clouds.yaml, cloud: c}",
+                "agents:", "  auth: {clusterToken: " + LocalStatusApi.TOKEN + "}",
+                "  endpoints: {compute1: '" + agents.url("compute1") + "', compute2: '"
+                        + agents.url("compute2") + "', compute3: '" + agents.url("compute3") + "'}", ""));
+    }
+
+    /**
+     * The cloud of {@link #cloud}, and controller-a's API serving what its round saw (as its
+     * placement job runs it: every VM listed); its configuration in controller.yaml.
+     */
+    private StatusServer servingAfterARound() throws IOException {
+        Detection detection = cloud();
+        LastRound last = new LastRound();
+        StatusServer serving = LocalStatusApi.start(new StatusServer.Sources(
+                new JsonLinesHistory(dir.resolve("history.jsonl")), detection,
+                new RecordJournal(new FileRecords(dir.resolve("records"))), TestMetrics.fresh(), last,
+                new ForcedDownHosts(new FileRecords(dir.resolve("records")))), "controller-a");
+        last.record(ConfigOption.injector(new ConfigLoader().load(config(serving.port())), detection)
+                .getInstance(EvaluationRound.class).run(RoundState.INITIAL, false, true), true);
+        return serving;
+    }
+
+    private String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[] {String.valueOf(exit), out.toString(), err.toString()};
+    }
+
+    @Test
+    void aControllerThatHasRunNoRoundYetLeavesStatusToARoundOfItsOwnWithItsDetection() throws Exception {
+        Detection detection = cloud();
         try (StatusServer serving = LocalStatusApi.start(new JsonLinesHistory(dir.resolve("history.jsonl")), detection,
                 "controller-a")) {
-            Files.writeString(dir.resolve("controller.yaml"), String.join("\n",
-                    "listen: 127.0.0.1:" + serving.port(), "dataDir: " + dir,
-                    "openstack: {cloudsYaml: clouds.yaml, cloud: c}",
-                    "agents:", "  auth: {clusterToken: " + LocalStatusApi.TOKEN + "}",
-                    "  endpoints: {compute1: '" + agents.url("compute1") + "', compute2: '"
-                            + agents.url("compute2") + "', compute3: '" + agents.url("compute3") + "'}", ""));
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
-            int exit = Main.run(new String[] {"status", "--config", dir.resolve("controller.yaml").toString()},
-                    new PrintWriter(out, true), new PrintWriter(err, true));
-            assertThat(err.toString()).isEmpty();
-            assertThat(exit).isZero();
-            assertThat(out.toString()).containsPattern("compute1 +FAILED +FAILED .*failed: agent missed 3 probes in a "
+            String config = config(serving.port()).toString();
+            String[] status = run("status", "--config", config);
+            assertThat(status[2]).isEmpty();
+            assertThat(status[0]).isEqualTo("0");
+            assertThat(status[1]).startsWith("as seen by this command's own round at ")
+                    .contains("note: the serving controller's status could not be read (http://127.0.0.1:"
+                            + serving.port() + "/v1/status: HTTP 503: controller controller-a has not run a round "
+                            + "that read Nova yet): a round of this command's own")
+                    .containsPattern("compute1 +FAILED +FAILED .*failed: agent missed 3 probes in a "
                     + "row \\(connection refused\\); nova-compute silent for 30s \\(report interval 10s \\+ margin 2s\\)")
                     .containsPattern("compute2 +OK +SUSPECT .*suspect: agent missed 3 probes in a row")
                     .containsPattern("compute3 +OK +OK ")
                     .containsPattern(VM + " +db +compute1 +compute3 \\(2(\\.0)?s\\) +MOVE to compute3");
 
-            StringWriter json = new StringWriter();
-            Main.run(new String[] {"status", "--json", "--config", dir.resolve("controller.yaml").toString()},
-                    new PrintWriter(json, true), new PrintWriter(err, true));
-            JsonNode doc = JsonLinesHistory.mapper().readTree(json.toString());
+            String[] json = run("status", "--json", "--config", config);
+            JsonNode doc = JsonLinesHistory.mapper().readTree(json[1]);
+            assertThat(doc.path("instance").asText()).isEqualTo("local");
             assertThat(doc.path("detection").path("instance").asText()).isEqualTo("controller-a");
             assertThat(doc.path("hosts").get(1).path("detection").path("state").asText()).isEqualTo("SUSPECT");
         }
+    }
+
+    @Test
+    void statusShowsWhatTheServingControllerSawWithoutReadingNovaItself() throws Exception {
+        try (StatusServer serving = servingAfterARound()) {
+            Path config = dir.resolve("controller.yaml");
+            openstack.stop();
+
+            String[] status = run("status", "--config", config.toString());
+            assertThat(status[2]).isEmpty();
+            assertThat(status[0]).isEqualTo("0");
+            assertThat(status[1]).startsWith("as seen by controller controller-a at ")
+                    .doesNotContain("note:")
+                    .containsPattern("compute1 +FAILED +FAILED .*failed: agent missed 3 probes in a row")
+                    .containsPattern(VM + " +db +compute1 +compute3 \\(2(\\.0)?s\\) +MOVE to compute3");
+            JsonNode doc = JsonLinesHistory.mapper().readTree(run("status", "--json", "--config", config.toString())[1]);
+            assertThat(doc.path("instance").asText()).isEqualTo("controller-a");
+            JsonNode vm = doc.path("vms").path(0);
+            assertThat(vm.path("reasons").toString()).contains("failed");
+            assertThat(vm.path("candidates").findValuesAsText("host")).containsExactly("compute3");
+            assertThat(vm.path("whyNot").path("compute2").asText()).isEqualTo("holds no replica of it");
+
+            // --local reads Nova now, which is gone: Nova could not be read, exit 4.
+            String[] local = run("status", "--local", "--config", config.toString());
+            assertThat(local[0]).as(local[2]).isEqualTo(String.valueOf(Main.EXIT_UNAVAILABLE));
+        }
+    }
+
+    @Test
+    void theApiAnswersEachHostAndVmAndRefusesBadInputWithTheFieldNamed() throws Exception {
+        try (StatusServer serving = servingAfterARound()) {
+            String base = "http://127.0.0.1:" + serving.port();
+
+            HttpResponse<String> host = get(base + "/v1/hosts/compute1", LocalStatusApi.TOKEN);
+            assertThat(host.statusCode()).isEqualTo(200);
+            assertThat(JsonLinesHistory.mapper().readTree(host.body()).path("state").asText()).isEqualTo("FAILED");
+            HttpResponse<String> vm = get(base + "/v1/vms/" + VM, LocalStatusApi.TOKEN);
+            assertThat(JsonLinesHistory.mapper().readTree(vm.body()).path("decision").asText()).isEqualTo("MOVE");
+            assertThat(JsonLinesHistory.mapper().readTree(get(base + "/v1/vms", LocalStatusApi.TOKEN).body())
+                    .path("vms").findValuesAsText("id")).containsExactly(VM.toString());
+
+            assertThat(get(base + "/v1/vms/not-a-uuid", LocalStatusApi.TOKEN)).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(400);
+                assertThat(r.body()).contains("vm: 'not-a-uuid' is not a server's UUID");
+            });
+            UUID other = UUID.randomUUID();
+            assertThat(get(base + "/v1/vms/" + other, LocalStatusApi.TOKEN)).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(404);
+                assertThat(r.body()).contains("vm " + other + ": not a protected VM in the last round");
+            });
+            assertThat(get(base + "/v1/hosts/compute9", LocalStatusApi.TOKEN).statusCode()).isEqualTo(404);
+            assertThat(get(base + "/v1/rounds?last=0", LocalStatusApi.TOKEN)).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(400);
+                assertThat(r.body()).contains("last: '0' is not a number of rounds from 1 to 1000");
+            });
+            assertThat(get(base + "/v1/status", "not-the-token").statusCode()).isEqualTo(401);
+            assertThat(get(base + "/v1/vms", null).statusCode()).isEqualTo(401);
+        }
+    }
+
+    private static HttpResponse<String> get(String url, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -9,6 +9,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Provides;
+import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.config.JobsConfig;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.history.RoundRecord;
@@ -62,7 +63,7 @@ class JobsTest {
                         new AgentReader(agents.directory(), TestMetrics.fresh(), Executors.newFixedThreadPool(2)),
                         new RulesSource(rules), FailedHosts.NONE, new RecordingMoves(),
                         Clock.systemUTC()), history, (changes, listed, interval) -> { },
-                        new RoundStates(new FileRecords(dir)), TestMetrics.fresh(), false, false);
+                        new RoundStates(new FileRecords(dir)), TestMetrics.fresh(), new LastRound(), false, false);
             }
         });
     }

@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import io.understudy.agent.api.AgentClient;
 import io.understudy.agent.api.AgentException;
 import io.understudy.agent.api.Role;
+import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.history.JsonLinesHistory;
 import io.understudy.scheduler.records.FileRecords;
 import io.understudy.scheduler.round.Controller;
@@ -110,7 +111,7 @@ class GoneVmsIT {
                 new AgentReader(directory(), TestMetrics.fresh(), pool), new RulesSource(Optional.empty()), FailedHosts.NONE,
                 new RecordingMoves(), Clock.systemUTC());
         new Controller(round, new JsonLinesHistory(dir.resolve("history.jsonl")), assignments, new RoundStates(records), TestMetrics.fresh(),
-                false, false).place(RoundState.INITIAL);
+                new LastRound(), false, false).place(RoundState.INITIAL);
     }
 
     private void assertKept(String host) throws Exception {

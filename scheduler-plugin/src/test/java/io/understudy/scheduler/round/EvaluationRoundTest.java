@@ -138,7 +138,7 @@ class EvaluationRoundTest {
         assertThat(r.next()).isEqualTo(before);
 
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, false);
+        Controller controller = new Controller(round(RULES), history, NO_ASSIGNMENTS, states(), TestMetrics.fresh(), new LastRound(), false, false);
         controller.evaluate(before, "test", Optional.empty());
         RoundRecord recorded = history.latest().orElseThrow();
         assertThat(recorded.ok()).isFalse();
@@ -153,7 +153,7 @@ class EvaluationRoundTest {
         nova.compute("compute4", true).serve();
         agents.mode("compute4", FakeAgents.Mode.ERROR);
         Controller controller = new Controller(round(RULES), new JsonLinesHistory(dir.resolve("history.jsonl")),
-                NO_ASSIGNMENTS, states(), metrics, false, false);
+                NO_ASSIGNMENTS, states(), metrics, new LastRound(), false, false);
 
         controller.evaluate(RoundState.INITIAL, "c1", Optional.empty());
         controller.place(RoundState.INITIAL);
@@ -177,7 +177,7 @@ class EvaluationRoundTest {
     void aRoundIsRecordedWithItsReasonsAndAControllerResumesFromIt() throws Exception {
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
         Controller controller = new Controller(round(RULES.replace("max: 90}", "max: 90, for: 5m}")), history,
-                NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, false);
+                NO_ASSIGNMENTS, states(), TestMetrics.fresh(), new LastRound(), false, false);
         RoundState next = controller.evaluate(RoundState.INITIAL, "c1", Optional.of(Instant.parse("2026-11-29T06:00:00Z")));
         assertThat(next.breaches().of("compute1", "cpu_percent")).isPresent();
         RoundRecord r = history.latest().orElseThrow();
@@ -187,14 +187,14 @@ class EvaluationRoundTest {
         assertThat(r.decisions()).as("a STAY is not recorded by default").isEmpty();
         assertThat(controller.resumeState()).isEqualTo(next);
         JsonLinesHistory otherHistory = new JsonLinesHistory(dir.resolve("other-history.jsonl"));
-        assertThat(new Controller(round(RULES), otherHistory, NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, false).resumeState())
+        assertThat(new Controller(round(RULES), otherHistory, NO_ASSIGNMENTS, states(), TestMetrics.fresh(), new LastRound(), false, false).resumeState())
                 .as("a standby controller, its own history empty, resumes from the shared state").isEqualTo(next);
         assertThat(new Controller(round(RULES), history, NO_ASSIGNMENTS,
-                new RoundStates(new FileRecords(dir.resolve("elsewhere"))), TestMetrics.fresh(), false, false).resumeState())
+                new RoundStates(new FileRecords(dir.resolve("elsewhere"))), TestMetrics.fresh(), new LastRound(), false, false).resumeState())
                 .as("no shared state kept: this controller's history").isEqualTo(next);
 
         Controller recordingStays = new Controller(round(RULES.replace("max: 90}", "max: 99}")), history,
-                NO_ASSIGNMENTS, states(), TestMetrics.fresh(), false, true);
+                NO_ASSIGNMENTS, states(), TestMetrics.fresh(), new LastRound(), false, true);
         recordingStays.evaluate(RoundState.INITIAL, "c1", Optional.empty());
         assertThat(history.latest().orElseThrow().decisions()).as("history.recordStays records VMs on quiet hosts too")
                 .singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("STAY"));
@@ -205,15 +205,15 @@ class EvaluationRoundTest {
         List<Set<UUID>> sent = new ArrayList<>();
         Assignments recording = (changes, listed, interval) -> sent.add(listed);
         JsonLinesHistory history = new JsonLinesHistory(dir.resolve("history.jsonl"));
-        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), false, false).place(RoundState.INITIAL);
+        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), new LastRound(), false, false).place(RoundState.INITIAL);
         assertThat(sent).singleElement().satisfies(listed -> assertThat(listed).containsExactlyInAnyOrder(VM,
                 UNPROTECTED));
 
-        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), true, false).place(RoundState.INITIAL);
+        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), new LastRound(), true, false).place(RoundState.INITIAL);
         assertThat(sent).as("a dry run sends and releases nothing").hasSize(1);
 
         nova.fail("/servers/detail", 500);
-        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), false, false).place(RoundState.INITIAL);
+        new Controller(round(RULES), history, recording, states(), TestMetrics.fresh(), new LastRound(), false, false).place(RoundState.INITIAL);
         assertThat(sent).as("a VM Nova could not be asked about is not gone").hasSize(1);
     }
 

@@ -4,9 +4,11 @@ import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.config.ApiConfig;
 import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.history.HistoryStore;
+import io.understudy.scheduler.moves.ForcedDownHosts;
 import io.understudy.scheduler.moves.Journal;
 import io.understudy.scheduler.moves.RecordJournal;
 import io.understudy.scheduler.records.FileRecords;
+import io.understudy.scheduler.round.LastRound;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -37,9 +39,19 @@ public final class LocalStatusApi {
         }
     }
 
-    /** With the default timeouts and {@link #TOKEN}, the moves of JOURNAL. */
+    /** With the default timeouts and {@link #TOKEN}, the moves of JOURNAL, no round run yet and no host forced down. */
     public static StatusServer start(HistoryStore history, Detection detection, Journal journal, String instance) {
-        return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, Optional.empty(), history, detection,
-                journal, TestMetrics.fresh(), instance, false);
+        try {
+            return start(new StatusServer.Sources(history, detection, journal, TestMetrics.fresh(), new LastRound(),
+                    new ForcedDownHosts(new FileRecords(Files.createTempDirectory("forced-down")))), instance);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** With the default timeouts and {@link #TOKEN}. */
+    public static StatusServer start(StatusServer.Sources sources, String instance) {
+        return StatusServer.start(config(ApiConfig.DEFAULT.idleTimeout()), TOKEN, Optional.empty(), sources, instance,
+                false);
     }
 }
