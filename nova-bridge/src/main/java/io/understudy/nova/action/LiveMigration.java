@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +52,45 @@ public final class LiveMigration {
         this.settings = requireNonNull(settings, "settings is null");
     }
 
+    /** A live migration whose reads of Nova (the server, its migration records) have begun. */
+    public static final class Prepared {
+        private final MoveRun run;
+        private final String host;
+        private final CompletableFuture<Optional<MoveResult>> reading;
+
+        private Prepared(MoveRun run, String host, CompletableFuture<Optional<MoveResult>> reading) {
+            this.run = run;
+            this.host = host;
+            this.reading = reading;
+        }
+    }
+
     /**
      * Moves SERVER to HOST, or follows the live migration there that Nova already has in flight
      * (a restarted controller calls this again and gets the same move). Blocks until the end.
      */
     public MoveResult run(UUID server, String host) {
+        return run(prepare(server, host));
+    }
+
+    /**
+     * Begins reading what a live migration of SERVER to HOST starts from, and returns at once: the
+     * caller does its own work meanwhile and then {@link #run(Prepared) runs} it, soon (what was
+     * read decides whether a migration is asked or followed, and which records are older).
+     */
+    public Prepared prepare(UUID server, String host) {
         Hosts.requireHost(host);
         MoveRun run = new MoveRun(nova, settings, LOG, MoveResult.Kind.LIVE_MIGRATION,
                 requireNonNull(server, "server is null"));
-        Optional<MoveResult> unreadable = run.readBefore(host);
+        return new Prepared(run, host, run.readBeforeAsync(host));
+    }
+
+    /** Runs PREPARED: as {@link #run(UUID, String)}, from the reads it began. Blocks until the end. */
+    public MoveResult run(Prepared prepared) {
+        MoveRun run = prepared.run;
+        String host = prepared.host;
+        UUID server = run.server();
+        Optional<MoveResult> unreadable = MoveRun.joined(prepared.reading);
         if (unreadable.isPresent()) {
             return unreadable.get();
         }

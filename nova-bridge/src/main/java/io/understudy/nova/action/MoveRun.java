@@ -63,6 +63,11 @@ final class MoveRun {
         trail.step(what);
     }
 
+    /** {@link #readBefore} on threads of its own: the caller waits for it when it needs what was read. */
+    CompletableFuture<Optional<MoveResult>> readBeforeAsync(String target) {
+        return CompletableFuture.supplyAsync(() -> readBefore(target), this::onThread);
+    }
+
     /**
      * Reads the server and its migration records before anything is asked; empty when both were
      * read, else the result that ends the run (no such server, or Nova could not be read).
@@ -70,11 +75,7 @@ final class MoveRun {
     Optional<MoveResult> readBefore(String target) {
         // Both at once: independent reads, each a round trip to Nova's API that the move waits for.
         CompletableFuture<List<Migration>> reading = CompletableFuture.supplyAsync(() -> migrations.ofServer(server),
-                task -> {
-                    Thread t = new Thread(task, "nova-read-" + server);
-                    t.setDaemon(true);
-                    t.start();
-                });
+                this::onThread);
         try {
             Optional<Server> found = servers.show(server);
             List<Migration> read = joined(reading);
@@ -92,8 +93,14 @@ final class MoveRun {
         }
     }
 
+    private void onThread(Runnable task) {
+        Thread t = new Thread(task, "nova-read-" + server);
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** READING's value, or what it threw. */
-    private static List<Migration> joined(CompletableFuture<List<Migration>> reading) {
+    static <T> T joined(CompletableFuture<T> reading) {
         try {
             return reading.join();
         } catch (CompletionException e) {

@@ -20,6 +20,7 @@ import io.understudy.nova.state.Servers;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /** The moves' Nova: the bridge's action classes over one Nova client. */
 public final class BridgeNova implements NovaMoves {
@@ -46,6 +47,12 @@ public final class BridgeNova implements NovaMoves {
     @Override
     public MoveResult liveMigrate(UUID vm, String host) {
         return liveMigration.run(vm, host);
+    }
+
+    @Override
+    public Supplier<MoveResult> liveMigration(UUID vm, String host) {
+        LiveMigration.Prepared prepared = liveMigration.prepare(vm, host);
+        return () -> liveMigration.run(prepared);
     }
 
     @Override

@@ -19,7 +19,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Runs one step of a move against Nova (through the bridge) and the agents, and says how it
@@ -38,6 +42,14 @@ public final class MoveSteps {
     private final boolean finalSync;
     private final Duration holdFor;
     private final Clock clock;
+    /** Live migrations whose reads of Nova began as they were begun, by VM, for their MIGRATE step. */
+    private final Map<UUID, Prepared> prepared = new ConcurrentHashMap<>();
+
+    /** A live migration's first half, begun AT. */
+    private record Prepared(String target, Instant at, Supplier<MoveResult> rest) {}
+
+    /** How long reads begun with a move stay good for its MIGRATE step. */
+    static final Duration PREPARED_FOR = Duration.ofSeconds(10);
 
     /**
      * @param forcedDown where the hosts a failover forced down are recorded, to be brought back
@@ -57,6 +69,18 @@ public final class MoveSteps {
         this.clock = requireNonNull(clock, "clock is null");
     }
 
+    /**
+     * Begins what PLAN's steps read of Nova before they ask anything, so that it is read while the
+     * move is journaled and the old primary's rounds are held: a live migration's reads of the
+     * server and its migration records. Called as the move is decided on; harmless if it never runs.
+     */
+    public void prepare(MovePlan plan) {
+        if (plan.kind() == MoveKind.LIVE_MIGRATION) {
+            prepared.put(plan.vm(), new Prepared(plan.target(), clock.instant(),
+                    nova.liveMigration(plan.vm(), plan.target())));
+        }
+    }
+
     /** Runs MOVE's next step (followed, not asked anew, when the move says it was attempted before). */
     public StepResult run(MoveState move) {
         MovePlan plan = move.plan();
@@ -64,7 +88,7 @@ public final class MoveSteps {
         return switch (step) {
             case SYNC -> sync(plan);
             case MIGRATE -> released(plan, move.attempted() ? followMigration(plan) : nova(plan,
-                    nova.liveMigrate(plan.vm(), plan.target()), false));
+                    liveMigration(plan).get(), false));
             case FENCE -> fence(plan);
             case STAGE -> stage(plan);
             // The bridge follows an evacuation Nova already has, and never asks a second one.
@@ -95,6 +119,16 @@ public final class MoveSteps {
             return StepResult.agents(Result.WARNED, "the rounds on " + plan.source() + " could not be held ("
                     + e.getMessage() + "); the live migration goes on: Nova fails it only if a round meets it", 1);
         }
+    }
+
+    /** The live migration of PLAN, from the reads {@link #prepare} began if they are recent, else anew. */
+    private Supplier<MoveResult> liveMigration(MovePlan plan) {
+        Prepared p = prepared.remove(plan.vm());
+        if (p != null && p.target().equals(plan.target())
+                && Duration.between(p.at(), clock.instant()).compareTo(PREPARED_FOR) <= 0) {
+            return p.rest();
+        }
+        return nova.liveMigration(plan.vm(), plan.target());
     }
 
     /**

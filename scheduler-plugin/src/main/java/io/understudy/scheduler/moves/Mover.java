@@ -75,6 +75,7 @@ public final class Mover {
                     return new MoveConflictException("another controller claimed vm " + plan.vm()
                             + " since this one decided");
                 });
+        steps.prepare(plan);
         journal.begin(move);
         LOG.info("{}: begins ({})", plan.describe(), plan.reason());
         return run(move, claimed);

@@ -9,6 +9,7 @@ import io.understudy.nova.state.Server;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The nova-bridge's actions as the moves use them: one seam, so that the order of a move can be
@@ -18,6 +19,14 @@ public interface NovaMoves {
 
     /** Moves VM to HOST, or follows the live migration there Nova already has. */
     MoveResult liveMigrate(UUID vm, String host);
+
+    /**
+     * {@link #liveMigrate} in two halves: what it reads of Nova first may begin now, and the rest
+     * runs when the returned supplier is called (soon: what was read decides what is asked).
+     */
+    default Supplier<MoveResult> liveMigration(UUID vm, String host) {
+        return () -> liveMigrate(vm, host);
+    }
 
     /** Follows the live migration of VM Nova has in flight, if any. */
     Optional<MoveResult> followLiveMigration(UUID vm);

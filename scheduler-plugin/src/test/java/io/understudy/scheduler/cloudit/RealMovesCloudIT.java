@@ -101,7 +101,9 @@ class RealMovesCloudIT {
         // The operator's maintenance: compute1 disabled, out of range after the rule's 5 s.
         long before = Cloud.lastGuestLine(cloud.console(server), "record");
         cloud.enable("compute1", false);
-        String moved = awaitActiveAwayFrom("compute1");
+        // Read seldom: the controller's share is taken from its journal, and every read of this test
+        // waits in Nova's one API worker beside the controller's own.
+        String moved = awaitActiveAwayFrom("compute1", NOVA_POLL);
         MoveState migration = awaitDone(MoveKind.LIVE_MIGRATION);
         long nova = migration.steps().stream().mapToLong(StepRecord::novaMillis).sum();
         long total = Duration.between(migration.startedAt(), migration.updatedAt()).toMillis();
@@ -120,7 +122,7 @@ class RealMovesCloudIT {
         Instant failed = Instant.now();
         agents.kill(moved);
         cloud.killCompute(moved);
-        String target = awaitActiveAwayFrom(moved);
+        String target = awaitActiveAwayFrom(moved, ACTIVE_POLL);
         long active = Duration.between(failed, Instant.now()).toMillis();
         assertThat(target).as("compute1 is disabled: the failover goes to the other holder").isEqualTo(holder);
         MoveState failover = awaitDone(MoveKind.FAILOVER);
@@ -176,7 +178,7 @@ class RealMovesCloudIT {
             agents.kill(failing);
             cloud.killCompute(failing);
             Instant novaDown = cloud.lastSeenUp(failing).plus(cloud.serviceDownTime());
-            String target = awaitActiveAwayFrom(failing);
+            String target = awaitActiveAwayFrom(failing, ACTIVE_POLL);
             primary = target;
             long active = Duration.between(failed, Instant.now()).toMillis();
             long[] resumed = {-1};
@@ -241,8 +243,8 @@ class RealMovesCloudIT {
                 });
     }
 
-    private String awaitActiveAwayFrom(String old) {
-        await(server + " ACTIVE away from " + old).atMost(STEP).pollInterval(ACTIVE_POLL).until(() -> {
+    private String awaitActiveAwayFrom(String old, Duration poll) {
+        await(server + " ACTIVE away from " + old).atMost(STEP).pollInterval(poll).until(() -> {
             Server s = cloud.show(server);
             return s.host().filter(h -> !h.equals(old)).isPresent() && s.status().equals("ACTIVE")
                     && s.taskState().isEmpty();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -57,6 +58,13 @@ final class FakeNovaMoves implements NovaMoves {
         calls.add("liveMigrate " + host);
         whileMigrating.run();
         return result(MoveResult.Kind.LIVE_MIGRATION, vm, host, liveMigrations.pop(), false);
+    }
+
+    /** Records when a live migration's reads of Nova would begin, then its request when it runs. */
+    @Override
+    public Supplier<MoveResult> liveMigration(UUID vm, String host) {
+        calls.add("read for liveMigrate " + host);
+        return () -> liveMigrate(vm, host);
     }
 
     @Override

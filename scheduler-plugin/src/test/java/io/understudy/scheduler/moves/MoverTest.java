@@ -96,7 +96,8 @@ class MoverTest {
         assertThat(agents.calls.subList(1, 3)).as("the secondaries told at once")
                 .containsExactlyInAnyOrder("protect compute1 SECONDARY [compute2]",
                         "protect compute3 SECONDARY [compute2]");
-        assertThat(nova.calls).containsExactly("liveMigrate compute2");
+        assertThat(nova.calls).as("Nova read for the migration while the rounds were held, then asked")
+                .containsExactly("read for liveMigrate compute2", "liveMigrate compute2");
         assertThat(move.steps()).extracting(StepRecord::step)
                 .containsExactly(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE);
         assertThat(move.steps().get(1).requestIds()).containsExactly("req-LIVE_MIGRATION");
