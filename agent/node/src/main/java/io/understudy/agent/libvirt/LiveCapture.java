@@ -95,6 +95,9 @@ public final class LiveCapture {
     private static final int REUSE_EXTERNAL = 1;
     /** 64 KiB, QEMU's default: what copy-before-write copies per guest write into the scratch image. */
     private static final int SCRATCH_CLUSTER_BITS = 16;
+    /** How often a full round logs how far it has got. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
     /** Block status is asked per window, so a fragmented disk's extent list stays bounded. */
     private static final long STATUS_WINDOW = 1L << 30;
     /** The most read with one NBD request: several clusters of a run at once. */
@@ -371,7 +374,7 @@ public final class LiveCapture {
                 park(dom, desc, request.previous().get());
             }
             for (Map.Entry<String, ClusterSink> d : request.disks().entrySet()) {
-                disks.add(read(job, d.getKey(), request.clusterSize(), d.getValue()));
+                disks.add(read(job, request.vm(), d.getKey(), request.clusterSize(), d.getValue()));
             }
         } catch (IOException | RuntimeException e) {
             // Every step is tried even when an earlier one fails: a domain stopped under the round
@@ -625,7 +628,7 @@ public final class LiveCapture {
         return exports;
     }
 
-    private DiskRound read(Job job, String target, int clusterSize, ClusterSink sink) throws IOException {
+    private DiskRound read(Job job, UUID vm, String target, int clusterSize, ClusterSink sink) throws IOException {
         Export export = job.exports().get(target);
         if (export == null) {
             throw new HypervisorException("the backup job exports no disk " + target + " (it exports "
@@ -648,6 +651,9 @@ public final class LiveCapture {
             long readBytes = 0;
             long clustersRead = 0;
             long zeroClusters = 0;
+            // A full round seeds a replica and may take minutes: it says how far it has got.
+            Optional<ReadProgress> progress = incremental ? Optional.empty() : Optional.of(new ReadProgress(
+                    "vm " + vm + " disk " + target + ", full round", size, PROGRESS_EVERY.toNanos(), System.nanoTime()));
             for (long at = 0; at < size; at += STATUS_WINDOW) {
                 nbd.blockStatus(context, at, Math.min(STATUS_WINDOW, size - at), runs::add);
                 for (long[] run : runs.drain()) {
@@ -657,7 +663,7 @@ public final class LiveCapture {
                         sink.zeros(cursor, first - cursor);
                         zeroClusters += first - cursor;
                     }
-                    readBytes += readRun(nbd, first, end, clusterSize, size, buffer, sink);
+                    readBytes += readRun(nbd, first, end, clusterSize, size, buffer, sink, progress, readBytes);
                     clustersRead += end - first;
                     cursor = end;
                 }
@@ -670,9 +676,12 @@ public final class LiveCapture {
         }
     }
 
-    /** Reads clusters {@code [first, end)} in large requests and hands each to the sink; returns the bytes read. */
+    /**
+     * Reads clusters {@code [first, end)} in large requests and hands each to the sink; returns the
+     * bytes read. PROGRESS hears of each request, with the READ_BEFORE bytes the round read before.
+     */
     private static long readRun(NbdClient nbd, long first, long end, int clusterSize, long size, ByteBuffer buffer,
-            ClusterSink sink) throws IOException {
+            ClusterSink sink, Optional<ReadProgress> progress, long readBefore) throws IOException {
         int perChunk = buffer.capacity() / clusterSize;
         long bytes = 0;
         for (long c = first; c < end; c += perChunk) {
@@ -682,6 +691,8 @@ public final class LiveCapture {
             buffer.clear().limit(length);
             nbd.read(from, buffer);
             bytes += length;
+            long read = readBefore + bytes;
+            progress.flatMap(p -> p.at(from + length, read, System.nanoTime())).ifPresent(LOG::info);
             for (long k = c; k < chunkEnd; k++) {
                 int offset = (int) ((k - c) * clusterSize);
                 sink.data(k, buffer.slice(offset, Math.min(clusterSize, length - offset)));
