@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -34,7 +36,8 @@ import org.glassfish.jersey.server.ServerProperties;
 
 /**
  * Serves the controller's API on Grizzly with Jersey: {@code /v1/health} to anyone; the rest
- * ({@link StatusResource}, {@link FleetResource}, {@link MovesResource}, {@code /metrics}) with a
+ * ({@link StatusResource}, {@link FleetResource}, {@link MovesResource}, {@link ActionsResource},
+ * {@code /metrics}) with a
  * Keystone token carrying the roles asked, or the cluster token.
  */
 public final class StatusServer implements AutoCloseable {
@@ -45,10 +48,15 @@ public final class StatusServer implements AutoCloseable {
     /** {@code GET /v1/detection}: which controller answers, and every host it probes. */
     public record DetectionReport(String instance, List<HostReport> hosts) {}
 
-    /** The controller's own objects the API reads and acts on. */
+    /**
+     * The controller's own objects the API reads and acts on.
+     *
+     * @param actions what the operator's actions use; none: a read-only API (the actions' paths are 404)
+     */
     public record Sources(HistoryStore history, Detection detection, Journal journal, ControllerMetrics metrics,
-            LastRound lastRound, ForcedDownHosts forcedDown) {
+            LastRound lastRound, ForcedDownHosts forcedDown, Optional<ActionsResource.Actions> actions) {
         public Sources {
+            requireNonNull(actions, "actions is null");
             requireNonNull(history, "history is null");
             requireNonNull(detection, "detection is null");
             requireNonNull(journal, "journal is null");
@@ -59,9 +67,11 @@ public final class StatusServer implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final ExecutorService moving;
 
-    private StatusServer(HttpServer server) {
+    private StatusServer(HttpServer server, ExecutorService moving) {
         this.server = server;
+        this.moving = moving;
     }
 
     /**
@@ -89,7 +99,13 @@ public final class StatusServer implements AutoCloseable {
             Sources sources, String instance, boolean dryRun) {
         requireNonNull(sources, "sources is null");
         InetSocketAddress listen = api.listen().orElseThrow(() -> new IllegalArgumentException("no listen address"));
-        ResourceConfig app = new ResourceConfig()
+        // The moves asked through the API run here; one stopped with the controller is in the
+        // journal, and the next controller follows it.
+        ExecutorService moving = Executors.newCachedThreadPool(task -> {
+            Thread t = new Thread(task, "api-move");
+            t.setDaemon(true);
+            return t;
+        });        ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(new JsonDialect(JsonLinesHistory.mapper()))
@@ -101,6 +117,7 @@ public final class StatusServer implements AutoCloseable {
                 .register(new MovesResource(sources.journal()))
                 .register(new MetricsResource(sources.metrics(), sources.detection()));
 
+        sources.actions().ifPresent(actions -> app.register(new ActionsResource(actions, moving)));
         HttpServer server = new HttpServer();
         NetworkListener listener = new NetworkListener("understudy-status", listen.getHostString(), listen.getPort());
         int idleSeconds = (int) api.idleTimeout().toSeconds();
@@ -122,10 +139,11 @@ public final class StatusServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             server.shutdownNow();
+            moving.shutdownNow();
             throw new UncheckedIOException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
                     + ": " + e.getMessage(), e);
         }
-        return new StatusServer(server);
+        return new StatusServer(server, moving);
     }
 
     public int port() {
@@ -135,5 +153,6 @@ public final class StatusServer implements AutoCloseable {
     @Override
     public void close() {
         server.shutdownNow();
+        moving.shutdownNow();
     }
 }

@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.understudy.nova.cloud.CloudConfig;
 import io.understudy.nova.keystone.TokenValidator;
+import io.understudy.scheduler.api.ActionsResource;
 import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.config.ControllerConfig;
 import io.understudy.scheduler.detect.Detection;
@@ -11,8 +12,12 @@ import io.understudy.scheduler.detect.Prober;
 import io.understudy.scheduler.history.HistoryStore;
 import io.understudy.scheduler.jobs.Jobs;
 import io.understudy.scheduler.metrics.ControllerMetrics;
+import io.understudy.scheduler.moves.BringBack;
+import io.understudy.scheduler.moves.FenceConfirmations;
 import io.understudy.scheduler.moves.ForcedDownHosts;
 import io.understudy.scheduler.moves.Journal;
+import io.understudy.scheduler.moves.ManualFences;
+import io.understudy.scheduler.moves.ManualMoves;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.round.RulesSource;
@@ -57,7 +62,11 @@ final class ServeCommand implements Callable<Integer> {
                         c.openstack().requestTimeout())),
                 new StatusServer.Sources(injector.getInstance(HistoryStore.class), injector.getInstance(Detection.class),
                         injector.getInstance(Journal.class), injector.getInstance(ControllerMetrics.class),
-                        injector.getInstance(LastRound.class), injector.getInstance(ForcedDownHosts.class)),
+                        injector.getInstance(LastRound.class), injector.getInstance(ForcedDownHosts.class),
+                        Optional.of(new ActionsResource.Actions(injector.getInstance(ManualMoves.class),
+                                injector.getInstance(ManualFences.class), injector.getInstance(FenceConfirmations.class),
+                                injector.getInstance(BringBack.class),
+                                () -> rules.current().policy().replicationInterval()))),
                 instance, c.dryRun()));
         c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open; the rest and /metrics with a "
                 + "Keystone token: reading with a role of {}, acting with a role of {}; or with the cluster token; "

@@ -84,7 +84,7 @@ public final class BringBack {
      * @throws IllegalArgumentException when no failover of ours forced HOST down
      */
     public Host host(String host) {
-        return pass(hosts.get(host).orElseThrow(() -> new IllegalArgumentException("host " + host
+        return pass(hosts.get(host).orElseThrow(() -> new NotFoundException("host " + host
                 + ": not forced down by a failover of this controller (no record in its data directory), "
                 + "so not ours to bring back")));
     }

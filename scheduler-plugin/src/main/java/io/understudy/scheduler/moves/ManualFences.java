@@ -37,7 +37,7 @@ public final class ManualFences {
      */
     public FenceConfirmations.Confirmation confirm(String host, String by, String note) {
         if (nova.computeService(host).isEmpty()) {
-            throw new IllegalArgumentException("Nova knows no nova-compute on " + host + " (known: "
+            throw new NotFoundException("Nova knows no nova-compute on " + host + " (known: "
                     + nova.computeServices().stream().map(ComputeService::host).sorted()
                             .collect(Collectors.joining(", ")) + ")");
         }

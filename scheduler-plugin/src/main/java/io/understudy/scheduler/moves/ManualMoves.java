@@ -25,6 +25,9 @@ import java.util.stream.Collectors;
  */
 public final class ManualMoves {
 
+    /** Why a move the command line asked for moves the VM. */
+    static final String BY_HAND = "by hand";
+
     private final NovaMoves nova;
     private final MoveAgents agents;
     private final Mover mover;
@@ -44,6 +47,22 @@ public final class ManualMoves {
      * @throws MoveRefusedException when the VM or a host is not in a state to move it
      */
     public MoveState migrate(UUID vm, String to, Duration interval) {
+        return start(planMigration(vm, to, interval, BY_HAND));
+    }
+
+    /** Fails VM over to TO, or to the replica holder with the freshest replica whose nova-compute is up. */
+    public MoveState failover(UUID vm, Optional<String> to, Duration interval) {
+        return start(planFailover(vm, to, interval, BY_HAND));
+    }
+
+    /**
+     * The live migration of VM to TO, checked as {@link #migrate} checks it, not begun; REASON is
+     * why, for its log lines and journal.
+     *
+     * @throws IllegalArgumentException when VM or TO is unknown, or VM runs on TO already
+     * @throws MoveRefusedException when the VM or a host is not in a state to move it
+     */
+    public MovePlan planMigration(UUID vm, String to, Duration interval, String reason) {
         Server server = server(vm);
         String source = source(server);
         if (to.equals(source)) {
@@ -60,16 +79,17 @@ public final class ManualMoves {
         }
         requireUp(services, to);
         Map<String, Optional<ReplicaInfo>> holders = holders(vm, source, services);
-        return start(new MovePlan(vm, MoveKind.LIVE_MIGRATION, source, to, held(holders), interval, "by hand"));
+        return new MovePlan(vm, MoveKind.LIVE_MIGRATION, source, to, held(holders), interval, reason);
     }
 
     /**
-     * Fails VM over to TO, or to the replica holder with the freshest replica whose nova-compute is up.
+     * The failover of VM to TO, or to the replica holder with the freshest replica whose
+     * nova-compute is up, checked as {@link #failover} checks it, not begun.
      *
      * @throws IllegalArgumentException when VM or TO is unknown, or TO holds no replica
      * @throws MoveRefusedException when no replica holder can take it
      */
-    public MoveState failover(UUID vm, Optional<String> to, Duration interval) {
+    public MovePlan planFailover(UUID vm, Optional<String> to, Duration interval, String reason) {
         Server server = server(vm);
         String source = source(server);
         if (to.filter(source::equals).isPresent()) {
@@ -94,10 +114,15 @@ public final class ManualMoves {
                     .orElseThrow(() -> new MoveRefusedException("no replica holder of " + vm + " has its nova-compute up"
                             + " (holders: " + (held.isEmpty() ? "none" : held) + ")"));
         }
-        return start(new MovePlan(vm, MoveKind.FAILOVER, source, target, held, interval, "by hand"));
+        return new MovePlan(vm, MoveKind.FAILOVER, source, target, held, interval, reason);
     }
 
-    private MoveState start(MovePlan plan) {
+    /**
+     * Begins PLAN and runs it until it ends or waits on Nova.
+     *
+     * @throws MoveRefusedException when the VM has an open move, or another controller claimed it
+     */
+    public MoveState start(MovePlan plan) {
         journal.open(plan.vm()).ifPresent(open -> {
             throw new MoveRefusedException(open.holdReason());
         });
@@ -109,7 +134,7 @@ public final class ManualMoves {
     }
 
     private Server server(UUID vm) {
-        return nova.server(vm).orElseThrow(() -> new IllegalArgumentException("Nova knows no server " + vm));
+        return nova.server(vm).orElseThrow(() -> new NotFoundException("Nova knows no server " + vm));
     }
 
     private static String source(Server server) {
@@ -125,7 +150,7 @@ public final class ManualMoves {
     private static ComputeService service(Map<String, ComputeService> services, String host) {
         ComputeService service = services.get(host);
         if (service == null) {
-            throw new IllegalArgumentException("Nova knows no nova-compute on " + host + " (known: "
+            throw new NotFoundException("Nova knows no nova-compute on " + host + " (known: "
                     + services.keySet() + ")");
         }
         return service;

@@ -92,7 +92,7 @@ class StatusServerDefencesTest {
         return StatusServer.start(LocalStatusApi.config(idleTimeout), LocalStatusApi.TOKEN, Optional.empty(),
                 new StatusServer.Sources(history, new Detection(new Detector(DetectionConfig.DEFAULT), Clock.systemUTC()),
                         new RecordJournal(new FileRecords(dir.resolve("records"))), metrics, new LastRound(),
-                        new ForcedDownHosts(new FileRecords(dir.resolve("records")))), "controller-a", false);
+                        new ForcedDownHosts(new FileRecords(dir.resolve("records"))), Optional.empty()), "controller-a", false);
     }
 
     private HttpResponse<String> send(StatusServer server, String method, String path, String authorization)

@@ -1,12 +1,18 @@
 package io.understudy.scheduler.cli;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.google.inject.Injector;
+import io.understudy.scheduler.api.ActionsResource;
 import io.understudy.scheduler.api.StatusServer;
 import io.understudy.scheduler.config.ConfigLoader;
 import io.understudy.scheduler.config.DetectionConfig;
@@ -14,9 +20,13 @@ import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.detect.Detector;
 import io.understudy.scheduler.detect.NovaReports;
 import io.understudy.scheduler.history.JsonLinesHistory;
+import io.understudy.scheduler.moves.BringBack;
+import io.understudy.scheduler.moves.FenceConfirmations;
 import io.understudy.scheduler.moves.ForcedDownHosts;
-import io.understudy.scheduler.moves.RecordJournal;
-import io.understudy.scheduler.records.FileRecords;
+import io.understudy.scheduler.moves.Journal;
+import io.understudy.scheduler.moves.ManualFences;
+import io.understudy.scheduler.moves.ManualMoves;
+import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.round.RoundState;
@@ -120,13 +130,17 @@ class StatusCommandTest {
      */
     private StatusServer servingAfterARound() throws IOException {
         Detection detection = cloud();
+        // The port is not known before it serves: the controller's objects are made first.
+        Injector injector = ConfigOption.injector(new ConfigLoader().load(config(1)), detection);
         LastRound last = new LastRound();
         StatusServer serving = LocalStatusApi.start(new StatusServer.Sources(
-                new JsonLinesHistory(dir.resolve("history.jsonl")), detection,
-                new RecordJournal(new FileRecords(dir.resolve("records"))), TestMetrics.fresh(), last,
-                new ForcedDownHosts(new FileRecords(dir.resolve("records")))), "controller-a");
-        last.record(ConfigOption.injector(new ConfigLoader().load(config(serving.port())), detection)
-                .getInstance(EvaluationRound.class).run(RoundState.INITIAL, false, true), true);
+                new JsonLinesHistory(dir.resolve("history.jsonl")), detection, injector.getInstance(Journal.class),
+                TestMetrics.fresh(), last, injector.getInstance(ForcedDownHosts.class),
+                Optional.of(new ActionsResource.Actions(injector.getInstance(ManualMoves.class),
+                        injector.getInstance(ManualFences.class), injector.getInstance(FenceConfirmations.class),
+                        injector.getInstance(BringBack.class), () -> Duration.ofSeconds(5)))), "controller-a");
+        config(serving.port());
+        last.record(injector.getInstance(EvaluationRound.class).run(RoundState.INITIAL, false, true), true);
         return serving;
     }
 
@@ -220,6 +234,76 @@ class StatusCommandTest {
             assertThat(get(base + "/v1/status", "not-the-token").statusCode()).isEqualTo(401);
             assertThat(get(base + "/v1/vms", null).statusCode()).isEqualTo(401);
         }
+    }
+
+    @Test
+    void anOperatorsActionsThroughTheApiAreCheckedAtOnceAndRefusedWithTheReason() throws Exception {
+        try (StatusServer serving = servingAfterARound()) {
+            String base = "http://127.0.0.1:" + serving.port();
+            // compute3's agent answers: it is not powered off.
+            assertThat(send("POST", base + "/v1/hosts/compute3/fence", "{\"note\": \"pulled the cords\"}"))
+                    .satisfies(r -> {
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
+                        assertThat(r.body()).contains("compute3's agent answers at ");
+                    });
+            assertThat(send("POST", base + "/v1/hosts/compute9/fence", "{}").statusCode()).isEqualTo(404);
+            HttpResponse<String> fenced = send("POST", base + "/v1/hosts/compute1/fence",
+                    "{\"note\": \"pulled the cords\"}");
+            assertThat(fenced.statusCode()).as(fenced.body()).isEqualTo(201);
+            assertThat(JsonLinesHistory.mapper().readTree(fenced.body()).path("by").asText())
+                    .isEqualTo("the cluster token");
+            assertThat(dir.resolve("fences/compute1.json")).exists();
+            assertThat(send("DELETE", base + "/v1/hosts/compute1/fence", null).statusCode()).isEqualTo(200);
+            assertThat(dir.resolve("fences/compute1.json")).doesNotExist();
+            assertThat(send("DELETE", base + "/v1/hosts/compute1/fence", null).statusCode()).isEqualTo(404);
+
+            assertThat(send("POST", base + "/v1/hosts/compute1/bring-back", null)).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(404);
+                assertThat(r.body()).contains("not forced down by a failover of this controller");
+            });
+            assertThat(send("POST", base + "/v1/vms/" + VM + "/migrate", "{}")).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(400);
+                assertThat(r.body()).contains("to: missing");
+            });
+            assertThat(send("POST", base + "/v1/vms/" + VM + "/migrate", "{\"to\": \"compute1\"}")).satisfies(r -> {
+                assertThat(r.statusCode()).isEqualTo(400);
+                assertThat(r.body()).contains("runs on compute1 already");
+            });
+            assertThat(send("POST", base + "/v1/vms/" + VM + "/migrate", "{\"to\": \"compute9\"}").statusCode())
+                    .isEqualTo(404);
+            assertThat(send("POST", base + "/v1/vms/" + UUID.randomUUID() + "/failover", "{}").statusCode())
+                    .isEqualTo(404);
+            assertThat(send("POST", base + "/v1/vms/nope/failover", "{}").statusCode()).isEqualTo(400);
+            assertThat(send("POST", base + "/v1/vms/" + VM + "/migrate", "{\"to\": ").statusCode())
+                    .as("a body that is not JSON").isEqualTo(400);
+            assertThat(Files.exists(dir.resolve("moves"))).as("no move was begun").isFalse();
+
+            // Checked, then handed to the controller: 202, and the move is journaled and run. This
+            // Nova has no migration of it and refuses the live migration (nothing answers its
+            // action), so the move stops there.
+            openstack.stubFor(WireMock.get(urlPathEqualTo("/v2.1/os-migrations")).willReturn(okJson("{\"migrations\": []}")));
+            HttpResponse<String> asked = send("POST", base + "/v1/vms/" + VM + "/migrate", "{\"to\": \"compute3\"}");
+            assertThat(asked.statusCode()).as(asked.body()).isEqualTo(202);
+            assertThat(JsonLinesHistory.mapper().readTree(asked.body()).path("move").asText())
+                    .isEqualTo("live migration of " + VM + " compute1 -> compute3");
+            await("the move ended").atMost(Duration.ofSeconds(20)).until(() -> Files.isDirectory(dir.resolve("moves/ended")));
+            try (var ended = Files.list(dir.resolve("moves/ended"))) {
+                MoveState move = JsonLinesHistory.mapper().readValue(ended.findFirst().orElseThrow().toFile(),
+                        MoveState.class);
+                assertThat(move.plan().reason()).isEqualTo("by hand, asked through the API by the cluster token");
+                assertThat(move.status()).as(move.summary()).isEqualTo(MoveState.Status.STOPPED);
+            }
+        }
+    }
+
+    private static HttpResponse<String> send(String method, String url, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + LocalStatusApi.TOKEN);
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String url, String token) throws Exception {

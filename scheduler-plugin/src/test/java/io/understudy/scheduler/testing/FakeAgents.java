@@ -3,6 +3,7 @@ package io.understudy.scheduler.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.understudy.agent.api.AgentClient;
+import io.understudy.agent.api.Health;
 import io.understudy.agent.api.HostStats;
 import io.understudy.agent.api.Json;
 import io.understudy.scheduler.stats.AgentDirectory;
@@ -21,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Agents played by in-process HTTP servers (the JDK's), one per host, answering
- * {@code /v1/host/stats} as the agent daemon will — until that daemon exists, this is what the
- * controller's agent reading is tested against. Each can also fail: 500, hang, garbage.
+ * {@code /v1/host/stats} and {@code /v1/health} as the agent daemon does, for the controller's
+ * reading of agents without a libvirt. Each can also fail: 500, hang, garbage.
  */
 public final class FakeAgents implements AutoCloseable {
 
@@ -95,6 +96,16 @@ public final class FakeAgents implements AutoCloseable {
                     out.write(body);
                 } catch (IOException e) {
                     // the client gave up (timeout): fine
+                }
+            });
+            // Up unless it fails its stats (ERROR: the agent does not answer, as a probe sees it).
+            server.createContext("/v1/health", ex -> {
+                boolean up = modes.get(host) != Mode.ERROR;
+                byte[] body = up ? JSON.writeValueAsBytes(new Health(host, "ok", "test", 1, true, Instant.now()))
+                        : "{\"status\":500,\"message\":\"down\"}".getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(up ? 200 : 500, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
                 }
             });
             server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());

@@ -1,6 +1,8 @@
 package io.understudy.scheduler.testing;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -78,9 +80,22 @@ public final class FakeNova implements AutoCloseable {
 
     /** Stubs every listing as one page each (the page size must exceed what is listed). */
     public FakeNova serve() {
-        wireMock.stubFor(get(urlPathEqualTo("/v2.1/os-services")).willReturn(okJson(list("services", services))));
+        wireMock.stubFor(get(urlPathEqualTo("/v2.1/os-services")).withQueryParam("host", absent())
+                .willReturn(okJson(list("services", services))));
+        // As Nova filters: ?host=HOST lists that host's services only, none for a host it does not know.
+        wireMock.stubFor(get(urlPathEqualTo("/v2.1/os-services")).atPriority(10)
+                .willReturn(okJson(list("services", List.of()))));
+        for (ObjectNode service : services) {
+            String host = service.path("host").asText();
+            wireMock.stubFor(get(urlPathEqualTo("/v2.1/os-services")).withQueryParam("host", equalTo(host))
+                    .willReturn(okJson(list("services", List.of(service)))));
+        }
         wireMock.stubFor(get(urlPathEqualTo("/v2.1/os-hypervisors/detail")).willReturn(okJson(list("hypervisors", hypervisors))));
         wireMock.stubFor(get(urlPathEqualTo("/v2.1/servers/detail")).willReturn(okJson(list("servers", servers))));
+        for (ObjectNode server : servers) {
+            wireMock.stubFor(get(urlPathEqualTo("/v2.1/servers/" + server.path("id").asText()))
+                    .willReturn(okJson(JSON.createObjectNode().set("server", server).toString())));
+        }
         return this;
     }
 

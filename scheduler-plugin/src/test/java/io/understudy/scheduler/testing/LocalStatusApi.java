@@ -43,7 +43,7 @@ public final class LocalStatusApi {
     public static StatusServer start(HistoryStore history, Detection detection, Journal journal, String instance) {
         try {
             return start(new StatusServer.Sources(history, detection, journal, TestMetrics.fresh(), new LastRound(),
-                    new ForcedDownHosts(new FileRecords(Files.createTempDirectory("forced-down")))), instance);
+                    new ForcedDownHosts(new FileRecords(Files.createTempDirectory("forced-down"))), Optional.empty()), instance);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
