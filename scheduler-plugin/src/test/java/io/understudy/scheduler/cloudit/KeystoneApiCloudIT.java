@@ -112,6 +112,39 @@ class KeystoneApiCloudIT {
     }
 
     @Test
+    void theApiServesWhatItsRoundsReadOfNovaAndItsActionsAreCheckedAgainstNova() throws Exception {
+        String member = userWithRole("member");
+        await("a round that read Nova").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> get("/v1/status", member).statusCode() == 200);
+        JsonNode status = JSON.readTree(get("/v1/status", member).body());
+        assertThat(status.path("hosts").findValuesAsText("host")).contains("compute1", "compute2", "compute3");
+        assertThat(JSON.readTree(get("/v1/hosts/compute2", member).body()).path("values").path("service_up")
+                .asBoolean()).isTrue();
+
+        // A reader may not act; an admin's actions are checked against the real Nova first.
+        HttpResponse<String> readerActs = send("POST", "/v1/hosts/compute1/fence", member, "{}");
+        assertThat(readerActs.statusCode()).as(readerActs.body()).isEqualTo(403);
+        HttpResponse<String> unknownHost = send("POST", "/v1/hosts/compute9/fence", adminToken, "{}");
+        assertThat(unknownHost.statusCode()).as(unknownHost.body()).isEqualTo(404);
+        assertThat(unknownHost.body()).contains("Nova knows no nova-compute on compute9 (known: compute1, compute2, "
+                + "compute3)");
+        UUID nobody = UUID.randomUUID();
+        HttpResponse<String> unknownVm = send("POST", "/v1/vms/" + nobody + "/migrate", adminToken,
+                "{\"to\": \"compute2\"}");
+        assertThat(unknownVm.statusCode()).as(unknownVm.body()).isEqualTo(404);
+        assertThat(unknownVm.body()).contains("Nova knows no server " + nobody);
+        assertThat(dir.resolve("controller/fences")).as("nothing recorded by a refusal").doesNotExist();
+
+        // No agent answers for compute1 here: an admin's word that it is powered off is recorded, with who said so.
+        HttpResponse<String> fenced = send("POST", "/v1/hosts/compute1/fence", adminToken,
+                "{\"note\": \"an IT's word\"}");
+        assertThat(fenced.statusCode()).as(fenced.body()).isEqualTo(201);
+        assertThat(JSON.readTree(fenced.body()).path("by").asText()).contains("admin");
+        assertThat(send("DELETE", "/v1/hosts/compute1/fence", adminToken, null).statusCode()).isEqualTo(200);
+        assertThat(controller.log()).contains("compute1: fence confirmed by hand by").contains("withdrawn by");
+    }
+
+    @Test
     void revokedAndUnknownTokensAreRefused() throws Exception {
         String token = userWithRole("member");
         assertThat(get("/v1/rounds/latest", token).statusCode()).isIn(200, 404);
@@ -145,8 +178,16 @@ class KeystoneApiCloudIT {
 
     private HttpResponse<String> send(String method, String path, String token)
             throws IOException, InterruptedException {
+        return send(method, path, token, null);
+    }
+
+    private HttpResponse<String> send(String method, String path, String token, String json)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(controller.api().resolve(path)).timeout(TIMEOUT)
-                .method(method, BodyPublishers.noBody());
+                .method(method, json == null ? BodyPublishers.noBody() : BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
         if (token != null) {
             request.header("X-Auth-Token", token);
         }
