@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -45,8 +47,15 @@ public final class MoveSteps {
     /** Live migrations whose reads of Nova began as they were begun, by VM, for their MIGRATE step. */
     private final Map<UUID, Prepared> prepared = new ConcurrentHashMap<>();
 
-    /** A live migration's first half, begun AT. */
-    private record Prepared(String target, Instant at, Supplier<MoveResult> rest) {}
+    /** A live migration begun AT: its hold of the old primary's rounds under way, Nova's reads too. */
+    private record Prepared(String target, Instant at, CompletableFuture<StepResult> hold, Supplier<MoveResult> rest) {}
+
+    /** Where a move's first requests run while the move is journaled. */
+    private static final Executor BEFOREHAND = task -> {
+        Thread t = new Thread(task, "move-prepare");
+        t.setDaemon(true);
+        t.start();
+    };
 
     /** How long reads begun with a move stay good for its MIGRATE step. */
     static final Duration PREPARED_FOR = Duration.ofSeconds(10);
@@ -70,14 +79,31 @@ public final class MoveSteps {
     }
 
     /**
-     * Begins what PLAN's steps read of Nova before they ask anything, so that it is read while the
-     * move is journaled and the old primary's rounds are held: a live migration's reads of the
-     * server and its migration records. Called as the move is decided on; harmless if it never runs.
+     * Begins the first requests of PLAN, claimed and about to be journaled, so that they run while
+     * it is: a live migration's hold of the old primary's rounds (its SYNC step waits for it) and
+     * its reads of the server and its migration records (its MIGRATE step starts from them). Both
+     * ask nothing of Nova; a hold of a move that is not carried out ends with its lease, or at
+     * once through {@link #abandon}.
      */
     public void prepare(MovePlan plan) {
         if (plan.kind() == MoveKind.LIVE_MIGRATION) {
-            prepared.put(plan.vm(), new Prepared(plan.target(), clock.instant(),
+            CompletableFuture<StepResult> hold = CompletableFuture.supplyAsync(() -> sync(plan), BEFOREHAND);
+            prepared.put(plan.vm(), new Prepared(plan.target(), clock.instant(), hold,
                     nova.liveMigration(plan.vm(), plan.target())));
+        }
+    }
+
+    /** PLAN was prepared but is not carried out (its journal refused it): the rounds it held go on. */
+    public void abandon(MovePlan plan) {
+        Prepared p = prepared.remove(plan.vm());
+        if (p != null) {
+            p.hold().thenRun(() -> {
+                try {
+                    agents.release(plan.source(), plan.vm());
+                } catch (IOException | RuntimeException e) {
+                    // Its lease ends it.
+                }
+            });
         }
     }
 
@@ -86,7 +112,7 @@ public final class MoveSteps {
         MovePlan plan = move.plan();
         Step step = move.nextStep().orElseThrow(() -> new IllegalArgumentException(plan.describe() + " has ended"));
         return switch (step) {
-            case SYNC -> sync(plan);
+            case SYNC -> fresh(plan).map(p -> p.hold().join()).orElseGet(() -> sync(plan));
             case MIGRATE -> released(plan, move.attempted() ? followMigration(plan) : nova(plan,
                     liveMigration(plan).get(), false));
             case FENCE -> fence(plan);
@@ -123,12 +149,15 @@ public final class MoveSteps {
 
     /** The live migration of PLAN, from the reads {@link #prepare} began if they are recent, else anew. */
     private Supplier<MoveResult> liveMigration(MovePlan plan) {
-        Prepared p = prepared.remove(plan.vm());
-        if (p != null && p.target().equals(plan.target())
-                && Duration.between(p.at(), clock.instant()).compareTo(PREPARED_FOR) <= 0) {
-            return p.rest();
-        }
-        return nova.liveMigration(plan.vm(), plan.target());
+        Optional<Prepared> p = fresh(plan);
+        prepared.remove(plan.vm());
+        return p.map(Prepared::rest).orElseGet(() -> nova.liveMigration(plan.vm(), plan.target()));
+    }
+
+    /** What {@link #prepare} began for PLAN, if it is recent. */
+    private Optional<Prepared> fresh(MovePlan plan) {
+        return Optional.ofNullable(prepared.get(plan.vm())).filter(p -> p.target().equals(plan.target())
+                && Duration.between(p.at(), clock.instant()).compareTo(PREPARED_FOR) <= 0);
     }
 
     /**

@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * with the records of the repeatable steps before it; a step that leaves the move waiting on Nova
  * or ends it is always recorded at once.
  *
- * <p>Before a move begins and before each of its steps, the VM is claimed in the journal from the
- * claim version read before the decision ({@link Journal#claim}): of two controllers that decided
- * on the same VM at once, the one that loses the claim logs that another controller claimed it
- * and carries out nothing, whichever database node each writes through.
+ * <p>Before a move begins and before each of its steps after the first (which the beginning's claim
+ * covers), the VM is claimed in the journal from the claim version read before the decision
+ * ({@link Journal#claim}): of two controllers that decided on the same VM at once, the one that
+ * loses the claim logs that another controller claimed it and carries out nothing, whichever
+ * database node each writes through.
  */
 public final class Mover {
 
@@ -76,9 +77,14 @@ public final class Mover {
                             + " since this one decided");
                 });
         steps.prepare(plan);
-        journal.begin(move);
+        try {
+            journal.begin(move);
+        } catch (RuntimeException e) {
+            steps.abandon(plan);
+            throw e;
+        }
         LOG.info("{}: begins ({})", plan.describe(), plan.reason());
-        return run(move, claimed);
+        return run(move, claimed, true);
     }
 
     /** Follows every move the journal has in flight, from its recorded step. */
@@ -91,23 +97,31 @@ public final class Mover {
     /** Follows MOVE from its recorded step, read when the VM's claim was at SEEN. */
     public MoveState resume(MoveState move, long seen) {
         LOG.info("{}: resumed at {} ({})", move.plan().describe(), move.nextStep().orElseThrow(), move.lastNote());
-        return run(move, seen);
+        return run(move, seen, false);
     }
 
-    /** Runs BEGUN's steps, each claimed first, from the claim at version CLAIMED. */
-    private MoveState run(MoveState begun, long claimed) {
+    /**
+     * Runs BEGUN's steps, each claimed first, from the claim at version CLAIMED; JUST_CLAIMED: the
+     * move was claimed a moment ago as it began, which also claims its first step (a durable
+     * write less that the move waits for; a claim taken meanwhile still stops it at its next step).
+     */
+    private MoveState run(MoveState begun, long claimed, boolean justClaimed) {
         MoveState move = begun;
         long version = claimed;
+        boolean claimNext = !justClaimed;
         while (move.status() == MoveState.Status.IN_FLIGHT) {
             Step step = move.nextStep().orElseThrow();
-            OptionalLong next = journal.claim(move.plan().vm(), version, step + " of " + move.plan().describe(),
-                    clock.instant());
-            if (next.isEmpty()) {
-                LOG.info("{}: {} not carried out here: another controller claimed the VM (claim version {} gone)",
-                        move.plan().describe(), step, version);
-                break;
+            if (claimNext) {
+                OptionalLong next = journal.claim(move.plan().vm(), version, step + " of " + move.plan().describe(),
+                        clock.instant());
+                if (next.isEmpty()) {
+                    LOG.info("{}: {} not carried out here: another controller claimed the VM (claim version {} gone)",
+                            move.plan().describe(), step, version);
+                    break;
+                }
+                version = next.getAsLong();
             }
-            version = next.getAsLong();
+            claimNext = true;
             MoveState attempt = move;
             if (!step.repeatable()) {
                 attempt = move.attempting(clock.instant());

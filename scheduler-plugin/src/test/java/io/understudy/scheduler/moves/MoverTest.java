@@ -3,6 +3,7 @@ package io.understudy.scheduler.moves;
 import io.understudy.scheduler.records.FileRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.understudy.agent.api.BootImages;
 import io.understudy.agent.api.FenceResult;
@@ -111,6 +112,22 @@ class MoverTest {
         assertThat(move.steps().get(1).note()).isEqualTo("COMPLETED: ACTIVE on compute2");
         assertThat(journal().open()).as("an ended move is no longer open").isEmpty();
         assertThat(dir.resolve("moves/ended")).isDirectoryContaining(p -> p.getFileName().toString().startsWith(VM + "-"));
+    }
+
+    @Test
+    void aLiveMigrationTheJournalRefusesReleasesTheRoundsItsBeginningHeld() {
+        nova.liveMigrations.add(Outcome.FAILED);
+        assertThat(controller().start(LIVE).status()).as("left open for an operator")
+                .isEqualTo(MoveState.Status.NEEDS_OPERATOR);
+        agents.calls.clear();
+        nova.calls.clear();
+
+        // Claimed from the current version, but the VM's move is still open: the journal refuses it.
+        assertThatThrownBy(() -> controller().start(LIVE)).isInstanceOf(MoveConflictException.class);
+
+        await("the hold begun with it released").atMost(Duration.ofSeconds(5))
+                .until(() -> agents.calls.equals(List.of("hold compute1 after a round", "release compute1")));
+        assertThat(nova.calls).as("Nova only read, never asked").containsExactly("read for liveMigrate compute2");
     }
 
     @Test
