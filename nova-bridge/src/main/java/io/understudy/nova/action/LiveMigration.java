@@ -10,12 +10,14 @@ import io.understudy.nova.client.NovaCalls;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.client.NovaRequest;
 import io.understudy.nova.state.Migration;
+import io.understudy.nova.state.MigrationProgress;
 import io.understudy.nova.state.Server;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,10 @@ public final class LiveMigration {
     /** The name in the server's action log. */
     static final String ACTION = "live-migration";
     private static final String TASK_MIGRATING = "migrating";
+    /** The record's status while libvirt copies the memory and disks. */
+    private static final String RUNNING = "running";
+    /** How often a running live migration's progress is read and logged. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
     private static final Logger LOG = LoggerFactory.getLogger(LiveMigration.class);
 
     private final NovaCalls nova;
@@ -147,7 +153,7 @@ public final class LiveMigration {
 
     private MoveResult follow(MoveRun run, String host, Predicate<Migration> ours, Deadline deadline,
             Optional<String> requestId) {
-        Poll.Outcome<Migration> watched = run.awaitEnd(ours, deadline);
+        Poll.Outcome<Migration> watched = run.awaitEnd(ours, deadline, new Progress(run));
         if (watched.end() == Poll.End.REACHED) {
             return ended(run, watched.last().orElseThrow(), requestId, false);
         }
@@ -208,6 +214,40 @@ public final class LiveMigration {
         boolean cancelled = record.status().equals(Migration.CANCELLED);
         return run.result(aborted && cancelled ? Outcome.ABORTED : Outcome.REFUSED, host,
                 why + "; the server is still ACTIVE on " + source.get(), Optional.of(record), server.last());
+    }
+
+    /**
+     * Logs how far a running live migration has copied the memory and disks, and at what rate: at
+     * the first read that sees it running, then every {@link #PROGRESS_EVERY}. Only for the log:
+     * a read that fails is left out.
+     */
+    private static final class Progress implements Consumer<Migration> {
+        private final MoveRun run;
+        private Optional<MigrationProgress> last = Optional.empty();
+        private long lastAt;
+
+        Progress(MoveRun run) {
+            this.run = run;
+        }
+
+        @Override
+        public void accept(Migration m) {
+            long now = System.nanoTime();
+            if (!m.status().equals(RUNNING) || (last.isPresent() && now - lastAt < PROGRESS_EVERY.toNanos())) {
+                return;
+            }
+            try {
+                Optional<MigrationProgress> read = run.migrations.progress(run.server(), m.id());
+                // Told once while Nova has no figures, then as they come.
+                if (read.isPresent() && (read.get().reported() || last.isEmpty())) {
+                    run.step(m.describe() + ": " + read.get().describe(last, Duration.ofNanos(now - lastAt)));
+                    last = read;
+                    lastAt = now;
+                }
+            } catch (NovaException | IllegalStateException e) {
+                // The move is followed by its record; its progress is only told.
+            }
+        }
     }
 
     /** What Nova shows of an earlier attempt: a newer live-migration record, or the server migrating. */

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -190,6 +191,11 @@ final class MoveRun {
      * status it is seen in.
      */
     Poll.Outcome<Migration> awaitEnd(Predicate<Migration> ours, Deadline deadline) {
+        return awaitEnd(ours, deadline, m -> { });
+    }
+
+    /** As {@link #awaitEnd(Predicate, Deadline)}, WATCHING each record read of OURS as well. */
+    Poll.Outcome<Migration> awaitEnd(Predicate<Migration> ours, Deadline deadline, Consumer<Migration> watching) {
         String[] seen = {""};
         return Poll.until(() -> {
             Optional<Migration> record = migrations.ofServer(server).stream().filter(ours)
@@ -198,6 +204,7 @@ final class MoveRun {
                 seen[0] = m.status();
                 step(m.describe());
             });
+            record.ifPresent(watching);
             return record;
         }, Migration::ended, deadline, settings.polling());
     }

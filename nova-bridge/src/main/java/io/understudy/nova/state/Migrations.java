@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.understudy.nova.client.Microversion;
 import io.understudy.nova.client.NovaCalls;
+import io.understudy.nova.client.NovaException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ public final class Migrations {
 
     /** From 2.59 the records carry UUIDs and can be paged. */
     public static final Microversion VERSION = new Microversion(2, 59);
+    /** A live migration in progress with its memory and disk figures: 2.23. */
+    static final Microversion PROGRESS = new Microversion(2, 23);
 
     private final NovaCalls nova;
 
@@ -51,6 +54,22 @@ public final class Migrations {
     public List<Migration> evacuationsFrom(String host) {
         return query("/os-migrations?migration_type=" + Migration.EVACUATION + "&source_compute="
                 + URLEncoder.encode(requireNonNull(host, "host is null"), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * How far the live migration ID of SERVER has got, while Nova has it in progress; empty once
+     * it is no longer in progress (Nova answers 404 then).
+     */
+    public Optional<MigrationProgress> progress(UUID server, long id) {
+        try {
+            return Optional.of(MigrationProgress.fromJson(nova.get("/servers/" + requireNonNull(server, "server is null")
+                    + "/migrations/" + id, PROGRESS).path("migration")));
+        } catch (NovaException e) {
+            if (e.status().orElse(0) == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     private List<Migration> query(String path) {

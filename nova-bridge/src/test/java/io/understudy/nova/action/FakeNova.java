@@ -260,6 +260,22 @@ final class FakeNova implements ResponseDefinitionTransformerV2, AutoCloseable {
             }
             return move("evacuation", body.path("evacuate").path("host").asText(), evacuationScript);
         }
+        Matcher progress = Pattern.compile("/migrations/(\\d+)").matcher(rest);
+        if (progress.matches() && method.equals("GET")) {
+            // As Nova: a live migration in progress, its figures growing with each read of its record.
+            Move move = migrations.get(Integer.parseInt(progress.group(1)) - 1);
+            if (!move.type.equals("live-migration") || !move.status().equals("running")) {
+                return answer(404, "{\"itemNotFound\": {\"code\": 404, \"message\": \"In-progress live migration "
+                        + move.id + " is not found for server " + SERVER + ".\"}}");
+            }
+            long total = ramMiB << 20;
+            ObjectNode m = JSON.createObjectNode().put("id", move.id).put("status", move.status())
+                    .put("memory_total_bytes", total).put("memory_processed_bytes", Math.min(total, total / 4 * move.step))
+                    .put("memory_remaining_bytes", Math.max(0, total - total / 4 * move.step))
+                    .put("disk_total_bytes", 1L << 30).put("disk_processed_bytes", (1L << 28) * move.step)
+                    .putNull("disk_remaining_bytes");
+            return answer(200, JSON.createObjectNode().set("migration", m).toString());
+        }
         Matcher abort = Pattern.compile("/migrations/(\\d+)(/action)?").matcher(rest);
         if (abort.matches()) {
             Move move = migrations.get(Integer.parseInt(abort.group(1)) - 1);

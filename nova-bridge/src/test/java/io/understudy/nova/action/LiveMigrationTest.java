@@ -12,11 +12,13 @@ import io.understudy.nova.client.Backoff;
 import io.understudy.nova.client.RetryPolicy;
 import io.understudy.nova.state.Migration;
 import io.understudy.nova.state.Server;
+import io.understudy.nova.testing.LogLines;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Live migration against a Nova that fails on demand: every ending is final and the move is never asked twice. */
 class LiveMigrationTest {
@@ -29,6 +31,9 @@ class LiveMigrationTest {
     static final String MOVE = "POST /v2.1/servers/" + SERVER + "/action";
 
     private final FakeNova nova = new FakeNova("compute1", "compute2", "compute3");
+
+    @RegisterExtension
+    final LogLines logged = new LogLines(LiveMigration.class);
 
     @AfterEach
     void stop() {
@@ -49,6 +54,21 @@ class LiveMigrationTest {
         nova.wireMock.verify(1, postRequestedFor(urlEqualTo("/v2.1/servers/" + SERVER + "/action"))
                 .withHeader("OpenStack-API-Version", equalTo("compute 2.68"))
                 .withRequestBody(equalToJson("{\"os-migrateLive\": {\"host\": \"compute2\", \"block_migration\": \"auto\"}}")));
+    }
+
+    @Test
+    void whileItRunsHowFarItHasCopiedIsLoggedFromNovasFigures() {
+        nova.liveMigrationScript = List.of("accepted", "running", "running", "completed");
+
+        MoveResult result = liveMigration(FAST).run(SERVER, "compute2");
+
+        assertThat(result.outcome()).as(result.summary()).isEqualTo(Outcome.COMPLETED);
+        assertThat(logged.lines()).as("read at the first sight of it running, then not again within "
+                + LiveMigration.PROGRESS_EVERY).filteredOn(l -> l.contains("copied")).singleElement().asString()
+                .endsWith("live-migration 1 compute1 -> compute2 running: memory 50% of 1.0 GiB, disk 50% of 1.0 GiB "
+                        + "copied");
+        assertThat(nova.received("GET /v2.1/servers/" + SERVER + "/migrations/1")).hasSize(1);
+        assertThat(result.requests()).as("the progress read counted").isEqualTo(nova.received("").size());
     }
 
     @Test
