@@ -3,6 +3,7 @@ package io.understudy.scheduler.api;
 import io.understudy.agent.api.ApiError;
 import io.understudy.nova.client.NovaException;
 import io.understudy.nova.keystone.KeystoneException;
+import io.understudy.scheduler.detect.Detection;
 import io.understudy.scheduler.moves.BringBack;
 import io.understudy.scheduler.moves.FenceConfirmations;
 import io.understudy.scheduler.moves.ForcedDownHosts;
@@ -12,9 +13,12 @@ import io.understudy.scheduler.moves.MovePlan;
 import io.understudy.scheduler.moves.MoveRefusedException;
 import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.moves.NotFoundException;
+import io.understudy.scheduler.round.LastRound;
+import io.understudy.scheduler.round.RoundResult;
 import io.understudy.scheduler.stats.NovaReadException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -26,6 +30,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * now ({@code POST /v1/vms/VM/migrate}, {@code /failover}: checked at once, then 202 and the move
  * runs in the controller, shown in {@code /v1/moves} and its log), confirm or withdraw a host's
  * fence ({@code POST}/{@code DELETE /v1/hosts/HOST/fence}) and bring a host back ({@code POST
- * /v1/hosts/HOST/bring-back}). Each is logged with its caller. Bad input is 400 naming the field,
+ * /v1/hosts/HOST/bring-back}); and what it would decide now ({@code GET /v1/plan}). Each action is
+ * logged with its caller. Bad input is 400 naming the field,
  * an unknown VM or host 404, a refusal 409 with the reason, Nova or Keystone unreadable 503.
  */
 @Path("v1")
@@ -48,9 +54,13 @@ public final class ActionsResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ActionsResource.class);
 
-    /** The controller's objects the actions use. */
+    /**
+     * The controller's objects the actions use.
+     *
+     * @param plan a round now that acts on nothing, from the state the last round left
+     */
     public record Actions(ManualMoves moves, ManualFences fences, FenceConfirmations confirmations,
-            BringBack bringBack, Supplier<Duration> interval) {}
+            BringBack bringBack, Supplier<Duration> interval, Supplier<RoundResult> plan) {}
 
     /** {@code {"to": HOST}}: where to move the VM (a failover without one picks the freshest holder). */
     public record MoveRequest(String to) {}
@@ -60,10 +70,39 @@ public final class ActionsResource {
 
     private final Actions actions;
     private final ExecutorService moving;
+    private final Detection detection;
+    private final ForcedDownHosts forcedDown;
+    private final String instance;
 
-    ActionsResource(Actions actions, ExecutorService moving) {
+    ActionsResource(Actions actions, ExecutorService moving, Detection detection, ForcedDownHosts forcedDown,
+            String instance) {
         this.actions = actions;
         this.moving = moving;
+        this.detection = detection;
+        this.forcedDown = forcedDown;
+        this.instance = instance;
+    }
+
+    /**
+     * What the controller would decide now ({@code understudy plan}): a round that reads Nova and
+     * the agents and acts on nothing, every VM decided on; one at a time, each a full read of Nova.
+     */
+    @GET
+    @Path("plan")
+    public Response plan() {
+        RoundResult round;
+        synchronized (this) {
+            try {
+                round = actions.plan().get();
+            } catch (NovaReadException | KeystoneException | NovaException e) {
+                return error(503, e.getMessage()).build();
+            }
+        }
+        if (!round.ok()) {
+            return error(503, round.failure().orElse("the round failed")).build();
+        }
+        return Response.ok(FleetResource.report(new LastRound.Seen(round, List.of()), instance, detection, forcedDown))
+                .build();
     }
 
     @POST

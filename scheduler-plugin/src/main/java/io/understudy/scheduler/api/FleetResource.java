@@ -88,12 +88,15 @@ public final class FleetResource {
             return error(503, "controller " + instance + " has not run a round that read Nova yet")
                     .header("Retry-After", 5).build();
         }
+        return answer.apply(report(seen.get(), instance, detection, forcedDown)).build();
+    }
+
+    /** SEEN as the controller INSTANCE reports it: with its DETECTION now and the hosts it brings back. */
+    static StatusReport report(LastRound.Seen seen, String instance, Detection detection, ForcedDownHosts forcedDown) {
         Map<String, HostReport> detected = new LinkedHashMap<>();
         detection.report().forEach(h -> detected.put(h.host(), h));
-        StatusReport report = StatusReport.of(seen.get(), instance,
-                new StatusReport.DetectionSource(Optional.of(instance), Optional.empty()),
+        return StatusReport.of(seen, instance, new StatusReport.DetectionSource(Optional.of(instance), Optional.empty()),
                 h -> Optional.ofNullable(detected.get(h)), forcedDown::get);
-        return answer.apply(report).build();
     }
 
     private static Map<String, Object> listing(StatusReport report, String name, List<?> items) {

@@ -117,7 +117,8 @@ public final class StatusServer implements AutoCloseable {
                 .register(new MovesResource(sources.journal()))
                 .register(new MetricsResource(sources.metrics(), sources.detection()));
 
-        sources.actions().ifPresent(actions -> app.register(new ActionsResource(actions, moving)));
+        sources.actions().ifPresent(actions -> app.register(new ActionsResource(actions, moving, sources.detection(),
+                sources.forcedDown(), instance)));
         HttpServer server = new HttpServer();
         NetworkListener listener = new NetworkListener("understudy-status", listen.getHostString(), listen.getPort());
         int idleSeconds = (int) api.idleTimeout().toSeconds();

@@ -19,6 +19,7 @@ import io.understudy.scheduler.moves.Journal;
 import io.understudy.scheduler.moves.ManualFences;
 import io.understudy.scheduler.moves.ManualMoves;
 import io.understudy.scheduler.round.Controller;
+import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.LastRound;
 import io.understudy.scheduler.round.RulesSource;
 import java.util.Optional;
@@ -66,7 +67,9 @@ final class ServeCommand implements Callable<Integer> {
                         Optional.of(new ActionsResource.Actions(injector.getInstance(ManualMoves.class),
                                 injector.getInstance(ManualFences.class), injector.getInstance(FenceConfirmations.class),
                                 injector.getInstance(BringBack.class),
-                                () -> rules.current().policy().replicationInterval()))),
+                                () -> rules.current().policy().replicationInterval(),
+                                () -> injector.getInstance(EvaluationRound.class)
+                                        .run(injector.getInstance(Controller.class).resumeState(), false, true)))),
                 instance, c.dryRun()));
         c.api().listen().ifPresent(l -> log.info("status API on {}:{} (/v1/health open; the rest and /metrics with a "
                 + "Keystone token: reading with a role of {}, acting with a role of {}; or with the cluster token; "

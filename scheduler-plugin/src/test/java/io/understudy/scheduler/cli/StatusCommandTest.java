@@ -138,7 +138,9 @@ class StatusCommandTest {
                 TestMetrics.fresh(), last, injector.getInstance(ForcedDownHosts.class),
                 Optional.of(new ActionsResource.Actions(injector.getInstance(ManualMoves.class),
                         injector.getInstance(ManualFences.class), injector.getInstance(FenceConfirmations.class),
-                        injector.getInstance(BringBack.class), () -> Duration.ofSeconds(5)))), "controller-a");
+                        injector.getInstance(BringBack.class), () -> Duration.ofSeconds(5),
+                        () -> injector.getInstance(EvaluationRound.class).run(RoundState.INITIAL, false, true)))),
+                "controller-a");
         config(serving.port());
         last.record(injector.getInstance(EvaluationRound.class).run(RoundState.INITIAL, false, true), true);
         return serving;
@@ -231,6 +233,15 @@ class StatusCommandTest {
                 assertThat(r.statusCode()).isEqualTo(400);
                 assertThat(r.body()).contains("last: '0' is not a number of rounds from 1 to 1000");
             });
+            // A dry run now: every VM decided on, nothing done.
+            HttpResponse<String> plan = get(base + "/v1/plan", LocalStatusApi.TOKEN);
+            assertThat(plan.statusCode()).as(plan.body()).isEqualTo(200);
+            assertThat(JsonLinesHistory.mapper().readTree(plan.body()).path("vms").path(0).path("decision").asText())
+                    .isEqualTo("MOVE");
+            assertThat(Files.exists(dir.resolve("moves"))).as("the plan moved nothing").isFalse();
+            openstack.stop();
+            HttpResponse<String> noNova = get(base + "/v1/plan", LocalStatusApi.TOKEN);
+            assertThat(noNova.statusCode()).as(noNova.body()).isEqualTo(503);
             assertThat(get(base + "/v1/status", "not-the-token").statusCode()).isEqualTo(401);
             assertThat(get(base + "/v1/vms", null).statusCode()).isEqualTo(401);
         }
