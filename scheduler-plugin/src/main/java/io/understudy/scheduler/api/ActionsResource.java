@@ -89,20 +89,15 @@ public final class ActionsResource {
      */
     @GET
     @Path("plan")
-    public Response plan() {
-        RoundResult round;
-        synchronized (this) {
-            try {
-                round = actions.plan().get();
-            } catch (NovaReadException | KeystoneException | NovaException e) {
-                return error(503, e.getMessage()).build();
+    public synchronized Response plan() {
+        return answer(() -> {
+            RoundResult round = actions.plan().get();
+            if (!round.ok()) {
+                return error(503, round.failure().orElse("the round failed"));
             }
-        }
-        if (!round.ok()) {
-            return error(503, round.failure().orElse("the round failed")).build();
-        }
-        return Response.ok(FleetResource.report(new LastRound.Seen(round, List.of()), instance, detection, forcedDown))
-                .build();
+            return Response.ok(FleetResource.report(new LastRound.Seen(round, List.of()), instance, detection,
+                    forcedDown));
+        });
     }
 
     @POST

@@ -63,6 +63,7 @@ public final class ManualMoves {
      * @throws MoveRefusedException when the VM or a host is not in a state to move it
      */
     public MovePlan planMigration(UUID vm, String to, Duration interval, String reason) {
+        refuseOpen(vm);
         Server server = server(vm);
         String source = source(server);
         if (to.equals(source)) {
@@ -90,6 +91,7 @@ public final class ManualMoves {
      * @throws MoveRefusedException when no replica holder can take it
      */
     public MovePlan planFailover(UUID vm, Optional<String> to, Duration interval, String reason) {
+        refuseOpen(vm);
         Server server = server(vm);
         String source = source(server);
         if (to.filter(source::equals).isPresent()) {
@@ -123,14 +125,19 @@ public final class ManualMoves {
      * @throws MoveRefusedException when the VM has an open move, or another controller claimed it
      */
     public MoveState start(MovePlan plan) {
-        journal.open(plan.vm()).ifPresent(open -> {
-            throw new MoveRefusedException(open.holdReason());
-        });
+        refuseOpen(plan.vm());
         try {
             return mover.start(plan);
         } catch (MoveConflictException e) {
             throw new MoveRefusedException(e.getMessage());
         }
+    }
+
+    /** A VM with an open move gets no other: the refusal names that move. */
+    private void refuseOpen(UUID vm) {
+        journal.open(vm).ifPresent(open -> {
+            throw new MoveRefusedException(open.holdReason());
+        });
     }
 
     private Server server(UUID vm) {

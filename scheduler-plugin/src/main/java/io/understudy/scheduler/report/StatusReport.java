@@ -64,7 +64,9 @@ public record StatusReport(Instant at, String instance, List<String> notes, Dete
      * @param decision the round's outcome for it (STAY, MIGRATE, FAILOVER, ...)
      * @param reasons why
      * @param candidates the replica holders as the decision weighed them
-     * @param whyNot each host other than the primary and the target, and why it is not the VM's home
+     * @param whyNot each host other than the primary and the target, and why it is not the VM's home:
+     *     in the report of one VM only ({@link StatusReport#vm}), as over a fleet it would name every
+     *     host for every VM
      */
     public record VmStatus(UUID id, String name, String primary, String flavor, List<Replica> replicas,
             String decision, Optional<String> target, List<String> reasons, List<Candidate> candidates,
@@ -117,7 +119,7 @@ public record StatusReport(Instant at, String instance, List<String> notes, Dete
             Optional<String> target = d.flatMap(Decision::target);
             vms.add(new VmStatus(vm.id(), vm.name(), vm.primary(), vm.flavor(), vm.replicas(),
                     d.map(x -> x.outcome().name()).orElse("STAY"), target, d.map(Decision::reasons).orElse(List.of()),
-                    candidates, whyNot(hosts, vm.primary(), target, candidates)));
+                    candidates, Map.of()));
         }
         for (ProtectedVm vm : seen.quiet()) {
             vms.add(new VmStatus(vm.id(), vm.name(), vm.primary(), vm.flavor(), vm.replicas(), "STAY",
@@ -150,9 +152,11 @@ public record StatusReport(Instant at, String instance, List<String> notes, Dete
         return hosts.stream().filter(h -> h.host().equals(host)).findFirst();
     }
 
-    /** The protected VM VM, if the round saw it. */
+    /** The protected VM VM, if the round saw it, with why not each other host. */
     public Optional<VmStatus> vm(UUID vm) {
-        return vms.stream().filter(v -> v.id().equals(vm)).findFirst();
+        return vms.stream().filter(v -> v.id().equals(vm)).findFirst().map(v -> new VmStatus(v.id(), v.name(),
+                v.primary(), v.flavor(), v.replicas(), v.decision(), v.target(), v.reasons(), v.candidates(),
+                whyNot(hosts, v.primary(), v.target(), v.candidates())));
     }
 
     static String state(HostVerdict h) {
