@@ -36,6 +36,14 @@ public interface Journal {
      */
     OptionalLong claim(UUID vm, long seen, String what, Instant at);
 
+    /**
+     * Claims MOVE's VM from SEEN for WHAT, at the time MOVE was last updated, and records MOVE as it
+     * stands, in one write: both are stored, or neither.
+     *
+     * @return as {@link #claim}
+     */
+    OptionalLong claimAndSave(long seen, String what, MoveState move);
+
     /** Records the move as it stands now; an ended move is kept as history and no longer open. */
     void save(MoveState move);
 

@@ -26,15 +26,20 @@ import org.slf4j.LoggerFactory;
  * next step's mark or the move's end. Each durable write is one the move waits for, and these
  * change nothing a restart does: a controller that stops before that write finds the step still
  * next and runs it again, which is what it does with a step marked attempted but not ended, and
- * what it asks is harmless twice. A step that is not repeatable is marked and recorded as before,
- * with the records of the repeatable steps before it; a step that leaves the move waiting on Nova
- * or ends it is always recorded at once.
+ * what it asks is harmless twice. A step that is not repeatable is marked before it runs, with the
+ * records of the repeatable steps before it. Its end is recorded at once, except a
+ * {@linkplain Step#followed() followed} step's (the live migration, the evacuation) that the move
+ * goes on from: a controller that stops before the next write finds it marked and learns from Nova
+ * how it ended. A step that leaves the move waiting on Nova or ends it is always recorded at once.
  *
- * <p>Before a move begins and before each of its steps after the first (which the beginning's claim
- * covers), the VM is claimed in the journal from the claim version read before the decision
- * ({@link Journal#claim}): of two controllers that decided on the same VM at once, the one that
- * loses the claim logs that another controller claimed it and carries out nothing, whichever
- * database node each writes through.
+ * <p>Before a move begins and before each of its steps that is not repeatable, except the first
+ * (which the beginning's claim covers), the VM is claimed in the journal from the claim version
+ * read before the decision, in the same write as the step's mark ({@link Journal#claimAndSave}):
+ * of two controllers that decided on the same VM
+ * at once, the one that loses the claim logs that another controller claimed it and carries out
+ * nothing more that may not be asked twice, whichever database node each writes through. A
+ * repeatable step is not claimed: two controllers running it is running it twice, which is
+ * harmless.
  */
 public final class Mover {
 
@@ -101,9 +106,10 @@ public final class Mover {
     }
 
     /**
-     * Runs BEGUN's steps, each claimed first, from the claim at version CLAIMED; JUST_CLAIMED: the
-     * move was claimed a moment ago as it began, which also claims its first step (a durable
-     * write less that the move waits for; a claim taken meanwhile still stops it at its next step).
+     * Runs BEGUN's steps, each that is not repeatable claimed first, from the claim at version
+     * CLAIMED; JUST_CLAIMED: the move was claimed a moment ago as it began, which also claims its
+     * first step (a durable write less that the move waits for; a claim taken meanwhile still stops
+     * it at its next step that is not repeatable).
      */
     private MoveState run(MoveState begun, long claimed, boolean justClaimed) {
         MoveState move = begun;
@@ -111,22 +117,23 @@ public final class Mover {
         boolean claimNext = !justClaimed;
         while (move.status() == MoveState.Status.IN_FLIGHT) {
             Step step = move.nextStep().orElseThrow();
-            if (claimNext) {
-                OptionalLong next = journal.claim(move.plan().vm(), version, step + " of " + move.plan().describe(),
-                        clock.instant());
-                if (next.isEmpty()) {
-                    LOG.info("{}: {} not carried out here: another controller claimed the VM (claim version {} gone)",
-                            move.plan().describe(), step, version);
-                    break;
-                }
-                version = next.getAsLong();
-            }
-            claimNext = true;
             MoveState attempt = move;
             if (!step.repeatable()) {
                 attempt = move.attempting(clock.instant());
-                journal.save(attempt);
+                if (claimNext) {
+                    // Claimed and marked in one write: the move waits for one, not two.
+                    OptionalLong next = journal.claimAndSave(version, step + " of " + move.plan().describe(), attempt);
+                    if (next.isEmpty()) {
+                        LOG.info("{}: {} not carried out here: another controller claimed the VM (claim version {}"
+                                + " gone)", move.plan().describe(), step, version);
+                        break;
+                    }
+                    version = next.getAsLong();
+                } else {
+                    journal.save(attempt);
+                }
             }
+            claimNext = true;
             long began = System.nanoTime();
             StepResult result;
             try {
@@ -140,7 +147,7 @@ public final class Mover {
             Instant ended = clock.instant();
             move = attempt.advance(step, result, ended, Duration.ofNanos(System.nanoTime() - began));
             boolean goesOn = move.status() == MoveState.Status.IN_FLIGHT && result.result() != StepResult.Result.PENDING;
-            if (!(step.repeatable() && goesOn)) {
+            if (!((step.repeatable() || step.followed()) && goesOn)) {
                 journal.save(move);
             }
             LOG.info("{}: {} {} in {} ms: {}{} ({})", move.plan().describe(), step, result.result(),

@@ -60,6 +60,16 @@ public final class RecordJournal implements Journal {
     }
 
     @Override
+    public synchronized OptionalLong claimAndSave(long seen, String what, MoveState move) {
+        if (!move.status().open()) {
+            throw new IllegalArgumentException(move.plan().describe() + " has ended: it is saved, not claimed");
+        }
+        String vm = move.plan().vm().toString();
+        return claims.compareAndSet(vm, seen, new Claim(what, move.updatedAt(), CONTROLLER),
+                List.of(open.write(vm, move)));
+    }
+
+    @Override
     public synchronized void begin(MoveState move) {
         String vm = move.plan().vm().toString();
         if (!open.create(vm, move)) {

@@ -18,10 +18,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * Records as files, {@code ROOT/KIND/NAME.json}: written aside, fsynced, then renamed in (or
@@ -36,9 +42,20 @@ public final class FileRecords implements Records {
     private static final String LOCK = ".lock";
 
     private final Path root;
+    /**
+     * Where the writes of one compare-and-set run together. Not the caller's thread: an interrupt
+     * of a controller stopping must not stop the record of where its move stands.
+     */
+    private final Executor writers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "records-write");
+        t.setDaemon(true);
+        return t;
+    });
 
     public FileRecords(Path root) {
         this.root = requireNonNull(root, "root is null");
+        // The digest's provider loads on first use: at start, not in the first claim of a move.
+        version(new byte[0]);
     }
 
     @Override
@@ -112,7 +129,8 @@ public final class FileRecords implements Records {
     }
 
     @Override
-    public synchronized OptionalLong compareAndSet(String kind, String name, long version, byte[] body) {
+    public synchronized OptionalLong compareAndSet(String kind, String name, long version, byte[] body,
+            List<Write> with) {
         Path lock = file(kind, name).resolveSibling(LOCK);
         try {
             Files.createDirectories(dir(kind));
@@ -125,7 +143,10 @@ public final class FileRecords implements Records {
                 if (get(kind, name).map(FileRecords::version).orElse(0L) != version) {
                     return OptionalLong.empty();
                 }
-                put(kind, name, body);
+                List<Write> writes = new ArrayList<>(with);
+                // The compared record last: a crash before it leaves the claim as it was.
+                writes.add(new Write(kind, name, body));
+                putAll(writes);
                 return OptionalLong.of(version(body));
             } catch (OverlappingFileLockException e) {
                 // Another records of this directory in this process, claiming at this moment.
@@ -167,6 +188,42 @@ public final class FileRecords implements Records {
 
     private Path file(String kind, String name) {
         return dir(kind).resolve(Records.checkName(name) + SUFFIX);
+    }
+
+    /**
+     * Each of WRITES written aside at once, then renamed in, in order: their fsyncs run together,
+     * which the file system serves with one commit of its journal rather than one each.
+     */
+    private void putAll(List<Write> writes) throws IOException {
+        List<CompletableFuture<Path>> aside = writes.stream().map(w -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return write(w.kind(), w.name(), w.body());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, writers)).toList();
+        List<Path> temps = new ArrayList<>();
+        IOException failed = null;
+        for (CompletableFuture<Path> f : aside) {
+            try {
+                temps.add(f.join());
+            } catch (CompletionException e) {
+                if (!(e.getCause() instanceof UncheckedIOException u)) {
+                    throw e;
+                }
+                failed = failed == null ? u.getCause() : failed;
+            }
+        }
+        if (failed != null) {
+            for (Path temp : temps) {
+                Files.deleteIfExists(temp);
+            }
+            throw failed;
+        }
+        for (int i = 0; i < writes.size(); i++) {
+            Files.move(temps.get(i), file(writes.get(i).kind(), writes.get(i).name()), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /** BODY in a fresh fsynced file beside its place: renaming or linking it in is then atomic and durable. */

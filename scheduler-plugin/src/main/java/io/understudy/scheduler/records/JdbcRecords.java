@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedMap;
@@ -74,16 +75,18 @@ public final class JdbcRecords implements Records {
 
     @Override
     public void put(String kind, String name, byte[] body) {
-        run(kind, name, c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO " + TABLE
-                    + " (KIND, NAME, BODY) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE BODY = VALUES(BODY),"
-                    + " VERSION = VERSION + 1")) {
-                s.setString(1, kind);
-                s.setString(2, name);
-                s.setBytes(3, body);
-                return s.executeUpdate();
-            }
-        });
+        run(kind, name, c -> put(c, kind, name, body));
+    }
+
+    private static int put(Connection c, String kind, String name, byte[] body) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + TABLE
+                + " (KIND, NAME, BODY) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE BODY = VALUES(BODY),"
+                + " VERSION = VERSION + 1")) {
+            s.setString(1, kind);
+            s.setString(2, name);
+            s.setBytes(3, body);
+            return s.executeUpdate();
+        }
     }
 
     @Override
@@ -132,7 +135,7 @@ public final class JdbcRecords implements Records {
     }
 
     @Override
-    public OptionalLong compareAndSet(String kind, String name, long version, byte[] body) {
+    public OptionalLong compareAndSet(String kind, String name, long version, byte[] body, List<Write> with) {
         return run(kind, name, c -> {
             c.setAutoCommit(false);
             try {
@@ -154,6 +157,9 @@ public final class JdbcRecords implements Records {
                 if (!set) {
                     c.rollback();
                     return OptionalLong.empty();
+                }
+                for (Write w : with) {
+                    put(c, w.kind(), w.name(), w.body());
                 }
                 c.commit();
                 return OptionalLong.of(version + 1);

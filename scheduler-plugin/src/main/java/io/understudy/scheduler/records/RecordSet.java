@@ -29,6 +29,10 @@ public final class RecordSet<T> {
         this.kind = requireNonNull(kind, "kind is null");
         this.json = requireNonNull(json, "json is null");
         this.type = json.constructType(requireNonNull(type, "type is null"));
+        // Jackson builds a type's serializer and deserializer on first use: at start, not in the
+        // first move the controller journals, which would wait tens of milliseconds for them.
+        json.canSerialize(type);
+        json.canDeserialize(this.type);
     }
 
     /** Stores VALUE as NAME unless NAME exists; returns false when it does. */
@@ -61,6 +65,19 @@ public final class RecordSet<T> {
     /** Stores VALUE as NAME only if it is still at VERSION ({@link Records#compareAndSet}). */
     public OptionalLong compareAndSet(String name, long version, T value) {
         return records.compareAndSet(kind, name, version, bytes(name, value));
+    }
+
+    /**
+     * Stores VALUE as NAME only if it is still at VERSION, and WITH in the same transaction
+     * ({@link Records#compareAndSet(String, String, long, byte[], List)}).
+     */
+    public OptionalLong compareAndSet(String name, long version, T value, List<Records.Write> with) {
+        return records.compareAndSet(kind, name, version, bytes(name, value), with);
+    }
+
+    /** VALUE as NAME, to be stored with another kind's compare-and-set. */
+    public Records.Write write(String name, T value) {
+        return new Records.Write(kind, name, bytes(name, value));
     }
 
     public boolean delete(String name) {

@@ -1,5 +1,7 @@
 package io.understudy.scheduler.records;
 
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedMap;
@@ -45,7 +47,28 @@ public interface Records {
      * @return the record's new version; empty when it was no longer at VERSION, or another writer
      *     was claiming it at the same moment (nothing written)
      */
-    OptionalLong compareAndSet(String kind, String name, long version, byte[] body);
+    default OptionalLong compareAndSet(String kind, String name, long version, byte[] body) {
+        return compareAndSet(kind, name, version, body, List.of());
+    }
+
+    /**
+     * {@link #compareAndSet(String, String, long, byte[])}, and with it the records WITH, replaced
+     * in the same transaction: all are stored, or none. One durable write where there would be
+     * several, each of which a move would wait for.
+     *
+     * @return the compared record's new version; empty when it was no longer at VERSION, or another
+     *     writer was claiming it at the same moment (nothing written)
+     */
+    OptionalLong compareAndSet(String kind, String name, long version, byte[] body, List<Write> with);
+
+    /** A record stored with a {@link #compareAndSet}: BODY as NAME among KIND, replacing the record there. */
+    record Write(String kind, String name, byte[] body) {
+        public Write {
+            Objects.requireNonNull(kind, "kind is null");
+            checkName(name);
+            Objects.requireNonNull(body, "body is null");
+        }
+    }
 
     /** Forgets NAME among KIND; returns whether it was there. */
     boolean delete(String kind, String name);

@@ -469,36 +469,43 @@ class MoverTest {
     }
 
     @Test
-    void theJournalRecordsTheRepeatableStepsWithItsNextWrite() {
+    void theJournalRecordsTheRepeatableStepsAndTheLiveMigrationsEndWithItsNextWrite() {
         List<MoveState> saved = new ArrayList<>();
+        List<String> claimed = new ArrayList<>();
         nova.liveMigrations.add(Outcome.COMPLETED);
 
-        MoveState move = controller(FENCED, counting(journal(), saved, "")).start(LIVE);
+        MoveState move = controller(FENCED, counting(journal(), saved, claimed, "")).start(LIVE);
 
         assertThat(move.status()).isEqualTo(MoveState.Status.DONE);
-        assertThat(saved).as("the live migration marked and recorded; the sync and the roles with it or the end")
-                .extracting(m -> m.steps().size() + " " + m.attempted())
-                .containsExactly("1 true", "2 false", "3 false");
+        assertThat(saved).as("the live migration marked; the sync with its mark, its end and the roles with the"
+                + " move's end").extracting(m -> m.steps().size() + " " + m.attempted())
+                .containsExactly("1 true", "3 false");
+        assertThat(claimed).as("claimed as it began (which covers the sync), then before Nova is asked; the"
+                + " roles, sent twice harmlessly, not").containsExactly("begin", "live migration");
     }
 
     @Test
-    void aControllerStoppedAfterTheRolesWereSentSendsThemAgainFromTheJournal() {
+    void aControllerStoppedAfterTheRolesWereSentLearnsFromNovaThatTheMigrationEndedAndSendsThemAgain() {
         nova.liveMigrations.add(Outcome.COMPLETED);
-        Mover stopping = controller(FENCED, counting(journal(), new ArrayList<>(), AT_THE_END));
+        Mover stopping = controller(FENCED, counting(journal(), new ArrayList<>(), new ArrayList<>(), AT_THE_END));
 
         assertThatThrownBy(() -> stopping.start(LIVE)).isInstanceOf(Stopped.class);
-        assertThat(journal().open(VM)).as("the roles sent, not yet journaled").get()
-                .satisfies(m -> assertThat(m.nextStep()).contains(Step.REDESIGNATE));
+        assertThat(journal().open(VM)).as("the migration's end and the roles sent, neither journaled yet").get()
+                .satisfies(m -> assertThat(m.nextStep()).contains(Step.MIGRATE))
+                .satisfies(m -> assertThat(m.attempted()).isTrue());
 
         agents.calls.clear();
+        nova.follows.add(Optional.empty());
+        nova.server(VM, "compute2");
         MoveState resumed = controller().resumeAll().get(0);
 
         assertThat(resumed.status()).as(resumed.summary()).isEqualTo(MoveState.Status.DONE);
         assertThat(resumed.steps()).extracting(StepRecord::step)
                 .containsExactly(Step.SYNC, Step.MIGRATE, Step.REDESIGNATE);
         assertThat(agents.calls).contains("protect compute2 PRIMARY [compute1, compute3]");
-        assertThat(nova.calls.stream().filter(c -> c.startsWith("liveMigrate"))).hasSize(1);
-        assertThat(nova.calls).doesNotContain("followLiveMigration");
+        assertThat(nova.calls.stream().filter(c -> c.startsWith("liveMigrate"))).as("never asked again").hasSize(1);
+        assertThat(nova.calls).contains("followLiveMigration");
+        assertThat(resumed.steps().get(1).note()).startsWith("the live migration asked before ended");
     }
 
     /** The controller stopping at once, as a killed process would. */
@@ -515,7 +522,7 @@ class MoverTest {
      * JOURNAL, keeping each move it saves in SAVED; it stops the controller at a claim for what
      * starts with STOP_AT, or before it saves an ended move when STOP_AT is {@link #AT_THE_END}.
      */
-    private static Journal counting(Journal journal, List<MoveState> saved, String stopAt) {
+    private static Journal counting(Journal journal, List<MoveState> saved, List<String> claimed, String stopAt) {
         return new Journal() {
             @Override
             public void begin(MoveState move) {
@@ -532,7 +539,19 @@ class MoverTest {
                 if (!stopAt.isEmpty() && what.startsWith(stopAt)) {
                     throw new Stopped(what);
                 }
+                claimed.add(what.substring(0, what.indexOf(" ")).equals("begin") ? "begin"
+                        : what.substring(0, what.indexOf(" of ")));
                 return journal.claim(vm, seen, what, at);
+            }
+
+            @Override
+            public OptionalLong claimAndSave(long seen, String what, MoveState move) {
+                if (!stopAt.isEmpty() && what.startsWith(stopAt)) {
+                    throw new Stopped(what);
+                }
+                claimed.add(what.substring(0, what.indexOf(" of ")));
+                saved.add(move);
+                return journal.claimAndSave(seen, what, move);
             }
 
             @Override

@@ -98,6 +98,25 @@ public abstract class RecordsContract {
     }
 
     @Test
+    public void compareAndSetStoresTheRecordsWithItOnlyWhenItWins() throws Exception {
+        Records r = records();
+        long first = r.compareAndSet("claims", "vm-2", 0, b("claim 1"),
+                List.of(new Records.Write("moves", "vm-2", b("begun")))).orElseThrow();
+        assertThat(r.get("moves", "vm-2")).map(RecordsContract::s).contains("begun");
+
+        assertThat(r.compareAndSet("claims", "vm-2", 0, b("stale claim"),
+                List.of(new Records.Write("moves", "vm-2", b("overwritten by a loser"))))).isEmpty();
+        assertThat(r.get("moves", "vm-2")).as("the loser wrote nothing").map(RecordsContract::s).contains("begun");
+        assertThat(r.get("claims", "vm-2")).map(RecordsContract::s).contains("claim 1");
+
+        r.compareAndSet("claims", "vm-2", first, b("claim 2"), List.of(new Records.Write("moves", "vm-2", b("marked")),
+                new Records.Write("fences", "host-1", b("proof")))).orElseThrow();
+        assertThat(r.get("moves", "vm-2")).map(RecordsContract::s).contains("marked");
+        assertThat(r.get("fences", "host-1")).map(RecordsContract::s).contains("proof");
+        assertThat(r.get("claims", "vm-2")).map(RecordsContract::s).contains("claim 2");
+    }
+
+    @Test
     public void ofManyComparingAndSettingOneVersionAtOnceExactlyOneWins() throws Exception {
         Records r = records();
         long seen = r.compareAndSet("claims", "vm-contended", 0, b("start")).orElseThrow();
