@@ -14,6 +14,7 @@ import io.understudy.scheduler.moves.MoveRefusedException;
 import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.moves.NotFoundException;
 import io.understudy.scheduler.round.LastRound;
+import io.understudy.scheduler.round.ProtectionChoices;
 import io.understudy.scheduler.round.RoundResult;
 import io.understudy.scheduler.stats.NovaReadException;
 import jakarta.ws.rs.Consumes;
@@ -44,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * now ({@code POST /v1/vms/VM/migrate}, {@code /failover}: checked at once, then 202 and the move
  * runs in the controller, shown in {@code /v1/moves} and its log), confirm or withdraw a host's
  * fence ({@code POST}/{@code DELETE /v1/hosts/HOST/fence}) and bring a host back ({@code POST
- * /v1/hosts/HOST/bring-back}); and what it would decide now ({@code GET /v1/plan}). Each action is
+ * /v1/hosts/HOST/bring-back}), protect or unprotect a VM whatever the rules say ({@code POST
+ * /v1/vms/VM/protect}, {@code /unprotect}; {@code GET}/{@code DELETE /v1/vms/VM/protection} reads or
+ * forgets that choice); and what it would decide now ({@code GET /v1/plan}). Each action is
  * logged with its caller. Bad input is 400 naming the field,
  * an unknown VM or host 404, a refusal 409 with the reason, Nova or Keystone unreadable 503.
  */
@@ -60,13 +63,14 @@ public final class ActionsResource {
      * @param plan a round now that acts on nothing, from the state the last round left
      */
     public record Actions(ManualMoves moves, ManualFences fences, FenceConfirmations confirmations,
-            BringBack bringBack, Supplier<Duration> interval, Supplier<RoundResult> plan) {}
+            BringBack bringBack, ProtectionChoices protection, Supplier<Duration> interval,
+            Supplier<RoundResult> plan) {}
 
     /** {@code {"to": HOST}}: where to move the VM (a failover without one picks the freshest holder). */
     public record MoveRequest(String to) {}
 
-    /** {@code {"note": TEXT}}: what was done to the host, for the record. */
-    public record FenceRequest(String note) {}
+    /** {@code {"note": TEXT}}: what was done to the host, or why the VM is protected or not, for the record. */
+    public record NoteRequest(String note) {}
 
     private final Actions actions;
     private final ExecutorService moving;
@@ -126,10 +130,10 @@ public final class ActionsResource {
     @POST
     @Path("hosts/{host}/fence")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response confirmFence(@PathParam("host") String host, FenceRequest body,
+    public Response confirmFence(@PathParam("host") String host, NoteRequest body,
             @Context ContainerRequestContext request) {
         return answer(() -> {
-            String note = Optional.ofNullable(body).map(FenceRequest::note).orElse("");
+            String note = note(body);
             FenceConfirmations.Confirmation c = actions.fences().confirm(host, caller(request), note);
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("host", c.host());
@@ -167,6 +171,65 @@ public final class ActionsResource {
             answer.put("back", h.state() == ForcedDownHosts.State.BACK);
             return Response.ok(answer);
         });
+    }
+
+    @POST
+    @Path("vms/{vm}/protect")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response protect(@PathParam("vm") String id, NoteRequest body, @Context ContainerRequestContext request) {
+        return answer(() -> choose(id, true, body, request));
+    }
+
+    @POST
+    @Path("vms/{vm}/unprotect")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response unprotect(@PathParam("vm") String id, NoteRequest body, @Context ContainerRequestContext request) {
+        return answer(() -> choose(id, false, body, request));
+    }
+
+    /** The operator's choice for the VM: whether it is protected whatever the rules say. */
+    @GET
+    @Path("vms/{vm}/protection")
+    public Response protection(@PathParam("vm") String id) {
+        return answer(() -> {
+            UUID vm = vm(id);
+            return actions.protection().get(vm).map(Response::ok).orElseGet(() -> error(404, "vm " + vm
+                    + ": no operator's choice; the rules decide whether it is protected"));
+        });
+    }
+
+    /** Forgets the operator's choice for the VM: the rules decide again. */
+    @DELETE
+    @Path("vms/{vm}/protection")
+    public Response forgetProtection(@PathParam("vm") String id, @Context ContainerRequestContext request) {
+        return answer(() -> {
+            UUID vm = vm(id);
+            if (!actions.protection().forget(vm)) {
+                return error(404, "vm " + vm + ": no operator's choice (" + actions.protection().where(vm) + ")");
+            }
+            LOG.info("vm {}: the operator's protection choice forgotten by {}; the rules decide again", vm,
+                    caller(request));
+            return Response.ok(Map.of("vm", vm, "forgotten", true));
+        });
+    }
+
+    /**
+     * Records the operator's choice that the VM named ID is protected (PROTECT) or not, once Nova
+     * says it knows the VM: placement assigns its replicas, or lets them go after
+     * {@code placement.releaseDeletedAfter}, from its next round.
+     */
+    private Response.ResponseBuilder choose(String id, boolean protect, NoteRequest body,
+            ContainerRequestContext request) {
+        UUID vm = vm(id);
+        String name = actions.moves().server(vm).name();
+        ProtectionChoices.Choice c = actions.protection().choose(vm, protect, caller(request), note(body));
+        LOG.info("vm {} ({}): {} by {} through the API{}; placement acts on it from its next round", vm, name,
+                protect ? "protected" : "unprotected", c.by(), c.note().isEmpty() ? "" : " (" + c.note() + ")");
+        return Response.ok(c);
+    }
+
+    private static String note(NoteRequest body) {
+        return Optional.ofNullable(body).map(NoteRequest::note).map(JsonErrors::oneLine).orElse("");
     }
 
     /** Runs PLAN in the controller; the request is answered once it is checked and handed over. */

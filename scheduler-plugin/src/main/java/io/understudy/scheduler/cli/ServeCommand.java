@@ -21,6 +21,7 @@ import io.understudy.scheduler.moves.ManualMoves;
 import io.understudy.scheduler.round.Controller;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.LastRound;
+import io.understudy.scheduler.round.ProtectionChoices;
 import io.understudy.scheduler.round.RulesSource;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -66,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
                         injector.getInstance(LastRound.class), injector.getInstance(ForcedDownHosts.class),
                         Optional.of(new ActionsResource.Actions(injector.getInstance(ManualMoves.class),
                                 injector.getInstance(ManualFences.class), injector.getInstance(FenceConfirmations.class),
-                                injector.getInstance(BringBack.class),
+                                injector.getInstance(BringBack.class), injector.getInstance(ProtectionChoices.class),
                                 () -> rules.current().policy().replicationInterval(),
                                 () -> injector.getInstance(EvaluationRound.class)
                                         .run(injector.getInstance(Controller.class).resumeState(), false, true)))),

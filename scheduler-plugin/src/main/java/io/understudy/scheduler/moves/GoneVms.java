@@ -22,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Releases the protected VMs Nova deleted. A VM with a designation that Nova's listing no longer
- * has is recorded with the moment a placement round first saw it gone; once it has been gone
+ * Releases the protected VMs Nova deleted, and those no longer protected (the rules file's
+ * selectors or an operator's unprotect). A VM with a designation that is not among the protected
+ * servers Nova lists is recorded with the moment a placement round first saw it gone; once it has been gone
  * longer than the grace ({@code placement.releaseDeletedAfter}), every host that had a part is
  * told it has none and deletes its replica, and the designation is dropped. The grace is what
  * keeps a VM missing from the listing for a while (one of Nova's cells unreachable: Nova leaves
@@ -112,7 +113,7 @@ public final class GoneVms {
     }
 
     /**
-     * One placement round's part: LISTED is every server in Nova's listing, read whole this round
+     * One placement round's part: LISTED is every protected server in Nova's listing, read whole this round
      * (a round that could not read Nova must not come here); MOVING the VMs with an open move.
      */
     public synchronized void round(Set<UUID> listed, Set<UUID> moving) {
@@ -122,13 +123,14 @@ public final class GoneVms {
         Plan plan = plan(designator.designated(), recorded, listed, moving, now, grace);
         for (UUID vm : plan.seen()) {
             gone.put(vm.toString(), new Gone(vm, now, Set.of()));
-            LOG.info("vm {}: not in Nova's listing; its hosts keep their parts and replicas until it has been gone "
-                    + "for {} (placement.releaseDeletedAfter)", vm, Durations.format(grace));
+            LOG.info("vm {}: not among the protected servers in Nova's listing (deleted, or no longer protected); its"
+                    + " hosts keep their parts and replicas until it has been gone for {} (placement.releaseDeletedAfter)",
+                    vm, Durations.format(grace));
         }
         for (UUID vm : plan.forget()) {
             gone.delete(vm.toString());
             if (listed.contains(vm)) {
-                LOG.info("vm {}: in Nova's listing again (gone since {}); nothing released", vm,
+                LOG.info("vm {}: among the protected servers in Nova's listing again (gone since {}); nothing released", vm,
                         recorded.get(vm).since());
             }
         }
@@ -161,8 +163,8 @@ public final class GoneVms {
         }
         List<String> released = new ArrayList<>(hosts);
         released.removeAll(failed.keySet());
-        String why = "deleted in Nova: not listed since " + g.since() + ", longer than placement.releaseDeletedAfter ("
-                + Durations.format(grace) + ")";
+        String why = "deleted in Nova or no longer protected: not listed as protected since " + g.since()
+                + ", longer than placement.releaseDeletedAfter (" + Durations.format(grace) + ")";
         if (failed.isEmpty()) {
             gone.delete(vm.toString());
             LOG.info("vm {}: released from {}: protection removed, replica deleted; {}", vm, released, why);

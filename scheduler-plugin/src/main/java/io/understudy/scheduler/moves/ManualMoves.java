@@ -140,7 +140,12 @@ public final class ManualMoves {
         });
     }
 
-    private Server server(UUID vm) {
+    /**
+     * The server Nova has as VM.
+     *
+     * @throws NotFoundException when Nova knows no such server
+     */
+    public Server server(UUID vm) {
         return nova.server(vm).orElseThrow(() -> new NotFoundException("Nova knows no server " + vm));
     }
 

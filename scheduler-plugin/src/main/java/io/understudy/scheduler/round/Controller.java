@@ -8,6 +8,7 @@ import io.understudy.scheduler.metrics.ControllerMetrics;
 import io.understudy.scheduler.placement.Assignments;
 import io.understudy.scheduler.placement.PlacementChange;
 import io.understudy.scheduler.placement.Placer;
+import io.understudy.scheduler.stats.ProtectedVm;
 import io.understudy.scheduler.stats.ServerInfo;
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +79,8 @@ public final class Controller {
 
     /**
      * A placement round: which secondaries each protected VM should have, logged, and assigned to
-     * the agents unless this is a dry run; the VMs Nova deleted are released after a while. A
+     * the agents unless this is a dry run; the VMs Nova deleted or that are no longer protected are
+     * released after a while. A
      * round that could not read Nova does neither: a VM it could not see is not gone.
      */
     public List<PlacementChange> place(RoundState state) {
@@ -90,8 +93,9 @@ public final class Controller {
         List<PlacementChange> changes = new Placer().place(result.evaluation().orElseThrow(), result.vms());
         changes.stream().filter(PlacementChange::changes).forEach(c -> log.info("placement: {}", c.logLine()));
         if (!dryRun) {
-            Set<UUID> listed = result.nova().orElseThrow().servers().stream().map(ServerInfo::id)
-                    .collect(Collectors.toSet());
+            // A VM the rules or an operator no longer protect is let go as a deleted one is.
+            Set<UUID> listed = Stream.concat(result.vms().stream().map(ProtectedVm::id),
+                    result.unplaced().stream().map(ServerInfo::id)).collect(Collectors.toSet());
             assignments.send(changes, listed, result.evaluation().orElseThrow().rules().policy().replicationInterval());
         }
         return changes;

@@ -22,6 +22,7 @@ public final class RulesSource {
     private static final Logger log = LoggerFactory.getLogger(RulesSource.class);
 
     private final Optional<Path> file;
+    private final Optional<ProtectionChoices> choices;
     private final RulesParser parser = new RulesParser();
     private Rules current;
     private FileTime loadedModified;
@@ -33,7 +34,17 @@ public final class RulesSource {
      * @throws YamlException when the file is invalid
      */
     public RulesSource(Optional<Path> file) {
+        this(file, Optional.empty());
+    }
+
+    /**
+     * @param file empty: no rules, every host in range, nothing ever moves
+     * @param choices the operator's choices of single VMs, read with the rules each time
+     * @throws YamlException when the file is invalid
+     */
+    public RulesSource(Optional<Path> file, Optional<ProtectionChoices> choices) {
         this.file = requireNonNull(file, "file is null");
+        this.choices = requireNonNull(choices, "choices is null");
         if (file.isEmpty()) {
             current = Rules.none();
         } else {
@@ -42,8 +53,16 @@ public final class RulesSource {
         }
     }
 
-    /** The rules to judge by now; re-reads the file first when it changed since the last read. */
+    /**
+     * The rules to judge by now, with the operator's choices as they are now; re-reads the file
+     * first when it changed since the last read.
+     */
     public synchronized Rules current() {
+        Rules fromFile = fromFile();
+        return choices.map(c -> fromFile.withChoices(c.all())).orElse(fromFile);
+    }
+
+    private Rules fromFile() {
         if (file.isPresent() && changed()) {
             stamp();
             try {

@@ -30,6 +30,6 @@ public record ServerInfo(UUID id, String name, String status, Optional<String> h
     }
 
     public boolean isProtectedBy(Rules rules) {
-        return rules.isProtected(metadata, flavor, extraSpecs);
+        return rules.isProtected(id, metadata, flavor, extraSpecs);
     }
 }

@@ -29,6 +29,7 @@ import io.understudy.scheduler.moves.ManualMoves;
 import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.round.EvaluationRound;
 import io.understudy.scheduler.round.LastRound;
+import io.understudy.scheduler.round.ProtectionChoices;
 import io.understudy.scheduler.round.RoundState;
 import io.understudy.scheduler.testing.FakeAgents;
 import io.understudy.scheduler.testing.FakeNova;
@@ -138,7 +139,7 @@ class StatusCommandTest {
                 TestMetrics.fresh(), last, injector.getInstance(ForcedDownHosts.class),
                 Optional.of(new ActionsResource.Actions(injector.getInstance(ManualMoves.class),
                         injector.getInstance(ManualFences.class), injector.getInstance(FenceConfirmations.class),
-                        injector.getInstance(BringBack.class), () -> Duration.ofSeconds(5),
+                        injector.getInstance(BringBack.class), injector.getInstance(ProtectionChoices.class), () -> Duration.ofSeconds(5),
                         () -> injector.getInstance(EvaluationRound.class).run(RoundState.INITIAL, false, true)))),
                 "controller-a");
         config(serving.port());
@@ -326,6 +327,47 @@ class StatusCommandTest {
                 assertThat(ended.count()).as("no move begun").isEqualTo(movesBefore);
             }
         }
+    }
+
+    @Test
+    void anOperatorsProtectOrUnprotectOutweighsTheRulesUntilItIsForgotten() throws Exception {
+        try (StatusServer serving = servingAfterARound()) {
+            String base = "http://127.0.0.1:" + serving.port();
+            assertThat(planned(base)).as("its flavor protects it").contains(VM.toString());
+
+            HttpResponse<String> unprotected = send("POST", base + "/v1/vms/" + VM + "/unprotect",
+                    "{\"note\": \"decommissioned next week\"}");
+            assertThat(unprotected.statusCode()).as(unprotected.body()).isEqualTo(200);
+            JsonNode choice = JsonLinesHistory.mapper().readTree(unprotected.body());
+            assertThat(choice.path("protect").asBoolean(true)).isFalse();
+            assertThat(choice.path("by").asText()).isEqualTo("the cluster token");
+            assertThat(choice.path("note").asText()).isEqualTo("decommissioned next week");
+            assertThat(dir.resolve("protection/" + VM + ".json")).exists();
+            assertThat(planned(base)).as("the operator's choice outweighs the flavor").doesNotContain(VM.toString());
+            assertThat(get(base + "/v1/vms/" + VM + "/protection", LocalStatusApi.TOKEN).body())
+                    .contains("\"protect\":false");
+
+            UUID unknown = UUID.randomUUID();
+            assertThat(send("POST", base + "/v1/vms/" + unknown + "/protect", null)).satisfies(r -> {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+                assertThat(r.body()).contains("Nova knows no server " + unknown);
+            });
+            assertThat(dir.resolve("protection/" + unknown + ".json")).as("nothing recorded").doesNotExist();
+            assertThat(send("POST", base + "/v1/vms/nope/protect", null).statusCode()).isEqualTo(400);
+
+            assertThat(send("DELETE", base + "/v1/vms/" + VM + "/protection", null).statusCode()).isEqualTo(200);
+            assertThat(dir.resolve("protection/" + VM + ".json")).doesNotExist();
+            assertThat(planned(base)).as("the rules decide again").contains(VM.toString());
+            assertThat(send("DELETE", base + "/v1/vms/" + VM + "/protection", null).statusCode()).isEqualTo(404);
+            assertThat(get(base + "/v1/vms/" + VM + "/protection", LocalStatusApi.TOKEN).statusCode()).isEqualTo(404);
+        }
+    }
+
+    /** The ids of the VMs GET /v1/plan decides on. */
+    private static String planned(String base) throws Exception {
+        HttpResponse<String> plan = get(base + "/v1/plan", LocalStatusApi.TOKEN);
+        assertThat(plan.statusCode()).as(plan.body()).isEqualTo(200);
+        return JsonLinesHistory.mapper().readTree(plan.body()).path("vms").findValuesAsText("id").toString();
     }
 
     private static HttpResponse<String> send(String method, String url, String body) throws Exception {

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 
 class RulesParserTest {
 
+    private static final java.util.UUID VM = java.util.UUID.fromString("0b5c1f3e-8d2a-4c6b-9e7f-1a2b3c4d5e6f");
+
     private final RulesParser parser = new RulesParser();
 
     @Test
@@ -63,8 +65,8 @@ class RulesParserTest {
                 new VmSelector(Map.of(), Set.of("m1.large", "m1.xlarge"), Map.of()),
                 new VmSelector(Map.of(), Set.of("m1.large"), Map.of("hw:gold", "true")));
         assertThat(rules.protect()).extracting(VmSelector::tenantsOptIn).containsExactly(true, false, false);
-        assertThat(rules.isProtected(Map.of(), "m1.large", Map.of("hw:gold", "true"))).isTrue();
-        assertThat(rules.isProtected(Map.of(), "m1.small", Map.of("hw:gold", "true"))).isFalse();
+        assertThat(rules.isProtected(VM, Map.of(), "m1.large", Map.of("hw:gold", "true"))).isTrue();
+        assertThat(rules.isProtected(VM, Map.of(), "m1.small", Map.of("hw:gold", "true"))).isFalse();
         assertThat(rules.rules()).hasSize(5);
         Rule cpu = rules.rules().get(0);
         assertThat(cpu).isEqualTo(new Rule("cpu", Parameter.CPU_PERCENT,
@@ -95,10 +97,18 @@ class RulesParserTest {
         // Only an admin sets a flavor's extra specs; any project member sets its server's metadata.
         assertThat(rules.protect()).containsExactly(
                 new VmSelector(Map.of(), Set.of(), Map.of("understudy:protect", "true")));
-        assertThat(rules.isProtected(Map.of(), "any", Map.of("understudy:protect", "true"))).isTrue();
-        assertThat(rules.isProtected(Map.of(), "any", Map.of("understudy:protect", "false"))).isFalse();
-        assertThat(rules.isProtected(Map.of("understudy:protect", "true"), "any", Map.of()))
+        assertThat(rules.isProtected(VM, Map.of(), "any", Map.of("understudy:protect", "true"))).isTrue();
+        assertThat(rules.isProtected(VM, Map.of(), "any", Map.of("understudy:protect", "false"))).isFalse();
+        assertThat(rules.isProtected(VM, Map.of("understudy:protect", "true"), "any", Map.of()))
                 .as("a tenant's metadata, not opted in by the rules").isFalse();
+
+        Rules chosen = rules.withChoices(Map.of(VM, false));
+        assertThat(chosen.isProtected(VM, Map.of(), "any", Map.of("understudy:protect", "true")))
+                .as("an operator's unprotect outweighs the flavor").isFalse();
+        assertThat(rules.withChoices(Map.of(VM, true)).isProtected(VM, Map.of(), "any", Map.of()))
+                .as("an operator's protect, whatever the flavor").isTrue();
+        assertThat(chosen.isProtected(java.util.UUID.randomUUID(), Map.of(), "any",
+                Map.of("understudy:protect", "true"))).as("another VM: the rules decide").isTrue();
     }
 
     @Test
