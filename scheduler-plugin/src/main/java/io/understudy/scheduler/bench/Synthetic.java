@@ -61,6 +61,7 @@ record Synthetic(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rule
         }
         List<ServerInfo> servers = new ArrayList<>(vms);
         Map<String, Map<UUID, Double>> lags = new HashMap<>();
+        Map<String, Map<UUID, Long>> versions = new HashMap<>();
         Map<String, String> protect = Map.of(VmSelector.PROTECT_KEY, "true");
         for (int v = 0; v < vms; v++) {
             UUID id = new UUID(~seed, v);
@@ -69,6 +70,7 @@ record Synthetic(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rule
             for (int r = 1; r <= replicas; r++) {
                 String holder = names[(primary + r * 7 + random.nextInt(5)) % hosts];
                 lags.computeIfAbsent(holder, h -> new HashMap<>()).put(id, random.nextDouble() * 60);
+                versions.computeIfAbsent(holder, h -> new HashMap<>()).put(id, (long) random.nextInt(100_000));
             }
         }
         Map<String, AgentReading> agents = new HashMap<>();
@@ -81,7 +83,8 @@ record Synthetic(NovaSnapshot nova, Map<String, AgentReading> agents, Rules rule
             Map<UUID, Double> held = lags.getOrDefault(names[i], Map.of());
             agents.put(names[i], AgentReading.of(names[i], new HostStats(names[i], now, cpu,
                     (long) (random.nextDouble() * 64) << 30, 256L << 30, (long) (60 + random.nextInt(900)) << 30,
-                    2000L << 30, random.nextDouble() * 16, 1, 1, 10, List.of(), held, true, Map.of())));
+                    2000L << 30, random.nextDouble() * 16, 1, 1, 10, List.of(), held, true, Map.of(),
+                    versions.getOrDefault(names[i], Map.of()))));
         }
         return new Synthetic(new NovaSnapshot(services, hypervisors, servers, Map.of(), 3),
                 agents, new RulesParser().parse(RULES, "(bench rules)"));

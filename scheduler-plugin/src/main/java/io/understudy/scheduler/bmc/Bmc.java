@@ -133,6 +133,10 @@ public final class Bmc {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         } catch (ExecutionException e) {
+            // The client's own timeout, the same bound, may fire first: one message either way.
+            if (e.getCause() instanceof java.net.http.HttpTimeoutException) {
+                throw new IOException("no answer within " + timeout.toMillis() + " ms", e.getCause());
+            }
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }

@@ -105,10 +105,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         t.print(out);
         out.println();
-        Table v = new Table("VM", "NAME", "PRIMARY", "SECONDARIES (LAG)", "DECISION");
+        Table v = new Table("VM", "NAME", "PRIMARY", "SECONDARIES (LAG, VERSION)", "DECISION");
         for (StatusReport.VmStatus vm : report.vms()) {
             String replicas = vm.replicas().isEmpty() ? "none" : vm.replicas().stream()
-                    .map(rep -> rep.host() + " (" + Value.of(Math.round(rep.lagSeconds() * 10) / 10.0).show() + "s)")
+                    .map(rep -> rep.host() + " (" + Value.of(Math.round(rep.lagSeconds() * 10) / 10.0).show() + "s"
+                            + (rep.version() < 0 ? "" : ", v" + rep.version()) + ")")
                     .collect(Collectors.joining(", "));
             v.row(vm.id(), vm.name(), vm.primary(), replicas, vm.decision() + vm.target().map(x -> " to " + x).orElse(""));
         }

@@ -60,7 +60,7 @@ public record StatusReport(Instant at, String instance, List<String> notes, Dete
     /**
      * A protected VM.
      *
-     * @param replicas its secondaries, with their lag as their agents reported it
+     * @param replicas its secondaries, with their lag and version as their agents reported them
      * @param decision the round's outcome for it (STAY, MIGRATE, FAILOVER, ...)
      * @param reasons why
      * @param candidates the replica holders as the decision weighed them

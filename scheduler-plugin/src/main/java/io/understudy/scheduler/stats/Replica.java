@@ -2,8 +2,12 @@ package io.understudy.scheduler.stats;
 
 import static java.util.Objects.requireNonNull;
 
-/** A secondary's replica of one VM, as the secondary's agent reports it. */
-public record Replica(String host, double lagSeconds) {
+/**
+ * A secondary's replica of one VM, as the secondary's agent reports it.
+ *
+ * @param version the deltas it has applied; -1 when its agent does not say (an agent from before versions)
+ */
+public record Replica(String host, double lagSeconds, long version) {
 
     public Replica {
         requireNonNull(host, "host is null");

@@ -22,7 +22,7 @@ import java.util.UUID;
 public final class ReplicaIndex {
 
     /** One host's agent's map, with its keys and their hashes in arrays. */
-    private record Held(String host, Map<UUID, Double> lags, UUID[] vms, int[] hashes) {}
+    private record Held(String host, Map<UUID, Double> lags, Map<UUID, Long> versions, UUID[] vms, int[] hashes) {}
 
     /** By host, in name order; null for a host whose agent did not answer. */
     private final Held[] held;
@@ -35,7 +35,7 @@ public final class ReplicaIndex {
      * @param index the host's place in name order
      * @return the oldest of these replicas' lags, 0 when there is none
      */
-    double add(int index, String host, Map<UUID, Double> lags) {
+    double add(int index, String host, Map<UUID, Double> lags, Map<UUID, Long> versions) {
         UUID[] vms = new UUID[lags.size()];
         int[] hashes = new int[vms.length];
         double oldest = 0;
@@ -46,7 +46,7 @@ public final class ReplicaIndex {
             hashes[i] = vms[i].hashCode();
             i++;
         }
-        held[index] = new Held(host, lags, vms, hashes);
+        held[index] = new Held(host, lags, versions, vms, hashes);
         return oldest;
     }
 
@@ -73,7 +73,8 @@ public final class ReplicaIndex {
                 double lag = h.lags.get(h.vms[i]);
                 // A lag that is not a number of seconds does not make a usable replica.
                 if (!Double.isNaN(lag) && lag >= 0) {
-                    out.computeIfAbsent(h.vms[i], vm -> new ArrayList<>(2)).add(new Replica(h.host, lag));
+                    out.computeIfAbsent(h.vms[i], vm -> new ArrayList<>(2)).add(new Replica(h.host, lag,
+                            h.versions.getOrDefault(h.vms[i], -1L)));
                 }
             }
         }

@@ -93,7 +93,7 @@ public final class Samples {
             values.put(Parameter.DISK_FREE_GIB, Value.of(s.diskFreeBytes() / GIB));
             values.put(Parameter.LOAD1, Value.of(s.load1()));
             // One pass over the lags: the index keeps their VMs and gives back the oldest.
-            double oldest = replicas.add(index, host, s.replicaLagSeconds());
+            double oldest = replicas.add(index, host, s.replicaLagSeconds(), s.replicaVersions());
             values.put(Parameter.REPLICA_LAG_MAX, Value.of(oldest));
             lags = s.replicaLagSeconds();
             // Shown to the operator with the host's problems: the agent ended it and waits for a protect.

@@ -171,7 +171,8 @@ class StatusCommandTest {
                     + "row \\(connection refused\\); nova-compute silent for 30s \\(report interval 10s \\+ margin 2s\\)")
                     .containsPattern("compute2 +OK +SUSPECT .*suspect: agent missed 3 probes in a row")
                     .containsPattern("compute3 +OK +OK ")
-                    .containsPattern(VM + " +db +compute1 +compute3 \\(2(\\.0)?s\\) +MOVE to compute3");
+                    .containsPattern(VM + " +db +compute1 +compute3 \\(2(\\.0)?s, v" + FakeAgents.VERSION
+                            + "\\) +MOVE to compute3");
 
             String[] json = run("status", "--json", "--config", config);
             JsonNode doc = JsonLinesHistory.mapper().readTree(json[1]);
@@ -193,7 +194,8 @@ class StatusCommandTest {
             assertThat(status[1]).startsWith("as seen by controller controller-a at ")
                     .doesNotContain("note:")
                     .containsPattern("compute1 +FAILED +FAILED .*failed: agent missed 3 probes in a row")
-                    .containsPattern(VM + " +db +compute1 +compute3 \\(2(\\.0)?s\\) +MOVE to compute3");
+                    .containsPattern(VM + " +db +compute1 +compute3 \\(2(\\.0)?s, v" + FakeAgents.VERSION
+                            + "\\) +MOVE to compute3");
             JsonNode doc = JsonLinesHistory.mapper().readTree(run("status", "--json", "--config", config.toString())[1]);
             assertThat(doc.path("instance").asText()).isEqualTo("controller-a");
             JsonNode vm = doc.path("vms").path(0);
@@ -218,6 +220,8 @@ class StatusCommandTest {
             JsonNode vm = JsonLinesHistory.mapper().readTree(get(base + "/v1/vms/" + VM, LocalStatusApi.TOKEN).body());
             assertThat(vm.path("decision").asText()).isEqualTo("MOVE");
             assertThat(vm.path("whyNot").path("compute2").asText()).isEqualTo("holds no replica of it");
+            assertThat(vm.path("replicas").path(0).path("version").asLong()).as("as compute3's agent reported it")
+                    .isEqualTo(FakeAgents.VERSION);
             assertThat(JsonLinesHistory.mapper().readTree(get(base + "/v1/vms", LocalStatusApi.TOKEN).body())
                     .path("vms").findValuesAsText("id")).containsExactly(VM.toString());
 

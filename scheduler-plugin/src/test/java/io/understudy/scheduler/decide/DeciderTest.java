@@ -70,7 +70,7 @@ class DeciderTest {
 
     @Test
     void aPrimaryInRangeStays() {
-        Decision d = one(RULES, List.of(ok("a"), ok("b")), vm(VM, "a", new Replica("b", 1)));
+        Decision d = one(RULES, List.of(ok("a"), ok("b")), vm(VM, "a", new Replica("b", 1, 1)));
         assertThat(d.outcome()).isEqualTo(Outcome.STAY);
         assertThat(d.target()).isEmpty();
         assertThat(d.candidates()).isEmpty();
@@ -80,7 +80,7 @@ class DeciderTest {
     void anOutOfRangePrimaryMovesToTheSecondaryWithMostHeadroomByLiveMigration() {
         HostSample busy = Samples.host("b").set(Parameter.CPU_PERCENT, 80).build();
         HostSample idle = Samples.host("c").set(Parameter.CPU_PERCENT, 5).build();
-        Decision d = one(RULES, List.of(hot("a"), busy, idle), vm(VM, "a", new Replica("b", 1), new Replica("c", 1)));
+        Decision d = one(RULES, List.of(hot("a"), busy, idle), vm(VM, "a", new Replica("b", 1, 1), new Replica("c", 1, 1)));
         assertThat(d.outcome()).isEqualTo(Outcome.MOVE);
         assertThat(d.target()).contains("c");
         assertThat(d.action()).contains(MoveAction.LIVE_MIGRATE);
@@ -93,10 +93,10 @@ class DeciderTest {
     @Test
     void withEqualHeadroomTheFresherReplicaWinsThenTheHostName() {
         Decision byLag = one(RULES, List.of(hot("a"), ok("b"), ok("c")),
-                vm(VM, "a", new Replica("b", 30), new Replica("c", 3)));
+                vm(VM, "a", new Replica("b", 30, 1), new Replica("c", 3, 1)));
         assertThat(byLag.target()).contains("c");
         Decision byName = one(RULES, List.of(hot("a"), ok("c"), ok("b")),
-                vm(VM, "a", new Replica("c", 3), new Replica("b", 3)));
+                vm(VM, "a", new Replica("c", 3, 1), new Replica("b", 3, 1)));
         assertThat(byName.target()).contains("b");
     }
 
@@ -107,8 +107,8 @@ class DeciderTest {
                 Samples.host("full").set(Parameter.DISK_FREE_GIB, 10).build(),
                 Samples.host("mute").set(Parameter.AGENT_REACHABLE, false).without(Parameter.CPU_PERCENT).build(),
                 Samples.host("down").set(Parameter.SERVICE_UP, false).build());
-        Decision d = one(RULES, hosts, vm(VM, "a", new Replica("stale", 61), new Replica("full", 1),
-                new Replica("mute", 1), new Replica("down", 1), new Replica("unknown", 1)));
+        Decision d = one(RULES, hosts, vm(VM, "a", new Replica("stale", 61, 1), new Replica("full", 1, 1),
+                new Replica("mute", 1, 1), new Replica("down", 1, 1), new Replica("unknown", 1, 1)));
         assertThat(d.outcome()).isEqualTo(Outcome.NO_TARGET);
         assertThat(d.reasons()).contains("no secondary is eligible");
         Map<String, List<String>> why = new java.util.HashMap<>();
@@ -127,7 +127,7 @@ class DeciderTest {
         Breaches old = new Breaches(Map.of("a", Map.of("cpu_percent", NOW.minusSeconds(600))));
         Evaluation e = new Evaluator().evaluate(List.of(hot("a"), hot("b"), ok("c")),
                 new RulesParser().parse(rules, "t.yaml"), Map.of(), Set.of(), NOW, old);
-        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1), new Replica("c", 9))), Map.of(), Map.of()).get(0);
+        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1, 1), new Replica("c", 9, 1))), Map.of(), Map.of()).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.MOVE);
         assertThat(d.target()).contains("c");
         assertThat(d.candidates().get(1).rejections()).singleElement().asString().contains("counts after 5m");
@@ -136,7 +136,7 @@ class DeciderTest {
     @Test
     void aPendingBreachOnThePrimaryStaysAndSaysWhenItWouldCount() {
         String rules = "rules: [{parameter: cpu_percent, max: 90, for: 5m}]";
-        Decision d = one(rules, List.of(hot("a"), ok("b")), vm(VM, "a", new Replica("b", 1)));
+        Decision d = one(rules, List.of(hot("a"), ok("b")), vm(VM, "a", new Replica("b", 1, 1)));
         assertThat(d.outcome()).isEqualTo(Outcome.STAY);
         assertThat(d.reasons()).singleElement().asString().contains("counts after 5m");
     }
@@ -152,7 +152,7 @@ class DeciderTest {
     void aDownPrimaryIsEvacuatedAnAliveOneLiveMigrated() {
         String rules = "rules: [{parameter: service_up, equals: true}]";
         HostSample down = Samples.host("a").set(Parameter.SERVICE_UP, false).build();
-        Decision d = one(rules, List.of(down, ok("b")), vm(VM, "a", new Replica("b", 1)));
+        Decision d = one(rules, List.of(down, ok("b")), vm(VM, "a", new Replica("b", 1, 1)));
         assertThat(d.action()).contains(MoveAction.EVACUATE);
         assertThat(d.reasons()).contains("primary is down");
     }
@@ -160,17 +160,17 @@ class DeciderTest {
     @Test
     void aPolicyOfNoneReportsWithoutMoving() {
         String rules = "policy: {whenPrimaryAlive: none}\nrules: [{parameter: cpu_percent, max: 90}]";
-        Decision d = one(rules, List.of(hot("a"), ok("b")), vm(VM, "a", new Replica("b", 1)));
+        Decision d = one(rules, List.of(hot("a"), ok("b")), vm(VM, "a", new Replica("b", 1, 1)));
         assertThat(d.outcome()).isEqualTo(Outcome.NO_ACTION);
         assertThat(d.target()).isEmpty();
     }
 
     @Test
     void aRecentlyMovedVmIsHeldByItsCooldown() {
-        Decision d = decide(RULES, List.of(hot("a"), ok("b")), List.of(vm(VM, "a", new Replica("b", 1))), Set.of(),
+        Decision d = decide(RULES, List.of(hot("a"), ok("b")), List.of(vm(VM, "a", new Replica("b", 1, 1))), Set.of(),
                 Map.of(VM, NOW.minusSeconds(599))).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.HELD_COOLDOWN);
-        Decision after = decide(RULES, List.of(hot("a"), ok("b")), List.of(vm(VM, "a", new Replica("b", 1))), Set.of(),
+        Decision after = decide(RULES, List.of(hot("a"), ok("b")), List.of(vm(VM, "a", new Replica("b", 1, 1))), Set.of(),
                 Map.of(VM, NOW.minusSeconds(600))).get(0);
         assertThat(after.outcome()).isEqualTo(Outcome.MOVE);
     }
@@ -178,7 +178,7 @@ class DeciderTest {
     @Test
     void aFailedHostIsHardItSkipsCooldownAndForAndIsEvacuated() {
         String rules = "policy: {cooldown: 1h}\nrules: [{parameter: cpu_percent, max: 90, for: 10m}]";
-        Decision d = decide(rules, List.of(ok("a"), ok("b")), List.of(vm(VM, "a", new Replica("b", 1))), Set.of("a"),
+        Decision d = decide(rules, List.of(ok("a"), ok("b")), List.of(vm(VM, "a", new Replica("b", 1, 1))), Set.of("a"),
                 Map.of(VM, NOW.minusSeconds(60))).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.MOVE);
         assertThat(d.hard()).isTrue();
@@ -190,10 +190,10 @@ class DeciderTest {
     void theCapHoldsMovesBeyondItAndFailedHostsGoFirst() {
         List<HostSample> hosts = List.of(hot("a"), ok("dead"), ok("t1"), ok("t2"), ok("t3"), ok("t4"));
         List<ProtectedVm> vms = List.of(
-                vm(id(1), "a", new Replica("t1", 1)),
-                vm(id(2), "a", new Replica("t2", 1)),
-                vm(id(3), "dead", new Replica("t3", 1)),
-                vm(id(4), "a", new Replica("t4", 1)));
+                vm(id(1), "a", new Replica("t1", 1, 1)),
+                vm(id(2), "a", new Replica("t2", 1, 1)),
+                vm(id(3), "dead", new Replica("t3", 1, 1)),
+                vm(id(4), "a", new Replica("t4", 1, 1)));
         List<Decision> ds = decide(RULES, hosts, vms, Set.of("dead"), Map.of());
         assertThat(ds).extracting(Decision::vm).containsExactly(id(1), id(2), id(3), id(4));
         assertThat(ds).extracting(Decision::outcome)
@@ -205,7 +205,7 @@ class DeciderTest {
     void movesInFlightCountAgainstTheCap() {
         Evaluation e = new Evaluator().evaluate(List.of(hot("a"), ok("b")), new RulesParser().parse(RULES, "t.yaml"),
                 Map.of(), Set.of(), NOW, Breaches.NONE);
-        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1))), Map.of(),
+        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1, 1))), Map.of(),
                 Map.of(id(8), "a move in flight", id(9), "a move awaiting an operator")).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.HELD_CAP);
     }
@@ -214,7 +214,7 @@ class DeciderTest {
     void aVmWithAnOpenMoveIsDecidedMovingWithItsReason() {
         Evaluation e = new Evaluator().evaluate(List.of(hot("a"), ok("b")), new RulesParser().parse(RULES, "t.yaml"),
                 Map.of(), Set.of(), NOW, Breaches.NONE);
-        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1))), Map.of(),
+        Decision d = decider.decide(e, List.of(vm(VM, "a", new Replica("b", 1, 1))), Map.of(),
                 Map.of(VM, "live migration of it in flight")).get(0);
         assertThat(d.outcome()).isEqualTo(Outcome.MOVING);
         assertThat(d.target()).isEmpty();
@@ -224,8 +224,8 @@ class DeciderTest {
     @Test
     void twoVmsOfOneAntiAffinityGroupNeverLandOnOneHost() {
         Map<String, String> group = Map.of("understudy:protect", "true", "understudy:anti-affinity", "db");
-        List<ProtectedVm> vms = List.of(vm(id(1), "a", group, new Replica("b", 1)),
-                vm(id(2), "a2", group, new Replica("b", 1), new Replica("c", 50)));
+        List<ProtectedVm> vms = List.of(vm(id(1), "a", group, new Replica("b", 1, 1)),
+                vm(id(2), "a2", group, new Replica("b", 1, 1), new Replica("c", 50, 1)));
         List<Decision> ds = decide(RULES, List.of(hot("a"), hot("a2"), ok("b"), ok("c")), vms, Set.of(), Map.of());
         assertThat(ds.get(0).target()).contains("b");
         assertThat(ds.get(1).target()).as("b is taken by its group").contains("c");
@@ -235,8 +235,8 @@ class DeciderTest {
 
     @Test
     void movesSpreadOverEquallyGoodTargets() {
-        List<ProtectedVm> vms = List.of(vm(id(1), "a", new Replica("b", 1), new Replica("c", 1)),
-                vm(id(2), "a", new Replica("b", 1), new Replica("c", 1)));
+        List<ProtectedVm> vms = List.of(vm(id(1), "a", new Replica("b", 1, 1), new Replica("c", 1, 1)),
+                vm(id(2), "a", new Replica("b", 1, 1), new Replica("c", 1, 1)));
         List<Decision> ds = decide(RULES, List.of(hot("a"), ok("b"), ok("c")), vms, Set.of(), Map.of());
         assertThat(ds).extracting(d -> d.target().orElseThrow()).containsExactly("b", "c");
     }
@@ -245,8 +245,8 @@ class DeciderTest {
     void aVmScopedRuleJudgesOnlyTheVmsItSelects() {
         String rules = "rules: [{parameter: cpu_percent, max: 50, appliesTo: {vms: {metadata: {tier: gold}}}}]";
         HostSample warm = Samples.host("a").set(Parameter.CPU_PERCENT, 70).build();
-        ProtectedVm gold = vm(id(1), "a", Map.of("tier", "gold"), new Replica("b", 1));
-        ProtectedVm plain = vm(id(2), "a", Map.of(), new Replica("b", 1));
+        ProtectedVm gold = vm(id(1), "a", Map.of("tier", "gold"), new Replica("b", 1, 1));
+        ProtectedVm plain = vm(id(2), "a", Map.of(), new Replica("b", 1, 1));
         List<Decision> ds = decide(rules, List.of(warm, ok("b")), List.of(gold, plain), Set.of(), Map.of());
         assertThat(ds.get(0).outcome()).isEqualTo(Outcome.MOVE);
         assertThat(ds.get(1).outcome()).isEqualTo(Outcome.STAY);
@@ -254,7 +254,7 @@ class DeciderTest {
 
     @Test
     void aPrimaryWithoutValuesDecidesNothing() {
-        Decision d = one(RULES, List.of(ok("b")), vm(VM, "gone", new Replica("b", 1)));
+        Decision d = one(RULES, List.of(ok("b")), vm(VM, "gone", new Replica("b", 1, 1)));
         assertThat(d.outcome()).isEqualTo(Outcome.NO_DATA);
     }
 
@@ -267,8 +267,8 @@ class DeciderTest {
             hosts.add(Samples.host("h" + h).set(Parameter.CPU_PERCENT, h < 5 ? 99 : random.nextInt(80)).build());
         }
         for (int v = 0; v < 60; v++) {
-            vms.add(vm(id(v), "h" + random.nextInt(20), new Replica("h" + random.nextInt(20), random.nextInt(30)),
-                    new Replica("h" + random.nextInt(20), random.nextInt(30))));
+            vms.add(vm(id(v), "h" + random.nextInt(20), new Replica("h" + random.nextInt(20), random.nextInt(30), 1),
+                    new Replica("h" + random.nextInt(20), random.nextInt(30), 1)));
         }
         Map<UUID, String> first = new java.util.HashMap<>();
         decide(RULES, hosts, vms, Set.of(), Map.of()).forEach(d -> first.put(d.vm(), d.outcome() + " " + d.target()));

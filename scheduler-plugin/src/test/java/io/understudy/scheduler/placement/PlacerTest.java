@@ -54,7 +54,7 @@ class PlacerTest {
                 Samples.host("b").set(Parameter.CPU_PERCENT, 99).build(),
                 Samples.host("c").build(), Samples.host("d").build());
         PlacementChange c = place("policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", hosts,
-                vm("a", 1, new Replica("b", 1), new Replica("c", 1))).get(0);
+                vm("a", 1, new Replica("b", 1, 1), new Replica("c", 1, 1))).get(0);
         assertThat(c.dropped()).containsExactly("b");
         assertThat(c.added()).containsExactly("d");
         assertThat(c.secondaries()).containsExactlyInAnyOrder("c", "d");
@@ -69,7 +69,7 @@ class PlacerTest {
                 Samples.host("b").set(Parameter.CPU_PERCENT, 99).build(),
                 Samples.host("c").build());
         PlacementChange c = place("policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", hosts,
-                vm("a", 1, new Replica("a", 0), new Replica("b", 1), new Replica("c", 1))).get(0);
+                vm("a", 1, new Replica("a", 0, 1), new Replica("b", 1, 1), new Replica("c", 1, 1))).get(0);
         assertThat(c.secondaries()).containsExactlyInAnyOrder("b", "c");
         assertThat(c.dropped()).isEmpty();
         assertThat(c.added()).isEmpty();
@@ -82,14 +82,14 @@ class PlacerTest {
                 Samples.host("d").set(Parameter.CPU_PERCENT, 99).build(),
                 Samples.host("c").build());
         PlacementChange two = place("policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", failing,
-                vm("a", 1, new Replica("b", 9), new Replica("d", 2), new Replica("c", 1))).get(0);
+                vm("a", 1, new Replica("b", 9, 1), new Replica("d", 2, 1), new Replica("c", 1, 1))).get(0);
         assertThat(two.secondaries()).containsExactlyInAnyOrder("c", "d");
         assertThat(two.dropped()).containsExactly("b");
 
         Evaluation dFailed = new Evaluator().evaluate(failing, new RulesParser().parse(
                 "policy: {replicas: 2}\nrules: [{parameter: cpu_percent, max: 90}]", "t.yaml"), Map.of(), Set.of("d"),
                 NOW, Breaches.NONE);
-        PlacementChange gone = new Placer().place(dFailed, List.of(vm("a", 1, new Replica("d", 2), new Replica("c", 1))))
+        PlacementChange gone = new Placer().place(dFailed, List.of(vm("a", 1, new Replica("d", 2, 1), new Replica("c", 1, 1))))
                 .get(0);
         assertThat(gone.secondaries()).containsExactly("c");
         assertThat(gone.dropped()).containsExactly("d");
@@ -101,7 +101,7 @@ class PlacerTest {
         List<HostSample> hosts = List.of(Samples.host("a").build(), Samples.host("b").build(),
                 Samples.host("c").build(), Samples.host("d").build());
         PlacementChange c = place("policy: {replicas: 1}", hosts,
-                vm("a", 1, new Replica("b", 40), new Replica("c", 2), new Replica("d", 9))).get(0);
+                vm("a", 1, new Replica("b", 40, 1), new Replica("c", 2, 1), new Replica("d", 9, 1))).get(0);
         assertThat(c.secondaries()).containsExactly("c");
         assertThat(c.dropped()).containsExactly("d", "b");
 

@@ -98,7 +98,7 @@ class SamplesTest {
         stats = new HostStats(stats.host(), stats.time(), stats.cpuPercent(), stats.memoryFreeBytes(),
                 stats.memoryTotalBytes(), stats.diskFreeBytes(), stats.diskTotalBytes(), stats.load1(), stats.load5(),
                 stats.load15(), stats.runningDomains(), stats.domains(), stats.replicaLagSeconds(), true,
-                Map.of(vm, "domain instance-00000001 has no root disk"));
+                Map.of(vm, "domain instance-00000001 has no root disk"), stats.replicaVersions());
         List<HostSample> s = Samples.merge(nova, Map.of("a", AgentReading.of("a", stats)), NOW);
         assertThat(s.get(0).problems()).containsExactly(
                 "protection of vm " + vm + " stopped: domain instance-00000001 has no root disk");

@@ -40,9 +40,19 @@ public final class FakeAgents implements AutoCloseable {
         this.timeout = timeout;
     }
 
+    /** The stats HOST's agent reports: the replicas of LAGS, each at the version {@link #VERSION}. */
     public static HostStats stats(String host, double cpu, long diskFreeGib, Map<UUID, Double> lags) {
         return new HostStats(host, Instant.now(), cpu, 4L << 30, 8L << 30, diskFreeGib << 30, 1000L << 30, 0.5, 0.5,
-                0.5, lags.size(), List.of(), lags, true, Map.of());
+                0.5, lags.size(), List.of(), lags, true, Map.of(), versions(lags));
+    }
+
+    /** The version every replica a fake agent reports is at. */
+    public static final long VERSION = 17;
+
+    private static Map<UUID, Long> versions(Map<UUID, Double> lags) {
+        Map<UUID, Long> versions = new java.util.HashMap<>();
+        lags.keySet().forEach(vm -> versions.put(vm, VERSION));
+        return versions;
     }
 
     /** Starts (or updates) HOST's agent answering these stats. */

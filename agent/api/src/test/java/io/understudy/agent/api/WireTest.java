@@ -23,9 +23,10 @@ class WireTest {
         HostStats stats = new HostStats("compute1", Instant.parse("2026-11-29T06:00:00Z"), 37.5, 1L << 30, 4L << 30,
                 10L << 30, 100L << 30, 0.5, 0.4, 0.3, 2,
                 List.of(new DomainStats(vm, "instance-00000001", 12.5, 4096, 8192)), Map.of(vm, 3.25), true,
-                Map.of(vm, "domain instance-00000001 has no root disk"));
+                Map.of(vm, "domain instance-00000001 has no root disk"), Map.of(vm, 42L));
         String text = json.writeValueAsString(stats);
         assertThat(text).contains("\"time\":\"2026-11-29T06:00:00Z\"").contains("\"" + vm + "\":3.25")
+                .contains("\"replicaVersions\":{\"" + vm + "\":42}")
                 .contains("\"stoppedProtections\":{\"" + vm + "\":\"domain instance-00000001 has no root disk\"}");
         assertThat(json.readValue(text, HostStats.class)).isEqualTo(stats);
     }
@@ -42,6 +43,7 @@ class WireTest {
         assertThat(old.reason()).isNull();
         HostStats older = json.readValue("{\"host\":\"c1\",\"domains\":[],\"replicaLagSeconds\":{}}", HostStats.class);
         assertThat(older.stoppedProtections()).isEmpty();
+        assertThat(older.replicaVersions()).isEmpty();
     }
 
     @Test

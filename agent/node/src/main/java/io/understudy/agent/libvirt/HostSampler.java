@@ -62,11 +62,11 @@ public final class HostSampler {
     }
 
     /**
-     * One sample; {@code replicaLagSeconds} and {@code stoppedProtections} are the agent's own
-     * knowledge, passed through.
+     * One sample; {@code replicaLagSeconds}, {@code replicaVersions} and {@code stoppedProtections}
+     * are the agent's own knowledge, passed through.
      */
-    public synchronized HostStats sample(Map<UUID, Double> replicaLagSeconds, Map<UUID, String> stoppedProtections)
-            throws IOException {
+    public synchronized HostStats sample(Map<UUID, Double> replicaLagSeconds, Map<UUID, Long> replicaVersions,
+            Map<UUID, String> stoppedProtections) throws IOException {
         CpuTimes cpu = CpuTimes.read(proc);
         long now = System.nanoTime();
         long busy = cpu.busy() - lastCpu.busy();
@@ -94,7 +94,7 @@ public final class HostSampler {
         lastDomainCpu = domainCpu(counters);
         return new HostStats(host, Instant.now(clock), cpuPercent, kib(mem, "MemAvailable"), kib(mem, "MemTotal"),
                 store.getUsableSpace(), store.getTotalSpace(), load[0], load[1], load[2], counters.size(), domains,
-                replicaLagSeconds, reachable.isPresent(), stoppedProtections);
+                replicaLagSeconds, reachable.isPresent(), stoppedProtections, replicaVersions);
     }
 
     /** Empty while libvirtd does not answer: the node's own figures are still worth reporting. */

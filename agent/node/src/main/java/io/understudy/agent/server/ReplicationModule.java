@@ -49,7 +49,7 @@ public final class ReplicationModule extends AbstractModule {
     }
 
     /**
-     * The host's figures for the controller: the sampler's, with each replica's lag and the
+     * The host's figures for the controller: the sampler's, with each replica's lag and version and the
      * protections this node stopped (here, not beside the sampler: {@code preserve} wires libvirt
      * without the rounds).
      */
@@ -60,10 +60,12 @@ public final class ReplicationModule extends AbstractModule {
             @Override
             public HostStats sample() throws IOException {
                 Map<UUID, Double> lags = new HashMap<>();
+                Map<UUID, Long> versions = new HashMap<>();
                 for (Replica r : replicas.all()) {
                     r.lagSeconds().ifPresent(lag -> lags.put(r.state().vm(), lag));
+                    versions.put(r.state().vm(), r.state().version());
                 }
-                return sampler.sample(lags, replicator.stopped());
+                return sampler.sample(lags, versions, replicator.stopped());
             }
 
             @Override

@@ -208,7 +208,7 @@ class LibvirtPlumbingTest {
     void hostStatsHaveTheirShape(@TempDir Path instances) throws Exception {
         HostSampler sampler = new HostSampler(hypervisor, "compute1", instances, Path.of("/proc"), Clock.systemUTC());
         UUID replica = UUID.randomUUID();
-        HostStats s = sampler.sample(Map.of(replica, 3.5), Map.of());
+        HostStats s = sampler.sample(Map.of(replica, 3.5), Map.of(replica, 12L), Map.of());
         assertThat(s.host()).isEqualTo("compute1");
         assertThat(s.cpuPercent()).isBetween(0.0, 100.0);
         assertThat(s.memoryTotalBytes()).isPositive();
@@ -221,10 +221,11 @@ class LibvirtPlumbingTest {
         assertThat(s.domains().get(0).cpuPercent()).isNotNegative();
         assertThat(s.domains().get(0).readBytes()).isNotNegative();
         assertThat(s.replicaLagSeconds()).containsEntry(replica, 3.5);
+        assertThat(s.replicaVersions()).containsEntry(replica, 12L);
         assertThat(s.libvirtReachable()).isTrue();
 
         hypervisor.destroy(TEST_DOMAIN);
-        HostStats after = sampler.sample(Map.of(), Map.of());
+        HostStats after = sampler.sample(Map.of(), Map.of(), Map.of());
         assertThat(after.runningDomains()).isZero();
         assertThat(after.domains()).isEmpty();
     }
@@ -326,7 +327,7 @@ class LibvirtPlumbingTest {
             assertThatThrownBy(() -> absent.destroy(TEST_DOMAIN)).isInstanceOf(LibvirtUnreachableException.class);
             // The node's own figures still count; the domains are unknown, not none.
             HostStats s = new HostSampler(absent, "compute1", instances, Path.of("/proc"), Clock.systemUTC())
-                    .sample(Map.of(), Map.of());
+                    .sample(Map.of(), Map.of(), Map.of());
             assertThat(s.libvirtReachable()).isFalse();
             assertThat(s.memoryTotalBytes()).isPositive();
             assertThat(s.domains()).isEmpty();
