@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
             "6:a move failed midway, needs an operator, or is unresolved in Nova (the journal follows it)"},
         subcommands = {ServeCommand.class, RulesCommand.class, PlanCommand.class, StatusCommand.class,
                 HistoryCommand.class, MigrateCommand.class, FailoverCommand.class,
-                FenceCommand.class, BringBackCommand.class, MovesCommand.class,
+                FenceCommand.class, BringBackCommand.class, MovesCommand.class, ProtectionCommand.class,
                 io.understudy.scheduler.bench.BenchCommand.class})
 public final class Main {
 

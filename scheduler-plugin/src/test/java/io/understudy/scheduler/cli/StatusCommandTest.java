@@ -364,6 +364,21 @@ class StatusCommandTest {
             assertThat(planned(base)).as("the rules decide again").contains(VM.toString());
             assertThat(send("DELETE", base + "/v1/vms/" + VM + "/protection", null).statusCode()).isEqualTo(404);
             assertThat(get(base + "/v1/vms/" + VM + "/protection", LocalStatusApi.TOKEN).statusCode()).isEqualTo(404);
+
+            // The same choice from the command line, into the same records.
+            String config = dir.resolve("controller.yaml").toString();
+            String[] unprotect = run("protection", "unprotect", VM.toString(), "--note", "by the CLI", "--config", config);
+            assertThat(unprotect[0]).as(unprotect[2]).isEqualTo("0");
+            assertThat(unprotect[1]).contains(VM + " (db) unprotected by ");
+            assertThat(planned(base)).as("the API's controller reads the CLI's choice").doesNotContain(VM.toString());
+            String[] missing = run("protection", "protect", unknown.toString(), "--config", config);
+            assertThat(missing[0]).isEqualTo(String.valueOf(Main.EXIT_BAD_INPUT));
+            assertThat(missing[2].strip()).isEqualTo("understudy: Nova knows no server " + unknown);
+            assertThat(run("protection", "protect", "nope", "--config", config)[0])
+                    .isEqualTo(String.valueOf(Main.EXIT_USAGE));
+            assertThat(run("protection", "forget", VM.toString(), "--config", config)[1])
+                    .contains("the operator's choice forgotten");
+            assertThat(dir.resolve("protection")).isEmptyDirectory();
         }
     }
 
