@@ -133,7 +133,13 @@ class KeystoneApiCloudIT {
                 "{\"to\": \"compute2\"}");
         assertThat(unknownVm.statusCode()).as(unknownVm.body()).isEqualTo(404);
         assertThat(unknownVm.body()).contains("Nova knows no server " + nobody);
+        HttpResponse<String> readerProtects = send("POST", "/v1/vms/" + nobody + "/protect", member, "{}");
+        assertThat(readerProtects.statusCode()).as(readerProtects.body()).isEqualTo(403);
+        HttpResponse<String> unknownProtected = send("POST", "/v1/vms/" + nobody + "/unprotect", adminToken, "{}");
+        assertThat(unknownProtected.statusCode()).as(unknownProtected.body()).isEqualTo(404);
+        assertThat(unknownProtected.body()).contains("Nova knows no server " + nobody);
         assertThat(dir.resolve("controller/fences")).as("nothing recorded by a refusal").doesNotExist();
+        assertThat(dir.resolve("controller/protection")).as("nothing recorded by a refusal").doesNotExist();
 
         // No agent answers for compute1 here: an admin's word that it is powered off is recorded, with who said so.
         HttpResponse<String> fenced = send("POST", "/v1/hosts/compute1/fence", adminToken,
