@@ -68,7 +68,8 @@ public final class ControllerMoves implements MoveExecutor {
     public List<String> settle() {
         Map<UUID, Long> claims = journal.claims();
         List<CompletableFuture<MoveState>> followed = journal.open().stream()
-                .filter(m -> m.status() == MoveState.Status.IN_FLIGHT)
+                // A move asked through the API runs beside the rounds: it is followed where it runs.
+                .filter(m -> m.status() == MoveState.Status.IN_FLIGHT && !mover.running(m.plan().vm()))
                 .map(m -> CompletableFuture.supplyAsync(() -> mover.resume(m, claims.getOrDefault(m.plan().vm(), 0L)),
                         pool)).toList();
         List<String> lines = new ArrayList<>(followed.stream().map(f -> {

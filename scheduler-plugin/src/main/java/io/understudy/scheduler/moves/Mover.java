@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,11 @@ public final class Mover {
     private final Journal journal;
     private final ControllerMetrics metrics;
     private final Clock clock;
+    /**
+     * The VMs whose moves run in this process now: a round's settling follows the moves left in
+     * flight, and one asked through the API runs beside the rounds, which must not follow it too.
+     */
+    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
 
     public Mover(MoveSteps steps, Journal journal, ControllerMetrics metrics, Clock clock) {
         this.steps = requireNonNull(steps, "steps is null");
@@ -73,23 +80,36 @@ public final class Mover {
      *     claimed it since SEEN
      */
     public MoveState start(MovePlan plan, long seen) {
-        MoveState move = MoveState.begin(plan, clock.instant());
-        long claimed = journal.claim(plan.vm(), seen, "begin " + plan.describe(), move.startedAt())
-                .orElseThrow(() -> {
-                    LOG.info("{}: not started: another controller claimed the VM since this one read its claim"
-                            + " (version {})", plan.describe(), seen);
-                    return new MoveConflictException("another controller claimed vm " + plan.vm()
-                            + " since this one decided");
-                });
-        steps.prepare(plan);
-        try {
-            journal.begin(move);
-        } catch (RuntimeException e) {
-            steps.abandon(plan);
-            throw e;
+        // Before the claim: a claim taken here would stop the move that runs at its next step.
+        if (!running.add(plan.vm())) {
+            throw new MoveConflictException("a move of vm " + plan.vm() + " runs in this controller now");
         }
-        LOG.info("{}: begins ({})", plan.describe(), plan.reason());
-        return run(move, claimed, true);
+        try {
+            MoveState move = MoveState.begin(plan, clock.instant());
+            long claimed = journal.claim(plan.vm(), seen, "begin " + plan.describe(), move.startedAt())
+                    .orElseThrow(() -> {
+                        LOG.info("{}: not started: another controller claimed the VM since this one read its claim"
+                                + " (version {})", plan.describe(), seen);
+                        return new MoveConflictException("another controller claimed vm " + plan.vm()
+                                + " since this one decided");
+                    });
+            steps.prepare(plan);
+            try {
+                journal.begin(move);
+            } catch (RuntimeException e) {
+                steps.abandon(plan);
+                throw e;
+            }
+            LOG.info("{}: begins ({})", plan.describe(), plan.reason());
+            return run(move, claimed, true);
+        } finally {
+            running.remove(plan.vm());
+        }
+    }
+
+    /** Whether a move of VM runs in this process now (begun or followed here, not yet ended or waiting). */
+    public boolean running(UUID vm) {
+        return running.contains(vm);
     }
 
     /** Follows every move the journal has in flight, from its recorded step. */
@@ -101,8 +121,16 @@ public final class Mover {
 
     /** Follows MOVE from its recorded step, read when the VM's claim was at SEEN. */
     public MoveState resume(MoveState move, long seen) {
-        LOG.info("{}: resumed at {} ({})", move.plan().describe(), move.nextStep().orElseThrow(), move.lastNote());
-        return run(move, seen, false);
+        if (!running.add(move.plan().vm())) {
+            LOG.info("{}: not resumed: it runs in this controller now", move.plan().describe());
+            return move;
+        }
+        try {
+            LOG.info("{}: resumed at {} ({})", move.plan().describe(), move.nextStep().orElseThrow(), move.lastNote());
+            return run(move, seen, false);
+        } finally {
+            running.remove(move.plan().vm());
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import io.understudy.scheduler.moves.MoveState;
 import io.understudy.scheduler.moves.StepRecord;
 import io.understudy.scheduler.testing.AgentDaemons;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,6 +136,21 @@ class RealMovesCloudIT {
         assertThat(resumed[0]).as("the newest record on the replica the guest booted from")
                 .isGreaterThanOrEqualTo(acknowledged);
         assertThat(failover.fence()).get().satisfies(f -> assertThat(f.how()).contains("exited 0"));
+
+        // Back to compute1, asked through the controller's API as an operator would: checked, 202, then
+        // carried out by Nova on the real computes, the guest going on.
+        cloud.enable("compute1", true);
+        long beforeAsked = Cloud.lastGuestLine(cloud.console(server), "record");
+        Instant asked = Instant.now();
+        HttpResponse<String> answer = controller.ask("POST", "/v1/vms/" + server + "/migrate", "{\"to\": \"compute1\"}");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+        MoveState byApi = awaitDone(MoveKind.LIVE_MIGRATION, asked);
+        assertThat(byApi.plan().reason()).startsWith("by hand, asked through the API by ");
+        assertThat(cloud.show(server).settledOn("compute1")).isTrue();
+        String after = awaitConsole("records on compute1 after the API's migration",
+                l -> Cloud.lastGuestLine(l, "record") > beforeAsked + 2);
+        // compute1's console log begins with the migration: a boot there would print a resume line.
+        assertThat(Cloud.lastGuestLine(after, "resume")).as("no boot since the failover's").isIn(-1L, resumed[0]);
 
         System.out.println("figures: " + lm);
         System.out.printf("figures: failover %s -> %s: failure -> ACTIVE %d ms (RTO), -> the guest's first new record "

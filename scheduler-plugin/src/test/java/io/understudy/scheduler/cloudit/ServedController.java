@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 final class ServedController implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP_1_1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     final Path config;
     private final Path dataDir;
@@ -128,6 +129,14 @@ final class ServedController implements AutoCloseable {
         }
         moves.sort(Comparator.comparing(MoveState::startedAt));
         return moves;
+    }
+
+    /** An action asked of its API with the cluster token: METHOD PATH with the JSON BODY. */
+    HttpResponse<String> ask(String method, String path, String body) throws IOException, InterruptedException {
+        // HTTP/1.1 as curl and the OpenStack clients speak it: the JDK's default asks to upgrade to h2c.
+        return HTTP_1_1.send(HttpRequest.newBuilder(api.resolve(path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The status API's root, e.g. {@code http://127.0.0.1:40123}. */

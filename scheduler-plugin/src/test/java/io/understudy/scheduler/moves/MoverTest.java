@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -382,6 +383,37 @@ class MoverTest {
         assertThat(controller().resumeAll()).as("not resumed: held until an operator looks").isEmpty();
         assertThat(journal().close(VM)).isTrue();
         assertThat(journal().open()).isEmpty();
+    }
+
+    @Test
+    void aMoveRunningInThisControllerIsNotFollowedASecondTimeBesideIt() throws Exception {
+        CountDownLatch migrating = new CountDownLatch(1);
+        CountDownLatch resumedMeanwhile = new CountDownLatch(1);
+        nova.whileMigrating = () -> {
+            migrating.countDown();
+            try {
+                resumedMeanwhile.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        nova.liveMigrations.add(Outcome.COMPLETED);
+        Mover mover = controller();
+        // As the API runs a move, beside the rounds.
+        CompletableFuture<MoveState> asked = CompletableFuture.supplyAsync(() -> mover.start(LIVE));
+        assertThat(migrating.await(5, TimeUnit.SECONDS)).isTrue();
+
+        List<MoveState> resumed = mover.resumeAll();
+        long claim = journal().claims().get(VM);
+        assertThatThrownBy(() -> mover.start(LIVE)).isInstanceOf(MoveConflictException.class)
+                .hasMessageContaining("runs in this controller now");
+        assertThat(journal().claims().get(VM)).as("the running move keeps its claim").isEqualTo(claim);
+        resumedMeanwhile.countDown();
+
+        assertThat(resumed).singleElement().satisfies(m -> assertThat(m.nextStep()).contains(Step.MIGRATE));
+        assertThat(asked.get(5, TimeUnit.SECONDS).status()).isEqualTo(MoveState.Status.DONE);
+        assertThat(nova.calls).as("Nova asked once, never followed beside it").doesNotContain("followLiveMigration")
+                .filteredOn(c -> c.startsWith("liveMigrate")).hasSize(1);
     }
 
     @Test
