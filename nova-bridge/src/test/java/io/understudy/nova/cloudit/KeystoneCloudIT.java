@@ -1,6 +1,7 @@
 package io.understudy.nova.cloudit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,11 +16,13 @@ import io.understudy.nova.cloud.CloudConfigLoader;
 import io.understudy.nova.keystone.Caller;
 import io.understudy.nova.keystone.CloudTls;
 import io.understudy.nova.keystone.ComputeSession;
+import io.understudy.nova.keystone.KeystoneException;
 import io.understudy.nova.keystone.KeystoneLogin;
 import io.understudy.nova.keystone.TokenValidator;
 import io.understudy.nova.state.ComputeService;
 import io.understudy.nova.state.ComputeServices;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * variables), logs in to the single-machine cloud's real Keystone, and the session reads Nova's
  * compute services: a password with names, a password with user_id and project_id, an application
  * credential made for the test (by ID, by name with user_id, by name with username and domain; one
- * with an expiry), and the admin's own token. And Keystone's word on tokens, as the controller's
+ * with an expiry), and the admin's own token; and Keystone behind TLS (a relay that terminates it,
+ * as a load balancer would) with the cloud's CA file as {@code cacert}, refused without it. And Keystone's word on tokens, as the controller's
  * API asks for it: a valid token's user, scope and roles; a revoked, an expired and an unknown
  * token refused.
  *
@@ -114,6 +118,42 @@ class KeystoneCloudIT {
         assertThat(cloud.auth()).isEqualTo(new Password(NameOrId.byId(userId), adminPassword().password(),
                 NameOrId.byId(projectId)));
         readsComputeServices(cloud);
+    }
+
+    @Test
+    void keystoneBehindTlsIsTrustedThroughTheCloudsCaFileAndRefusedWithoutIt() throws Exception {
+        Path tls = dir.resolve("tls");
+        Process make = new ProcessBuilder("bash", "../devstack/tls/cluster-tls.sh", tls.toString(), "keystone")
+                .redirectErrorStream(true).start();
+        String made = new String(make.getInputStream().readAllBytes());
+        assertThat(make.waitFor()).as(made).isZero();
+        URI plain = admin.authUrl();
+        try (TlsRelay relay = new TlsRelay(tls.resolve("keystone.crt"), tls.resolve("keystone.key"),
+                new InetSocketAddress(plain.getHost(), plain.getPort()))) {
+            String entry = """
+                    auth:
+                      auth_url: https://127.0.0.1:%d%s
+                      username: %s
+                      password: %s
+                      project_name: %s
+                      user_domain_name: Default
+                      project_domain_name: Default
+                    """.formatted(relay.port(), plain.getPath(), adminPassword().user().value(),
+                    quoted(adminPassword().password()), adminPassword().project().value());
+
+            CloudConfig trusted = fromCloudsYaml(entry + "cacert: " + tls.resolve("ca.crt") + "\n");
+            ComputeSession session = new KeystoneLogin(trusted, HttpClient.newBuilder()
+                    .sslContext(CloudTls.context(trusted)).build(), TIMEOUT).login();
+            assertThat(session.token()).isNotBlank();
+            // Nova through the catalog the real Keystone answered over TLS.
+            readsComputeServices(trusted);
+
+            CloudConfig untrusted = fromCloudsYaml(entry);
+            assertThatThrownBy(() -> new KeystoneLogin(untrusted, HttpClient.newBuilder()
+                    .sslContext(CloudTls.context(untrusted)).build(), TIMEOUT).login())
+                    .as("the JVM's trust store does not know the cloud's CA")
+                    .isInstanceOf(KeystoneException.class).hasMessageContaining("PKIX path");
+        }
     }
 
     @Test
