@@ -111,6 +111,7 @@ public final class StatusServer implements AutoCloseable {
                 .register(new JsonDialect(JsonLinesHistory.mapper()))
                 .register(new Authentication(clusterToken, keystone.map(k -> new KeystoneCallers(k::validate,
                         api.keystone().cacheTime(), Clock.systemUTC())), api.keystone()))
+                .register(new NoUpgrade())
                 .register(new ErrorMapper())
                 .register(new StatusResource(sources.history(), sources.detection(), instance, dryRun))
                 .register(new FleetResource(sources.lastRound(), sources.detection(), sources.forcedDown(), instance))

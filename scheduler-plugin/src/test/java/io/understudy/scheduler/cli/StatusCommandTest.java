@@ -339,6 +339,15 @@ class StatusCommandTest {
             String base = "http://127.0.0.1:" + serving.port();
             assertThat(planned(base)).as("its flavor protects it").contains(VM.toString());
 
+            // The JDK's client asks to upgrade to h2c with the body: refused with why, nothing recorded.
+            HttpResponse<String> upgraded = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(base + "/v1/vms/" + VM + "/unprotect")).header("Authorization", "Bearer "
+                    + LocalStatusApi.TOKEN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(upgraded.statusCode()).as(upgraded.body()).isEqualTo(400);
+            assertThat(upgraded.body()).contains("this API speaks HTTP/1.1");
+            assertThat(dir.resolve("protection")).doesNotExist();
+
             HttpResponse<String> unprotected = send("POST", base + "/v1/vms/" + VM + "/unprotect",
                     "{\"note\": \"decommissioned next week\"}");
             assertThat(unprotected.statusCode()).as(unprotected.body()).isEqualTo(200);
