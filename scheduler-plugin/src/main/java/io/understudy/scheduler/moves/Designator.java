@@ -87,8 +87,23 @@ public final class Designator {
      * Assigns VM's PRIMARY and SECONDARIES. Unless ALWAYS, nothing is sent when it is what was
      * assigned and delivered before.
      */
-    public synchronized Delivery assign(UUID vm, String primary, List<String> secondaries, Duration interval,
-            boolean always) {
+    public Delivery assign(UUID vm, String primary, List<String> secondaries, Duration interval, boolean always) {
+        return assign(vm, primary, secondaries, interval, always, false);
+    }
+
+    /**
+     * Assigns VM's PRIMARY and SECONDARIES for a move, sending every part whatever was recorded.
+     * The record is written beside the requests, as if they all get through, and written again
+     * when one did not: the move waits for the slowest of them, not for them and then the record.
+     * A controller that stops after that record and before a part got through sends every part
+     * again, as its journal has the move's roles still to send.
+     */
+    public Delivery reassign(UUID vm, String primary, List<String> secondaries, Duration interval) {
+        return assign(vm, primary, secondaries, interval, true, true);
+    }
+
+    private synchronized Delivery assign(UUID vm, String primary, List<String> secondaries, Duration interval,
+            boolean always, boolean recordBeside) {
         Designation wanted = new Designation(primary, secondaries, interval, Set.of(), Set.of());
         if (wanted.secondaries().contains(primary)) {
             throw new IllegalArgumentException("vm " + vm + ": primary " + primary + " listed among its secondaries "
@@ -105,6 +120,10 @@ public final class Designator {
         if (send.isEmpty() && remove.isEmpty()) {
             return new Delivery(List.of(), 0);
         }
+        CompletableFuture<Void> recorded = recordBeside ? Beside.start("record-" + vm, () -> {
+            assigned.put(vm.toString(), new Designation(primary, wanted.secondaries(), interval, Set.of(), Set.of()));
+            return null;
+        }) : CompletableFuture.completedFuture(null);
         List<String> failed = new ArrayList<>();
         Set<String> undelivered = new TreeSet<>();
         Set<String> unremoved = new TreeSet<>();
@@ -125,7 +144,14 @@ public final class Designator {
             unremoved.add(host);
         });
         int requests = toldFirst.size() + toldLast.size() + remove.size();
-        assigned.put(vm.toString(), new Designation(primary, wanted.secondaries(), interval, undelivered, unremoved));
+        try {
+            recorded.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (!recordBeside || !undelivered.isEmpty() || !unremoved.isEmpty()) {
+            assigned.put(vm.toString(), new Designation(primary, wanted.secondaries(), interval, undelivered, unremoved));
+        }
         LOG.info("vm {}: primary {}, secondaries {}, every {}{}{}", vm, primary, wanted.secondaries(),
                 io.understudy.scheduler.yaml.Durations.format(interval),
                 remove.isEmpty() ? "" : ", no part any more: " + remove,

@@ -278,7 +278,7 @@ public final class MoveSteps {
 
     private StepResult redesignate(MovePlan plan) {
         List<String> secondaries = plan.newSecondaries();
-        Designator.Delivery delivery = designator.assign(plan.vm(), plan.target(), secondaries, plan.interval(), true);
+        Designator.Delivery delivery = designator.reassign(plan.vm(), plan.target(), secondaries, plan.interval());
         String roles = plan.target() + " primary, secondaries " + secondaries;
         return StepResult.agents(delivery.failed().isEmpty() ? Result.DONE : Result.WARNED, delivery.failed().isEmpty()
                 ? roles : roles + "; not delivered, sent again when they answer: " + delivery.failed(),

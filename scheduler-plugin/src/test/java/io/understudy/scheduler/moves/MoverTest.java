@@ -113,6 +113,11 @@ class MoverTest {
         assertThat(move.steps().get(1).note()).isEqualTo("COMPLETED: ACTIVE on compute2");
         assertThat(journal().open()).as("an ended move is no longer open").isEmpty();
         assertThat(dir.resolve("moves/ended")).isDirectoryContaining(p -> p.getFileName().toString().startsWith(VM + "-"));
+        assertThat(new Designator(agents, new FileRecords(dir)).assigned(VM)).get().satisfies(d -> {
+            assertThat(d.primary()).isEqualTo("compute2");
+            assertThat(d.secondaries()).containsExactly("compute1", "compute3");
+            assertThat(d.undelivered()).isEmpty();
+        });
     }
 
     @Test
@@ -182,6 +187,11 @@ class MoverTest {
                 .contains("the live migration goes on");
         assertThat(move.steps().get(2).note()).contains("not delivered, sent again when they answer");
         assertThat(agents.protections).containsOnlyKeys("compute2");
+        // Recorded beside the requests as if they got through, then again with the hosts they did not reach.
+        assertThat(new Designator(agents, new FileRecords(dir)).assigned(VM)).get().satisfies(d -> {
+            assertThat(d.primary()).isEqualTo("compute2");
+            assertThat(d.undelivered()).containsExactlyInAnyOrder("compute1", "compute3");
+        });
     }
 
     @Test
