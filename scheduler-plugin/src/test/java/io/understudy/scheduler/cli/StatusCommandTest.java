@@ -326,10 +326,15 @@ class StatusCommandTest {
                 assertThat(r.body()).contains("live migration of " + VM + " compute1 -> compute3 stopped and needs an "
                         + "operator");
             });
-            Thread.sleep(500);
-            try (var ended = Files.list(dir.resolve("moves/ended"))) {
-                assertThat(ended.count()).as("no move begun").isEqualTo(movesBefore);
-            }
+            String held = Files.readString(dir.resolve("moves/" + VM + ".json"));
+            // Refused at once: nothing begins behind the answer either, however long one looks.
+            await("no move begun behind the 409").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> {
+                        try (var ended = Files.list(dir.resolve("moves/ended"))) {
+                            return ended.count() == movesBefore
+                                    && Files.readString(dir.resolve("moves/" + VM + ".json")).equals(held);
+                        }
+                    });
         }
     }
 
